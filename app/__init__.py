@@ -1,0 +1,120 @@
+"""The application factory: configuration, extensions, access policies, blueprints, CLI.
+
+``app`` owns the shared mechanisms (auth, users, access policies, audit, errors, headers, CLI); feature packages
+(``cases``, ``shelters``) are imported only here, to register their blueprints.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request, session
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import INSTANCE_DIR, config_for
+
+
+def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(Path(__file__).resolve().parent.parent / "templates"),
+        static_folder="static",
+    )
+    config_cls = config_for(config_name)
+    app.config.from_object(config_cls)
+    app.config.update(overrides)
+    config_cls.validate(app.config)
+    Path(app.instance_path).mkdir(mode=0o700, exist_ok=True)
+
+    if app.config.get("PROXY_FIX"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
+
+    _init_extensions(app)
+    _init_keys(app)
+
+    from app import access, errors, security_headers
+
+    access.init_app(app)
+    security_headers.init_app(app)
+    errors.init_app(app)
+    _register_blueprints(app)
+
+    from app import cli
+
+    cli.init_app(app)
+    _quiet_sensitive_loggers(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app.auth.sessions import load_user_from_session
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.request_loader(lambda _request: load_user_from_session())
+    login_manager.session_protection = None  # sessions are checked server-side instead
+    babel.init_app(app, locale_selector=_select_locale)
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _sqlite_pragmas(app)
+
+    @app.context_processor
+    def inject_locale() -> dict[str, Any]:
+        from flask_babel import get_locale
+
+        from app.users.labels import role_label
+
+        return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"], "role_label": role_label}
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    import sqlalchemy as sa
+
+    from app.extensions import db
+
+    @sa.event.listens_for(db.engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.close()
+
+
+def _select_locale() -> str | None:
+    languages = ("tr", "en")
+    chosen = session.get("locale")
+    if chosen in languages:
+        return str(chosen)
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return str(current_user.locale)
+    return request.accept_languages.best_match(languages) or "tr"
+
+
+def _init_keys(app: Flask) -> None:
+    from app import keys
+
+    keys.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.audit_views import bp as audit_bp
+    from app.auth.views import bp as auth_bp
+    from app.main.views import bp as main_bp
+    from app.users.views import bp as users_bp
+
+    for bp in (auth_bp, main_bp, users_bp, audit_bp):
+        app.register_blueprint(bp)
+
+
+def _quiet_sensitive_loggers(app: Flask) -> None:
+    # Werkzeug's request log prints full URLs; ours carry only UUIDs, but keep query strings out anyway.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING if not app.debug else logging.INFO)

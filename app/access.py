@@ -1,0 +1,175 @@
+"""Who may reach a view: policy decorators and the one ``before_request`` that refuses undeclared endpoints.
+
+Invariant (DESIGN.md §3.1): a request reaches a view only if that view declares a policy. Every view is wrapped by
+exactly one decorator from this module; the decorator records its policy name on the view so the route→policy
+table can be pinned by a test. Object access (a case, a shelter) goes through ``object_access`` with a scoped loader
+from the feature's ``policies.py``: denial is a 404 and is audited, an allowed read is audited before the view runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, current_app, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.exceptions import NotFound
+
+from app import audit
+from app.db import db
+from app.users.models import Role
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+POLICY_ATTR = "access_policy"
+# Endpoints Flask registers itself; static files are public.
+BUILTIN_POLICIES = {"static": "public"}
+
+
+def _declare(view: Callable[..., Any], policy: str) -> None:
+    setattr(view, POLICY_ATTR, policy)
+
+
+def policy_of(app: Flask, endpoint: str) -> str | None:
+    if endpoint in BUILTIN_POLICIES:
+        return BUILTIN_POLICIES[endpoint]
+    return getattr(app.view_functions.get(endpoint), POLICY_ATTR, None)
+
+
+def public(view: F) -> F:
+    """Anyone, signed in or not: the sign-in pages, health check, language switch."""
+    _declare(view, "public")
+    return view
+
+
+def _unauthenticated() -> Any:
+    if request.method in ("GET", "HEAD"):
+        return redirect(url_for("auth.login", next=safe_next(request.full_path)))
+    abort(401)
+
+
+def safe_next(target: str | None) -> str | None:
+    """A same-site relative path, or None (no open redirects)."""
+    if not target:
+        return None
+    target = target.rstrip("?")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def deny(action: str, *, object_type: str | None = None, object_id: object | None = None,
+         reason: str | None = None) -> None:
+    """Record a denial (committed at once, so it survives the 404) and answer 404."""
+    db.session.rollback()
+    audit.record(action, outcome=audit.Outcome.DENIED, object_type=object_type, object_id=object_id, reason=reason)
+    db.session.commit()
+    abort(404)
+
+
+def signed_in(view: F) -> F:
+    """Any signed-in user (who has passed MFA), whatever her role."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return _unauthenticated()
+        return view(*args, **kwargs)
+
+    _declare(wrapper, "signed-in")
+    return wrapper  # type: ignore[return-value]
+
+
+def roles(*allowed: Role) -> Callable[[F], F]:
+    """Signed-in users with one of these roles; anyone else gets an audited 404."""
+    allowed_set = frozenset(allowed)
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return _unauthenticated()
+            if current_user.role not in allowed_set:
+                deny(f"view.{request.endpoint}", reason="role")
+            return view(*args, **kwargs)
+
+        _declare(wrapper, "roles:" + ",".join(sorted(r.value for r in allowed_set)))
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def object_access(
+    object_type: str,
+    loader: Callable[[Any, Any, str], Any],
+    action: str,
+    *,
+    id_arg: str,
+    obj_arg: str,
+    allowed_roles: Iterable[Role] | None = None,
+    audit_read: bool = True,
+) -> Callable[[F], F]:
+    """Load ``kwargs[id_arg]`` through ``loader(user, id, action)`` and pass the object as ``obj_arg``.
+
+    The loader raises ``NotFound`` when the object does not exist *or* the user may not ``action`` it: both answer
+    404 and are audited alike, so a denial does not confirm that someone else's object exists.
+    """
+    role_set = frozenset(allowed_roles) if allowed_roles is not None else None
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return _unauthenticated()
+            object_id = kwargs.pop(id_arg)
+            if role_set is not None and current_user.role not in role_set:
+                deny(f"{object_type}.{action}", object_type=object_type, object_id=object_id, reason="role")
+            try:
+                obj = loader(current_user, object_id, action)
+            except NotFound:
+                deny(f"{object_type}.{action}", object_type=object_type, object_id=object_id)
+            if audit_read and request.method in ("GET", "HEAD"):
+                # SECURITY: the read is on record before any of the object's data leaves (fail closed).
+                audit.record(f"{object_type}.{action}", object_type=object_type,
+                             object_id=getattr(obj, "public_id", object_id),
+                             case_number=getattr(obj, "audit_case_number", None))
+                db.session.commit()
+            elif request.method not in ("GET", "HEAD"):
+                # The access decision joins the change's transaction; the view commits both together.
+                audit.record(f"{object_type}.{action}", object_type=object_type,
+                             object_id=getattr(obj, "public_id", object_id),
+                             case_number=getattr(obj, "audit_case_number", None))
+            kwargs[obj_arg] = obj
+            return view(*args, **kwargs)
+
+        label = f"object:{object_type}:{action}"
+        if role_set is not None:
+            label += ":" + ",".join(sorted(r.value for r in role_set))
+        _declare(wrapper, label)
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def enforce_declared_policies() -> None:
+    """``before_request``: refuse any endpoint that has no declared policy (deny by default)."""
+    if request.endpoint is None:
+        return  # no route matched: routing answers 404/405 itself
+    if policy_of(current_app, request.endpoint) is None:
+        current_app.logger.error("refused endpoint without an access policy: %s", request.endpoint)
+        abort(404)
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(enforce_declared_policies)
+
+
+def route_policies(app: Flask) -> dict[str, str | None]:
+    """endpoint → policy for every rule in the URL map (used by the pinned-table test and `make routes`)."""
+    return {rule.endpoint: policy_of(app, rule.endpoint) for rule in app.url_map.iter_rules()}
+
+
+__all__ = ["deny", "object_access", "public", "roles", "route_policies", "safe_next", "signed_in", "NotFound"]

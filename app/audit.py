@@ -1,0 +1,284 @@
+"""The audit log: append-only, hash-chained events of who did what to which object.
+
+This module is the only place that writes audit rows (STYLE.md). Three kinds of events arrive here:
+
+* access decisions, from the policy decorators in ``app/access.py`` (allowed and denied, before the view runs);
+* change events, from one ``before_flush`` hook: object type, public id and the *names* of changed fields,
+  never their values (DESIGN.md §3.5);
+* semantic events (sign-in, MFA, exports, user administration), from services and views via ``record()``.
+
+Chain: each event stores ``prev_hash`` and ``hash = HMAC-SHA256(key, prev_hash || canonical(event))``. The key is
+not in the database, so someone who can edit rows cannot recompute the chain. Appenders serialise on the single
+``audit_head`` row (``UPDATE`` takes the row lock on PostgreSQL and the write lock on SQLite) so concurrent writers
+cannot fork the chain; ``seq`` is also unique. Database triggers refuse UPDATE and DELETE on ``audit_events``.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, g, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from app.db import Base, UTCDateTime, db, utcnow
+
+GENESIS_HASH = "0" * 64
+
+
+class Outcome(enum.StrEnum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+    DENIED = "denied"
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)  # user public id
+    actor_email: Mapped[str | None] = mapped_column(sa.String(254))
+    actor_role: Mapped[str | None] = mapped_column(sa.String(20))
+    centre_code: Mapped[str | None] = mapped_column(sa.String(10))
+    action: Mapped[str] = mapped_column(sa.String(60), index=True)
+    object_type: Mapped[str | None] = mapped_column(sa.String(60))
+    object_id: Mapped[str | None] = mapped_column(sa.String(36))
+    case_number: Mapped[str | None] = mapped_column(sa.String(40), index=True)
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+    outcome: Mapped[str] = mapped_column(sa.String(10))
+    reason: Mapped[str | None] = mapped_column(sa.String(500))
+    details: Mapped[str | None] = mapped_column(sa.Text)  # canonical JSON; names, never values
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64))
+
+    def canonical(self) -> bytes:
+        fields = {
+            "seq": self.seq,
+            "occurred_at": self.occurred_at.isoformat(timespec="microseconds"),
+            "actor_id": self.actor_id,
+            "actor_email": self.actor_email,
+            "actor_role": self.actor_role,
+            "centre_code": self.centre_code,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "case_number": self.case_number,
+            "ip": self.ip,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "details": self.details,
+        }
+        return json.dumps(fields, sort_keys=True, ensure_ascii=True, separators=(",", ":")).encode()
+
+
+class AuditHead(Base):
+    """One row: the sequence number and hash of the newest event. Appenders lock it."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(sa.BigInteger)
+    hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+def _chain_key() -> bytes:
+    key = current_app.extensions["dayanisma.audit_key"]
+    assert isinstance(key, bytes) and len(key) >= 32
+    return key
+
+
+def chain_hash(key: bytes, prev_hash: str, canonical: bytes) -> str:
+    return hmac.new(key, prev_hash.encode() + b"\n" + canonical, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, snapshotted so the log stays true after the account changes."""
+
+    public_id: str | None
+    email: str | None
+    role: str | None
+    centre_code: str | None
+
+    @classmethod
+    def of(cls, user: Any) -> Actor:
+        if user is None or not getattr(user, "is_authenticated", False):
+            return cls(None, None, None, None)
+        return cls(str(user.public_id), user.email, str(user.role), user.centre.code)
+
+
+SYSTEM = Actor(None, "system", "system", None)
+
+
+def _current_actor() -> Actor:
+    if has_request_context():
+        from flask_login import current_user
+
+        return Actor.of(current_user)
+    return getattr(g, "audit_actor", SYSTEM) if _has_app_g() else SYSTEM
+
+
+def _has_app_g() -> bool:
+    from flask import has_app_context
+
+    return has_app_context()
+
+
+def record(
+    action: str,
+    *,
+    outcome: Outcome | str = Outcome.SUCCESS,
+    object_type: str | None = None,
+    object_id: object | None = None,
+    case_number: str | None = None,
+    reason: str | None = None,
+    details: dict[str, Any] | None = None,
+    actor: Actor | Any | None = None,
+    session: Session | None = None,
+    flush: bool = True,
+) -> AuditEvent:
+    """Append an event in the current transaction (flushed, not committed: the caller commits)."""
+    session = session or db.session
+    if actor is None:
+        who = _current_actor()
+    elif isinstance(actor, Actor):
+        who = actor
+    else:
+        who = Actor.of(actor)
+    # SECURITY: take the chain head's lock first, so no other writer can read the same predecessor.
+    session.execute(sa.update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
+    head = session.execute(sa.select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one_or_none()
+    if head is None:
+        raise RuntimeError("audit_head row missing; run `flask --app wsgi db upgrade`")
+    seq, prev_hash = head
+    event_row = AuditEvent(
+        seq=seq,
+        occurred_at=utcnow(),
+        actor_id=who.public_id,
+        actor_email=who.email,
+        actor_role=who.role,
+        centre_code=who.centre_code,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id) if object_id is not None else None,
+        case_number=case_number,
+        ip=request.remote_addr if has_request_context() else None,
+        outcome=str(outcome),
+        reason=reason[:500] if reason else None,
+        details=json.dumps(details, sort_keys=True, ensure_ascii=False) if details else None,
+        prev_hash=prev_hash,
+        hash="",
+    )
+    event_row.hash = chain_hash(_chain_key(), prev_hash, event_row.canonical())
+    session.execute(sa.update(AuditHead).where(AuditHead.id == 1).values(hash=event_row.hash))
+    session.add(event_row)
+    if flush:  # inside before_flush the event joins the flush that is under way
+        session.info["dayanisma.in_audit"] = True
+        try:
+            session.flush([event_row])
+        finally:
+            session.info["dayanisma.in_audit"] = False
+    return event_row
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int | None
+    event_id: int | None
+    problem: str
+
+
+def verify_chain(session: Session, key: bytes, batch: int = 5000) -> ChainBreak | None:
+    """Walk the chain in seq order; return the first break, or None when it is intact."""
+    prev_hash = GENESIS_HASH
+    expected_seq = 1
+    last_id = 0
+    for row in _iter_events(session, batch):
+        if row.seq != expected_seq:
+            return ChainBreak(row.seq, row.id, f"sequence gap: expected {expected_seq}, found {row.seq} "
+                                              "(an event was deleted or reordered)")
+        if row.id <= last_id:
+            return ChainBreak(row.seq, row.id, "events out of insertion order (reordered)")
+        if row.prev_hash != prev_hash:
+            return ChainBreak(row.seq, row.id, "prev_hash does not match the previous event")
+        if not hmac.compare_digest(row.hash, chain_hash(key, prev_hash, row.canonical())):
+            return ChainBreak(row.seq, row.id, "hash mismatch (the event was edited)")
+        prev_hash = row.hash
+        expected_seq += 1
+        last_id = row.id
+    head = session.execute(sa.select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one_or_none()
+    if head is None:
+        return ChainBreak(None, None, "audit_head row missing")
+    if head.seq != expected_seq - 1 or head.hash != prev_hash:
+        return ChainBreak(expected_seq, None, f"chain head says seq {head.seq} but the log ends at "
+                                              f"{expected_seq - 1} (events at the end were deleted)")
+    return None
+
+
+def _iter_events(session: Session, batch: int) -> Iterator[AuditEvent]:
+    last_seq = 0
+    while True:
+        rows = session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last_seq = rows[-1].seq
+        session.expunge_all()
+
+
+# --- change events -------------------------------------------------------------------------------------------
+
+_NOT_AUDITED_TABLES = {"audit_events", "audit_head", "user_sessions"}
+
+
+def _object_ref(obj: Any) -> tuple[str, str | None, str | None]:
+    table = getattr(obj, "__tablename__", type(obj).__name__)
+    public_id = getattr(obj, "public_id", None) or getattr(obj, "id", None)
+    case_number = getattr(obj, "audit_case_number", None)
+    return table, str(public_id) if public_id is not None else None, case_number
+
+
+@event.listens_for(Session, "before_flush")
+def _record_changes(session: Session, flush_context: Any, instances: Any) -> None:
+    """One change event per created, updated or deleted object: field names only, never values."""
+    if session.info.get("dayanisma.in_audit") or not _has_app_g():
+        return
+    if "dayanisma.audit_key" not in current_app.extensions:
+        return
+    changes: list[tuple[str, Any, list[str]]] = []
+    for obj in list(session.new):
+        if getattr(obj, "__tablename__", None) not in _NOT_AUDITED_TABLES and isinstance(obj, Base):
+            changes.append(("create", obj, []))
+    for obj in list(session.dirty):
+        if getattr(obj, "__tablename__", None) in _NOT_AUDITED_TABLES or not isinstance(obj, Base):
+            continue
+        state = sa.inspect(obj)
+        fields = sorted(attr.key for attr in state.attrs if attr.history.has_changes())
+        if fields and session.is_modified(obj):
+            changes.append(("update", obj, fields))
+    for obj in list(session.deleted):
+        if getattr(obj, "__tablename__", None) not in _NOT_AUDITED_TABLES and isinstance(obj, Base):
+            changes.append(("delete", obj, []))
+    for verb, obj, fields in changes:
+        table, public_id, case_number = _object_ref(obj)
+        record(
+            f"{table}.{verb}",
+            object_type=table,
+            object_id=public_id,
+            case_number=case_number,
+            details={"fields": fields} if fields else None,
+            session=session,
+            flush=False,
+        )

@@ -1,0 +1,5 @@
+"""Auditor pages (being written)."""
+
+from flask import Blueprint
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")

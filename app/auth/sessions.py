@@ -1,0 +1,90 @@
+"""Server-side sessions: the signed cookie carries only a random token; its hash and lifetimes live in the DB."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app, g, session
+
+from app.db import db, utcnow
+from app.users.models import User, UserSession
+
+SESSION_KEY = "sid"
+# Writing last_seen_at on every request would make every page a write; a little slack is enough for 15 minutes.
+TOUCH_INTERVAL = timedelta(seconds=30)
+
+
+def _hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def start_session(user: User) -> UserSession:
+    """A fresh session for ``user``: the old cookie contents are dropped (no session fixation)."""
+    locale = session.get("locale")
+    session.clear()
+    token = secrets.token_urlsafe(32)
+    record = UserSession(token_hash=_hash(token), user_id=user.id)
+    db.session.add(record)
+    session[SESSION_KEY] = token
+    if locale:
+        session["locale"] = locale
+    return record
+
+
+def end_current_session(reason: str) -> None:
+    token = session.get(SESSION_KEY)
+    if token:
+        db.session.execute(
+            sa.update(UserSession)
+            .where(UserSession.token_hash == _hash(token), UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow(), end_reason=reason)
+        )
+    session.clear()
+
+
+def end_all_sessions(user: User, reason: str, *, keep_current: bool = False) -> int:
+    """End every open session of ``user`` (password change, MFA reset, role change, disabling)."""
+    stmt = sa.update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    token = session.get(SESSION_KEY) if keep_current else None
+    if token:
+        stmt = stmt.where(UserSession.token_hash != _hash(token))
+    result = db.session.execute(stmt.values(ended_at=utcnow(), end_reason=reason))
+    return result.rowcount or 0
+
+
+def load_user_from_session() -> User | None:
+    """Flask-Login request loader: the user of a live session, or None.
+
+    Checked on every request: the session exists and has not ended, is within the idle and absolute limits, and
+    the account is still active.
+    """
+    token = session.get(SESSION_KEY)
+    if not token:
+        return None
+    record = db.session.scalar(sa.select(UserSession).where(UserSession.token_hash == _hash(token)))
+    if record is None or record.ended_at is not None:
+        session.clear()
+        g.session_ended = True
+        return None
+    now = utcnow()
+    reason = None
+    if now - record.last_seen_at > current_app.config["SESSION_IDLE_TIMEOUT"]:
+        reason = "idle"
+    elif now - record.created_at > current_app.config["SESSION_ABSOLUTE_TIMEOUT"]:
+        reason = "absolute"
+    elif not record.user.is_active:
+        reason = "disabled"
+    if reason:
+        record.ended_at = now
+        record.end_reason = reason
+        db.session.commit()
+        session.clear()
+        g.session_ended = True
+        return None
+    if now - record.last_seen_at > TOUCH_INTERVAL:
+        record.last_seen_at = now
+        db.session.commit()
+    return record.user

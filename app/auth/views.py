@@ -1,0 +1,169 @@
+"""Sign-in, MFA enrolment and verification, logout, password change and the language switch."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app import access, audit
+from app.auth import mfa, services, sessions
+from app.auth.forms import ChangePasswordForm, CodeForm, EnrolForm, LanguageForm, LoginForm
+from app.auth.passwords import PasswordRejected
+from app.db import db
+from app.extensions import client_ip, limiter
+
+bp = Blueprint("auth", __name__)
+
+
+def _account_key() -> str:
+    """Rate-limit key for one account: the email typed at sign-in, or the pending user at the MFA step."""
+    if request.endpoint == "auth.login":
+        return "acct:" + services.normalise_email(request.form.get("email", ""))
+    user = services.pending_user()
+    return "acct:" + (user.email if user else "none:" + client_ip())
+
+
+def _failed(response) -> bool:  # type: ignore[no-untyped-def]
+    # Only failed attempts count: a successful sign-in redirects.
+    return bool(response.status_code != 302)
+
+
+def _limits():  # type: ignore[no-untyped-def]
+    cfg = current_app.config
+    return cfg["LOGIN_LIMIT_PER_ACCOUNT"], cfg["LOGIN_LIMIT_PER_IP"]
+
+
+_per_account = limiter.limit(lambda: _limits()[0], key_func=_account_key, methods=["POST"],
+                             deduct_when=_failed, scope="signin-account")
+_per_ip = limiter.limit(lambda: _limits()[1], key_func=client_ip, methods=["POST"],
+                        deduct_when=_failed, scope="signin-ip")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@access.public
+@_per_ip
+@_per_account
+def login():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data or "", form.password.data or "")
+        if user is not None:
+            next_url = access.safe_next(request.args.get("next"))
+            services.begin_pending_login(user, next_url)
+            db.session.commit()
+            return redirect(url_for("auth.verify_code" if user.mfa_enrolled else "auth.enrol_mfa"))
+        db.session.commit()
+        # SECURITY: one message for unknown email, wrong password and disabled account.
+        form.password.errors.append(_("The email or password is not right."))
+        return render_template("auth/login.html", form=form), 422
+    if request.method == "POST":
+        return render_template("auth/login.html", form=form), 422
+    from flask import g
+
+    if getattr(g, "session_ended", False) or request.args.get("expired"):
+        flash(_("Your session has ended. Please sign in again."), "info")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@access.public
+@_per_ip
+@_per_account
+def verify_code():  # type: ignore[no-untyped-def]
+    user = services.pending_user()
+    if user is None:
+        return redirect(url_for("auth.login"))
+    if not user.mfa_enrolled:
+        return redirect(url_for("auth.enrol_mfa"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        if services.check_second_factor(user, form.code.data or ""):
+            next_url = services.pending_next()
+            services.finish_login(user)
+            db.session.commit()
+            return redirect(next_url or url_for("main.dashboard"))
+        db.session.commit()
+        form.code.errors.append(_("That code is not right, or it has been used already. Wait for the next code."))
+        return render_template("auth/code.html", form=form), 422
+    return render_template("auth/code.html", form=form), 422 if request.method == "POST" else 200
+
+
+@bp.route("/login/setup", methods=["GET", "POST"])
+@access.public
+@_per_ip
+@_per_account
+def enrol_mfa():  # type: ignore[no-untyped-def]
+    user = services.pending_user()
+    if user is None:
+        return redirect(url_for("auth.login"))
+    if user.mfa_enrolled:
+        return redirect(url_for("auth.verify_code"))
+    if user.totp_secret_enc is None:
+        mfa.set_secret(user, mfa.new_secret())
+        db.session.commit()
+    secret = mfa.get_secret(user)
+    form = EnrolForm()
+    if form.validate_on_submit():
+        codes = services.enrol(user, form.code.data or "")
+        if codes is not None:
+            next_url = services.pending_next()
+            services.finish_login(user)
+            db.session.commit()
+            return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
+        db.session.commit()
+        form.code.errors.append(_("That code is not right. Check the time on your phone and try the next code."))
+    uri = mfa.provisioning_uri(user, secret)
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/enrol.html", form=form, qr=mfa.qr_svg(uri), secret=secret), status
+
+
+@bp.post("/logout")
+@access.public
+def logout():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        audit.record("auth.logout")
+    sessions.end_current_session("logout")
+    db.session.commit()
+    response = redirect(url_for("auth.login"))
+    # SECURITY: ask the browser to drop cookies, cache and storage of this site (shared office PCs).
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    response.delete_cookie(current_app.config["SESSION_COOKIE_NAME"])
+    return response
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@access.signed_in
+def change_password():  # type: ignore[no-untyped-def]
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data or "", form.new_password.data or "")
+        except PasswordRejected as exc:
+            db.session.commit()  # the failed attempt stays on record
+            if str(exc) == "current":
+                form.current_password.errors.append(_("This is not your current password."))
+            else:
+                form.new_password.errors.append(str(exc))
+            return render_template("auth/change_password.html", form=form), 422
+        session.clear()
+        db.session.commit()
+        flash(_("Your password has been changed. Please sign in with the new password."), "success")
+        return redirect(url_for("auth.login"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/change_password.html", form=form), status
+
+
+@bp.post("/language")
+@access.public
+def set_language():  # type: ignore[no-untyped-def]
+    form = LanguageForm()
+    next_url = access.safe_next(form.next.data) or url_for("main.dashboard")
+    if form.validate_on_submit() and form.locale.data in current_app.config["LANGUAGES"]:
+        session["locale"] = form.locale.data
+        if current_user.is_authenticated:
+            current_user.locale = form.locale.data
+            db.session.commit()
+    return redirect(next_url)

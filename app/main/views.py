@@ -1,0 +1,42 @@
+"""Dashboard and health check."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from app import access
+from app.audit import AuditEvent
+from app.db import db
+from app.users.models import Role, User
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+@access.signed_in
+def dashboard():  # type: ignore[no-untyped-def]
+    context: dict[str, object] = {}
+    if current_user.role == Role.ADMIN:
+        context["user_counts"] = dict(
+            db.session.execute(
+                sa.select(User.role, sa.func.count()).where(User.is_active.is_(True)).group_by(User.role)
+            ).all()
+        )
+    if current_user.role == Role.AUDITOR:
+        context["recent_denials"] = db.session.scalar(
+            sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.outcome != "success")
+        )
+    return render_template("main/dashboard.html", **context)
+
+
+@bp.get("/healthz")
+@access.public
+def healthz():  # type: ignore[no-untyped-def]
+    """For load balancers: answers ok when the database answers; shows no data."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        return {"status": "unavailable"}, 503
+    return {"status": "ok"}

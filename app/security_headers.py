@@ -1,0 +1,50 @@
+"""Security headers on every response (one ``after_request``), following GOV.UK Notify's approach.
+
+CSP is strict: everything from this origin, no inline script or style, no framing. Signed-in pages are never
+cached (``no-store``), nor is anything else: a shared office PC's back button must not show a case.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def set_security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers["Content-Security-Policy"] = CSP
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+    if response.mimetype != "text/css" and not response.mimetype.startswith(("font/", "image/")) \
+            and response.mimetype != "application/javascript" and response.mimetype != "text/javascript":
+        # SECURITY: pages (signed in or not) are never stored by the browser or a proxy.
+        headers["Cache-Control"] = "no-store, max-age=0"
+        headers["Pragma"] = "no-cache"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(set_security_headers)
+    if app.config.get("SESSION_COOKIE_SECURE"):
+        @app.after_request
+        def hsts(response: Response) -> Response:
+            response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+            return response

@@ -1,0 +1,103 @@
+"""Centre, User, UserSession and RecoveryCode models."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, PublicIdMixin, UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    COUNSELLOR = "counsellor"
+    COORDINATOR = "coordinator"
+    SUPERVISOR = "supervisor"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+class Centre(PublicIdMixin, Base):
+    __tablename__ = "centres"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(10), unique=True)  # prefix of case numbers, e.g. "BYK"
+    name: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    users: Mapped[list[User]] = relationship(back_populates="centre")
+
+
+class User(PublicIdMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[Role] = mapped_column(sa.Enum(Role, native_enum=False, length=20, validate_strings=True))
+    centre_id: Mapped[int] = mapped_column(sa.ForeignKey("centres.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(200))
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The TOTP secret is stored encrypted (crypto/, owner = this user); see app/auth/mfa.py.
+    totp_secret_enc: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    mfa_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # SECURITY: the last accepted TOTP time step; a code from this step or earlier is refused (no replay).
+    last_totp_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    locale: Mapped[str | None] = mapped_column(sa.String(5))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    centre: Mapped[Centre] = relationship(back_populates="users")
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    # Flask-Login protocol. Sessions are resolved by app/auth/sessions.py, not by user id.
+    is_anonymous = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    def get_id(self) -> str:
+        return str(self.public_id)
+
+    @property
+    def mfa_enrolled(self) -> bool:
+        return self.mfa_enrolled_at is not None and self.totp_secret_enc is not None
+
+
+class UserSession(Base):
+    """A signed-in session; the cookie holds a random token whose SHA-256 is stored here.
+
+    SECURITY: sessions end server-side (ended_at set), so a copied cookie replayed afterwards is refused.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(sa.String(40))
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(Base):
+    """Single-use MFA recovery codes; only a SHA-256 of each (80 random bits) is stored."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    code_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")

@@ -1,0 +1,125 @@
+"""Configuration for the three environments: development, test and production.
+
+``DAYANISMA_ENV`` picks one (default: development). Production reads every secret from the environment and refuses
+to start when one is missing or weak; no secret has a default value outside development and test.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("DAYANISMA_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the app must not start."""
+
+
+class Config:
+    ENV_NAME = "base"
+    DEBUG = False
+    TESTING = False
+
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'dayanisma.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+
+    # Sessions (DESIGN.md §3.7): server-side records, checked on every request.
+    SESSION_COOKIE_NAME = "dayanisma_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=15)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=8)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    # A half-finished sign-in (password accepted, code not yet entered) lapses quickly.
+    LOGIN_PENDING_TIMEOUT = timedelta(minutes=5)
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the (server-side) session
+    WTF_CSRF_SSL_STRICT = True
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_ENABLED = True
+    # Sign-in and MFA limits: per account (protects the account) and per IP (protects the service).
+    LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+    LOGIN_LIMIT_PER_IP = "50 per 15 minutes"
+
+    BABEL_DEFAULT_LOCALE = "tr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Istanbul"
+    LANGUAGES = ("tr", "en")
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+
+    KEY_FILE = os.environ.get("DAYANISMA_KEY_FILE", str(INSTANCE_DIR / "keys.json"))
+    KEYS_FROM_ENV = os.environ.get("DAYANISMA_KEYS")
+    GENERATE_DEV_KEYS = False
+
+    DEMO_ALLOWED = False
+    TOTP_ISSUER = "Dayanışma"
+    TOTP_VALID_WINDOW = 1
+
+    SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
+
+    @classmethod
+    def validate(cls, app_config: dict[str, object]) -> None:
+        """Refuse unsafe settings; overridden where an environment has stricter rules."""
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-secret-key-not-for-production")
+    SESSION_COOKIE_SECURE = False  # http://127.0.0.1 during development
+    WTF_CSRF_SSL_STRICT = False
+    GENERATE_DEV_KEYS = True
+    DEMO_ALLOWED = True
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-only-insecure-secret-key-0123456789abcdef"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    SESSION_COOKIE_SECURE = False
+    WTF_CSRF_SSL_STRICT = False
+    GENERATE_DEV_KEYS = True
+    DEMO_ALLOWED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
+WEAK_SECRETS = {"secret", "changeme", "change-me", "dev", "development", "password", "test"}
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+
+    @classmethod
+    def validate(cls, app_config: dict[str, object]) -> None:
+        secret = app_config.get("SECRET_KEY")
+        if not isinstance(secret, str) or len(secret) < 32 or secret.lower() in WEAK_SECRETS or "insecure" in secret:
+            raise ConfigError("SECRET_KEY must be set to a random value of at least 32 characters in production.")
+        if len(set(secret)) < 10:
+            raise ConfigError("SECRET_KEY is too repetitive; generate it with `python -c 'import secrets; "
+                              "print(secrets.token_urlsafe(48))'`.")
+        if app_config.get("DEBUG"):
+            raise ConfigError("DEBUG must be off in production.")
+        if not app_config.get("KEYS_FROM_ENV") and not Path(str(app_config.get("KEY_FILE"))).is_file():
+            raise ConfigError("Encryption keys are missing: set DAYANISMA_KEYS or DAYANISMA_KEY_FILE.")
+        if str(app_config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
+            raise ConfigError("RATELIMIT_STORAGE_URI must point at shared storage (Redis) in production.")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for(name: str | None = None) -> type[Config]:
+    name = name or os.environ.get("DAYANISMA_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise ConfigError(f"Unknown DAYANISMA_ENV {name!r}; use one of {', '.join(CONFIGS)}.") from None

@@ -1,0 +1,257 @@
+"""The process-wide crypto context: key rings, the short-lived cache of unwrapped data keys, blind-index keys.
+
+The app builds one :class:`CryptoContext` at start-up and passes it to :func:`configure`; models reach it through
+:func:`get_context`. Data keys are unwrapped once and cached for ``dek_ttl`` seconds (not per field). A data key
+created inside a session is only visible to that session until it commits, so a rolled-back transaction can never
+leave other sessions encrypting under a key that was never stored.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy.orm import Session
+
+from crypto import envelope
+from crypto.envelope import Rng
+from crypto.errors import CryptoError, KeyDestroyed, NotConfigured, UnknownKey
+from crypto.keys import IndexRing, KeyMaterial, KeyRing
+from crypto.models import DataKey
+
+Owner = tuple[str, uuid.UUID]
+
+_PENDING = "crypto.pending_deks"
+_CTX = "crypto.context"
+_DK = DataKey.__table__
+
+
+class DekHandle:
+    """An unwrapped data key ready for use. Holds the AESGCM object, never exposes the key bytes."""
+
+    __slots__ = ("aead", "dek_id", "dek_id_bytes", "expires", "owner", "row")
+
+    def __init__(self, dek_id: uuid.UUID, aead: AESGCM, owner: Owner, expires: float, row: DataKey | None = None):
+        self.dek_id = dek_id
+        self.dek_id_bytes = dek_id.bytes
+        self.aead = aead
+        self.owner = owner
+        self.expires = expires
+        # The pending DataKey object while it is not yet committed (None once it is in the shared cache).
+        self.row = row
+
+    def __repr__(self) -> str:
+        return f"<DekHandle {self.dek_id} owner={self.owner[0]}>"
+
+
+class CryptoContext:
+    """Key rings + caches. Thread-safe for the app's use (dict operations; unwrapping twice is harmless)."""
+
+    def __init__(self, material: KeyMaterial, *, dek_ttl: float = 60.0, rng: Rng = os.urandom,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.material = material
+        self.dek_ttl = dek_ttl
+        self.rng = rng
+        self.clock = clock
+        self._by_id: dict[bytes, DekHandle] = {}
+        self._by_owner: dict[Owner, DekHandle] = {}
+        self._index_keys: dict[tuple[str, str, int], bytes] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<CryptoContext {self.material.keyring!r} {self.material.index_ring!r}>"
+
+    @property
+    def keyring(self) -> KeyRing:
+        return self.material.keyring
+
+    @property
+    def index_ring(self) -> IndexRing:
+        return self.material.index_ring
+
+    # --- data keys -----------------------------------------------------------------------------------------------
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._by_id.clear()
+            self._by_owner.clear()
+
+    def forget_dek(self, dek_id: uuid.UUID) -> None:
+        with self._lock:
+            handle = self._by_id.pop(dek_id.bytes, None)
+            if handle is not None:
+                self._by_owner.pop(handle.owner, None)
+
+    def _remember(self, handle: DekHandle) -> None:
+        handle.row = None
+        handle.expires = self.clock() + self.dek_ttl
+        with self._lock:
+            self._by_id[handle.dek_id_bytes] = handle
+            self._by_owner[handle.owner] = handle
+
+    @staticmethod
+    def _pending(session: Session | None) -> dict[Any, DekHandle] | None:
+        return None if session is None else session.info.get(_PENDING)
+
+    def _unwrap_row(self, row: Any) -> DekHandle:
+        owner = (row.owner_type, row.owner_id)
+        if row.destroyed_at is not None or row.wrapped is None:
+            raise KeyDestroyed(f"data key {row.id} of a {row.owner_type} was destroyed")
+        dek = envelope.unwrap_dek(self.keyring.aead(row.kek_id), row.kek_id, row.id, row.owner_type, row.owner_id,
+                                  row.wrapped)
+        handle = DekHandle(row.id, AESGCM(dek), owner, 0.0)
+        self._remember(handle)
+        return handle
+
+    def _select(self, session: Session, where: Any) -> Any:
+        # Core select: no autoflush (safe inside before_flush) and no stale ORM objects in the identity map.
+        stmt = sa.select(_DK.c.id, _DK.c.owner_type, _DK.c.owner_id, _DK.c.kek_id, _DK.c.wrapped,
+                         _DK.c.destroyed_at).where(where)
+        return session.execute(stmt).first()
+
+    def dek_by_id(self, session: Session | None, dek_id_bytes: bytes) -> DekHandle:
+        handle = self._by_id.get(dek_id_bytes)
+        if handle is not None and handle.expires > self.clock():
+            return handle
+        pending = self._pending(session)
+        if pending and dek_id_bytes in pending and _alive(pending[dek_id_bytes]):
+            return pending[dek_id_bytes]
+        if session is None:
+            raise UnknownKey("data key not cached and no session to load it from")
+        row = self._select(session, _DK.c.id == uuid.UUID(bytes=dek_id_bytes))
+        if row is None:
+            raise UnknownKey(f"data key {uuid.UUID(bytes=dek_id_bytes)} does not exist")
+        return self._unwrap_row(row)
+
+    def dek_for_owner(self, session: Session, owner: Owner, *, create: bool = True) -> DekHandle:
+        """The owner's data key, unwrapped; created (wrapped with the active KEK) on first use."""
+        handle = self._by_owner.get(owner)
+        if handle is not None and handle.expires > self.clock():
+            return handle
+        pending = self._pending(session)
+        if pending and owner in pending and _alive(pending[owner]):
+            return pending[owner]
+        row = self._select(session, (_DK.c.owner_type == owner[0]) & (_DK.c.owner_id == owner[1]))
+        if row is not None:
+            return self._unwrap_row(row)
+        if not create:
+            raise UnknownKey(f"no data key for this {owner[0]}")
+        return self._create_dek(session, owner)
+
+    def _create_dek(self, session: Session, owner: Owner) -> DekHandle:
+        owner_type, owner_id = owner
+        if not isinstance(owner_id, uuid.UUID) or not owner_type or len(owner_type) > 32:
+            raise CryptoError("a key owner is (owner_type: str of ≤ 32 chars, owner_id: uuid.UUID)")
+        dek = self.rng(envelope.KEY_LEN)
+        dek_id = uuid.UUID(bytes=self.rng(16), version=4)
+        kek_id = self.keyring.active_id
+        # SECURITY: new data keys are always wrapped with the active KEK, so rotation never misses one.
+        wrapped = envelope.wrap_dek(self.keyring.aead(kek_id), kek_id, dek_id, owner_type, owner_id, dek, self.rng)
+        row = DataKey(id=dek_id, owner_type=owner_type, owner_id=owner_id, kek_id=kek_id, wrapped=wrapped,
+                      created_at=datetime.now(UTC))
+        session.add(row)
+        handle = DekHandle(dek_id, AESGCM(dek), owner, 0.0, row)
+        pending = session.info.setdefault(_PENDING, {})
+        pending[owner] = handle
+        pending[handle.dek_id_bytes] = handle
+        session.info[_CTX] = self
+        return handle
+
+    def _promote_pending(self, session: Session) -> None:
+        pending = session.info.pop(_PENDING, None)
+        session.info.pop(_CTX, None)
+        for key, handle in (pending or {}).items():
+            if isinstance(key, bytes) and handle.row is not None and sa.inspect(handle.row).persistent:
+                self._remember(handle)
+
+    # --- fields --------------------------------------------------------------------------------------------------
+
+    def encrypt(self, session: Session, owner: Owner, table: str, column: str, row_uid: uuid.UUID, value: Any,
+                kind: str = "str") -> bytes:
+        """Encrypt one value for (table, column, row uid) under the owner's data key."""
+        handle = self.dek_for_owner(session, owner)
+        return envelope.encrypt_field(handle.aead, handle.dek_id_bytes, envelope.aad_prefix(table, column),
+                                      row_uid.bytes, envelope.encode_value(kind, value), self.rng)
+
+    def decrypt(self, session: Session | None, table: str, column: str, row_uid: uuid.UUID, blob: bytes,
+                kind: str = "str") -> Any:
+        """Decrypt one value or raise (DecryptionError, KeyDestroyed, UnknownKey) — never returns ciphertext."""
+        handle = self.dek_by_id(session, envelope.parse_header(blob))
+        plain = envelope.decrypt_field(handle.aead, envelope.aad_prefix(table, column), row_uid.bytes, bytes(blob))
+        return envelope.decode_value(kind, plain)
+
+    # --- blind indexes -------------------------------------------------------------------------------------------
+
+    def index_key(self, table: str, column: str, epoch: int) -> bytes:
+        cache_key = (table, column, epoch)
+        key = self._index_keys.get(cache_key)
+        if key is None:
+            # SECURITY: one key per (table, column, epoch): equal values in different columns are unlinkable.
+            key = HKDF(hashes.SHA256(), 32, salt=None,
+                       info=envelope.pack(envelope.BIDX_DOMAIN, table, column)).derive(self.index_ring.key(epoch))
+            self._index_keys[cache_key] = key
+        return key
+
+    def blind_index(self, table: str, column: str, normalised: str, bits: int, epoch: int | None = None) -> int:
+        """Top ``bits`` bits of HMAC-SHA256(index key, normalised value), as a non-negative int."""
+        if not 1 <= bits <= 31:
+            raise ValueError("blind index bits must be between 1 and 31 (fits a 32-bit INTEGER column)")
+        key = self.index_key(table, column, self.index_ring.active_id if epoch is None else epoch)
+        digest = hmac.digest(key, normalised.encode("utf-8", "surrogatepass"), "sha256")
+        return int.from_bytes(digest[:8], "big") >> (64 - bits)
+
+    def blind_indexes_all_epochs(self, table: str, column: str, normalised: str, bits: int) -> list[int]:
+        return sorted({self.blind_index(table, column, normalised, bits, e) for e in self.index_ring.ids})
+
+
+def _alive(handle: DekHandle) -> bool:
+    # A savepoint rollback expunges the pending DataKey; its handle must not be used any more.
+    return handle.row is None or sa.inspect(handle.row).pending or sa.inspect(handle.row).persistent
+
+
+_current: CryptoContext | None = None
+
+
+def configure(context: CryptoContext | KeyMaterial | None) -> CryptoContext | None:
+    """Install the process-wide context (the app calls this once at start-up; tests may swap it)."""
+    global _current
+    _current = CryptoContext(context) if isinstance(context, KeyMaterial) else context
+    return _current
+
+
+def get_context() -> CryptoContext:
+    if _current is None:
+        raise NotConfigured("crypto.configure() has not been called; encrypted fields cannot be used")
+    return _current
+
+
+def _after_commit(session: Session) -> None:
+    context = session.info.get(_CTX)
+    if context is not None:
+        context._promote_pending(session)
+
+
+def _after_rollback(session: Session) -> None:
+    # The DataKey rows were never stored: their handles must not reach the shared cache.
+    session.info.pop(_PENDING, None)
+    session.info.pop(_CTX, None)
+
+
+def install_session_hooks(target: Any = Session) -> None:
+    """Register the commit/rollback hooks (done at import for every Session; idempotent)."""
+    for name, fn in (("after_commit", _after_commit), ("after_rollback", _after_rollback)):
+        if not sa.event.contains(target, name, fn):
+            sa.event.listen(target, name, fn)
+
+
+install_session_hooks()

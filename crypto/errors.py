@@ -1,0 +1,58 @@
+"""Every exception the crypto package raises, in one place so the app can catch them by name.
+
+None of these messages ever contain plaintext or key bytes: they name the place (table, column, row uid, key id)
+and the reason only, because exception text ends up in logs and error pages (DESIGN.md §3.5).
+"""
+
+from __future__ import annotations
+
+
+class CryptoError(Exception):
+    """Base class for all errors of the crypto package."""
+
+
+class KeysMissing(CryptoError):
+    """No key material was configured where it is required (production without a key file or variable)."""
+
+
+class KeyFileError(CryptoError):
+    """The key file or key variable exists but is malformed, unsafe or inconsistent."""
+
+
+class NotConfigured(CryptoError):
+    """``crypto.configure()`` was not called before encrypted data was used."""
+
+
+class UnknownKey(CryptoError):
+    """A ciphertext or wrapped key names a key that is not in the ring or the key table."""
+
+
+class DecryptionError(CryptoError):
+    """A ciphertext or a wrapped key failed to authenticate: tampered, moved to another place, or the wrong key.
+
+    Raised instead of ever returning ciphertext or ``None`` for a value that cannot be read.
+    """
+
+
+class KeyDestroyed(DecryptionError):
+    """The data key of this value's owner was destroyed (crypto-shredding): the value can never be read again."""
+
+
+class KekInUse(CryptoError):
+    """A key-encryption key cannot be retired while data keys are still wrapped with it (or while it is active)."""
+
+
+class InvalidIdentifier(CryptoError, ValueError):
+    """A value given to a normaliser is not a valid identifier of its kind."""
+
+
+class InvalidTCKN(InvalidIdentifier):
+    """Not a valid T.C. Kimlik No (11 digits, first not 0, both check digits correct)."""
+
+
+class InvalidYKN(InvalidIdentifier):
+    """Not a valid Yabancı Kimlik No (11 digits starting with 99, both check digits correct)."""
+
+
+class InvalidPhone(InvalidIdentifier):
+    """Not a Turkish phone number that can be brought to the +90 national form."""

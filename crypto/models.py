@@ -1,0 +1,77 @@
+"""The crypto tables, on their own declarative base: wrapped data keys (one per key owner).
+
+KEK metadata is not here (it lives in the key file); index epochs are in the key file too (``keys status`` reads
+them from there). The app includes ``CryptoBase.metadata`` in its Alembic ``target_metadata`` (a list of both
+metadatas), so these tables are migrated with the app's. Portable across SQLite and PostgreSQL.
+
+Operations guide: keep this table in its own backup regime (shorter retention than the data): crypto-shredding is
+only complete once every backup holding the wrapped key has expired.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Same convention as app/db.py (copied, not imported: crypto must not depend on app).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class _UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Timezone-aware UTC on both SQLite (which drops tzinfo) and PostgreSQL."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime; use timezone-aware UTC datetimes")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class CryptoBase(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+
+class DataKey(CryptoBase):
+    """One data key (DEK) of one owner, stored only wrapped by a KEK; ``wrapped`` is NULL once destroyed."""
+
+    __tablename__ = "crypto_data_keys"
+    __table_args__ = (
+        # One DEK per owner: a concurrent second creation fails on commit instead of forking the owner's data.
+        sa.UniqueConstraint("owner_type", "owner_id", name="uq_crypto_data_keys_owner"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    owner_type: Mapped[str] = mapped_column(sa.String(32))
+    owner_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    # Rotation selects rows whose kek_id differs from the active KEK; the index keeps that cheap.
+    kek_id: Mapped[int] = mapped_column(sa.Integer, index=True)
+    wrapped: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(_UTCDateTime)
+    rewrapped_at: Mapped[datetime | None] = mapped_column(_UTCDateTime)
+    destroyed_at: Mapped[datetime | None] = mapped_column(_UTCDateTime)
+    destroyed_reason: Mapped[str | None] = mapped_column(sa.String(200))
+
+    def __repr__(self) -> str:
+        # SECURITY: never the wrapped bytes.
+        return f"<DataKey {self.id} owner={self.owner_type} kek={self.kek_id}{' destroyed' if self.destroyed_at else ''}>"

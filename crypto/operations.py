@@ -1,0 +1,195 @@
+"""Key operations over the database: KEK rotation (rewrap data keys), KEK retirement, status, crypto-shredding.
+
+Rotation never touches field ciphertexts: it rewraps data keys from any non-active KEK to the active one in batches,
+committing each batch, so it is online (old KEKs keep decrypting throughout) and resumable after a kill (rows record
+their KEK id; a rerun picks up the rest). New data keys created meanwhile are wrapped with the active KEK already.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from crypto import envelope
+from crypto.context import CryptoContext
+from crypto.errors import KekInUse, KeyFileError
+from crypto.keys import remove_kek, write_key_file
+from crypto.models import DataKey
+from crypto.orm import encrypted_attributes
+
+_DK = DataKey.__table__
+
+
+@dataclass(frozen=True)
+class KeyStatus:
+    active_kek: int
+    kek_ids: list[int]
+    deks_per_kek: dict[int, int]      # live (not destroyed) data keys by KEK id
+    destroyed: int
+    index_epochs: list[int]
+    active_index_epoch: int
+
+    @property
+    def pending_rewrap(self) -> int:
+        return sum(n for k, n in self.deks_per_kek.items() if k != self.active_kek)
+
+
+def key_status(session: Session, ctx: CryptoContext) -> KeyStatus:
+    rows = session.execute(sa.select(_DK.c.kek_id, sa.func.count()).where(_DK.c.destroyed_at.is_(None))
+                           .group_by(_DK.c.kek_id)).all()
+    destroyed = session.execute(sa.select(sa.func.count()).where(_DK.c.destroyed_at.is_not(None))).scalar_one()
+    return KeyStatus(active_kek=ctx.keyring.active_id, kek_ids=ctx.keyring.ids,
+                     deks_per_kek={int(k): int(n) for k, n in rows}, destroyed=int(destroyed),
+                     index_epochs=ctx.index_ring.ids, active_index_epoch=ctx.index_ring.active_id)
+
+
+@dataclass
+class RotationResult:
+    active_kek: int
+    rewrapped: int = 0
+    batches: int = 0
+    remaining_at_start: int = 0
+
+
+Progress = Callable[[int, int], None]
+
+
+def rotate_keks(session: Session, ctx: CryptoContext, *, batch_size: int = 1000,
+                progress: Progress | None = None) -> RotationResult:
+    """Rewrap every live data key not wrapped with the active KEK. ``progress(done, total)`` after each batch.
+
+    Each batch is committed before ``progress`` is called, so an exception from anywhere (a kill) loses at most the
+    batch in flight; calling again resumes.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be positive")
+    active = ctx.keyring.active_id
+    new_kek = ctx.keyring.aead(active)
+    todo = (_DK.c.kek_id != active) & _DK.c.wrapped.is_not(None) & _DK.c.destroyed_at.is_(None)
+    total = session.execute(sa.select(sa.func.count()).where(todo)).scalar_one()
+    session.commit()
+    result = RotationResult(active_kek=active, remaining_at_start=int(total))
+    # SECURITY: the WHERE re-checks kek_id and wrapped, so a key shredded or rotated concurrently is never
+    # resurrected or double-wrapped by this job.
+    update = (_DK.update()
+              .where(_DK.c.id == sa.bindparam("b_id"), _DK.c.kek_id == sa.bindparam("b_old"),
+                     _DK.c.wrapped.is_not(None), _DK.c.destroyed_at.is_(None))
+              .values(kek_id=sa.bindparam("b_new"), wrapped=sa.bindparam("b_wrapped"),
+                      rewrapped_at=sa.bindparam("b_at")))
+    last: uuid.UUID | None = None
+    rng = ctx.rng
+    while True:
+        stmt = (sa.select(_DK.c.id, _DK.c.owner_type, _DK.c.owner_id, _DK.c.kek_id, _DK.c.wrapped)
+                .where(todo).order_by(_DK.c.id).limit(batch_size))
+        if last is not None:
+            stmt = stmt.where(_DK.c.id > last)
+        rows = session.execute(stmt).all()
+        if not rows:
+            break
+        now = datetime.now(UTC)
+        params = []
+        for dek_id, owner_type, owner_id, kek_id, wrapped in rows:
+            dek = envelope.unwrap_dek(ctx.keyring.aead(kek_id), kek_id, dek_id, owner_type, owner_id, wrapped)
+            params.append({"b_id": dek_id, "b_old": kek_id, "b_new": active, "b_at": now,
+                           "b_wrapped": envelope.wrap_dek(new_kek, active, dek_id, owner_type, owner_id, dek, rng)})
+        session.connection().execute(update, params)
+        session.commit()
+        last = rows[-1][0]
+        result.rewrapped += len(rows)
+        result.batches += 1
+        if progress is not None:
+            progress(result.rewrapped, int(total))
+    return result
+
+
+def retire_kek(session: Session, ctx: CryptoContext, kek_id: int, *, save: bool = True) -> None:
+    """Remove a KEK from the ring (and the key file) once no data key, live or destroyed-but-wrapped, uses it."""
+    if kek_id == ctx.keyring.active_id:
+        raise KekInUse(f"KEK {kek_id} is the active KEK; activate another one and rotate first")
+    ctx.keyring.key(kek_id)
+    in_use = session.execute(sa.select(sa.func.count()).where(_DK.c.kek_id == kek_id,
+                                                              _DK.c.wrapped.is_not(None))).scalar_one()
+    if in_use:
+        raise KekInUse(f"KEK {kek_id} still wraps {in_use} data keys; run `keys rotate` first")
+    remove_kek(ctx.material, kek_id)
+    if save:
+        save_key_material(ctx)
+
+
+def save_key_material(ctx: CryptoContext) -> Path:
+    path = ctx.material.source_path
+    if path is None:
+        raise KeyFileError("the keys came from an environment variable; update the secret store instead")
+    write_key_file(path, ctx.material)
+    return path
+
+
+# --- crypto-shredding --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShredResult:
+    """What was destroyed; the app writes its audit event from this (no key bytes, no personal data)."""
+
+    owner_type: str
+    owner_id: uuid.UUID
+    dek_ids: list[uuid.UUID]
+    destroyed_at: datetime
+    reason: str | None
+    cleared_indexes: dict[str, int] = field(default_factory=dict)   # "table.column" -> rows whose index was nulled
+    already_destroyed: bool = False
+
+
+def shred(session: Session, ctx: CryptoContext, owner_type: str, owner_id: uuid.UUID, *,
+          models: Iterable[type], reason: str | None = None) -> ShredResult:
+    """Destroy the owner's data key and null the blind indexes of every value encrypted under it.
+
+    ``models``: the mapped classes to clear indexes in (e.g. ``crypto.encrypted_models(Base)``). Does not commit:
+    the caller commits together with its audit event. Ciphertexts stay, unreadable (reading raises KeyDestroyed).
+    """
+    session.flush()
+    rows = session.execute(sa.select(_DK.c.id, _DK.c.destroyed_at)
+                           .where(_DK.c.owner_type == owner_type, _DK.c.owner_id == owner_id)).all()
+    now = datetime.now(UTC)
+    dek_ids = [r[0] for r in rows]
+    already = bool(rows) and all(r[1] is not None for r in rows)
+    if not dek_ids:
+        # A tombstone key: the owner can never get a fresh data key, so erased data cannot quietly reappear.
+        tomb = uuid.UUID(bytes=ctx.rng(16), version=4)
+        session.execute(_DK.insert().values(id=tomb, owner_type=owner_type, owner_id=owner_id,
+                                            kek_id=ctx.keyring.active_id, wrapped=None, created_at=now,
+                                            destroyed_at=now, destroyed_reason=(reason or "")[:200] or None))
+        dek_ids = [tomb]
+    else:
+        # SECURITY: the wrapped bytes are overwritten (NULL), not just flagged.
+        session.execute(_DK.update().where(_DK.c.id.in_(dek_ids), _DK.c.destroyed_at.is_(None))
+                        .values(wrapped=None, destroyed_at=now, destroyed_reason=(reason or "")[:200] or None))
+    cleared: dict[str, int] = {}
+    for cls in models:
+        for d in encrypted_attributes(cls):
+            if d.index is None or d.bidx_attr is None or not dek_ids:
+                continue
+            ct_col = sa.inspect(cls).columns[d.ct_attr]
+            bidx_col = sa.inspect(cls).columns[d.bidx_attr]
+            table = ct_col.table
+            # The dek id sits at bytes 3..18 (1-based) of every ciphertext header; substr works on BLOB and bytea.
+            header_dek = sa.func.substr(ct_col, 3, 16)
+            res = session.execute(table.update().where(header_dek.in_([i.bytes for i in dek_ids]),
+                                                       bidx_col.is_not(None)).values({bidx_col.name: None}))
+            cleared[f"{table.name}.{ct_col.name}"] = res.rowcount or 0
+    pending = session.info.get("crypto.pending_deks") or {}
+    pending.pop((owner_type, owner_id), None)
+    for dek_id in dek_ids:
+        ctx.forget_dek(dek_id)
+        pending.pop(dek_id.bytes, None)
+    # SECURITY: drop plaintext cached on loaded instances and reload the nulled indexes.
+    for obj in list(session.identity_map.values()):
+        obj.__dict__.pop("_crypto_plain", None)
+    session.expire_all()
+    return ShredResult(owner_type, owner_id, dek_ids, now, reason, cleared, already)

@@ -1,0 +1,274 @@
+"""ORM integration: the :class:`Encrypted` attribute, the ``before_flush`` hook that encrypts, and :func:`search`.
+
+A model declares two ordinary columns per sensitive attribute (``<name>_ct`` LargeBinary and, when indexed,
+``<name>_bidx`` Integer) and one :class:`Encrypted` descriptor named ``<name>``. Reading the descriptor decrypts
+(cached per instance while the stored ciphertext is unchanged); writing it stores the plaintext as pending and marks
+the row dirty; the session's ``before_flush`` hook encrypts pending values with the row's key owner's data key and
+the row uid in the associated data, and computes the blind index. A TypeDecorator alone cannot do this: it never
+sees the row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, overload
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, attributes, object_session
+
+from crypto import envelope
+from crypto.context import CryptoContext, Owner, get_context
+from crypto.errors import CryptoError, KeyDestroyed
+from crypto.normalise import NORMALISERS
+
+T = TypeVar("T")
+
+_PENDING = "_crypto_pending"
+_PLAIN = "_crypto_plain"
+
+DEFAULT_BITS = {"tckn": 12, "ykn": 12, "document": 12, "phone": 12, "name": 10}
+
+#: Every (model class, attribute name) with an Encrypted attribute, in definition order (see encrypted_models()).
+REGISTRY: list[tuple[type, str]] = []
+
+
+@dataclass(frozen=True)
+class BlindIndex:
+    """How a field is indexed: a normaliser (same on write and query) and the number of bits kept."""
+
+    normalise: Callable[[str], str]
+    bits: int
+
+    @classmethod
+    def of(cls, spec: str | BlindIndex, bits: int | None = None) -> BlindIndex:
+        if isinstance(spec, BlindIndex):
+            return spec if bits is None else BlindIndex(spec.normalise, bits)
+        return cls(NORMALISERS[spec], bits if bits is not None else DEFAULT_BITS[spec])
+
+
+class Encrypted(Generic[T]):
+    """A sensitive attribute: plaintext in Python, AES-256-GCM ciphertext bound to (table, column, row uid) in SQL.
+
+    ``kind``: "str", "int", "date" or "json". ``index``: a normaliser name ("tckn", "ykn", "document", "phone",
+    "name") or a :class:`BlindIndex`; ``bits`` overrides the default truncation. ``row_uid``: the attribute holding
+    the row's UUID (set at construction). The model says whose data key to use with ``__key_owner__``: a string
+    owner type (the row is its own owner: ``(type, row uid)``) or a method returning ``(owner_type, owner_uuid)``.
+    """
+
+    def __init__(self, kind: str = "str", *, index: str | BlindIndex | None = None, bits: int | None = None,
+                 column: str | None = None, index_column: str | None = None, row_uid: str = "public_id") -> None:
+        if kind not in envelope.KINDS:
+            raise ValueError(f"unknown kind {kind!r}; use one of {sorted(envelope.KINDS)}")
+        if index is not None and kind != "str":
+            raise ValueError("blind indexes are for str attributes")
+        self.kind = kind
+        self.index = BlindIndex.of(index, bits) if index is not None else None
+        self._column = column
+        self._index_column = index_column
+        self.row_uid = row_uid
+        self.name = ""
+        self._places: dict[type, tuple[str, str, bytes]] = {}
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.ct_attr = self._column or f"{name}_ct"
+        self.bidx_attr = (self._index_column or f"{name}_bidx") if self.index else None
+        REGISTRY.append((owner, name))
+
+    # --- where the value lives -----------------------------------------------------------------------------------
+
+    def place(self, cls: type) -> tuple[str, str, bytes]:
+        """(table name, column name, AAD prefix) of the ciphertext column for a mapped class; cached."""
+        place = self._places.get(cls)
+        if place is None:
+            col = sa.inspect(cls).columns[self.ct_attr]
+            place = (col.table.name, col.name, envelope.aad_prefix(col.table.name, col.name))
+            self._places[cls] = place
+        return place
+
+    def _uid(self, obj: Any) -> uuid.UUID:
+        uid = getattr(obj, self.row_uid, None)
+        if not isinstance(uid, uuid.UUID):
+            # SECURITY: no row uid, no row binding; refuse rather than encrypt unbound.
+            raise CryptoError(f"{type(obj).__name__}.{self.row_uid} must be a UUID set at construction")
+        return uid
+
+    # --- descriptor protocol -------------------------------------------------------------------------------------
+
+    @overload
+    def __get__(self, obj: None, cls: type) -> EncryptedAttribute[T]: ...
+
+    @overload
+    def __get__(self, obj: object, cls: type) -> T | None: ...
+
+    def __get__(self, obj: object | None, cls: type) -> EncryptedAttribute[T] | T | None:
+        if obj is None:
+            return EncryptedAttribute(self, cls)
+        pending = obj.__dict__.get(_PENDING)
+        if pending and self.name in pending:
+            return pending[self.name][0]
+        blob = getattr(obj, self.ct_attr)
+        if blob is None:
+            return None
+        cache = obj.__dict__.setdefault(_PLAIN, {})
+        hit = cache.get(self.name)
+        if hit is not None and hit[0] is blob:
+            return hit[1]
+        value = self.decrypt_blob(get_context(), object_session(obj), type(obj), self._uid(obj), blob)
+        cache[self.name] = (blob, value)
+        return value
+
+    def decrypt_blob(self, ctx: CryptoContext, session: Session | None, cls: type, uid: uuid.UUID,
+                     blob: bytes) -> Any:
+        _, _, prefix = self.place(cls)
+        blob = bytes(blob)
+        handle = ctx.dek_by_id(session, envelope.parse_header(blob))
+        return envelope.decode_value(self.kind, envelope.decrypt_field(handle.aead, prefix, uid.bytes, blob))
+
+    def __set__(self, obj: object, value: T | None) -> None:
+        normalised = None
+        if value is not None:
+            envelope.encode_value(self.kind, value)  # type check now, not at flush
+            if self.index is not None:
+                # Invalid identifiers (InvalidTCKN, InvalidPhone) are refused at assignment, where forms can report.
+                normalised = self.index.normalise(value)  # type: ignore[arg-type]
+        obj.__dict__.setdefault(_PENDING, {})[self.name] = (value, normalised)
+        if sa.inspect(obj).session is not None:
+            attributes.flag_dirty(obj)
+
+    # --- flush ---------------------------------------------------------------------------------------------------
+
+    def flush_pending(self, ctx: CryptoContext, session: Session, obj: Any, value: Any, normalised: str | None,
+                      owner: Owner | None) -> None:
+        cls = type(obj)
+        table, column, prefix = self.place(cls)
+        if value is None:
+            setattr(obj, self.ct_attr, None)
+            blob = None
+        else:
+            assert owner is not None
+            handle = ctx.dek_for_owner(session, owner)
+            blob = envelope.encrypt_field(handle.aead, handle.dek_id_bytes, prefix, self._uid(obj).bytes,
+                                          envelope.encode_value(self.kind, value), ctx.rng)
+            setattr(obj, self.ct_attr, blob)
+            obj.__dict__.setdefault(_PLAIN, {})[self.name] = (blob, value)
+        if self.index is not None and self.bidx_attr is not None:
+            bidx = None
+            if normalised:
+                bidx = ctx.blind_index(table, column, normalised, self.index.bits)
+            setattr(obj, self.bidx_attr, bidx)
+
+
+class EncryptedAttribute(Generic[T]):
+    """``Model.attr`` at class level: builds SQL for candidate rows (``Model.attr.matches(value)``)."""
+
+    def __init__(self, descriptor: Encrypted[T], cls: type) -> None:
+        self.descriptor = descriptor
+        self.model = cls
+
+    def index_values(self, value: str, ctx: CryptoContext | None = None) -> list[int]:
+        d = self.descriptor
+        if d.index is None:
+            raise CryptoError(f"{self.model.__name__}.{d.name} has no blind index")
+        normalised = d.index.normalise(value)
+        if not normalised:
+            return []
+        table, column, _ = d.place(self.model)
+        return (ctx or get_context()).blind_indexes_all_epochs(table, column, normalised, d.index.bits)
+
+    def matches(self, value: str, ctx: CryptoContext | None = None) -> sa.ColumnElement[bool]:
+        """Candidate rows (blind-index equality, every index epoch). Candidates include false positives."""
+        values = self.index_values(value, ctx)
+        if not values:
+            return sa.false()
+        return getattr(self.model, self.descriptor.bidx_attr).in_(values)  # type: ignore[no-any-return]
+
+
+def key_owner(obj: Any, row_uid: str = "public_id") -> Owner:
+    spec = getattr(type(obj), "__key_owner__", None)
+    if spec is None:
+        raise CryptoError(f"{type(obj).__name__} has encrypted attributes but no __key_owner__")
+    if isinstance(spec, str):
+        owner: Any = (spec, getattr(obj, row_uid, None))
+    elif isinstance(spec, tuple):
+        owner = spec
+    else:
+        owner = obj.__key_owner__()
+    if (not isinstance(owner, tuple) or len(owner) != 2 or not isinstance(owner[0], str)
+            or not isinstance(owner[1], uuid.UUID)):
+        raise CryptoError(f"{type(obj).__name__}.__key_owner__ must give (owner_type: str, owner_id: uuid.UUID)")
+    return owner
+
+
+def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    ctx: CryptoContext | None = None
+    for obj in (*session.new, *session.dirty):
+        pending = obj.__dict__.get(_PENDING)
+        if not pending:
+            continue
+        ctx = ctx or get_context()
+        cls = type(obj)
+        owner = None
+        for name, (value, normalised) in list(pending.items()):
+            descriptor: Encrypted[Any] = cls.__dict__.get(name) or getattr(cls, name).descriptor
+            if value is not None and owner is None:
+                owner = key_owner(obj, descriptor.row_uid)
+            # SECURITY: plaintext only ever leaves Python as ciphertext written here.
+            descriptor.flush_pending(ctx, session, obj, value, normalised, owner)
+            del pending[name]
+
+
+def install_session_hooks(target: Any = Session) -> None:
+    """Register the encrypting ``before_flush`` hook (done at import for every Session; idempotent)."""
+    if not sa.event.contains(target, "before_flush", _before_flush):
+        sa.event.listen(target, "before_flush", _before_flush)
+
+
+install_session_hooks()
+
+
+def search(session: Session, attribute: EncryptedAttribute[Any], value: str, *,
+           where: sa.ColumnElement[bool] | None = None, limit: int | None = None) -> list[Any]:
+    """Rows whose decrypted ``attribute`` normalises to the same value as ``value``; false positives removed.
+
+    Rows whose data key was destroyed are never returned (their blind indexes are NULL anyway).
+    """
+    d = attribute.descriptor
+    assert d.index is not None, "search needs a blind-indexed attribute"
+    wanted = d.index.normalise(value)
+    stmt = sa.select(attribute.model).where(attribute.matches(value))
+    if where is not None:
+        stmt = stmt.where(where)
+    found = []
+    for row in session.scalars(stmt):
+        try:
+            plain = getattr(row, d.name)
+        except KeyDestroyed:
+            continue
+        # SECURITY: only verified matches leave; index collisions are filtered out here.
+        if plain is not None and d.index.normalise(plain) == wanted:
+            found.append(row)
+            if limit is not None and len(found) >= limit:
+                break
+    return found
+
+
+def encrypted_models(base: type | None = None) -> list[type]:
+    """Mapped classes with Encrypted attributes (optionally only subclasses of ``base``), e.g. for shredding."""
+    seen: list[type] = []
+    for cls, _ in REGISTRY:
+        if cls not in seen and (base is None or issubclass(cls, base)):
+            seen.append(cls)
+    return seen
+
+
+def encrypted_attributes(cls: type) -> list[Encrypted[Any]]:
+    return [d for c, n in REGISTRY if issubclass(cls, c) and isinstance(d := c.__dict__[n], Encrypted)]
+
+
+def iter_fields(models: Iterable[type]) -> Iterable[tuple[type, Encrypted[Any]]]:
+    for cls in models:
+        for d in encrypted_attributes(cls):
+            yield cls, d
