@@ -106,6 +106,7 @@ class ProductionConfig(Config):
             raise ConfigError("DEBUG must be off in production.")
         if not app_config.get("KEYS_FROM_ENV") and not Path(str(app_config.get("KEY_FILE"))).is_file():
             raise ConfigError("Encryption keys are missing: set DAYANISMA_KEYS or DAYANISMA_KEY_FILE.")
+        # crypto.load_keys() then refuses malformed key material when the app initialises its keys.
         if str(app_config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
             raise ConfigError("RATELIMIT_STORAGE_URI must point at shared storage (Redis) in production.")
 

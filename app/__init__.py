@@ -90,7 +90,11 @@ def _sqlite_pragmas(app: Flask) -> None:
 
 
 def _select_locale() -> str | None:
+    from flask import has_request_context
+
     languages = ("tr", "en")
+    if not has_request_context():
+        return "en"  # command-line output is in English
     chosen = session.get("locale")
     if chosen in languages:
         return str(chosen)

@@ -199,11 +199,19 @@ class ChainBreak:
 
 
 def verify_chain(session: Session, key: bytes, batch: int = 5000) -> ChainBreak | None:
-    """Walk the chain in seq order; return the first break, or None when it is intact."""
+    """Walk the chain in seq order; return the first break, or None when it is intact.
+
+    The head is read first and the walk stops at its seq: events appended while the walk runs are left for the
+    next run (reading the head last reported a false "deleted at the end" whenever a writer committed meanwhile).
+    Every event up to the head's seq was committed with (or before) that head, so it is visible to the walk.
+    """
+    head = session.execute(sa.select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one_or_none()
+    if head is None:
+        return ChainBreak(None, None, "audit_head row missing")
     prev_hash = GENESIS_HASH
     expected_seq = 1
     last_id = 0
-    for row in _iter_events(session, batch):
+    for row in _iter_events(session, batch, up_to_seq=head.seq):
         if row.seq != expected_seq:
             return ChainBreak(row.seq, row.id, f"sequence gap: expected {expected_seq}, found {row.seq} "
                                               "(an event was deleted or reordered)")
@@ -216,26 +224,39 @@ def verify_chain(session: Session, key: bytes, batch: int = 5000) -> ChainBreak 
         prev_hash = row.hash
         expected_seq += 1
         last_id = row.id
-    head = session.execute(sa.select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one_or_none()
-    if head is None:
-        return ChainBreak(None, None, "audit_head row missing")
     if head.seq != expected_seq - 1 or head.hash != prev_hash:
         return ChainBreak(expected_seq, None, f"chain head says seq {head.seq} but the log ends at "
                                               f"{expected_seq - 1} (events at the end were deleted)")
+    # Rows past the head were not appended through record() (a forged row, or a rolled-back head). Read the newest
+    # seq *before* the head again: every genuine event commits with its head, so a genuine newcomer is covered.
+    newest = session.scalar(sa.select(sa.func.max(AuditEvent.seq)))
+    head_now = session.scalar(sa.select(AuditHead.seq).where(AuditHead.id == 1))
+    if newest is not None and head_now is not None and newest > head_now:
+        extra = session.execute(
+            sa.select(AuditEvent.seq, AuditEvent.id).where(AuditEvent.seq > head_now).order_by(AuditEvent.seq)
+        ).first()
+        if extra is not None:
+            return ChainBreak(extra.seq, extra.id, f"event beyond the chain head (seq {head_now}): "
+                                                   "inserted outside the log")
     return None
 
 
-def _iter_events(session: Session, batch: int) -> Iterator[AuditEvent]:
+def _iter_events(session: Session, batch: int, up_to_seq: int) -> Iterator[AuditEvent]:
     last_seq = 0
     while True:
         rows = session.scalars(
-            sa.select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch)
+            sa.select(AuditEvent)
+            .where(AuditEvent.seq > last_seq, AuditEvent.seq <= up_to_seq)
+            .order_by(AuditEvent.seq)
+            .limit(batch)
         ).all()
         if not rows:
             return
         yield from rows
         last_seq = rows[-1].seq
-        session.expunge_all()
+        # Bounded memory, and only our own rows: the caller's objects (the signed-in user) stay attached.
+        for row in rows:
+            session.expunge(row)
 
 
 # --- change events -------------------------------------------------------------------------------------------

@@ -1,7 +1,174 @@
-"""Command-line interface (being written)."""
+"""Command-line interface: ``flask --app wsgi users|centres|demo|audit|keys …`` (contracts in DESIGN.md §5)."""
 
-from flask import Flask
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+import pyotp
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app import audit
+from app.auth import mfa, passwords
+from app.db import db, utcnow
+from app.users.models import Centre, Role, User
+
+users_cli = AppGroup("users", help="Staff accounts.")
+centres_cli = AppGroup("centres", help="Solidarity centres.")
+demo_cli = AppGroup("demo", help="Demo data for development (refused in production).")
+
+CLI_ACTOR = audit.Actor(None, "cli", "system", None)
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(2)
+
+
+@centres_cli.command("create")
+@click.argument("code")
+@click.argument("name")
+def create_centre(code: str, name: str) -> None:
+    """Create a centre. CODE prefixes its case numbers (e.g. BYK)."""
+    code = code.strip().upper()
+    if not (code.isascii() and code.isalnum() and 2 <= len(code) <= 10):
+        _fail("CODE must be 2–10 ASCII letters or digits (it appears in case numbers).")
+    if db.session.scalar(sa.select(Centre).where(Centre.code == code)):
+        _fail(f"A centre with code {code} exists already.")
+    centre = Centre(code=code, name=name.strip()[:200])
+    db.session.add(centre)
+    db.session.flush()
+    audit.record("centres.create", actor=CLI_ACTOR, object_type="centres", object_id=centre.public_id)
+    db.session.commit()
+    click.echo(f"Centre {code} created.")
+
+
+@centres_cli.command("list")
+def list_centres() -> None:
+    for centre in db.session.scalars(sa.select(Centre).order_by(Centre.code)):
+        click.echo(f"{centre.code}\t{centre.name}")
+
+
+def _read_password(from_stdin: bool, email: str) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        passwords.check_policy(password, email=email)
+    except passwords.PasswordRejected as exc:
+        _fail(f"Password rejected: {exc}")
+    return password
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--centre", "centre_code", required=True, help="Centre code, e.g. BYK.")
+@click.option("--name", default=None, help="Display name (defaults to the part of EMAIL before @).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user(email: str, role: str, centre_code: str, name: str | None, password_stdin: bool) -> None:
+    """Create a staff account and print its one-time TOTP provisioning URI."""
+    from app.users.services import UserError, create_user as create
+
+    password = _read_password(password_stdin, email)
+    centre = db.session.scalar(sa.select(Centre).where(Centre.code == centre_code.strip().upper()))
+    if centre is None:
+        codes = ", ".join(db.session.scalars(sa.select(Centre.code).order_by(Centre.code))) or "none yet"
+        _fail(f"No centre with code {centre_code!r} (existing: {codes}). "
+              "Create one with `flask --app wsgi centres create CODE NAME`.")
+    try:
+        user, secret = create(email=email, name=name or email.split("@")[0], role=Role(role), centre=centre,
+                              password=password, actor=CLI_ACTOR)
+    except UserError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"User {user.email} created ({role}, centre {centre.code}).")
+    click.echo("Add this to an authenticator app now; it is shown only once:")
+    click.echo(mfa.provisioning_uri(user, secret))
+
+
+# --- demo data ---------------------------------------------------------------------------------------------------
+
+DEMO_CENTRE = ("BYK", "Beyoğlu Kadın Dayanışma Merkezi (DEMO)")
+DEMO_USERS = [
+    ("danisman@demo.dayanisma.test", "Deniz Yılmaz (demo)", Role.COUNSELLOR, "demo-danışman-şifresi-İğ"),
+    ("koordinator@demo.dayanisma.test", "Gül Işık (demo)", Role.COORDINATOR, "demo-koordinatör-şifresi-İğ"),
+    ("sorumlu@demo.dayanisma.test", "Şule Çelik (demo)", Role.SUPERVISOR, "demo-sorumlu-şifresi-İğ"),
+    ("denetci@demo.dayanisma.test", "İpek Öztürk (demo)", Role.AUDITOR, "demo-denetçi-şifresi-İğ"),
+    ("yonetici@demo.dayanisma.test", "Ayla Güneş (demo)", Role.ADMIN, "demo-yönetici-şifresi-İğ"),
+]
+
+
+def _require_demo_allowed() -> None:
+    if not current_app.config.get("DEMO_ALLOWED"):
+        _fail("Demo commands are for development only (DAYANISMA_ENV=development).")
+
+
+@demo_cli.command("seed")
+def seed() -> None:
+    """Create demo data (idempotent) and print demo credentials. DEMO ONLY."""
+    _require_demo_allowed()
+    centre = db.session.scalar(sa.select(Centre).where(Centre.code == DEMO_CENTRE[0]))
+    if centre is None:
+        centre = Centre(code=DEMO_CENTRE[0], name=DEMO_CENTRE[1])
+        db.session.add(centre)
+        db.session.flush()
+    rows = []
+    for email, name, role, password in DEMO_USERS:
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        if user is None:
+            user = User(email=email, name=name, role=role, centre_id=centre.id, is_demo=True,
+                        password_hash=passwords.hash_password(password))
+            db.session.add(user)
+            db.session.flush()
+            mfa.set_secret(user, mfa.new_secret())
+            user.mfa_enrolled_at = utcnow()
+            audit.record("users.create", actor=CLI_ACTOR, object_type="users", object_id=user.public_id,
+                         reason="demo data")
+        rows.append((role.value, email, password, mfa.get_secret(user) if user.totp_secret_enc else "(reset)"))
+    db.session.commit()
+    click.echo("")
+    click.echo("=== DEMO ACCOUNTS — for trying Dayanışma on this machine only, never in production ===")
+    for role, email, password, secret in rows:
+        click.echo(f"  {role:<12} {email:<34} password: {password}")
+        click.echo(f"  {'':<12} TOTP secret: {secret}")
+    click.echo("No authenticator app? Print a demo user's current code with:")
+    click.echo("  flask --app wsgi demo code danisman@demo.dayanisma.test")
+    click.echo("")
+
+
+@demo_cli.command("code")
+@click.argument("email")
+def demo_code(email: str) -> None:
+    """Print the current one-time code of a DEMO user (development only)."""
+    _require_demo_allowed()
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.is_demo:
+        _fail("Only demo users have codes printed here.")
+    if user.totp_secret_enc is None:
+        _fail("This demo user's MFA was reset; sign in to enrol again.")
+    totp = pyotp.TOTP(mfa.get_secret(user))
+    step = int(time.time()) // 30
+    if user.last_totp_step is not None and user.last_totp_step >= step:
+        step = user.last_totp_step + 1  # the current code was used already: give the next one
+        if step > int(time.time()) // 30 + 1:
+            _fail("Codes for this window are used up; try again in 30 seconds.")
+    remaining = (step + 1) * 30 - int(time.time())
+    click.echo(f"{totp.generate_otp(step)}  (valid for about {max(remaining, 1)} seconds, once)")
 
 
 def init_app(app: Flask) -> None:
-    pass
+    import crypto
+    from crypto.cli import make_keys_cli
+
+    app.cli.add_command(make_keys_cli(lambda: db.session, crypto.get_context))
+    app.cli.add_command(users_cli)
+    app.cli.add_command(centres_cli)
+    app.cli.add_command(demo_cli)
+    from app.audit_cli import audit_cli
+
+    app.cli.add_command(audit_cli)

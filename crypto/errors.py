@@ -11,7 +11,7 @@ class CryptoError(Exception):
     """Base class for all errors of the crypto package."""
 
 
-class KeysMissing(CryptoError):
+class KeysMissing(CryptoError):  # noqa: N818 (STYLE.md: errors are nouns)
     """No key material was configured where it is required (production without a key file or variable)."""
 
 
@@ -19,11 +19,11 @@ class KeyFileError(CryptoError):
     """The key file or key variable exists but is malformed, unsafe or inconsistent."""
 
 
-class NotConfigured(CryptoError):
+class NotConfigured(CryptoError):  # noqa: N818 (STYLE.md: errors are nouns)
     """``crypto.configure()`` was not called before encrypted data was used."""
 
 
-class UnknownKey(CryptoError):
+class UnknownKey(CryptoError):  # noqa: N818 (STYLE.md: errors are nouns)
     """A ciphertext or wrapped key names a key that is not in the ring or the key table."""
 
 
@@ -34,15 +34,15 @@ class DecryptionError(CryptoError):
     """
 
 
-class KeyDestroyed(DecryptionError):
+class KeyDestroyed(DecryptionError):  # noqa: N818 (STYLE.md: errors are nouns)
     """The data key of this value's owner was destroyed (crypto-shredding): the value can never be read again."""
 
 
-class KekInUse(CryptoError):
+class KekInUse(CryptoError):  # noqa: N818 (STYLE.md: errors are nouns)
     """A key-encryption key cannot be retired while data keys are still wrapped with it (or while it is active)."""
 
 
-class InvalidIdentifier(CryptoError, ValueError):
+class InvalidIdentifier(CryptoError, ValueError):  # noqa: N818 (STYLE.md: errors are nouns)
     """A value given to a normaliser is not a valid identifier of its kind."""
 
 

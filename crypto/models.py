@@ -74,4 +74,5 @@ class DataKey(CryptoBase):
 
     def __repr__(self) -> str:
         # SECURITY: never the wrapped bytes.
-        return f"<DataKey {self.id} owner={self.owner_type} kek={self.kek_id}{' destroyed' if self.destroyed_at else ''}>"
+        state = " destroyed" if self.destroyed_at else ""
+        return f"<DataKey {self.id} owner={self.owner_type} kek={self.kek_id}{state}>"

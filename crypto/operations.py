@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from crypto import envelope
-from crypto.context import CryptoContext
+from crypto.context import CryptoContext, get_context
 from crypto.errors import KekInUse, KeyFileError
 from crypto.keys import remove_kek, write_key_file
 from crypto.models import DataKey
@@ -40,7 +40,8 @@ class KeyStatus:
         return sum(n for k, n in self.deks_per_kek.items() if k != self.active_kek)
 
 
-def key_status(session: Session, ctx: CryptoContext) -> KeyStatus:
+def key_status(session: Session, ctx: CryptoContext | None = None) -> KeyStatus:
+    ctx = ctx or get_context()
     rows = session.execute(sa.select(_DK.c.kek_id, sa.func.count()).where(_DK.c.destroyed_at.is_(None))
                            .group_by(_DK.c.kek_id)).all()
     destroyed = session.execute(sa.select(sa.func.count()).where(_DK.c.destroyed_at.is_not(None))).scalar_one()
@@ -60,13 +61,14 @@ class RotationResult:
 Progress = Callable[[int, int], None]
 
 
-def rotate_keks(session: Session, ctx: CryptoContext, *, batch_size: int = 1000,
+def rotate_keks(session: Session, ctx: CryptoContext | None = None, *, batch_size: int = 1000,
                 progress: Progress | None = None) -> RotationResult:
     """Rewrap every live data key not wrapped with the active KEK. ``progress(done, total)`` after each batch.
 
     Each batch is committed before ``progress`` is called, so an exception from anywhere (a kill) loses at most the
     batch in flight; calling again resumes.
     """
+    ctx = ctx or get_context()
     if batch_size < 1:
         raise ValueError("batch_size must be positive")
     active = ctx.keyring.active_id
@@ -80,8 +82,7 @@ def rotate_keks(session: Session, ctx: CryptoContext, *, batch_size: int = 1000,
     update = (_DK.update()
               .where(_DK.c.id == sa.bindparam("b_id"), _DK.c.kek_id == sa.bindparam("b_old"),
                      _DK.c.wrapped.is_not(None), _DK.c.destroyed_at.is_(None))
-              .values(kek_id=sa.bindparam("b_new"), wrapped=sa.bindparam("b_wrapped"),
-                      rewrapped_at=sa.bindparam("b_at")))
+              .values(kek_id=active, wrapped=sa.bindparam("b_wrapped"), rewrapped_at=sa.func.now()))
     last: uuid.UUID | None = None
     rng = ctx.rng
     while True:
@@ -92,12 +93,12 @@ def rotate_keks(session: Session, ctx: CryptoContext, *, batch_size: int = 1000,
         rows = session.execute(stmt).all()
         if not rows:
             break
-        now = datetime.now(UTC)
         params = []
+        unwrap, wrap, kek_of = envelope.unwrap_dek, envelope.wrap_dek, ctx.keyring.aead
         for dek_id, owner_type, owner_id, kek_id, wrapped in rows:
-            dek = envelope.unwrap_dek(ctx.keyring.aead(kek_id), kek_id, dek_id, owner_type, owner_id, wrapped)
-            params.append({"b_id": dek_id, "b_old": kek_id, "b_new": active, "b_at": now,
-                           "b_wrapped": envelope.wrap_dek(new_kek, active, dek_id, owner_type, owner_id, dek, rng)})
+            dek = unwrap(kek_of(kek_id), kek_id, dek_id, owner_type, owner_id, wrapped)
+            params.append({"b_id": dek_id, "b_old": kek_id,
+                           "b_wrapped": wrap(new_kek, active, dek_id, owner_type, owner_id, dek, rng)})
         session.connection().execute(update, params)
         session.commit()
         last = rows[-1][0]
@@ -108,8 +109,9 @@ def rotate_keks(session: Session, ctx: CryptoContext, *, batch_size: int = 1000,
     return result
 
 
-def retire_kek(session: Session, ctx: CryptoContext, kek_id: int, *, save: bool = True) -> None:
+def retire_kek(session: Session, ctx: CryptoContext | None, kek_id: int, *, save: bool = True) -> None:
     """Remove a KEK from the ring (and the key file) once no data key, live or destroyed-but-wrapped, uses it."""
+    ctx = ctx or get_context()
     if kek_id == ctx.keyring.active_id:
         raise KekInUse(f"KEK {kek_id} is the active KEK; activate another one and rotate first")
     ctx.keyring.key(kek_id)
@@ -146,13 +148,14 @@ class ShredResult:
     already_destroyed: bool = False
 
 
-def shred(session: Session, ctx: CryptoContext, owner_type: str, owner_id: uuid.UUID, *,
-          models: Iterable[type], reason: str | None = None) -> ShredResult:
+def shred(session: Session, owner_type: str, owner_id: uuid.UUID, *, models: Iterable[type],
+          reason: str | None = None, ctx: CryptoContext | None = None) -> ShredResult:
     """Destroy the owner's data key and null the blind indexes of every value encrypted under it.
 
     ``models``: the mapped classes to clear indexes in (e.g. ``crypto.encrypted_models(Base)``). Does not commit:
     the caller commits together with its audit event. Ciphertexts stay, unreadable (reading raises KeyDestroyed).
     """
+    ctx = ctx or get_context()
     session.flush()
     rows = session.execute(sa.select(_DK.c.id, _DK.c.destroyed_at)
                            .where(_DK.c.owner_type == owner_type, _DK.c.owner_id == owner_id)).all()

@@ -122,10 +122,7 @@ class Encrypted(Generic[T]):
 
     def decrypt_blob(self, ctx: CryptoContext, session: Session | None, cls: type, uid: uuid.UUID,
                      blob: bytes) -> Any:
-        _, _, prefix = self.place(cls)
-        blob = bytes(blob)
-        handle = ctx.dek_by_id(session, envelope.parse_header(blob))
-        return envelope.decode_value(self.kind, envelope.decrypt_field(handle.aead, prefix, uid.bytes, blob))
+        return ctx.decrypt_bound(session, self.place(cls)[2], uid.bytes, blob, self.kind)
 
     def __set__(self, obj: object, value: T | None) -> None:
         normalised = None
@@ -148,10 +145,9 @@ class Encrypted(Generic[T]):
             setattr(obj, self.ct_attr, None)
             blob = None
         else:
-            assert owner is not None
-            handle = ctx.dek_for_owner(session, owner)
-            blob = envelope.encrypt_field(handle.aead, handle.dek_id_bytes, prefix, self._uid(obj).bytes,
-                                          envelope.encode_value(self.kind, value), ctx.rng)
+            if owner is None:
+                raise CryptoError("a value cannot be encrypted without its key owner")
+            blob = ctx.encrypt_bound(session, owner, prefix, self._uid(obj).bytes, value, self.kind)
             setattr(obj, self.ct_attr, blob)
             obj.__dict__.setdefault(_PLAIN, {})[self.name] = (blob, value)
         if self.index is not None and self.bidx_attr is not None:
@@ -236,7 +232,8 @@ def search(session: Session, attribute: EncryptedAttribute[Any], value: str, *,
     Rows whose data key was destroyed are never returned (their blind indexes are NULL anyway).
     """
     d = attribute.descriptor
-    assert d.index is not None, "search needs a blind-indexed attribute"
+    if d.index is None:
+        raise CryptoError(f"{attribute.model.__name__}.{d.name} has no blind index to search")
     wanted = d.index.normalise(value)
     stmt = sa.select(attribute.model).where(attribute.matches(value))
     if where is not None:

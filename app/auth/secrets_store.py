@@ -1,16 +1,20 @@
-"""Sealing of per-user secrets (the TOTP secret) with crypto/, the user being the key owner."""
+"""Per-user secrets (the TOTP secret), sealed by crypto/ with the user as key owner and bound to her row."""
 
 from __future__ import annotations
 
+import crypto
+from app.db import db
 from app.users.models import User
 
-# Replaced by crypto/ field encryption as soon as the package lands (see the test
-# tests/security/test_encryption_at_rest.py::test_totp_secret_not_stored_in_plaintext).
+_TABLE, _COLUMN = "users", "totp_secret"
 
 
 def seal_totp_secret(user: User, secret: str) -> bytes:
-    return secret.encode()
+    ctx = crypto.get_context()
+    return ctx.encrypt(db.session, ("user", user.public_id), _TABLE, _COLUMN, user.public_id, secret)
 
 
 def open_totp_secret(user: User, sealed: bytes) -> str:
-    return sealed.decode()
+    value = crypto.get_context().decrypt(db.session, _TABLE, _COLUMN, user.public_id, sealed)
+    assert isinstance(value, str)
+    return value

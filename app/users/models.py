@@ -36,7 +36,10 @@ class User(PublicIdMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
-    role: Mapped[Role] = mapped_column(sa.Enum(Role, native_enum=False, length=20, validate_strings=True))
+    role: Mapped[Role] = mapped_column(
+        sa.Enum(Role, native_enum=False, length=20, validate_strings=True,
+                values_callable=lambda roles: [r.value for r in roles])
+    )
     centre_id: Mapped[int] = mapped_column(sa.ForeignKey("centres.id"), index=True)
     password_hash: Mapped[str] = mapped_column(sa.String(200))
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,56 @@
+# Dayanışma — `make run` serves the app with demo data; `make test` runs the whole suite. `make help` lists the rest.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+export DAYANISMA_ENV ?= development
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+translations: $(VENV)/.installed ## Compile the Turkish and English catalogues
+	$(BIN)/pybabel compile --use-fuzzy -q -d translations
+
+run: $(VENV)/.installed translations ## Set up everything and serve with demo data on http://127.0.0.1:5000
+	$(FLASK) db upgrade
+	$(FLASK) demo seed
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+chromium: ## Install Debian's Chromium for the browser tests (when missing and root)
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: sudo apt-get install chromium" >&2; exit 1; fi; \
+	fi
+
+test: $(VENV)/.installed-dev translations chromium ## Whole suite: SQLite, PostgreSQL and real Chromium
+	$(BIN)/pytest -n 2 --dist loadfile -p no:cacheprovider
+
+lint: $(VENV)/.installed-dev ## ruff and mypy
+	$(BIN)/ruff check app cases shelters crypto tests config.py wsgi.py
+	$(BIN)/mypy app crypto config.py
+
+messages: $(VENV)/.installed-dev ## Extract strings and update the catalogues
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --ignore-dirs=".venv *.egg" .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations
+
+bench: $(VENV)/.installed-dev ## Performance benchmarks (DESIGN.md §7)
+	$(BIN)/python bench/crypto_bench.py
+
+routes: $(VENV)/.installed ## Every URL with its access policy
+	$(FLASK) routes-policies
+
+.PHONY: help run test lint messages bench routes translations chromium

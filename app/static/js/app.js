@@ -1,0 +1,110 @@
+/*
+ * Dayanışma — progressive enhancement only. Every page works without this file.
+ * Loaded with `defer` from this origin (CSP: script-src 'self'); no inline handlers, no storage, no network.
+ *
+ *  1. Focus the error summary when a form comes back with errors, so screen readers announce it.
+ *  2. Clicking a link in the error summary focuses the field itself (not just scrolls to it).
+ *  3. <form data-confirm="Question?"> asks before submitting (macros/forms.html: post_button(confirm=...)).
+ *  4. <button data-print> prints the page (shown only when this script runs).
+ *  5. Idle warning: <body data-idle-seconds="900" data-idle-warning="..." data-idle-expired-url="...">
+ *     shows a banner shortly before the server ends an idle session, and then leaves the page, so that a
+ *     signed-out screen does not keep showing confidential data on a shared office PC.
+ */
+(function () {
+  "use strict";
+
+  function focusErrorSummary() {
+    var summary = document.querySelector(".error-summary");
+    if (!summary) {
+      return;
+    }
+    summary.setAttribute("tabindex", "-1");
+    summary.focus();
+
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      if (!link) {
+        return;
+      }
+      var target = document.getElementById(link.getAttribute("href").slice(1));
+      if (!target) {
+        return;
+      }
+      event.preventDefault();
+      // Radios and checkbox groups: focus the first input inside the group.
+      if (!/^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(target.tagName)) {
+        target = target.querySelector("input, select, textarea") || target;
+      }
+      var field = target.closest(".field") || target;
+      field.scrollIntoView();
+      target.focus({ preventScroll: true });
+    });
+  }
+
+  function confirmForms() {
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      var question = form.getAttribute && form.getAttribute("data-confirm");
+      if (question && !window.confirm(question)) {
+        event.preventDefault();
+      }
+    });
+  }
+
+  function printButtons() {
+    var buttons = document.querySelectorAll("[data-print]");
+    Array.prototype.forEach.call(buttons, function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        window.print();
+      });
+    });
+  }
+
+  function idleWarning() {
+    var body = document.body;
+    var total = parseInt(body.getAttribute("data-idle-seconds"), 10);
+    if (!total || total < 60) {
+      return;
+    }
+    var message = body.getAttribute("data-idle-warning");
+    var expiredUrl = body.getAttribute("data-idle-expired-url");
+    // The server counts from the last request it saw, which may be up to 30 s before this page loaded.
+    var warnAfter = Math.max(total - 180, 30) * 1000;
+    // Leave only once the server has surely ended the session: arriving at the sign-in page then shows
+    // "your session has ended". If another tab kept the session alive, the server sends us home instead.
+    var leaveAfter = (total + 5) * 1000;
+
+    window.setTimeout(function () {
+      if (!message) {
+        return;
+      }
+      var banner = document.createElement("div");
+      banner.className = "session-warning no-print";
+      banner.setAttribute("role", "alert");
+      var text = document.createElement("p");
+      text.textContent = message;
+      banner.appendChild(text);
+      body.appendChild(banner);
+    }, warnAfter);
+
+    if (expiredUrl) {
+      window.setTimeout(function () {
+        window.location.replace(expiredUrl);
+      }, leaveAfter);
+    }
+  }
+
+  function init() {
+    focusErrorSummary();
+    confirmForms();
+    printButtons();
+    idleWarning();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

@@ -1,0 +1,84 @@
+"""Field encryption for Dayanışma: row-bound AES-256-GCM with per-owner data keys, blind indexes, KEK rotation,
+crypto-shredding. A pure library (no Flask); DESIGN.md §3.3, §3.4 and §4 are the invariants it keeps.
+
+Start-up (the app, once per process)::
+
+    import crypto
+    material = crypto.load_keys(path=cfg["KEY_FILE"], env_value=cfg["KEYS_FROM_ENV"],
+                                generate=cfg["GENERATE_DEV_KEYS"])   # production: KeysMissing if absent
+    crypto.configure(crypto.CryptoContext(material))                  # DEK cache TTL: dek_ttl=60 s
+    # Alembic env.py: target_metadata = [db.metadata, crypto.CryptoBase.metadata]
+
+Model authors (the before_flush hook is installed on every Session when ``crypto`` is imported)::
+
+    class Person(PublicIdMixin, Base):                 # public_id = the row uid bound into every ciphertext
+        __tablename__ = "persons"
+        case_public_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+        full_name_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)     # ciphertext, never read directly
+        full_name_bidx: Mapped[int | None] = mapped_column(sa.Integer, index=True)
+        full_name = crypto.Encrypted(index="name")      # str; also kind="date" / "int" / "json"; index="tckn" …
+        def __key_owner__(self): return ("case", self.case_public_id)   # or __key_owner__ = "case" (own key)
+
+    db.session.add(Person(case_public_id=case.public_id, full_name="Ayşe Yılmaz")); db.session.flush()
+    crypto.search(db.session, Person.full_name, "AYSE YILMAZ")   # -> [person]: decrypted, verified matches only
+    select(Person).where(Person.full_name.matches("ayşe yılmaz"))   # candidates only (blind-index collisions)
+
+Erasure: ``result = crypto.shred(db.session, "case", case.public_id, models=crypto.encrypted_models(Base),
+reason="KVKK request")`` then write the audit event from ``result`` and commit. Reading a shredded value raises
+``KeyDestroyed``. One-off values (e.g. a TOTP secret): ``ctx.encrypt(session, ("user", uid), table, column, uid,
+value)`` / ``ctx.decrypt(session, table, column, uid, blob)``. CLI: ``crypto.cli.make_keys_cli(get_session,
+get_context)``.
+"""
+
+from __future__ import annotations
+
+from crypto.context import CryptoContext, DekHandle, configure, get_context
+from crypto.errors import (
+    CryptoError,
+    DecryptionError,
+    InvalidIdentifier,
+    InvalidPhone,
+    InvalidTCKN,
+    InvalidYKN,
+    KekInUse,
+    KeyDestroyed,
+    KeyFileError,
+    KeysMissing,
+    NotConfigured,
+    UnknownKey,
+)
+from crypto.keys import (
+    IndexRing,
+    KeyMaterial,
+    KeyRing,
+    activate_kek,
+    add_index_epoch,
+    add_kek,
+    generate_key_material,
+    load_keys,
+    parse_key_material,
+    read_key_file,
+    write_key_file,
+)
+from crypto.models import CryptoBase, DataKey
+from crypto.normalise import (
+    normalise_document_number,
+    normalise_name,
+    normalise_phone,
+    normalise_tckn,
+    normalise_ykn,
+    turkish_lower,
+)
+from crypto.operations import KeyStatus, RotationResult, ShredResult, key_status, retire_kek, rotate_keks, shred
+from crypto.orm import BlindIndex, Encrypted, EncryptedAttribute, encrypted_models, key_owner, search
+
+__all__ = [
+    "BlindIndex", "CryptoBase", "CryptoContext", "CryptoError", "DataKey", "DecryptionError", "DekHandle",
+    "Encrypted", "EncryptedAttribute", "IndexRing", "InvalidIdentifier", "InvalidPhone", "InvalidTCKN", "InvalidYKN",
+    "KekInUse", "KeyDestroyed", "KeyFileError", "KeyMaterial", "KeyRing", "KeyStatus", "KeysMissing",
+    "NotConfigured", "RotationResult", "ShredResult", "UnknownKey", "activate_kek", "add_index_epoch", "add_kek",
+    "configure", "encrypted_models", "generate_key_material", "get_context", "key_owner", "key_status", "load_keys",
+    "normalise_document_number", "normalise_name", "normalise_phone", "normalise_tckn", "normalise_ykn",
+    "parse_key_material", "read_key_file", "retire_kek", "rotate_keks", "search", "shred", "turkish_lower",
+    "write_key_file",
+]

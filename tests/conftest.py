@@ -1,0 +1,166 @@
+"""Shared fixtures.
+
+* ``app`` — a fresh application and database per test, parametrised over **SQLite and PostgreSQL** (test ids end in
+  ``[sqlite]`` / ``[postgresql]``). Databases are built by the Alembic migrations once per session (a template),
+  then copied per test, so every test starts from the migrated schema with no rows.
+  No application context stays pushed while a test runs (Flask would otherwise share ``g`` and the session between
+  requests); use ``with app.app_context():`` around direct database work.
+* ``client`` — the Flask test client of ``app``; ``page(client, url)`` GETs and checks what every page must have.
+* Factories in ``tests/factories.py`` (``make_centre``, ``make_user``) return plain snapshots, not ORM objects.
+* ``login_as(client, user)`` signs in through the real password + TOTP flow.
+* PostgreSQL: a throwaway server started by the suite (``tests/pgserver.py``). Without it the PostgreSQL half is
+  skipped — except when ``CI=true``, where a missing PostgreSQL fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests import factories
+from tests.pgserver import PostgresServer
+
+CI = os.environ.get("CI", "").lower() == "true"
+BACKENDS = ["sqlite", "postgresql"]
+
+FAST_ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+
+
+def make_app(db_url: str, tmp_path: Path, **overrides: Any) -> Flask:
+    from app import create_app
+
+    settings: dict[str, Any] = {
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "ARGON2_PARAMS": FAST_ARGON2,
+        "KEY_FILE": str(tmp_path / "keys.json"),
+        "SERVER_NAME": "localhost",
+    }
+    settings.update(overrides)
+    return create_app("test", **settings)
+
+
+def _migrate(db_url: str, tmp_path: Path) -> None:
+    from flask_migrate import upgrade
+
+    app = make_app(db_url, tmp_path)
+    with app.app_context():
+        upgrade()
+        from app.db import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer | None]:
+    if os.environ.get("DAYANISMA_SKIP_PG") and not CI:
+        yield None
+        return
+    server = PostgresServer()
+    try:
+        server.start()
+    except Exception as exc:  # noqa: BLE001
+        if CI:
+            raise RuntimeError(f"PostgreSQL is required when CI=true: {exc}") from exc
+        yield None
+        return
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("sqlite-template")
+    path = base / "template.db"
+    _migrate(f"sqlite:///{path}", base)
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: PostgresServer | None, tmp_path_factory: pytest.TempPathFactory) -> str | None:
+    if pg_server is None:
+        return None
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"template_{worker}"
+    url = pg_server.create_database(name)
+    _migrate(url, tmp_path_factory.mktemp("pg-template"))
+    return name
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    sqlite_template: Path,
+) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    server: PostgresServer | None = request.getfixturevalue("pg_server")
+    template: str | None = request.getfixturevalue("pg_template")
+    if server is None or template is None:
+        pytest.skip("PostgreSQL not available (set up postgresql-15; required when CI=true)")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    import psycopg
+
+    with psycopg.connect(host=str(server.sock), port=server.port, user=server.user, dbname="postgres",
+                         autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+    yield server.url(name)
+    with psycopg.connect(host=str(server.sock), port=server.port, user=server.user, dbname="postgres",
+                         autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def backend(db_url: str) -> str:
+    return "postgresql" if db_url.startswith("postgresql") else "sqlite"
+
+
+@pytest.fixture
+def app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
+    application = make_app(db_url, tmp_path)
+    yield application
+    with application.app_context():
+        from app.db import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def centre(app: Flask) -> factories.CentreInfo:
+    return factories.make_centre(app)
+
+
+@pytest.fixture
+def make_user(app: Flask, centre: factories.CentreInfo):  # type: ignore[no-untyped-def]
+    def _make(role: str = "counsellor", **kwargs: Any) -> factories.UserInfo:
+        kwargs.setdefault("centre", centre)
+        return factories.make_user(app, role=role, **kwargs)
+
+    return _make
+
+
+@pytest.fixture
+def login_as():  # type: ignore[no-untyped-def]
+    return factories.login_as
+
+
+@pytest.fixture
+def page():  # type: ignore[no-untyped-def]
+    return factories.page

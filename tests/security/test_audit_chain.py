@@ -1,0 +1,278 @@
+"""The audit log is append-only and hash-chained (DESIGN.md §3.2): `verify_chain` and `flask audit verify` detect any
+edited, deleted, reordered or inserted row, and concurrent writers never fork the chain.
+
+Tampering goes through raw SQL after disabling the append-only triggers the migrations install, as an attacker with
+database access would.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from app import audit
+from app.audit import AuditEvent, ChainBreak
+from app.db import db
+
+ACTOR = audit.Actor("6f1c1b0e-0000-4000-8000-000000000001", "ayşe.yılmaz@example.org", "counsellor", "BYK")
+N = 6
+
+# Every stored column a tamperer could change, except the surrogate key.
+TAMPERABLE = [c.name for c in AuditEvent.__table__.columns if c.name != "id"]
+
+
+def _append(app: Flask, n: int, *, start: int = 0) -> None:
+    with app.app_context():
+        for i in range(start, start + n):
+            audit.record(
+                "cases.view" if i % 3 else "cases.break-glass",
+                actor=ACTOR,
+                object_type="cases",
+                object_id=f"00000000-0000-4000-8000-{i:012d}",
+                case_number=f"BYK-2026-{i:04d}",
+                reason="hasta; danışman izinde" if i % 2 else None,
+                outcome=audit.Outcome.SUCCESS if i % 4 else audit.Outcome.DENIED,
+                details={"fields": ["status"]} if i % 5 == 0 else None,
+            )
+            db.session.commit()
+
+
+def _verify(app: Flask, batch: int = 5000) -> ChainBreak | None:
+    with app.app_context():
+        try:
+            return audit.verify_chain(db.session, app.extensions["dayanisma.audit_key"], batch=batch)
+        finally:
+            db.session.rollback()
+
+
+def _unlock(app: Flask) -> None:
+    """Drop the append-only triggers, as someone with database access could."""
+    with app.app_context(), db.engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            for name in ("audit_events_no_update", "audit_events_no_delete", "audit_events_no_change"):
+                conn.execute(sa.text(f"DROP TRIGGER IF EXISTS {name}"))
+        else:
+            conn.execute(sa.text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
+
+
+def _sql(app: Flask, statement: str, **params: Any) -> Any:
+    with app.app_context(), db.engine.begin() as conn:
+        result = conn.execute(sa.text(statement), params)
+        return result.all() if result.returns_rows else None
+
+
+def _ids(app: Flask) -> dict[int, int]:
+    return dict(_sql(app, "SELECT seq, id FROM audit_events ORDER BY seq"))
+
+
+@pytest.fixture
+def chain(app: Flask) -> Iterator[dict[int, int]]:
+    """N events, triggers dropped; yields seq → id."""
+    _append(app, N)
+    assert _verify(app) is None
+    _unlock(app)
+    yield _ids(app)
+
+
+def _tampered(column: str, raw: Any) -> Any:
+    if column == "seq":
+        return 10_000 + raw
+    if column == "occurred_at":
+        if isinstance(raw, str):  # SQLite stores text: change the last digit (a microsecond)
+            return raw[:-1] + ("1" if raw[-1] != "1" else "2")
+        return raw + timedelta(microseconds=1)
+    if column in ("hash", "prev_hash"):
+        return ("1" if raw[0] != "1" else "2") + raw[1:]
+    if raw is None:
+        return "x"
+    return raw[:-1] + ("x" if raw[-1] != "x" else "y") if raw else "x"
+
+
+def test_the_append_only_triggers_refuse_update_and_delete(app: Flask) -> None:
+    _append(app, 2)
+    for statement in ("UPDATE audit_events SET reason = 'x' WHERE seq = 1", "DELETE FROM audit_events WHERE seq = 2"):
+        with pytest.raises(sa.exc.DatabaseError):
+            _sql(app, statement)
+    assert _verify(app) is None
+
+
+def test_chain_verifies_after_many_events(app: Flask) -> None:
+    _append(app, 250)
+    assert _verify(app) is None
+    assert _verify(app, batch=7) is None  # batching does not change the answer
+    assert [s for (s,) in _sql(app, "SELECT seq FROM audit_events ORDER BY seq")] == list(range(1, 251))
+
+
+def test_editing_any_field_of_any_row_is_detected(app: Flask, chain: dict[int, int]) -> None:
+    for seq in (1, N // 2, N):
+        for column in TAMPERABLE:
+            (raw,) = _sql(app, f"SELECT {column} FROM audit_events WHERE seq = :seq", seq=seq)[0]  # noqa: S608
+            _sql(app, f"UPDATE audit_events SET {column} = :v WHERE seq = :seq",  # noqa: S608
+                 v=_tampered(column, raw), seq=seq)
+            broken = _verify(app)
+            assert broken is not None, f"edit of {column} at seq {seq} went unnoticed"
+            if column == "seq":
+                # The row left its place: the walk stops where it is missing.
+                assert broken.seq == (seq + 1 if seq < N else seq) or broken.seq == 10_000 + seq
+            else:
+                assert (broken.seq, broken.event_id) == (seq, chain[seq]), (column, seq, broken)
+            restored_seq = 10_000 + seq if column == "seq" else seq
+            _sql(app, f"UPDATE audit_events SET {column} = :v WHERE seq = :seq",  # noqa: S608
+                 v=raw, seq=restored_seq)
+            assert _verify(app) is None, f"restoring {column} at seq {seq} did not restore the chain"
+
+
+def test_deleting_a_middle_row_is_detected(app: Flask, chain: dict[int, int]) -> None:
+    _sql(app, "DELETE FROM audit_events WHERE seq = 3")
+    broken = _verify(app)
+    assert broken is not None
+    assert (broken.seq, broken.event_id) == (4, chain[4])
+    assert "gap" in broken.problem
+
+
+def test_deleting_the_first_row_is_detected(app: Flask, chain: dict[int, int]) -> None:
+    _sql(app, "DELETE FROM audit_events WHERE seq = 1")
+    broken = _verify(app)
+    assert broken is not None and broken.seq == 2
+
+
+def test_deleting_the_last_row_is_detected(app: Flask, chain: dict[int, int]) -> None:
+    _sql(app, "DELETE FROM audit_events WHERE seq = :seq", seq=N)
+    broken = _verify(app)
+    assert broken is not None
+    assert broken.seq == N
+    assert "deleted" in broken.problem
+
+
+def test_deleting_every_row_is_detected(app: Flask, chain: dict[int, int]) -> None:
+    _sql(app, "DELETE FROM audit_events")
+    broken = _verify(app)
+    assert broken is not None and broken.seq == 1
+
+
+def test_swapping_two_rows_seq_is_detected(app: Flask, chain: dict[int, int]) -> None:
+    _sql(app, "UPDATE audit_events SET seq = -1 WHERE seq = 3")
+    _sql(app, "UPDATE audit_events SET seq = 3 WHERE seq = 4")
+    _sql(app, "UPDATE audit_events SET seq = 4 WHERE seq = -1")
+    broken = _verify(app)
+    assert broken is not None
+    assert (broken.seq, broken.event_id) == (3, chain[4])
+
+
+def test_swapping_two_rows_content_is_detected(app: Flask, chain: dict[int, int]) -> None:
+    """Reorder by moving the ids instead: the rows keep their seq and hashes but change insertion order."""
+    _sql(app, "UPDATE audit_events SET id = -1 WHERE seq = 3")
+    _sql(app, "UPDATE audit_events SET id = :id WHERE seq = 4", id=chain[3])
+    _sql(app, "UPDATE audit_events SET id = :id WHERE seq = 3", id=chain[4])
+    broken = _verify(app)
+    assert broken is not None
+    assert broken.seq == 4 and "order" in broken.problem
+
+
+def test_a_row_inserted_past_the_head_is_detected(app: Flask, chain: dict[int, int]) -> None:
+    (last,) = _sql(app, "SELECT hash FROM audit_events WHERE seq = :seq", seq=N)[0]
+    with app.app_context():
+        db.session.execute(sa.insert(AuditEvent).values(
+            seq=N + 1, occurred_at=audit.utcnow(), action="cases.view", outcome="success",
+            prev_hash=last, hash="f" * 64,
+        ))
+        db.session.commit()
+    broken = _verify(app)
+    assert broken is not None and broken.seq == N + 1
+
+
+def test_verify_while_writers_append_reports_no_false_break(app: Flask) -> None:
+    """A writer committing between the walk and the head check must not look like deleted tail events."""
+    _append(app, 3)
+    original = audit._iter_events
+
+    def racing(session: Any, batch: int, **kwargs: Any) -> Iterator[AuditEvent]:
+        yield from original(session, batch, **kwargs)
+        writer = threading.Thread(target=_append, args=(app, 1), kwargs={"start": 99})
+        writer.start()
+        writer.join()
+
+    audit._iter_events = racing  # type: ignore[assignment]
+    try:
+        assert _verify(app) is None
+    finally:
+        audit._iter_events = original  # type: ignore[assignment]
+    assert _verify(app) is None
+    assert _sql(app, "SELECT count(*) FROM audit_events")[0][0] == 4
+
+
+def test_verify_leaves_the_callers_objects_attached(app: Flask, make_user: Any) -> None:
+    """Verification in a request must not detach the signed-in user (the next audit write reads her centre)."""
+    from app.users.models import User
+
+    info = make_user("auditor")
+    _append(app, 3)
+    with app.app_context():
+        user = db.session.get(User, info.id)
+        assert user is not None
+        audit.verify_chain(db.session, app.extensions["dayanisma.audit_key"], batch=2)
+        assert user in db.session
+        audit.record("audit.verify", actor=user)
+        db.session.commit()
+    assert _verify(app) is None
+
+
+# --- CLI ------------------------------------------------------------------------------------------------------
+
+
+def test_cli_verify_reports_an_intact_log(app: Flask) -> None:
+    _append(app, 5)
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "Audit log intact: 5 events." in result.output
+
+
+def test_cli_verify_exits_1_and_names_the_bad_event(app: Flask, chain: dict[int, int]) -> None:
+    _sql(app, "UPDATE audit_events SET case_number = 'BYK-2026-9999' WHERE seq = 2")
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"Audit log BROKEN at event seq=2 (id={chain[2]}): hash mismatch" in result.stderr
+
+
+def test_cli_verify_exits_1_on_a_deleted_tail(app: Flask, chain: dict[int, int]) -> None:
+    _sql(app, "DELETE FROM audit_events WHERE seq = :seq", seq=N)
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"Audit log BROKEN at event seq={N} (id=?)" in result.stderr
+
+
+# --- concurrency ----------------------------------------------------------------------------------------------
+
+
+def test_concurrent_writers_keep_one_unbroken_chain(app: Flask, backend: str) -> None:
+    threads, per_thread = (10, 20) if backend == "postgresql" else (4, 20)
+    barrier = threading.Barrier(threads)
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            with app.app_context():  # its own context, so its own session and connection
+                barrier.wait()
+                for i in range(per_thread):
+                    audit.record("cases.view", actor=ACTOR, object_type="cases", object_id=f"{n}-{i}")
+                    db.session.commit()
+                db.session.remove()
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    workers = [threading.Thread(target=writer, args=(n,)) for n in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert not errors, errors
+    total = threads * per_thread
+    assert [s for (s,) in _sql(app, "SELECT seq FROM audit_events ORDER BY seq")] == list(range(1, total + 1))
+    assert _sql(app, "SELECT seq FROM audit_head")[0][0] == total
+    assert _verify(app) is None
