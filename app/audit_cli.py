@@ -21,7 +21,7 @@ def verify_command() -> None:
     """Verify the audit log's hash chain; exit 1 at the first edited, deleted or reordered event."""
     key = current_app.extensions["dayanisma.audit_key"]
     count = db.session.scalar(sa.select(AuditHead.seq).where(AuditHead.id == 1)) or 0
-    broken = verify_chain(db.session, key)
+    broken = verify_chain(db.session(), key)
     db.session.rollback()  # read only: end the transaction
     if broken is None:
         click.echo(f"Audit log intact: {count} events.")

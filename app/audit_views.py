@@ -163,7 +163,7 @@ def list_events():  # type: ignore[no-untyped-def]
         rows = rows[:PAGE_SIZE]
         has_newer = before is not None
     events = [EventRow(*row) for row in rows]
-    filters = form.filters()
+    filters: dict[str, Any] = dict(form.filters())
     newer = url_for("audit.list_events", **filters, after=events[0].seq) if events and has_newer else None
     older = url_for("audit.list_events", **filters, before=events[-1].seq) if events and has_older else None
     return render_template(
@@ -252,9 +252,11 @@ def export_events():  # type: ignore[no-untyped-def]
                  details={"filters": form.filters(), "rows": rows, "capped": rows >= EXPORT_CAP})
     db.session.commit()
 
+    # Built now: once streaming starts the request's session (and the signed-in user with it) may be gone.
+    header = "\ufeff" + _csv_line(_csv_header())  # BOM: Excel reads UTF-8 (Turkish letters) only with it
+
     def generate() -> Iterator[bytes]:
-        yield "\ufeff".encode()  # BOM: Excel opens UTF-8 (Turkish letters) correctly only with it
-        yield _csv_line(_csv_header()).encode()
+        yield header.encode()
         for chunk in _export_rows(where, up_to_seq, rows):
             yield chunk.encode()
 
@@ -274,7 +276,7 @@ def export_events():  # type: ignore[no-untyped-def]
 def verify_log():  # type: ignore[no-untyped-def]
     key = current_app.extensions["dayanisma.audit_key"]
     count = db.session.scalar(sa.select(AuditHead.seq).where(AuditHead.id == 1)) or 0
-    broken = audit.verify_chain(db.session, key)
+    broken = audit.verify_chain(db.session(), key)
     if broken is None:
         audit.record("audit.verify", object_type="audit_events", details={"events": count, "intact": True})
     else:

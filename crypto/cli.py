@@ -64,7 +64,7 @@ def make_keys_cli(get_session: Callable[[], Session], get_context: Callable[[], 
         click.echo(f"KEK {kek_id} is active in {_save(ctx)}. Restart app processes, then run `keys rotate`.")
 
     @keys.command("rotate")
-    @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1))
+    @click.option("--batch-size", default=2000, show_default=True, type=click.IntRange(1))
     def rotate(batch_size: int) -> None:
         """Rewrap every data key with the active KEK (online; each batch committed; rerun to resume)."""
         session, ctx = get_session(), get_context()

@@ -61,7 +61,7 @@ class RotationResult:
 Progress = Callable[[int, int], None]
 
 
-def rotate_keks(session: Session, ctx: CryptoContext | None = None, *, batch_size: int = 1000,
+def rotate_keks(session: Session, ctx: CryptoContext | None = None, *, batch_size: int = 2000,
                 progress: Progress | None = None) -> RotationResult:
     """Rewrap every live data key not wrapped with the active KEK. ``progress(done, total)`` after each batch.
 

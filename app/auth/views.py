@@ -34,10 +34,20 @@ def _limits():  # type: ignore[no-untyped-def]
     return cfg["LOGIN_LIMIT_PER_ACCOUNT"], cfg["LOGIN_LIMIT_PER_IP"]
 
 
+def _record_rate_limited(limit) -> None:  # type: ignore[no-untyped-def]
+    """Flask-Limiter ``on_breach``: the refusal is on record (who was targeted, from where)."""
+    db.session.rollback()
+    key = _account_key()
+    audit.record("auth.rate-limited", outcome=audit.Outcome.DENIED,
+                 actor=audit.Actor(None, key.removeprefix("acct:") if "@" in key else None, None, None),
+                 details={"endpoint": request.endpoint, "scope": "account" if limit.key.find("acct:") >= 0 else "ip"})
+    db.session.commit()
+
+
 _per_account = limiter.limit(lambda: _limits()[0], key_func=_account_key, methods=["POST"],
-                             deduct_when=_failed, scope="signin-account")
+                             deduct_when=_failed, scope="signin-account", on_breach=_record_rate_limited)
 _per_ip = limiter.limit(lambda: _limits()[1], key_func=client_ip, methods=["POST"],
-                        deduct_when=_failed, scope="signin-ip")
+                        deduct_when=_failed, scope="signin-ip", on_breach=_record_rate_limited)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from app.auth.passwords import MAX_LENGTH
@@ -23,12 +23,12 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-def role_choices() -> list[tuple[str, Any]]:
-    return [(role.value, ROLE_LABELS[role.value]) for role in Role]
+def role_choices() -> list[SelectChoice]:
+    return [SelectChoice(role.value, ROLE_LABELS[role.value]) for role in Role]
 
 
-def centre_choices(centres: list[Centre]) -> list[tuple[str, str]]:
-    return [(c.code, f"{c.code} · {c.name}") for c in centres]
+def centre_choices(centres: list[Centre]) -> list[SelectChoice]:
+    return [SelectChoice(c.code, f"{c.code} · {c.name}") for c in centres]
 
 
 PASSWORD_HINT = _l("At least 12 characters, not a common password. A few unrelated words work well. "
@@ -45,19 +45,15 @@ class UserFilterForm(FlaskForm):
     role = SelectField(_l("Role"), validators=[Optional()], default="")
     status = SelectField(
         _l("Status"),
-        choices=[("", _l("Active and disabled")), ("active", _l("Active")), ("disabled", _l("Disabled"))],
+        choices=[SelectChoice("", _l("Active and disabled")), SelectChoice("active", _l("Active")),
+                 SelectChoice("disabled", _l("Disabled"))],
         validators=[Optional()],
         default="",
     )
 
     def fill_choices(self, centres: list[Centre]) -> None:
-        self.centre.choices = [("", _l("All centres")), *centre_choices(centres)]
-        self.role.choices = [("", _l("All roles")), *role_choices()]
-
-    def filters(self) -> dict[str, str]:
-        """The filters in use, for links that keep them."""
-        return {name: getattr(self, name).data for name in ("email", "centre", "role", "status")
-                if getattr(self, name).data}
+        self.centre.choices = [SelectChoice("", _l("All centres")), *centre_choices(centres)]
+        self.role.choices = [SelectChoice("", _l("All roles")), *role_choices()]
 
 
 class _RoleCentreFields(FlaskForm):
@@ -67,8 +63,8 @@ class _RoleCentreFields(FlaskForm):
 
     def fill_choices(self, centres: list[Centre]) -> None:
         # SECURITY: no preselected role; choosing "Administrator" must be a deliberate act.
-        self.role.choices = [("", _l("Choose a role")), *role_choices()]
-        self.centre.choices = [("", _l("Choose a centre")), *centre_choices(centres)]
+        self.role.choices = [SelectChoice("", _l("Choose a role")), *role_choices()]
+        self.centre.choices = [SelectChoice("", _l("Choose a centre")), *centre_choices(centres)]
 
 
 class NewUserForm(_RoleCentreFields):

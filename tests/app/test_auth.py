@@ -147,6 +147,7 @@ def test_rate_limit_per_account_does_not_lock_out_others(app, client, make_user)
     limited = _password_step(client, victim.email, victim.password)
     assert limited.status_code == 429
     assert "Too many" in limited.get_data(as_text=True) or "Çok fazla" in limited.get_data(as_text=True)
+    assert ("auth.rate-limited", "denied", victim.email) in _events(app, "auth.rate-limited")
     # the same browser/IP can still sign in a colleague
     assert _password_step(client, colleague.email, colleague.password).status_code == 302
 

@@ -59,7 +59,7 @@ def test_false_positives_are_filtered(session: Session, ctx: crypto.CryptoContex
     session.commit()
     target = rows[7]
     candidates = session.query(Tiny).filter(Tiny.name.matches(target.name)).all()
-    assert len(candidates) > 3, "a 2-bit index must collide"
+    assert len(candidates) >= 2, "a 2-bit index must collide"
     assert crypto.search(session, Tiny.name, target.name.upper()) == [target]
     assert crypto.search(session, Tiny.name, "nobody at all") == []
 

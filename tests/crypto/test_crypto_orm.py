@@ -146,7 +146,8 @@ def test_repr_and_errors_leak_nothing(session: Session, engine: sa.Engine) -> No
     key = session.scalars(sa.select(DataKey)).one()
     assert "Gizli" not in repr(p) and key.wrapped.hex() not in repr(key)  # type: ignore[union-attr]
     with engine.begin() as conn:
-        conn.execute(sa.update(Person).values(full_name_ct=p.full_name_ct[:-1] + b"\x00"))  # type: ignore[index]
+        tag_flipped = p.full_name_ct[:-1] + bytes([p.full_name_ct[-1] ^ 1])  # type: ignore[index]
+        conn.execute(sa.update(Person).values(full_name_ct=tag_flipped))
     with new_session(engine) as s:
         q = s.get(Person, p.id)
         with pytest.raises(crypto.DecryptionError) as err:

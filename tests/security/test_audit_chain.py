@@ -46,7 +46,7 @@ def _append(app: Flask, n: int, *, start: int = 0) -> None:
 def _verify(app: Flask, batch: int = 5000) -> ChainBreak | None:
     with app.app_context():
         try:
-            return audit.verify_chain(db.session, app.extensions["dayanisma.audit_key"], batch=batch)
+            return audit.verify_chain(db.session(), app.extensions["dayanisma.audit_key"], batch=batch)
         finally:
             db.session.rollback()
 
@@ -216,7 +216,7 @@ def test_verify_leaves_the_callers_objects_attached(app: Flask, make_user: Any) 
     with app.app_context():
         user = db.session.get(User, info.id)
         assert user is not None
-        audit.verify_chain(db.session, app.extensions["dayanisma.audit_key"], batch=2)
+        audit.verify_chain(db.session(), app.extensions["dayanisma.audit_key"], batch=2)
         assert user in db.session
         audit.record("audit.verify", actor=user)
         db.session.commit()
