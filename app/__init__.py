@@ -118,6 +118,11 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (auth_bp, main_bp, users_bp, audit_bp):
         app.register_blueprint(bp)
 
+    # Feature packages (the only place app names them, besides the migrations' model registry).
+    from cases.views import bp as cases_bp
+
+    app.register_blueprint(cases_bp)
+
 
 def _quiet_sensitive_loggers(app: Flask) -> None:
     # Werkzeug's request log prints full URLs; ours carry only UUIDs, but keep query strings out anyway.

@@ -52,7 +52,7 @@ def _migrate(db_url: str, tmp_path: Path) -> None:
 
     app = make_app(db_url, tmp_path)
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         from app.db import db
 
         db.engine.dispose()
@@ -164,3 +164,11 @@ def login_as():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def page():  # type: ignore[no-untyped-def]
     return factories.page
+
+
+@pytest.fixture
+def make_case(app: Flask):  # type: ignore[no-untyped-def]
+    def _make(counsellor: factories.UserInfo, **kwargs: Any) -> factories.CaseInfo:
+        return factories.make_case(app, counsellor, **kwargs)
+
+    return _make

@@ -135,3 +135,51 @@ def page(client: FlaskClient, url: str, status: int = 200, **kwargs: Any) -> Tes
             assert 'name="csrf_token"' in form, f"{url}: POST form without CSRF token"
         assert "<script>" not in html and " style=" not in html, f"{url}: inline script or style"
     return r
+
+
+@dataclass(frozen=True)
+class CaseInfo:
+    id: int
+    public_id: uuid.UUID
+    number: str
+    centre_id: int
+    applicant_public_id: uuid.UUID
+
+
+def make_case(
+    app: Flask,
+    counsellor: UserInfo,
+    *,
+    applicant_name: str = "Ayşe Yılmaz",
+    tckn: str | None = "10000000146",
+    phone: str | None = "0532 123 45 67",
+    children: tuple[tuple[str, str, int], ...] = (),
+    risk_level: str | None = None,
+    status: str = "open",
+    team: tuple[UserInfo, ...] = (),
+    **intake: Any,
+) -> CaseInfo:
+    """A case opened by ``counsellor`` (primary) with an applicant and optional children (name, sex, birth year)."""
+    import datetime as dt
+
+    from app.db import db
+    from app.users.models import User
+    from cases.models import CaseMember, CaseStatus, PersonKind, RiskLevel
+    from cases.services.core import add_person, open_case
+
+    with app.app_context():
+        actor = db.session.get(User, counsellor.id)
+        assert actor is not None
+        intake.setdefault("violence_types", ["physical", "psychological"])
+        case = open_case(actor=actor, applied_on=dt.date(2026, 11, 2), channel=intake.pop("channel", "walk-in"),
+                         **intake)
+        applicant = add_person(case, PersonKind.APPLICANT, full_name=applicant_name, tckn=tckn, phone=phone)
+        for name, sex, birth_year in children:
+            add_person(case, PersonKind.CHILD, full_name=name, sex=sex, birth_year=birth_year)
+        case.children_count = len(children)
+        case.status = CaseStatus(status)
+        case.risk_level = RiskLevel(risk_level) if risk_level else None
+        for member in team:
+            db.session.add(CaseMember(case_id=case.id, user_id=member.id))
+        db.session.commit()
+        return CaseInfo(case.id, case.public_id, case.number, case.centre_id, applicant.public_id)

@@ -31,7 +31,7 @@ def test_upgrade_downgrade_upgrade_matches_models(db_url: str, tmp_path: Path) -
         downgrade(revision="base")
         tables = set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"}
         assert tables == set(), f"downgrade left tables behind: {tables}"
-        upgrade()
+        upgrade(revision="heads")
         assert _diff(app) == []
         head = db.session.execute(sa.text("SELECT seq, hash FROM audit_head WHERE id = 1")).one()
         assert head.seq == 0 and head.hash == "0" * 64

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
 from app import access
@@ -28,7 +28,21 @@ def dashboard():  # type: ignore[no-untyped-def]
         context["recent_denials"] = db.session.scalar(
             sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.outcome != "success")
         )
-    return render_template("main/dashboard.html", **context)
+    panels = [panel for provider in current_app.extensions.get(PANELS_KEY, [])
+              if (panel := provider(current_user)) is not None]
+    return render_template("main/dashboard.html", panels=panels, **context)
+
+
+PANELS_KEY = "dayanisma.dashboard_panels"
+
+
+def register_dashboard_panel(app, provider) -> None:  # type: ignore[no-untyped-def]
+    """Features add their dashboard panels without ``app`` importing them.
+
+    ``provider(user)`` returns None (nothing for this user) or ``(template_name, context_dict)``; the template is
+    included in the dashboard with that context.
+    """
+    app.extensions.setdefault(PANELS_KEY, []).append(provider)
 
 
 @bp.get("/healthz")

@@ -31,22 +31,31 @@ def centre_choices(centres: list[Centre]) -> list[SelectChoice]:
     return [SelectChoice(c.code, f"{c.code} · {c.name}") for c in centres]
 
 
-PASSWORD_HINT = _l("At least 12 characters, not a common password. A few unrelated words work well. "
-                   "Tell it to the person in person, never by email.")
+PASSWORD_HINT = _l(
+    "At least 12 characters, not a common password. A few unrelated words work well. "
+    "Tell it to the person in person, never by email."
+)
 
 
 class UserFilterForm(FlaskForm):
     """The list's filters. A GET form: construct with ``UserFilterForm(request.args, meta={"csrf": False})``."""
 
-    email = StringField(_l("Email"), description=_l("The whole address, or its beginning."),
-                        validators=[Optional(), Length(max=254)], filters=[_strip],
-                        render_kw={"autocomplete": "off", "spellcheck": "false"})
+    email = StringField(
+        _l("Email"),
+        description=_l("The whole address, or its beginning."),
+        validators=[Optional(), Length(max=254)],
+        filters=[_strip],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
     centre = SelectField(_l("Centre"), validators=[Optional()], default="")
     role = SelectField(_l("Role"), validators=[Optional()], default="")
     status = SelectField(
         _l("Status"),
-        choices=[SelectChoice("", _l("Active and disabled")), SelectChoice("active", _l("Active")),
-                 SelectChoice("disabled", _l("Disabled"))],
+        choices=[
+            SelectChoice("", _l("Active and disabled")),
+            SelectChoice("active", _l("Active")),
+            SelectChoice("disabled", _l("Disabled")),
+        ],
         validators=[Optional()],
         default="",
     )
@@ -57,8 +66,11 @@ class UserFilterForm(FlaskForm):
 
 
 class _RoleCentreFields(FlaskForm):
-    role = SelectField(_l("Role"), validators=[DataRequired(message=_l("Choose a role."))],
-                       description=_l("Decides what she may see. Administrators see no case content."))
+    role = SelectField(
+        _l("Role"),
+        validators=[DataRequired(message=_l("Choose a role."))],
+        description=_l("Decides what she may see. Administrators see no case content."),
+    )
     centre = SelectField(_l("Centre"), validators=[DataRequired(message=_l("Choose a centre."))])
 
     def fill_choices(self, centres: list[Centre]) -> None:
@@ -68,20 +80,31 @@ class _RoleCentreFields(FlaskForm):
 
 
 class NewUserForm(_RoleCentreFields):
-    email = EmailField(_l("Email"), validators=[DataRequired(message=_l("Enter an email address.")),
-                                                Length(max=254)],
-                       filters=[_strip], render_kw={"autocomplete": "off", "spellcheck": "false"},
-                       description=_l("She signs in with this address."))
-    name = StringField(_l("Full name"), validators=[DataRequired(message=_l("Enter her name.")), Length(max=200)],
-                       filters=[_strip], render_kw={"autocomplete": "off"})
-    password = PasswordField(_l("Initial password"),
-                             validators=[DataRequired(message=_l("Enter a password.")),
-                                         Length(max=MAX_LENGTH * 4)],
-                             description=PASSWORD_HINT, render_kw={"autocomplete": "new-password"})
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(message=_l("Enter an email address.")), Length(max=254)],
+        filters=[_strip],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+        description=_l("She signs in with this address."),
+    )
+    name = StringField(
+        _l("Full name"),
+        validators=[DataRequired(message=_l("Enter her name.")), Length(max=200)],
+        filters=[_strip],
+        render_kw={"autocomplete": "off"},
+    )
+    password = PasswordField(
+        _l("Initial password"),
+        validators=[DataRequired(message=_l("Enter a password.")), Length(max=MAX_LENGTH * 4)],
+        description=PASSWORD_HINT,
+        render_kw={"autocomplete": "new-password"},
+    )
     confirm_password = PasswordField(
         _l("Initial password again"),
-        validators=[DataRequired(message=_l("Enter the password again.")),
-                    EqualTo("password", message=_l("The two passwords do not match."))],
+        validators=[
+            DataRequired(message=_l("Enter the password again.")),
+            EqualTo("password", message=_l("The two passwords do not match.")),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
 
@@ -91,13 +114,17 @@ class RoleCentreForm(_RoleCentreFields):
 
 
 class SetPasswordForm(FlaskForm):
-    new_password = PasswordField(_l("New password"),
-                                 validators=[DataRequired(message=_l("Enter a password.")),
-                                             Length(max=MAX_LENGTH * 4)],
-                                 description=PASSWORD_HINT, render_kw={"autocomplete": "new-password"})
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(message=_l("Enter a password.")), Length(max=MAX_LENGTH * 4)],
+        description=PASSWORD_HINT,
+        render_kw={"autocomplete": "new-password"},
+    )
     confirm_new_password = PasswordField(
         _l("New password again"),
-        validators=[DataRequired(message=_l("Enter the password again.")),
-                    EqualTo("new_password", message=_l("The two passwords do not match."))],
+        validators=[
+            DataRequired(message=_l("Enter the password again.")),
+            EqualTo("new_password", message=_l("The two passwords do not match.")),
+        ],
         render_kw={"autocomplete": "new-password"},
     )

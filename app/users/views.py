@@ -82,8 +82,12 @@ def new_user():  # type: ignore[no-untyped-def]
         else:
             try:
                 user, secret = services.create_user(
-                    email=form.email.data or "", name=form.name.data or "", role=Role(form.role.data),
-                    centre=centre, password=form.password.data or "", actor=current_user,
+                    email=form.email.data or "",
+                    name=form.name.data or "",
+                    role=Role(form.role.data),
+                    centre=centre,
+                    password=form.password.data or "",
+                    actor=current_user,
                 )
             except PasswordRejected as exc:
                 form.password.errors.append(str(exc))
@@ -98,8 +102,13 @@ def new_user():  # type: ignore[no-untyped-def]
     return render_template("users/new.html", form=form, has_centres=bool(centres)), 422
 
 
-def _render_edit(user: User, *, role_form: RoleCentreForm | None = None,
-                 password_form: SetPasswordForm | None = None, status: int = 200) -> tuple[str, int]:
+def _render_edit(
+    user: User,
+    *,
+    role_form: RoleCentreForm | None = None,
+    password_form: SetPasswordForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
     if role_form is None:
         role_form = RoleCentreForm(formdata=None, role=user.role.value, centre=user.centre.code)
         role_form.fill_choices(services.list_centres())
@@ -180,8 +189,13 @@ def reset_mfa(user_id: uuid.UUID):  # type: ignore[no-untyped-def]
     else:
         services.reset_mfa(user, actor=current_user)
         db.session.commit()
-        flash(_("Two-step verification is reset. Her open sessions have ended; at her next sign-in she sets up "
-                "her authenticator app again."), "success")
+        flash(
+            _(
+                "Two-step verification is reset. Her open sessions have ended; at her next sign-in she sets up "
+                "her authenticator app again."
+            ),
+            "success",
+        )
     return _back_to(user)
 
 
@@ -200,7 +214,9 @@ def reset_password(user_id: uuid.UUID):  # type: ignore[no-untyped-def]
             form.new_password.errors.append(str(exc))
         else:
             db.session.commit()
-            flash(_("The new password is set and her open sessions have ended. Give her the password in person."),
-                  "success")
+            flash(
+                _("The new password is set and her open sessions have ended. Give her the password in person."),
+                "success",
+            )
             return _back_to(user)
     return _render_edit(user, password_form=form, status=422)

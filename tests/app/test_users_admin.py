@@ -53,8 +53,9 @@ def audit_events(app, action: str):  # type: ignore[no-untyped-def]
     from app.db import db
 
     with app.app_context():
-        rows = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)
-                                  .order_by(AuditEvent.seq)).all()
+        rows = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)
+        ).all()
         for row in rows:
             db.session.expunge(row)
         return rows
@@ -195,16 +196,21 @@ def test_admin_creates_user_who_then_enrols_at_first_sign_in(app, admin, admin_c
         assert user.is_active and user.mfa_enrolled_at is None and user.totp_secret_enc is not None
         public_id = user.public_id
     # The service's semantic event (with role and centre), besides the generic change event of the new row.
-    created = [e for e in audit_events(app, "users.create") if e.actor_email == admin.email and e.details
-               and "role" in e.details]
-    assert [(e.object_id, e.details) for e in created] == \
-        [(str(public_id), '{"centre": "%s", "role": "counsellor"}' % centre.code)]
+    created = [
+        e
+        for e in audit_events(app, "users.create")
+        if e.actor_email == admin.email and e.details and "role" in e.details
+    ]
+    assert [(e.object_id, e.details) for e in created] == [
+        (str(public_id), f'{{"centre": "{centre.code}", "role": "counsellor"}}')
+    ]
 
     # Her first sign-in: the password step leads to enrolment, and the QR code the admin showed works there.
     browser = app.test_client()
     token = csrf_token(browser, "/login")
-    r = browser.post("/login", data={"email": "elif.yildiz@example.org", "password": GOOD_PASSWORD,
-                                     "csrf_token": token})
+    r = browser.post(
+        "/login", data={"email": "elif.yildiz@example.org", "password": GOOD_PASSWORD, "csrf_token": token}
+    )
     assert r.status_code == 302 and r.headers["Location"].endswith("/login/setup")
     import pyotp
 
@@ -226,8 +232,7 @@ def test_admin_creates_user_who_then_enrols_at_first_sign_in(app, admin, admin_c
         ({"role": ""}, "role", "Choose a role"),
         ({"centre": "NOPE"}, "centre", ""),
     ],
-    ids=["bad-email", "no-email", "common-password", "short-password", "mismatch", "bad-role", "no-role",
-         "bad-centre"],
+    ids=["bad-email", "no-email", "common-password", "short-password", "mismatch", "bad-role", "no-role", "bad-centre"],
 )
 def test_create_user_errors_show_next_to_the_field(app, admin_client, centre, overrides, field, message):  # type: ignore[no-untyped-def]
     before = user_count(app)
@@ -278,8 +283,9 @@ def test_disable_ends_her_session_and_blocks_sign_in(app, admin, admin_client, m
     assert password_step(app, counsellor.email, counsellor.password).status_code == 422
     stored = db_user(app, counsellor.id)
     assert not stored.is_active and stored.disabled_at is not None
-    assert [(e.object_id, e.actor_email) for e in audit_events(app, "users.disable")] == \
-        [(str(counsellor.public_id), admin.email)]
+    assert [(e.object_id, e.actor_email) for e in audit_events(app, "users.disable")] == [
+        (str(counsellor.public_id), admin.email)
+    ]
 
     # Enabling lets her sign in again.
     r = post_action(admin_client, counsellor, "enable")
@@ -345,15 +351,17 @@ def test_admin_sets_a_new_password(app, admin_client, make_user, signed_in):  # 
     coordinator = make_user("coordinator")
     her_browser = signed_in(coordinator)
 
-    r = post_action(admin_client, coordinator, "password",
-                    new_password="password1234", confirm_new_password="password1234")
+    r = post_action(
+        admin_client, coordinator, "password", new_password="password1234", confirm_new_password="password1234"
+    )
     assert r.status_code == 422
     assert "too common" in field_error(r.get_data(as_text=True), "new_password")
     assert her_browser.get("/").status_code == 200  # nothing happened
     assert audit_events(app, "users.password-reset") == []
 
-    r = post_action(admin_client, coordinator, "password",
-                    new_password=GOOD_PASSWORD, confirm_new_password=GOOD_PASSWORD)
+    r = post_action(
+        admin_client, coordinator, "password", new_password=GOOD_PASSWORD, confirm_new_password=GOOD_PASSWORD
+    )
     assert r.status_code == 302
     assert_signed_out(her_browser)
     assert password_step(app, coordinator.email, coordinator.password).status_code == 422
@@ -385,8 +393,12 @@ def test_admin_cannot_remove_her_own_admin_role(app, admin, admin_client, centre
 
 def test_admin_cannot_reset_her_own_mfa_or_password_here(app, admin, admin_client):  # type: ignore[no-untyped-def]
     assert post_action(admin_client, admin, "reset-mfa").status_code == 302
-    assert post_action(admin_client, admin, "password", new_password=GOOD_PASSWORD,
-                       confirm_new_password=GOOD_PASSWORD).status_code == 302
+    assert (
+        post_action(
+            admin_client, admin, "password", new_password=GOOD_PASSWORD, confirm_new_password=GOOD_PASSWORD
+        ).status_code
+        == 302
+    )
     stored = db_user(app, admin.id)
     assert stored.mfa_enrolled_at is not None
     assert password_step(app, admin.email, admin.password).status_code == 302
@@ -418,8 +430,16 @@ def test_other_roles_get_an_audited_404(app, client, make_user, login_as, role):
     token = csrf_token(client, "/")
     for action in ("disable", "enable", "reset-mfa", "password", ""):
         url = edit_url(victim) + (f"/{action}" if action else "")
-        r = client.post(url, data={"csrf_token": token, "role": "admin", "centre": "X",
-                                   "new_password": GOOD_PASSWORD, "confirm_new_password": GOOD_PASSWORD})
+        r = client.post(
+            url,
+            data={
+                "csrf_token": token,
+                "role": "admin",
+                "centre": "X",
+                "new_password": GOOD_PASSWORD,
+                "confirm_new_password": GOOD_PASSWORD,
+            },
+        )
         assert r.status_code == 404, url
     r = client.post(NEW, data={"csrf_token": token, "email": "x@example.org"})
     assert r.status_code == 404
@@ -429,19 +449,32 @@ def test_other_roles_get_an_audited_404(app, client, make_user, login_as, role):
 
     with app.app_context():
         denied = db.session.scalars(
-            sa.select(AuditEvent).where(AuditEvent.actor_email == intruder.email,
-                                        AuditEvent.outcome == Outcome.DENIED.value)
+            sa.select(AuditEvent).where(
+                AuditEvent.actor_email == intruder.email, AuditEvent.outcome == Outcome.DENIED.value
+            )
         ).all()
         actions = {e.action for e in denied}
-        assert {"view.users.list_users", "view.users.new_user", "view.users.edit_user", "view.users.disable_user",
-                "view.users.enable_user", "view.users.reset_mfa", "view.users.reset_password"} <= actions
+        assert {
+            "view.users.list_users",
+            "view.users.new_user",
+            "view.users.edit_user",
+            "view.users.disable_user",
+            "view.users.enable_user",
+            "view.users.reset_mfa",
+            "view.users.reset_password",
+        } <= actions
         assert all(e.actor_role == role for e in denied)
         # Nothing changed.
         stored = db_user(app, victim.id)
         assert stored.is_active and stored.role == "counsellor" and stored.mfa_enrolled_at is not None
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
-                                 .where(AuditEvent.action.like("users.%"),
-                                        AuditEvent.actor_email == intruder.email)) == 0
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action.like("users.%"), AuditEvent.actor_email == intruder.email)
+            )
+            == 0
+        )
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client, make_user):  # type: ignore[no-untyped-def]
@@ -457,12 +490,18 @@ def test_post_without_csrf_is_refused(app, admin_client, centre, make_user):  # 
     before = user_count(app)
     for action in ("disable", "reset-mfa", "password", ""):
         url = edit_url(counsellor) + (f"/{action}" if action else "")
-        r = admin_client.post(url, data={"role": "admin", "centre": centre.code,
-                                         "new_password": GOOD_PASSWORD, "confirm_new_password": GOOD_PASSWORD})
+        r = admin_client.post(
+            url,
+            data={
+                "role": "admin",
+                "centre": centre.code,
+                "new_password": GOOD_PASSWORD,
+                "confirm_new_password": GOOD_PASSWORD,
+            },
+        )
         assert r.status_code == 400, url
     assert admin_client.post(NEW, data=new_user_data(centre)).status_code == 400
-    assert admin_client.post(edit_url(counsellor) + "/disable",
-                             data={"csrf_token": "forged"}).status_code == 400
+    assert admin_client.post(edit_url(counsellor) + "/disable", data={"csrf_token": "forged"}).status_code == 400
     stored = db_user(app, counsellor.id)
     assert stored.is_active and stored.role == "counsellor" and stored.mfa_enrolled_at is not None
     assert user_count(app) == before

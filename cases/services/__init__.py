@@ -1,0 +1,1 @@
+"""Case business rules, split by sub-domain. Services take ``actor=``, raise domain errors, may flush, never commit."""
