@@ -164,6 +164,9 @@ def list_events():  # type: ignore[no-untyped-def]
         has_newer = before is not None
     events = [EventRow(*row) for row in rows]
     filters: dict[str, Any] = dict(form.filters())
+    # Who searched the log for what is itself on record (auditors are audited too).
+    audit.record("audit.search", details={"filters": filters} if filters else None)
+    db.session.commit()
     newer = url_for("audit.list_events", **filters, after=events[0].seq) if events and has_newer else None
     older = url_for("audit.list_events", **filters, before=events[-1].seq) if events and has_older else None
     return render_template(

@@ -161,7 +161,19 @@ def demo_code(email: str) -> None:
     click.echo(f"{totp.generate_otp(step)}  (valid for about {max(remaining, 1)} seconds, once)")
 
 
+@click.command("routes-policies")
+def routes_policies() -> None:
+    """Every URL rule with its endpoint and declared access policy."""
+    from app import access
+
+    policies = access.route_policies(current_app)
+    for rule in sorted(current_app.url_map.iter_rules(), key=lambda r: r.rule):
+        methods = ",".join(sorted(m for m in rule.methods or () if m not in ("HEAD", "OPTIONS")))
+        click.echo(f"{rule.rule:<60} {methods:<10} {rule.endpoint:<32} {policies[rule.endpoint] or 'NONE'}")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(routes_policies)
     import crypto
     from crypto.cli import make_keys_cli
 

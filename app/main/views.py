@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
 from app import access
 from app.audit import AuditEvent
-from app.db import db
+from app.db import db, utcnow
 from app.users.models import Role, User
 
 bp = Blueprint("main", __name__)
@@ -26,7 +28,8 @@ def dashboard():  # type: ignore[no-untyped-def]
         )
     if current_user.role == Role.AUDITOR:
         context["recent_denials"] = db.session.scalar(
-            sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.outcome != "success")
+            sa.select(sa.func.count()).select_from(AuditEvent)
+            .where(AuditEvent.outcome == "denied", AuditEvent.occurred_at >= utcnow() - timedelta(days=7))
         )
     panels = [panel for provider in current_app.extensions.get(PANELS_KEY, [])
               if (panel := provider(current_user)) is not None]

@@ -32,6 +32,9 @@ def next_case_number(centre: Centre, year: int) -> tuple[int, str]:
         sa.select(sa.func.max(Case.serial)).where(Case.centre_id == centre.id, Case.year == year)
     )
     serial = (last or 0) + 1
+    # A case transferred away keeps its number, so a number can be taken without its serial: skip those.
+    while db.session.scalar(sa.select(Case.id).where(Case.number == f"{centre.code}-{year}-{serial:04d}")):
+        serial += 1
     return serial, f"{centre.code}-{year}-{serial:04d}"
 
 

@@ -1,0 +1,65 @@
+"""Shared form pieces: a checkbox group field, text filters and validators that keep bad input a form error."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+
+from flask_babel import lazy_gettext as _l
+from wtforms import Field, SelectMultipleField
+from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+EARLIEST = date(1900, 1, 1)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A group of checkboxes (macros/forms.html renders it as a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def none_if_blank(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def no_control_chars(form: Any, field: Field) -> None:
+    """Refuse control characters except line breaks and tabs (PostgreSQL refuses NUL; none belongs in a value)."""
+    data = field.data
+    if isinstance(data, str) and any((ord(ch) < 32 and ch not in "\n\r\t") or ord(ch) == 127 for ch in data):
+        raise ValidationError(_l("Remove the control characters."))
+
+
+def single_line(form: Any, field: Field) -> None:
+    data = field.data
+    if isinstance(data, str) and any(ord(ch) < 32 or ord(ch) == 127 for ch in data):
+        raise ValidationError(_l("Remove the control characters and line breaks."))
+
+
+def local_today() -> date:
+    """Today in the centre's time zone (Istanbul by default), not the server's."""
+    zone = "Europe/Istanbul"
+    if has_app_context():
+        zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE", zone)
+    return datetime.now(ZoneInfo(zone)).date()
+
+
+def not_in_future(form: Any, field: Field) -> None:
+    if field.data and field.data > local_today():
+        raise ValidationError(_l("The date cannot be in the future."))
+
+
+def sensible_past_date(form: Any, field: Field) -> None:
+    if field.data and field.data < EARLIEST:
+        raise ValidationError(_l("Enter a date after 1900."))
