@@ -22,7 +22,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	touch $@
 
 translations: $(VENV)/.installed ## Compile the Turkish and English catalogues
-	$(BIN)/pybabel compile --use-fuzzy -q -d translations
+	$(BIN)/pybabel compile --use-fuzzy -d translations 2>&1 | grep -v "^compiling" || true
 
 run: $(VENV)/.installed translations ## Set up everything and serve with demo data on http://127.0.0.1:5000
 	$(FLASK) db upgrade

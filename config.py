@@ -79,7 +79,7 @@ class DevelopmentConfig(Config):
 class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
-    SECRET_KEY = "test-only-insecure-secret-key-0123456789abcdef"
+    SECRET_KEY = "test-only-insecure-secret-key-0123456789abcdef"  # noqa: S105 (test config only)
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     SESSION_COOKIE_SECURE = False
     WTF_CSRF_SSL_STRICT = False

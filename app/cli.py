@@ -72,7 +72,8 @@ def _read_password(from_stdin: bool, email: str) -> str:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_user(email: str, role: str, centre_code: str, name: str | None, password_stdin: bool) -> None:
     """Create a staff account and print its one-time TOTP provisioning URI."""
-    from app.users.services import UserError, create_user as create
+    from app.users.services import UserError
+    from app.users.services import create_user as create
 
     password = _read_password(password_stdin, email)
     centre = db.session.scalar(sa.select(Centre).where(Centre.code == centre_code.strip().upper()))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import request
 from flask_babel import Babel
+from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
 
 from app.db import db

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from datetime import UTC, datetime
 
 import pyotp
 import segno
@@ -62,7 +63,7 @@ def verify_totp(user: User, code: str, *, at: float | None = None) -> bool:
         return False
     totp = pyotp.TOTP(get_secret(user))
     now = time.time() if at is None else at
-    current_step = totp.timecode(_to_datetime(now))
+    current_step = totp.timecode(datetime.fromtimestamp(now, UTC))
     window = current_app.config["TOTP_VALID_WINDOW"]
     for offset in range(-window, window + 1):
         step = current_step + offset
@@ -73,12 +74,6 @@ def verify_totp(user: User, code: str, *, at: float | None = None) -> bool:
             user.last_totp_step = step
             return True
     return False
-
-
-def _to_datetime(ts: float):  # type: ignore[no-untyped-def]
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(ts, UTC)
 
 
 def current_code(user: User) -> str:

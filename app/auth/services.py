@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -52,19 +53,14 @@ def pending_user() -> User | None:
     if utcnow() - started > current_app.config["LOGIN_PENDING_TIMEOUT"]:
         session.pop(PENDING_KEY, None)
         return None
-    user = db.session.scalar(sa.select(User).where(User.public_id == _uuid(data.get("uid"))))
+    try:
+        public_id = uuid.UUID(str(data.get("uid")))
+    except ValueError:
+        return None
+    user = db.session.scalar(sa.select(User).where(User.public_id == public_id))
     if user is None or not user.is_active:
         return None
     return user
-
-
-def _uuid(value: object):  # type: ignore[no-untyped-def]
-    import uuid
-
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def pending_next() -> str | None:

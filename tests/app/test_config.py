@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 import crypto
-
 from app import create_app
 from config import ConfigError
 
