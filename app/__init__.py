@@ -122,6 +122,8 @@ def _register_blueprints(app: Flask) -> None:
     from cases.views import bp as cases_bp
 
     app.register_blueprint(cases_bp)
+    from shelters.views import bp as shelters_bp
+    app.register_blueprint(shelters_bp)
 
 
 def _quiet_sensitive_loggers(app: Flask) -> None:

@@ -27,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, g, has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.orm import Mapped, Session, mapped_column, scoped_session
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.db import Base, UTCDateTime, db, utcnow
 
@@ -144,11 +144,12 @@ def record(
     reason: str | None = None,
     details: dict[str, Any] | None = None,
     actor: Actor | Any | None = None,
-    session: Session | scoped_session[Session] | None = None,
+    session: Session | None = None,
     flush: bool = True,
 ) -> AuditEvent:
     """Append an event in the current transaction (flushed, not committed: the caller commits)."""
-    session = session if session is not None else db.session
+    if session is None:
+        session = db.session()
     if actor is None:
         who = _current_actor()
     elif isinstance(actor, Actor):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import NoReturn
 
 import click
 import pyotp
@@ -23,7 +24,7 @@ demo_cli = AppGroup("demo", help="Demo data for development (refused in producti
 CLI_ACTOR = audit.Actor(None, "cli", "system", None)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(2)
 
@@ -96,11 +97,11 @@ def create_user(email: str, role: str, centre_code: str, name: str | None, passw
 
 DEMO_CENTRE = ("BYK", "Beyoğlu Kadın Dayanışma Merkezi (DEMO)")
 DEMO_USERS = [
-    ("danisman@demo.dayanisma.test", "Deniz Yılmaz (demo)", Role.COUNSELLOR, "demo-danışman-şifresi-İğ"),
-    ("koordinator@demo.dayanisma.test", "Gül Işık (demo)", Role.COORDINATOR, "demo-koordinatör-şifresi-İğ"),
-    ("sorumlu@demo.dayanisma.test", "Şule Çelik (demo)", Role.SUPERVISOR, "demo-sorumlu-şifresi-İğ"),
-    ("denetci@demo.dayanisma.test", "İpek Öztürk (demo)", Role.AUDITOR, "demo-denetçi-şifresi-İğ"),
-    ("yonetici@demo.dayanisma.test", "Ayla Güneş (demo)", Role.ADMIN, "demo-yönetici-şifresi-İğ"),
+    ("danisman@demo.dayanisma.test", "Deniz Yılmaz (demo)", Role.COUNSELLOR, "demo-danisman-parola-2026"),
+    ("koordinator@demo.dayanisma.test", "Gül Işık (demo)", Role.COORDINATOR, "demo-koordinator-parola-2026"),
+    ("sorumlu@demo.dayanisma.test", "Şule Çelik (demo)", Role.SUPERVISOR, "demo-sorumlu-parola-2026"),
+    ("denetci@demo.dayanisma.test", "İpek Öztürk (demo)", Role.AUDITOR, "demo-denetci-parola-2026"),
+    ("yonetici@demo.dayanisma.test", "Ayla Güneş (demo)", Role.ADMIN, "demo-yonetici-parola-2026"),
 ]
 
 
@@ -118,7 +119,7 @@ def seed() -> None:
         centre = Centre(code=DEMO_CENTRE[0], name=DEMO_CENTRE[1])
         db.session.add(centre)
         db.session.flush()
-    rows = []
+    rows: list[tuple[str, str, str, str]] = []
     for email, name, role, password in DEMO_USERS:
         user = db.session.scalar(sa.select(User).where(User.email == email))
         if user is None:
@@ -134,8 +135,8 @@ def seed() -> None:
     db.session.commit()
     click.echo("")
     click.echo("=== DEMO ACCOUNTS — for trying Dayanışma on this machine only, never in production ===")
-    for role, email, password, secret in rows:
-        click.echo(f"  {role:<12} {email:<34} password: {password}")
+    for role_name, email, password, secret in rows:
+        click.echo(f"  {role_name:<12} {email:<34} password: {password}")
         click.echo(f"  {'':<12} TOTP secret: {secret}")
     click.echo("No authenticator app? Print a demo user's current code with:")
     click.echo("  flask --app wsgi demo code danisman@demo.dayanisma.test")
@@ -178,7 +179,7 @@ def init_app(app: Flask) -> None:
     import crypto
     from crypto.cli import make_keys_cli
 
-    app.cli.add_command(make_keys_cli(lambda: db.session, crypto.get_context))
+    app.cli.add_command(make_keys_cli(lambda: db.session(), crypto.get_context))
     app.cli.add_command(users_cli)
     app.cli.add_command(centres_cli)
     app.cli.add_command(demo_cli)

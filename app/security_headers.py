@@ -24,6 +24,10 @@ CSP = "; ".join(
 )
 
 
+# Static assets may be cached (they carry no data); everything else is never stored.
+STATIC_MIMETYPES = {"text/css", "application/javascript", "text/javascript"}
+
+
 def set_security_headers(response: Response) -> Response:
     headers = response.headers
     headers["Content-Security-Policy"] = CSP
@@ -33,8 +37,8 @@ def set_security_headers(response: Response) -> Response:
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     headers["Cross-Origin-Resource-Policy"] = "same-origin"
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
-    if response.mimetype != "text/css" and not response.mimetype.startswith(("font/", "image/")) \
-            and response.mimetype != "application/javascript" and response.mimetype != "text/javascript":
+    mimetype = response.mimetype or ""
+    if mimetype not in STATIC_MIMETYPES and not mimetype.startswith(("font/", "image/")):
         # SECURITY: pages (signed in or not) are never stored by the browser or a proxy.
         headers["Cache-Control"] = "no-store, max-age=0"
         headers["Pragma"] = "no-cache"

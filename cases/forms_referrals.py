@@ -104,19 +104,25 @@ class ReferralForm(FlaskForm):
 
 
 class SendReferralForm(FlaskForm):
-    digest = HiddenField(validators=[DataRequired()])
-    mode = HiddenField(default="consent")
+    digest = HiddenField(validators=[DataRequired(_l("Send again from the preview."))])
     confirm = BooleanField(_l("I have checked the information above: this, and only this, is shared."),
                            validators=[DataRequired(_l("Confirm that you checked what is shared."))])
+
+
+class OverrideReferralForm(FlaskForm):
+    """Sending without a valid consent, in an emergency. Its own field names: it sits on the preview beside
+    ``SendReferralForm`` and posts to the same endpoint."""
+
+    override_digest = HiddenField(validators=[DataRequired(_l("Send again from the preview."))])
     override_reason = TextAreaField(
         _l("Reason for sending without valid consent"), filters=[none_if_blank],
-        validators=[Optional(), Length(max=REASON_MAX), no_control_chars],
-        description=_l("Only in an emergency (danger to her life or a legal duty). Your supervisor reviews it."),
+        validators=[DataRequired(_l("Write the reason.")), Length(max=REASON_MAX), no_control_chars],
+        description=_l("Only in an emergency (danger to her life, or a legal duty). At least 10 characters. "
+                       "Your supervisor reviews every override."),
     )
-
-    def validate_mode(self, field: HiddenField) -> None:
-        if field.data not in ("consent", "override"):
-            raise ValidationError(_l("Send again from the preview."))
+    override_confirm = BooleanField(
+        _l("I have checked the information above and send it without valid consent."),
+        validators=[DataRequired(_l("Confirm that you checked what is shared."))])
 
 
 STATUS_TARGETS = ("accepted", "declined", "completed", "withdrawn")

@@ -13,6 +13,7 @@ import os
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -70,6 +71,11 @@ class CryptoContext:
         self._by_owner: dict[Owner, DekHandle] = {}
         self._index_keys: dict[tuple[str, str, int], bytes] = {}
         self._lock = threading.Lock()
+        # Field nonces: with the default RNG they come from os.urandom in batches (see _refill_nonces); an injected
+        # RNG (known-answer tests) is called once per nonce, so the pool stays empty.
+        self._nonce_pool: list[bytes] = []
+        self._batch_nonces = rng is os.urandom
+        _CONTEXTS.add(self)
 
     def __repr__(self) -> str:
         return f"<CryptoContext {self.material.keyring!r} {self.material.index_ring!r}>"
@@ -177,6 +183,23 @@ class CryptoContext:
             if isinstance(key, bytes) and handle.row is not None and sa.inspect(handle.row).persistent:
                 self._remember(handle)
 
+    def _refill_nonces(self) -> bytes:
+        """One 12-byte nonce, refilling the pool with one os.urandom call for the next _NONCE_BATCH.
+
+        Nonces are public (they are in every ciphertext header), so holding future ones in memory exposes nothing;
+        what matters is that none is ever used twice. list.pop() hands each element out once, even across threads
+        (two concurrent refills just make two pools of distinct random bytes), and a forked child drops the pool it
+        inherited (os.register_at_fork below), so a gunicorn worker never repeats its parent's or a sibling's
+        nonces. Saves one getrandom() system call per encryption (≈0.4 µs, a quarter of the raw AES-GCM round trip).
+        """
+        if not self._batch_nonces:
+            return self.rng(envelope.NONCE_LEN)
+        data = os.urandom(envelope.NONCE_LEN * _NONCE_BATCH)
+        pool = [data[i:i + envelope.NONCE_LEN] for i in range(0, len(data), envelope.NONCE_LEN)]
+        nonce = pool.pop()
+        self._nonce_pool = pool
+        return nonce
+
     # --- fields --------------------------------------------------------------------------------------------------
 
     def encrypt(self, session: Session, owner: Owner, table: str, column: str, row_uid: uuid.UUID, value: Any,
@@ -208,7 +231,10 @@ class CryptoContext:
                 plain = envelope.encode_value(kind, value)
         else:
             plain = envelope.encode_value(kind, value)
-        nonce = self.rng(12)
+        try:
+            nonce = self._nonce_pool.pop()
+        except IndexError:
+            nonce = self._refill_nonces()
         # SECURITY: AAD = header (version, alg, dek id, nonce) + table + column + row uid.
         aad = b"".join((handle.header_start, nonce, prefix, uid))
         return aad[:30] + handle.aead.encrypt(nonce, plain, aad)
@@ -260,6 +286,18 @@ def _alive(handle: DekHandle) -> bool:
     # A savepoint rollback expunges the pending DataKey; its handle must not be used any more.
     return handle.row is None or sa.inspect(handle.row).pending or sa.inspect(handle.row).persistent
 
+
+_NONCE_BATCH = 256
+_CONTEXTS: weakref.WeakSet[CryptoContext] = weakref.WeakSet()
+
+
+def _drop_nonce_pools() -> None:
+    # SECURITY: a forked child must never reuse nonces buffered by its parent (GCM nonce reuse under one key).
+    for context in list(_CONTEXTS):
+        context._nonce_pool = []
+
+
+os.register_at_fork(after_in_child=_drop_nonce_pools)
 
 _current: CryptoContext | None = None
 

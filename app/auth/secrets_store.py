@@ -11,10 +11,10 @@ _TABLE, _COLUMN = "users", "totp_secret"
 
 def seal_totp_secret(user: User, secret: str) -> bytes:
     ctx = crypto.get_context()
-    return ctx.encrypt(db.session, ("user", user.public_id), _TABLE, _COLUMN, user.public_id, secret)
+    return ctx.encrypt(db.session(), ("user", user.public_id), _TABLE, _COLUMN, user.public_id, secret)
 
 
 def open_totp_secret(user: User, sealed: bytes) -> str:
-    value = crypto.get_context().decrypt(db.session, _TABLE, _COLUMN, user.public_id, sealed)
+    value = crypto.get_context().decrypt(db.session(), _TABLE, _COLUMN, user.public_id, sealed)
     assert isinstance(value, str)
     return value

@@ -52,7 +52,7 @@ def end_all_sessions(user: User, reason: str, *, keep_current: bool = False) -> 
     if token:
         stmt = stmt.where(UserSession.token_hash != _hash(token))
     result = db.session.execute(stmt.values(ended_at=utcnow(), end_reason=reason))
-    return result.rowcount or 0
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def load_user_from_session() -> User | None:

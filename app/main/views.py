@@ -21,11 +21,10 @@ bp = Blueprint("main", __name__)
 def dashboard():  # type: ignore[no-untyped-def]
     context: dict[str, object] = {}
     if current_user.role == Role.ADMIN:
-        context["user_counts"] = dict(
-            db.session.execute(
-                sa.select(User.role, sa.func.count()).where(User.is_active.is_(True)).group_by(User.role)
-            ).all()
-        )
+        rows = db.session.execute(
+            sa.select(User.role, sa.func.count()).where(User.is_active.is_(True)).group_by(User.role)
+        ).all()
+        context["user_counts"] = {str(role): count for role, count in rows}
     if current_user.role == Role.AUDITOR:
         context["recent_denials"] = db.session.scalar(
             sa.select(sa.func.count()).select_from(AuditEvent)

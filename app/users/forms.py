@@ -33,7 +33,7 @@ def centre_choices(centres: list[Centre]) -> list[SelectChoice]:
 
 PASSWORD_HINT = _l(
     "At least 12 characters, not a common password. A few unrelated words work well. "
-    "Tell it to the person in person, never by email."
+    "Tell it to her in person, never by email or message."
 )
 
 

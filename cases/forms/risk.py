@@ -110,3 +110,14 @@ class ChecklistForm(FlaskForm):
     def review_days(self) -> dict[str, int]:
         return {"high": self.review_days_high.data, "medium": self.review_days_medium.data,
                 "standard": self.review_days_standard.data}
+
+
+REASSESSMENT_REASON_LABELS = {
+    "order-violation": _l("Protective order violated"),
+    "new-incident": _l("New incident"),
+    "separation": _l("Separation or leaving"),
+    "location-inquiry": _l("Someone asked where she is"),
+    "order-expiry": _l("Protective order expiring"),
+    "release-from-custody": _l("Perpetrator released from custody"),
+    "other": _l("Other trigger"),
+}

@@ -22,7 +22,7 @@ from cases import risk_checklist
 from cases.errors import CaseClosed, CaseError
 from cases.forms.common import local_today
 from cases.labels import RISK_LABELS
-from cases.models import Case, RiskLevel
+from cases.models import Case, CaseStatus, RiskLevel
 from cases.models.risk import (
     LEVEL_ORDER,
     REASSESSMENT_REASONS,
@@ -254,7 +254,7 @@ def assessments_due(cases_query: sa.Select[tuple[Case]], within_days: int = 7,
     """Open cases of the query whose latest assessment is due within ``within_days`` (or overdue), that were never
     assessed, or that have an open re-assessment prompt."""
     today = today or local_today()
-    cases = list(db.session.scalars(cases_query.where(Case.status != "closed")))
+    cases = list(db.session.scalars(cases_query.where(Case.status != CaseStatus.CLOSED)))
     if not cases:
         return []
     ids = [c.id for c in cases]

@@ -18,7 +18,7 @@ from app.audit import AuditEvent
 from app.db import db
 from app.main.views import register_dashboard_panel
 from app.users.models import Role, User
-from cases import dashboard, policies
+from cases import dashboard, labels, policies
 from cases.access import case_access
 from cases.forms.lifecycle import SearchForm
 from cases.forms.notes import NoteForm
@@ -32,6 +32,12 @@ STATUS_FILTERS = ("current", "open", "active", "closed", "all")
 
 for _provider in (dashboard.counsellor_panel, dashboard.supervisor_panel):
     bp.record_once(lambda state, provider=_provider: register_dashboard_panel(state.app, provider))
+
+
+@bp.app_context_processor
+def _case_labels() -> dict[str, Any]:
+    """``case_label("status", case.status)`` etc. in every template (dashboard panels included)."""
+    return {"case_label": labels.label, "case_labels": labels}
 
 
 def applicant_names(case_ids: list[int]) -> dict[int, str | None]:

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from app import audit
 from app.db import db, utcnow
+from shelters.dates import local_today
 from app.users.models import User
 from cases.models import Case, Person, PersonKind, RiskLevel
 from shelters.errors import (
@@ -162,7 +163,7 @@ def bed_booked(bed: Bed, start: date, end: date, *, ignore: Iterable[int] = ()) 
     # An overdue resident (planned end passed, not discharged) still sleeps in her last bed.
     overdue = sa.select(sa.literal(True)).select_from(BedAssignment).join(Stay).where(
         BedAssignment.bed_id == bed.id, Stay.ended_on.is_(None), BedAssignment.end_on == Stay.planned_end_on,
-        Stay.planned_end_on <= start, BedAssignment.id.not_in(ignored) if ignored else sa.true(),
+        Stay.planned_end_on <= local_today(), BedAssignment.start_on < end, BedAssignment.id.not_in(ignored) if ignored else sa.true(),
     ).limit(1)
     return db.session.scalar(overdue) is not None
 
@@ -241,7 +242,7 @@ def admit(request: AdmissionRequest, *, beds: dict[int, Bed], starts_on: date, a
           today: date | None = None) -> list[Stay]:
     """Admit the household of a pending request: one stay per person, each booked on her own bed until the planned
     end (start + the shelter's maximum stay). ``beds`` maps person id → bed."""
-    today = today or date.today()
+    today = today or local_today()
     shelter = request.shelter
     if request.status != RequestStatus.PENDING:
         raise InvalidRequest()
@@ -387,6 +388,8 @@ def decide_extension(extension: ExtensionRequest, *, approve: bool, actor: User)
     request = extension.request
     if approve:
         stays = active_stays(request)
+        if not stays:
+            raise ShelterError(_l("Nobody of this household is in the shelter."))
         for stay in stays:
             last = stay.assignments[-1] if stay.assignments else None
             if last is None or last.end_on >= extension.new_end_on:
@@ -410,7 +413,7 @@ def discharge(request: AdmissionRequest, *, stays: list[Stay], on: date, destina
               today: date | None = None) -> None:
     """Discharge residents on ``on`` (they do not sleep there that night; a same-day admission and discharge counts
     one night). Bookings after the date are released."""
-    today = today or date.today()
+    today = today or local_today()
     if not stays or any(s.request_id != request.id or not s.is_active for s in stays):
         raise ShelterError(_l("Choose residents who are in the shelter."))
     if on > today:
