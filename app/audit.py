@@ -274,7 +274,10 @@ def _object_ref(obj: Any) -> tuple[str, str | None, str | None]:
 
 @event.listens_for(Session, "before_flush")
 def _record_changes(session: Session, flush_context: Any, instances: Any) -> None:
-    """One change event per created, updated or deleted object: field names only, never values."""
+    """One change event per created, updated or deleted object: field names only, never values.
+
+    Actions are ``data.<table>.create|update|delete`` so they never collide with semantic events
+    (``users.create`` is the administrator's act; ``data.users.create`` is the row it wrote)."""
     if session.info.get("dayanisma.in_audit") or not _has_app_g():
         return
     if "dayanisma.audit_key" not in current_app.extensions:
@@ -296,7 +299,7 @@ def _record_changes(session: Session, flush_context: Any, instances: Any) -> Non
     for verb, obj, fields in changes:
         table, public_id, case_number = _object_ref(obj)
         record(
-            f"{table}.{verb}",
+            f"data.{table}.{verb}",
             object_type=table,
             object_id=public_id,
             case_number=case_number,

@@ -54,5 +54,10 @@ def supervisor_plans_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
     }
 
 
-for _provider in (counsellor_plans_panel, supervisor_plans_panel):
-    bp.record_once(lambda state, provider=_provider: register_dashboard_panel(state.app, provider))
+
+def _register(state: Any) -> None:
+    register_dashboard_panel(state.app, counsellor_plans_panel)
+    register_dashboard_panel(state.app, supervisor_plans_panel)
+
+
+bp.record_once(_register)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DateTimeLocalField, IntegerField, RadioField, TextAreaField
+from wtforms import DateField, DateTimeLocalField, IntegerField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from cases.forms.common import MultiCheckboxField, no_control_chars, none_if_blank
@@ -32,12 +32,13 @@ def aware(local: datetime) -> datetime:
 
 
 class OrderForm(FlaskForm):
-    kind = RadioField(_l("Kind of order"), choices=[(k, KIND_LABELS[k]) for k in ORDER_KINDS],
+    kind = RadioField(_l("Kind of order"), choices=[SelectChoice(k, KIND_LABELS[k]) for k in ORDER_KINDS],
                       validators=[InputRequired(_l("Choose the kind of order."))])
-    issuer = RadioField(_l("Issued by"), choices=[(k, ISSUER_LABELS[k]) for k in ORDER_ISSUERS],
+    issuer = RadioField(_l("Issued by"), choices=[SelectChoice(k, ISSUER_LABELS[k]) for k in ORDER_ISSUERS],
                         validators=[InputRequired(_l("Choose who issued the order."))],
                         description=_l("An order by the police lapses unless approved within 48 hours."))
-    measures = MultiCheckboxField(_l("Measures"), choices=[(k, MEASURE_LABELS[k]) for k in ORDER_MEASURES],
+    measures = MultiCheckboxField(_l("Measures"),
+                                  choices=[SelectChoice(k, MEASURE_LABELS[k]) for k in ORDER_MEASURES],
                                   validators=[DataRequired(_l("Choose at least one measure."))])
     issued_at = DateTimeLocalField(_l("Issued at (date and time)"), format=DATETIME_FORMATS,
                                    validators=[InputRequired(_l("Enter a valid date and time.")), sensible_datetime])

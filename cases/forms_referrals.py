@@ -7,7 +7,16 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from cases.forms.common import MultiCheckboxField, no_control_chars, none_if_blank, single_line
@@ -32,26 +41,29 @@ def sensible_date(form: Any, field: Any) -> None:
         raise ValidationError(_l("Enter a date between %(start)s and %(end)s.", start=EARLIEST_YEAR, end=LATEST_YEAR))
 
 
-def institution_choices(blank: bool = True) -> list[tuple[str, Any]]:
-    options = [(k, INSTITUTION_LABELS[k]) for k in INSTITUTION_TYPES]
-    return ([("", _l("Choose…"))] if blank else []) + options
+def institution_choices(blank: bool = True) -> list[SelectChoice]:
+    options = [SelectChoice(k, INSTITUTION_LABELS[k]) for k in INSTITUTION_TYPES]
+    return ([SelectChoice("", _l("Choose…"))] if blank else []) + options
 
 
-def data_class_choices() -> list[tuple[str, Any]]:
-    return [(k, DATA_CLASS_LABELS[k]) for k in DATA_CLASSES]
+def data_class_choices() -> list[SelectChoice]:
+    return [SelectChoice(k, DATA_CLASS_LABELS[k]) for k in DATA_CLASSES]
 
 
 class ConsentForm(FlaskForm):
     institution_type = SelectField(_l("Institution she agrees to share with"), choices=institution_choices(),
+                                   id="consent-institution-type",
                                    validators=[DataRequired(_l("Choose the kind of institution."))])
     institution_name = StringField(
-        _l("Institution name or unit (optional)"), filters=[none_if_blank],
+        _l("Institution name or unit (optional)"), filters=[none_if_blank], id="consent-institution-name",
         validators=[Optional(), Length(max=NAME_MAX), single_line],
         description=_l("For example: Şişli ŞÖNİM. Leave empty if she agrees to any institution of this kind."),
     )
     data_classes = MultiCheckboxField(_l("Information she agrees to share"), choices=data_class_choices(),
+                                      id="consent-data-classes",
                                       validators=[DataRequired(_l("Choose at least one."))])
-    method = RadioField(_l("How she gave consent"), choices=[(k, METHOD_LABELS[k]) for k in CONSENT_METHODS],
+    method = RadioField(_l("How she gave consent"),
+                        choices=[SelectChoice(k, METHOD_LABELS[k]) for k in CONSENT_METHODS],
                         validators=[InputRequired(_l("Say how she gave her consent."))])
     witnessed_by = SelectField(_l("Witnessed by a colleague"), validators=[Optional()], default="")
     witness_text = StringField(
@@ -66,8 +78,8 @@ class ConsentForm(FlaskForm):
     )
 
     def fill_witnesses(self, colleagues: list[Any]) -> None:
-        self.witnessed_by.choices = [("", _l("Nobody from the centre"))] + [
-            (str(u.public_id), u.name) for u in colleagues
+        self.witnessed_by.choices = [SelectChoice("", _l("Nobody from the centre"))] + [
+            SelectChoice(str(u.public_id), u.name) for u in colleagues
         ]
 
     def validate_valid_until(self, field: DateField) -> None:
@@ -98,8 +110,8 @@ class ReferralForm(FlaskForm):
                              description=_l("Empty: one week after sending."))
 
     def fill_consents(self, consents: list[Any], describe: Any) -> None:
-        self.consent.choices = [("", _l("No consent recorded"))] + [
-            (str(c.public_id), describe(c)) for c in consents
+        self.consent.choices = [SelectChoice("", _l("No consent recorded"))] + [
+            SelectChoice(str(c.public_id), describe(c)) for c in consents
         ]
 
 
@@ -129,10 +141,11 @@ STATUS_TARGETS = ("accepted", "declined", "completed", "withdrawn")
 
 
 class ReferralStatusForm(FlaskForm):
-    status = SelectField(_l("New status"), choices=[("", _l("Choose…"))] + [
-        (k, STATUS_LABELS[k]) for k in STATUS_TARGETS], validators=[DataRequired(_l("Choose the new status."))])
-    outcome = SelectField(_l("Outcome"), choices=[("", _l("Not yet known"))] + [
-        (k, OUTCOME_LABELS[k]) for k in REFERRAL_OUTCOMES], validators=[Optional()], default="")
+    status = SelectField(_l("New status"), choices=[SelectChoice("", _l("Choose…"))] + [
+        SelectChoice(k, STATUS_LABELS[k]) for k in STATUS_TARGETS],
+        validators=[DataRequired(_l("Choose the new status."))])
+    outcome = SelectField(_l("Outcome"), choices=[SelectChoice("", _l("Not yet known"))] + [
+        SelectChoice(k, OUTCOME_LABELS[k]) for k in REFERRAL_OUTCOMES], validators=[Optional()], default="")
     outcome_text = TextAreaField(_l("What happened (optional)"), filters=[none_if_blank],
                                  validators=[Optional(), Length(max=TEXT_MAX), no_control_chars])
     follow_up_on = DateField(_l("Next follow-up (optional)"), validators=[Optional(), sensible_date])

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
 
 CHANNEL_LABELS = {
     "walk-in": _l("Walk-in"),
@@ -142,6 +143,7 @@ def label(mapping: Mapping[str, object] | str, key: object) -> str:
     return str(table.get(str(key), str(key)))
 
 
-def choices(mapping: Mapping[str, object]) -> list[tuple[str, object]]:
-    """(key, lazy label) pairs for a WTForms field, in the mapping's order."""
-    return list(mapping.items())
+def choices(mapping: Mapping[str, object], blank: object | None = None) -> list[SelectChoice]:
+    """WTForms choices (key, lazy label) in the mapping's order; ``blank``: the label of a leading empty choice."""
+    options = [SelectChoice(key, text) for key, text in mapping.items()]
+    return [SelectChoice("", blank), *options] if blank is not None else options

@@ -152,10 +152,23 @@ _LEN16: Final = _U64(16)
 
 def dek_aad(kek_id: int, dek_id: uuid.UUID, owner_type: str, owner_id: uuid.UUID) -> bytes:
     """= pack(DEK_DOMAIN, str(kek_id), dek_id.bytes, owner_type, owner_id.bytes), unrolled (rotation hot path)."""
+    return dek_aad_head(kek_id) + dek_aad_tail(dek_id.bytes, dek_aad_owner_type(owner_type), owner_id.bytes)
+
+
+# dek_aad in three parts, so rotation builds the (kek-independent) tail once per key and the heads once per KEK.
+
+def dek_aad_head(kek_id: int) -> bytes:
     kek = str(kek_id).encode("ascii")
+    return _DEK_AAD_HEAD + _U64(len(kek)) + kek
+
+
+def dek_aad_owner_type(owner_type: str) -> bytes:
     otype = owner_type.encode("utf-8")
-    return b"".join((_DEK_AAD_HEAD, _U64(len(kek)), kek, _LEN16, dek_id.bytes, _U64(len(otype)), otype, _LEN16,
-                     owner_id.bytes))
+    return _U64(len(otype)) + otype
+
+
+def dek_aad_tail(dek_id: bytes, owner_type_part: bytes, owner_id: bytes) -> bytes:
+    return b"".join((_LEN16, dek_id, owner_type_part, _LEN16, owner_id))
 
 
 def wrap_dek(kek: AESGCM, kek_id: int, dek_id: uuid.UUID, owner_type: str, owner_id: uuid.UUID, dek: bytes,

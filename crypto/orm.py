@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, attributes, object_session
 
 from crypto import envelope
-from crypto.context import CryptoContext, Owner, get_context
+from crypto.context import CryptoContext, Owner, get_context, set_miss_hook
 from crypto.errors import CryptoError, KeyDestroyed
 from crypto.normalise import NORMALISERS
 
@@ -225,16 +225,114 @@ def install_session_hooks(target: Any = Session) -> None:
 install_session_hooks()
 
 
+_ATTEMPTED = "crypto.preload_attempted"
+_SCAN_LIMIT = 5000
+_CT_ATTRS: dict[type, tuple[str, ...]] = {}
+
+
+def _ct_attrs(cls: type) -> tuple[str, ...]:
+    attrs = _CT_ATTRS.get(cls)
+    if attrs is None:
+        attrs = _CT_ATTRS[cls] = tuple(d.ct_attr for d in encrypted_attributes(cls))
+    return attrs
+
+
+def _preload_session_keys(ctx: CryptoContext, session: Session) -> bool:
+    """On a data-key cache miss: unwrap, in one query, the keys of every row loaded in this session.
+
+    A page of 50 cases (or many search candidates) is loaded first and decrypted afterwards, one row at a time;
+    without this each row of another case would cost its own key query. A key that cannot be preloaded (missing,
+    destroyed) is not tried again in this session: it then costs only its own query, as before. Caching a key the code has not asked for
+    yet reveals nothing: the rows are already in this process, and the key leaves the cache after the usual TTL.
+    """
+    attempted: set[bytes] = session.info.setdefault(_ATTEMPTED, set())
+    cached, now = ctx._by_id, ctx.clock()
+    wanted: list[bytes] = []
+    for n, obj in enumerate(session.identity_map.values()):
+        if n >= _SCAN_LIMIT:
+            break
+        attrs = _ct_attrs(type(obj))
+        if attrs:
+            state = obj.__dict__
+            for attr in attrs:   # every value of one row is under the same key: the first present one is enough
+                blob = state.get(attr)
+                if type(blob) is bytes:
+                    start = blob[:18]
+                    if start not in attempted:
+                        handle = cached.get(start)
+                        if handle is None or handle.expires <= now:
+                            wanted.append(start)
+                    break
+    if not wanted or not ctx.preload(session, wanted):
+        attempted.update(wanted)
+        return False
+    attempted.update(start for start in wanted if start not in cached)   # missing, destroyed or not unwrappable
+    return True
+
+
+set_miss_hook(_preload_session_keys)
+
+
 def search(session: Session, attribute: EncryptedAttribute[Any], value: str, *,
            where: sa.ColumnElement[bool] | None = None, limit: int | None = None) -> list[Any]:
     """Rows whose decrypted ``attribute`` normalises to the same value as ``value``; false positives removed.
 
     Rows whose data key was destroyed are never returned (their blind indexes are NULL anyway).
+
+    Cost (DESIGN.md §7 P2): candidates are read as (primary key, row uid, ciphertext) only, their data keys are
+    unwrapped in one query, and full ORM objects are loaded for verified matches only — a truncated index returns
+    many candidates (N / 2^bits), most of them false positives.
     """
     d = attribute.descriptor
     if d.index is None:
         raise CryptoError(f"{attribute.model.__name__}.{d.name} has no blind index to search")
     wanted = d.index.normalise(value)
+    model = attribute.model
+    pk = sa.inspect(model).primary_key
+    if len(pk) != 1:
+        return _search_objects(session, attribute, wanted, value, where, limit)
+    ct_col = getattr(model, d.ct_attr)
+    stmt = sa.select(pk[0], getattr(model, d.row_uid), ct_col).where(attribute.matches(value))
+    if where is not None:
+        stmt = stmt.where(where)
+    candidates = session.execute(stmt).all()
+    ctx = get_context()
+    ctx.preload(session, [blob for _, _, blob in candidates])
+    normalise, prefix = d.index.normalise, d.place(model)[2]
+    matched: dict[Any, Any] = {}
+    for key, uid, blob in candidates:
+        if blob is None or not isinstance(uid, uuid.UUID):
+            continue
+        try:
+            plain = ctx.decrypt_bound(session, prefix, uid.bytes, blob, d.kind)
+        except KeyDestroyed:
+            continue
+        # SECURITY: only verified matches leave; index collisions are filtered out here.
+        if plain is not None and normalise(plain) == wanted:
+            matched[key] = (blob, plain)
+            if limit is not None and len(matched) >= limit:
+                break
+    if not matched:
+        return []
+    objects = {sa.inspect(obj).identity[0]: obj
+               for obj in session.scalars(sa.select(model).where(pk[0].in_(list(matched))))}
+    found = []
+    for key, (checked, plain) in matched.items():
+        obj = objects.get(key)
+        if obj is None:
+            continue
+        blob = obj.__dict__.get(d.ct_attr)
+        if blob is not None and blob == checked and _PENDING not in obj.__dict__:
+            # The very ciphertext just verified: reading the attribute needs no second decryption.
+            obj.__dict__.setdefault(_PLAIN, {})[d.name] = (blob, plain)
+        found.append(obj)
+    return found
+
+
+def _search_objects(session: Session, attribute: EncryptedAttribute[Any], wanted: str, value: str,
+                    where: sa.ColumnElement[bool] | None, limit: int | None) -> list[Any]:
+    d = attribute.descriptor
+    assert d.index is not None
     stmt = sa.select(attribute.model).where(attribute.matches(value))
     if where is not None:
         stmt = stmt.where(where)

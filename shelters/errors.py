@@ -11,7 +11,12 @@ class ShelterError(Exception):
     message = _l("That could not be done.")
 
     def __init__(self, message: object | None = None) -> None:
-        super().__init__(str(message) if message is not None else str(self.message))
+        # Kept lazy: translating may touch the database (the user's locale), which must wait for the rollback.
+        self._message = message if message is not None else self.message
+        super().__init__(type(self).__name__)
+
+    def __str__(self) -> str:
+        return str(self._message)
 
 
 class BedTaken(ShelterError):

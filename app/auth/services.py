@@ -17,7 +17,14 @@ PENDING_KEY = "pending_login"
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()[:254]
+    """The same normal form as account creation (email_validator), or a plain lower-case for anything invalid."""
+    from email_validator import EmailNotValidError, validate_email
+
+    email = email.strip()[:254]
+    try:
+        return validate_email(email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return email.lower()
 
 
 def find_user(email: str) -> User | None:

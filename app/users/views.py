@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app import access
+from app import access, audit
 from app.auth import mfa
 from app.auth.passwords import PasswordRejected
 from app.db import db
@@ -129,6 +129,8 @@ def _render_edit(
 def edit_user(user_id: uuid.UUID):  # type: ignore[no-untyped-def]
     user = load_user_or_404(user_id)
     if request.method == "GET":
+        audit.record("users.view", object_type="users", object_id=user.public_id)
+        db.session.commit()
         return _render_edit(user)
     form = RoleCentreForm()
     form.fill_choices(services.list_centres())

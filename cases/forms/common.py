@@ -7,7 +7,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, SelectMultipleField
 from wtforms.validators import ValidationError

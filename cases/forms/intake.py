@@ -21,7 +21,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms import Form as PlainForm
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 import crypto
 from cases.forms.common import (
@@ -54,7 +54,7 @@ class ChildForm(PlainForm):
 
     full_name = StringField(_l("Child's name"), validators=[Optional(), Length(max=SHORT_TEXT_MAX), single_line],
                             filters=[none_if_blank])
-    sex = SelectField(_l("Girl or boy"), choices=[("", _l("Choose")), *choices(SEX_LABELS)], default="",
+    sex = SelectField(_l("Girl or boy"), choices=choices(SEX_LABELS, blank=_l("Choose")), default="",
                       validators=[Optional()])
     birth_year = IntegerField(_l("Year of birth"), validators=[Optional()],
                               render_kw={"inputmode": "numeric", "autocomplete": "off"})
@@ -130,7 +130,7 @@ class IntakeForm(FlaskForm):
     perpetrator_name = StringField(_l("His name"), validators=[Optional(), Length(max=SHORT_TEXT_MAX), single_line],
                                    filters=[none_if_blank], render_kw={"autocomplete": "off"})
     relationship = SelectField(_l("His relationship to her"),
-                               choices=[("", _l("Choose")), *choices(RELATIONSHIP_LABELS)], default="",
+                               choices=choices(RELATIONSHIP_LABELS, blank=_l("Choose")), default="",
                                validators=[Optional()])
     perpetrator_notes = TextAreaField(_l("Description"),
                                       description=_l("What helps staff recognise him (no photo): appearance, car, "
@@ -183,9 +183,6 @@ class IntakeForm(FlaskForm):
             except crypto.InvalidYKN:
                 raise ValidationError(_l("This is not a valid foreign ID number (YKN): check the digits.")) from None
 
-    def validate_nationality(self, field: StringField) -> None:
-        if self.document_no.data and not field.data:
-            raise ValidationError(_l("Enter her nationality."))
 
     def validate_phone(self, field: StringField) -> None:
         if field.data:
@@ -197,6 +194,14 @@ class IntakeForm(FlaskForm):
     def validate_date_of_birth(self, field: DateField) -> None:
         if field.data and self.applied_on.data and field.data > self.applied_on.data:
             raise ValidationError(_l("The date of birth must be before the date of application."))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        # Cross-field rule, checked after every field (an empty field's Optional() ends its own chain).
+        if self.document_no.data and not self.nationality.data:
+            self.nationality.errors = [*self.nationality.errors, _l("Enter her nationality.")]
+            ok = False
+        return ok
 
     # --- data for the service --------------------------------------------------------------------------------
 

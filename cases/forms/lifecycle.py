@@ -30,7 +30,7 @@ class TransferForm(FlaskForm):
 
 class CloseForm(FlaskForm):
     reason = SelectField(_l("Why is the case being closed?"),
-                         choices=[("", _l("Choose")), *choices(CLOSE_REASON_LABELS)], default="",
+                         choices=choices(CLOSE_REASON_LABELS, blank=_l("Choose")), default="",
                          validators=[DataRequired(message=_l("Choose why the case is being closed."))])
     checklist = MultiCheckboxField(_l("Before closing"), choices=choices(CLOSURE_CHECKLIST_LABELS),
                                    description=_l("Tick what has been done."))

@@ -14,7 +14,7 @@ NOTE_MAX = 20_000
 
 
 class NoteForm(FlaskForm):
-    kind = SelectField(_l("Kind of contact"), choices=[("", _l("Choose")), *choices(NOTE_KIND_LABELS)], default="",
+    kind = SelectField(_l("Kind of contact"), choices=choices(NOTE_KIND_LABELS, blank=_l("Choose")), default="",
                        validators=[DataRequired(message=_l("Choose the kind of contact."))])
     occurred_on = DateField(_l("Date of the contact"), default=local_today,
                             validators=[InputRequired(message=_l("Enter the date of the contact.")), not_in_future,

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, TextAreaField
+from wtforms import DateField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from cases.forms.common import local_today, no_control_chars, strip
@@ -77,6 +77,11 @@ ACTION_STATUS_BADGES = {"planned": "", "in-progress": "warning", "done": "ok", "
 OWNER_LABELS = {"woman": _l("The woman herself"), "external": _l("An external institution or person")}
 
 
+def _choices(labels: dict[str, Any], blank: Any = None) -> list[SelectChoice]:
+    first = [SelectChoice("", blank)] if blank is not None else []
+    return first + [SelectChoice(k, v) for k, v in labels.items()]
+
+
 def _sensible(form: Any, field: DateField) -> None:
     if field.data and not EARLIEST <= field.data <= LATEST:
         raise ValidationError(_l("Enter a date between 2000 and 2999."))
@@ -100,7 +105,7 @@ class SafetyPlanForm(FlaskForm):
                             description=SECTION_HINTS["documents_money"])
     children = _text(SECTION_LABELS["children"], max_length=MAX_SECTION, description=SECTION_HINTS["children"])
     digital = _text(SECTION_LABELS["digital"], max_length=MAX_SECTION, description=SECTION_HINTS["digital"])
-    kades = SelectField(_l("KADES (police support app)"), choices=list(KADES_LABELS.items()),
+    kades = SelectField(_l("KADES (police support app)"), choices=_choices(KADES_LABELS),
                         validators=[Optional()], default="")
     work_school = _text(SECTION_LABELS["work_school"], max_length=MAX_SECTION,
                         description=SECTION_HINTS["work_school"])
@@ -128,14 +133,14 @@ class ReturnForm(FlaskForm):
 
 
 class GoalForm(FlaskForm):
-    domain = SelectField(_l("Domain"), choices=[("", _l("Choose a domain"))] + list(DOMAIN_LABELS.items()),
+    domain = SelectField(_l("Domain"), choices=_choices(DOMAIN_LABELS, _l("Choose a domain")),
                          validators=[DataRequired(message=_l("Choose a domain."))])
     need = _text(_l("Her need"), description=_l("In her words where possible."))
     goal = _text(_l("Goal"), required=True, message=_l("Write the goal."))
 
 
 class GoalStatusForm(FlaskForm):
-    status = SelectField(_l("Goal status"), choices=list(GOAL_STATUS_LABELS.items()),
+    status = SelectField(_l("Goal status"), choices=_choices(GOAL_STATUS_LABELS),
                          validators=[DataRequired()])
 
 
@@ -144,8 +149,8 @@ class _ActionFields(FlaskForm):
     due_on = DateField(_l("Due date"), validators=[Optional(), _sensible])
 
     def fill_owner_choices(self, staff: list[Any]) -> None:
-        self.owner.choices = ([("", _l("Choose who does it"))] + list(OWNER_LABELS.items())
-                              + [(str(u.public_id), u.name) for u in staff])
+        self.owner.choices = (_choices(OWNER_LABELS, _l("Choose who does it"))
+                              + [SelectChoice(str(u.public_id), u.name) for u in staff])
 
 
 class ActionForm(_ActionFields):
@@ -153,7 +158,7 @@ class ActionForm(_ActionFields):
 
 
 class ActionUpdateForm(_ActionFields):
-    status = SelectField(_l("Status"), choices=list(ACTION_STATUS_LABELS.items()), validators=[DataRequired()])
+    status = SelectField(_l("Status"), choices=_choices(ACTION_STATUS_LABELS), validators=[DataRequired()])
     note = _text(_l("Progress note"), description=_l("Optional: what happened since the last note."))
 
 

@@ -8,15 +8,14 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectField, TextAreaField
+from wtforms import IntegerField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from cases.forms.common import no_control_chars, strip
 from cases.labels import RISK_LABELS
 from cases.models.risk import Answer, RiskChecklist
 
-ANSWER_CHOICES = [(Answer.YES.value, _l("Yes")), (Answer.NO.value, _l("No")),
-                  (Answer.UNKNOWN.value, _l("Not known"))]
+ANSWER_LABELS = {Answer.YES.value: _l("Yes"), Answer.NO.value: _l("No"), Answer.UNKNOWN.value: _l("Not known")}
 MAX_REASON = 4000
 MAX_ITEMS_TEXT = 40_000
 
@@ -26,7 +25,7 @@ class _AssessmentBase(FlaskForm):
         _l("Risk level"),
         description=_l("Leave it as scored, or raise it on professional judgement (with a reason). "
                        "The level can never be set below the score."),
-        choices=[("", _l("As scored"))] + [(k, v) for k, v in RISK_LABELS.items()],
+        choices=[SelectChoice("", _l("As scored"))] + [SelectChoice(k, v) for k, v in RISK_LABELS.items()],
         validators=[Optional()], default="",
     )
     judgement_reason = TextAreaField(
@@ -52,7 +51,8 @@ def assessment_form(checklist: RiskChecklist, locale: str, **kwargs: Any) -> _As
 
     for number, item in enumerate(checklist.items, start=1):
         setattr(AssessmentForm, f"q_{item['key']}", RadioField(
-            f"{number}. {checklist.item_text(item, locale)}", choices=ANSWER_CHOICES,
+            f"{number}. {checklist.item_text(item, locale)}",
+            choices=[SelectChoice(k, v) for k, v in ANSWER_LABELS.items()],
             validators=[InputRequired(message=_l("Answer yes, no or not known."))],
         ))
     form = AssessmentForm(**kwargs)

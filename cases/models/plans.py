@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -80,9 +81,9 @@ class SafetyPlanVersion(_CaseOwned, PublicIdMixin, Base):
 
     # {section key: text, "kades": one of KADES_CHOICES or ""}
     sections_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
-    sections = crypto.Encrypted(kind="json")
+    sections = crypto.Encrypted[dict[str, Any]](kind="json")
     return_comments_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
-    return_comments = crypto.Encrypted()
+    return_comments = crypto.Encrypted[str]()
 
     case: Mapped[Case] = relationship()
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
@@ -139,9 +140,9 @@ class SupportGoal(_CaseOwned, PublicIdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     need_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
-    need = crypto.Encrypted()
+    need = crypto.Encrypted[str]()
     goal_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
-    goal = crypto.Encrypted()
+    goal = crypto.Encrypted[str]()
 
     case: Mapped[Case] = relationship()
     actions: Mapped[list[SupportAction]] = relationship(back_populates="goal", order_by="SupportAction.id")
@@ -163,7 +164,7 @@ class SupportAction(_CaseOwned, PublicIdMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     description_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
-    description = crypto.Encrypted()
+    description = crypto.Encrypted[str]()
 
     case: Mapped[Case] = relationship()
     goal: Mapped[SupportGoal] = relationship(back_populates="actions")
@@ -191,7 +192,7 @@ class SupportProgressNote(_CaseOwned, PublicIdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     text_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
-    text = crypto.Encrypted()
+    text = crypto.Encrypted[str]()
 
     case: Mapped[Case] = relationship()
     action: Mapped[SupportAction] = relationship(back_populates="notes")
@@ -210,7 +211,7 @@ class SupportPlanReview(_CaseOwned, PublicIdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     summary_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
-    summary = crypto.Encrypted()
+    summary = crypto.Encrypted[str]()
 
     case: Mapped[Case] = relationship()
     reviewer: Mapped[User] = relationship()

@@ -97,9 +97,9 @@ class RiskAssessment(PublicIdMixin, Base):
 
     # {item key: "yes" | "no" | "unknown"}
     answers_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
-    answers = crypto.Encrypted(kind="json")
+    answers = crypto.Encrypted[dict[str, Any]](kind="json")
     judgement_reason_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
-    judgement_reason = crypto.Encrypted()
+    judgement_reason = crypto.Encrypted[str]()
 
     case: Mapped[Case] = relationship()
     checklist: Mapped[RiskChecklist] = relationship()

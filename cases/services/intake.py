@@ -64,7 +64,7 @@ def find_returning(*, actor: User, applicant: dict[str, Any]) -> ReturningCheck:
         if not value:
             continue
         try:
-            people = crypto.search(db.session, attribute, value, where=where, limit=200)
+            people = crypto.search(db.session(), attribute, value, where=where, limit=200)
         except (crypto.InvalidIdentifier, ValueError):
             continue  # the form refuses invalid values; nothing to search for
         if people:
@@ -89,7 +89,12 @@ def confirmation_valid(check: ReturningCheck, confirm: str | None) -> bool:
 
 def open_case_from_intake(*, actor: User, data: dict[str, Any]) -> Case:
     """Open the case and add the applicant, her children and the perpetrator from ``IntakeForm.to_data()``."""
-    applicant = data["applicant"]
+    applicant = dict(data["applicant"])
+    # Identity numbers and phones are stored in their normal form (the form has validated them).
+    if applicant.get("tckn"):
+        applicant["tckn"] = crypto.normalise_tckn(applicant["tckn"])
+    if applicant.get("phone"):
+        applicant["phone"] = crypto.normalise_phone(applicant["phone"])
     children = data["children"]
     case = open_case(
         actor=actor,

@@ -18,7 +18,7 @@ from app import audit
 from app.db import db, utcnow
 from app.users.models import Centre, Role, User
 from cases.errors import CaseError
-from cases.labels import CLOSE_REASONS, CLOSURE_CHECKLIST
+from cases.labels import CLOSE_REASON_LABELS, CLOSE_REASONS, CLOSURE_CHECKLIST, CLOSURE_CHECKLIST_LABELS
 from cases.models import BreakGlassGrant, Case, CaseMember, CaseStatus
 from cases.policies import is_assigned
 from cases.services.core import next_case_number
@@ -115,8 +115,6 @@ def close_case(case: Case, *, actor: User, reason: str, checklist: Iterable[str]
     case.status = CaseStatus.CLOSED
     case.closed_at = utcnow()
     case.close_reason = reason
-    from cases.labels import CLOSE_REASON_LABELS, CLOSURE_CHECKLIST_LABELS
-
     lines = [str(_l("Reason: %(reason)s", reason=CLOSE_REASON_LABELS[reason]))]
     lines += ["✓ " + str(CLOSURE_CHECKLIST_LABELS[item]) for item in ticked]
     lines += ["✗ " + str(CLOSURE_CHECKLIST_LABELS[item]) for item in missing]

@@ -147,7 +147,7 @@ def _label(labels: dict[str, object], key: str | None) -> str:
     return str(labels.get(key or "", key or ""))
 
 
-def _classes(keys: list[str] | tuple[str, ...]) -> str:
+def class_list(keys: list[str] | tuple[str, ...]) -> str:
     return ", ".join(_label(DATA_CLASS_SHORT, k) for k in DATA_CLASSES if k in keys)
 
 
@@ -274,7 +274,7 @@ def check_consent(referral: Referral, on: date) -> ConsentRecord:
                                       institution=institution))
     missing = [c for c in referral.data_classes if c not in consent.data_classes]
     if missing:
-        raise ConsentDoesNotCover(_("The consent does not cover: %(classes)s.", classes=_classes(missing)))
+        raise ConsentDoesNotCover(_("The consent does not cover: %(classes)s.", classes=class_list(missing)))
     return consent
 
 

@@ -247,6 +247,7 @@ class DueAssessment:
     case: Case
     due_on: date | None  # None: never assessed
     prompted: bool
+    overdue: bool
 
 
 def assessments_due(cases_query: sa.Select[tuple[Case]], within_days: int = 7,
@@ -258,11 +259,11 @@ def assessments_due(cases_query: sa.Select[tuple[Case]], within_days: int = 7,
     if not cases:
         return []
     ids = [c.id for c in cases]
-    latest_due = dict(db.session.execute(
+    latest_due: dict[int, date] = dict(db.session.execute(
         sa.select(RiskAssessment.case_id, RiskAssessment.review_due_on)
         .where(RiskAssessment.case_id.in_(ids))
         .order_by(RiskAssessment.case_id, RiskAssessment.assessed_at, RiskAssessment.id)
-    ).all())  # later rows overwrite earlier ones: the latest assessment's due date per case
+    ).tuples().all())  # later rows overwrite earlier ones: the latest assessment's due date per case
     prompted = set(db.session.scalars(
         sa.select(RiskReassessmentPrompt.case_id)
         .where(RiskReassessmentPrompt.case_id.in_(ids), RiskReassessmentPrompt.resolved_at.is_(None))
@@ -271,7 +272,7 @@ def assessments_due(cases_query: sa.Select[tuple[Case]], within_days: int = 7,
     for case in cases:
         due_on = latest_due.get(case.id)
         if case.id in prompted or due_on is None or due_on <= today + timedelta(days=within_days):
-            due.append(DueAssessment(case, due_on, case.id in prompted))
+            due.append(DueAssessment(case, due_on, case.id in prompted, due_on is not None and due_on < today))
     return sorted(due, key=lambda d: (not d.prompted, d.due_on or date.min, d.case.number))
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import render_template, request
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 
 from app import access, audit
@@ -30,8 +31,12 @@ from cases.views import bp
 PAGE_SIZE = 50
 STATUS_FILTERS = ("current", "open", "active", "closed", "all")
 
-for _provider in (dashboard.counsellor_panel, dashboard.supervisor_panel):
-    bp.record_once(lambda state, provider=_provider: register_dashboard_panel(state.app, provider))
+def _register_panels(state: BlueprintSetupState) -> None:
+    for provider in (dashboard.counsellor_panel, dashboard.supervisor_panel):
+        register_dashboard_panel(state.app, provider)
+
+
+bp.record_once(_register_panels)
 
 
 @bp.app_context_processor
@@ -74,7 +79,8 @@ def _audit_listing(action: str, cases: list[Case], **details: Any) -> None:
 def _rows(cases: list[Case]) -> list[dict[str, Any]]:
     names = applicant_names([c.id for c in cases])
     counsellors = counsellor_names({c.primary_counsellor_id for c in cases})
-    return [{"case": c, "name": names.get(c.id), "counsellor": counsellors.get(c.primary_counsellor_id)}
+    return [{"case": c, "name": names.get(c.id),
+             "counsellor": counsellors.get(c.primary_counsellor_id) if c.primary_counsellor_id else None}
             for c in cases]
 
 
@@ -117,7 +123,7 @@ def search_visible_cases(user: User, query: str, limit: int = PAGE_SIZE) -> list
     found: dict[int, None] = {}
     for attribute in (Person.tckn, Person.phone, Person.document_no, Person.full_name):
         try:
-            people = crypto.search(db.session, attribute, query, where=where, limit=limit)
+            people = crypto.search(db.session(), attribute, query, where=where, limit=limit)
         except (crypto.InvalidIdentifier, ValueError, TypeError):
             continue  # not that kind of value (a name is not a phone number)
         for person in people:

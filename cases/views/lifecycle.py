@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from app import access
 from app.db import db
@@ -26,8 +27,8 @@ from cases.views.core import audited_read
 def _team_form(case: Case, formdata: Any = None) -> TeamForm:
     counsellors = lifecycle_service.centre_counsellors(case.centre_id)
     form = TeamForm(formdata=formdata) if formdata is not None else TeamForm()
-    options = [(str(u.public_id), u.name) for u in counsellors]
-    form.primary.choices = [("", _("Choose a counsellor")), *options]
+    options = [SelectChoice(str(u.public_id), u.name) for u in counsellors]
+    form.primary.choices = [SelectChoice("", _("Choose a counsellor")), *options]
     form.members.choices = options
     if not form.is_submitted():
         primary = next((u for u in counsellors if u.id == case.primary_counsellor_id), None)
@@ -39,7 +40,8 @@ def _team_form(case: Case, formdata: Any = None) -> TeamForm:
 def _transfer_form(case: Case) -> TransferForm:
     form = TransferForm()
     centres = db.session.scalars(sa.select(Centre).where(Centre.id != case.centre_id).order_by(Centre.name))
-    form.centre.choices = [("", _("Choose a centre")), *((str(c.public_id), f"{c.code} · {c.name}") for c in centres)]
+    form.centre.choices = [SelectChoice("", _("Choose a centre")),
+                           *(SelectChoice(str(c.public_id), f"{c.code} · {c.name}") for c in centres)]
     return form
 
 

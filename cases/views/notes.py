@@ -10,6 +10,7 @@ from app.db import db
 from cases.access import case_access
 from cases.errors import CaseError
 from cases.forms.notes import NoteForm
+from cases.labels import SYSTEM_NOTE_KINDS
 from cases.models import Case, ContactNote
 from cases.services import notes as notes_service
 from cases.views import bp
@@ -76,9 +77,11 @@ def edit_note(case: Case, note_id):  # type: ignore[no-untyped-def]
 @case_access("edit")
 def correct_note(case: Case, note_id):  # type: ignore[no-untyped-def]
     original = _note_or_404(case, note_id)
+    if original.kind in SYSTEM_NOTE_KINDS:
+        abort(404)  # lifecycle entries are not corrected; a new note says what changed
     form = NoteForm()
     if not form.is_submitted():
-        form.kind.data = original.kind if original.kind in dict(form.kind.choices) else ""  # type: ignore[arg-type]
+        form.kind.data = original.kind
         return render_template("cases/notes/correction.html", case=case, note=original, form=form)
     if not form.validate():
         db.session.commit()

@@ -150,3 +150,27 @@ def record_violation(case: Case, order_id: uuid.UUID):  # type: ignore[no-untype
     db.session.commit()
     flash(_("Violation recorded. A new risk assessment is due: re-assess her risk now."), "warning")
     return _to_order(case, order)
+
+
+_LABELS: dict[str, dict[str, Any]] = {"kind": svc.KIND_LABELS, "issuer": svc.ISSUER_LABELS,
+                                      "measure": svc.MEASURE_LABELS, "status": svc.STATUS_LABELS}
+STATUS_BADGES = {"awaiting-approval": "warning", "lapsed": "danger", "upcoming": "muted", "active": "ok",
+                 "expired": "muted"}
+
+
+@bp.app_template_global("order_label")
+def order_label(kind: str, key: str | None) -> str:
+    """The translated label of an order vocabulary key (``kind``: kind, issuer, measure, status); ``"badge"`` gives
+    the badge kind of a status."""
+    if kind == "badge":
+        return STATUS_BADGES.get(key or "", "")
+    return str(_LABELS[kind].get(key or "", key or ""))
+
+
+@bp.app_template_global("orders_summary")
+def orders_summary(case: Case) -> dict[str, Any]:
+    """What the case page's order card shows: orders not yet ended (and lapsed ones), with their alerts."""
+    today, now = local_today(), utcnow()
+    orders = svc.case_orders(case)
+    current = [o for o in orders if o.status(today, now) != "expired"]
+    return {"current": current, "ended_count": len(orders) - len(current), "today": today, "now": now}

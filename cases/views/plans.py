@@ -15,8 +15,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.db import db
-from cases import dashboard_plans  # noqa: F401  (registers the dashboard panels)
-from cases import policies
+from cases import (
+    dashboard_plans,  # noqa: F401  (registers the dashboard panels)
+    policies,
+)
 from cases.access import case_access
 from cases.errors import CaseError
 from cases.forms.plans import (

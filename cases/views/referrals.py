@@ -56,7 +56,7 @@ def describe_consent(consent: ConsentRecord) -> str:
     label = str(svc.INSTITUTION_LABELS.get(consent.institution_type, consent.institution_type))
     name = f" · {consent.institution_name}" if consent.institution_name else ""
     return _("%(institution)s%(name)s · until %(date)s · %(classes)s", institution=label, name=name,
-             date=format_date(consent.valid_until), classes=svc._classes(consent.data_classes))  # noqa: SLF001
+             date=format_date(consent.valid_until), classes=svc.class_list(consent.data_classes))
 
 
 def _consent_form(case: Case) -> ConsentForm:

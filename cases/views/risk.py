@@ -19,7 +19,7 @@ from app.db import db
 from app.users.models import Role
 from cases.access import case_access
 from cases.errors import CaseClosed
-from cases.forms.risk import ANSWER_CHOICES, REASSESSMENT_REASON_LABELS, ChecklistForm, assessment_form
+from cases.forms.risk import ANSWER_LABELS, REASSESSMENT_REASON_LABELS, ChecklistForm, assessment_form
 from cases.labels import RISK_BADGES, RISK_LABELS, label
 from cases.models import Case, RiskLevel
 from cases.services import risk as risk_service
@@ -41,7 +41,7 @@ def risk_summary(case: Case) -> dict[str, Any]:
 @bp.app_template_global("risk_label")
 def risk_label(kind: str, key: Any) -> str:
     tables = {"level": RISK_LABELS, "badge": RISK_BADGES, "reason": REASSESSMENT_REASON_LABELS,
-              "answer": dict(ANSWER_CHOICES)}
+              "answer": ANSWER_LABELS}
     return label(tables[kind], key)
 
 

@@ -19,9 +19,9 @@ from flask_babel import lazy_gettext as _l
 
 from app import audit
 from app.db import db, utcnow
-from shelters.dates import local_today
 from app.users.models import User
 from cases.models import Case, Person, PersonKind, RiskLevel
+from shelters.dates import local_today
 from shelters.errors import (
     BedTaken,
     BedUnavailable,
@@ -163,7 +163,8 @@ def bed_booked(bed: Bed, start: date, end: date, *, ignore: Iterable[int] = ()) 
     # An overdue resident (planned end passed, not discharged) still sleeps in her last bed.
     overdue = sa.select(sa.literal(True)).select_from(BedAssignment).join(Stay).where(
         BedAssignment.bed_id == bed.id, Stay.ended_on.is_(None), BedAssignment.end_on == Stay.planned_end_on,
-        Stay.planned_end_on <= local_today(), BedAssignment.start_on < end, BedAssignment.id.not_in(ignored) if ignored else sa.true(),
+        Stay.planned_end_on <= local_today(), BedAssignment.start_on < end,
+        BedAssignment.id.not_in(ignored) if ignored else sa.true(),
     ).limit(1)
     return db.session.scalar(overdue) is not None
 

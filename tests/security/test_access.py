@@ -138,7 +138,7 @@ def test_change_events_record_field_names_never_values(app, make_user) -> None: 
     with app.app_context():
         db.session.get(User, user.id).name = "Yeni Gizli İsim"  # type: ignore[union-attr]
         db.session.commit()
-        event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "users.update")
+        event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "data.users.update")
                                    .order_by(AuditEvent.seq.desc())).first()
         assert event is not None
         assert event.object_id == str(user.public_id)

@@ -33,6 +33,23 @@ PINNED = {
     "users.enable_user": "roles:admin",
     "users.reset_mfa": "roles:admin",
     "users.reset_password": "roles:admin",
+    # cases: core case work (list, intake, case page, notes, lifecycle, break-glass, access report)
+    "cases.list_cases": "roles:counsellor,supervisor",
+    "cases.search_cases": "roles:counsellor,supervisor",
+    "cases.new_case": "roles:counsellor,supervisor",
+    "cases.view_case": "object:case:view:counsellor,supervisor",
+    "cases.access_report": "object:case:access-report:counsellor,supervisor",
+    "cases.add_note": "object:case:edit:counsellor,supervisor",
+    "cases.edit_note": "object:case:edit:counsellor,supervisor",
+    "cases.correct_note": "object:case:edit:counsellor,supervisor",
+    "cases.manage_case": "object:case:manage:counsellor,supervisor",
+    "cases.update_team": "object:case:manage:counsellor,supervisor",
+    "cases.transfer_case": "object:case:manage:counsellor,supervisor",
+    "cases.close_case": "object:case:close:counsellor,supervisor",
+    "cases.reopen_case": "object:case:reopen:counsellor,supervisor",
+    "cases.break_glass": "roles:counsellor",
+    "cases.break_glass_reviews": "roles:supervisor",
+    "cases.review_break_glass": "roles:supervisor",
 }
 
 

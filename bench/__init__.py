@@ -1,0 +1,1 @@
+"""Benchmarks (DESIGN.md §7): ``make bench`` runs ``bench/run.py``."""

@@ -1,0 +1,180 @@
+"""Database benchmarks on the real app (DESIGN.md §7): P2 exact search, P3 the counsellor's case list.
+
+Each runs inside an app built by ``app.create_app("test", ...)`` on a database migrated with ``upgrade heads`` and
+filled by :mod:`bench.dataset`. Every timed operation starts with an empty session (as a request does) and is timed
+twice: with the data-key cache cleared before each operation (**cold**: every key is read from the database and
+unwrapped, as for a case nobody opened in the last minute) and with it warm. The cold figure is the one compared
+with the target: search candidates and list pages are spread over many cases, so their keys are rarely cached.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import random
+import shutil
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from bench.dataset import RESULTS, ROOT, Dataset, insert, load_or_build
+
+
+def migrations_fingerprint() -> str:
+    names = sorted(p.name for p in (ROOT / "migrations" / "versions").glob("*.py"))
+    return hashlib.sha256("\n".join(names).encode()).hexdigest()[:10]
+
+
+def make_app(url: str, key_file: Path) -> Any:
+    from app import create_app
+
+    return create_app("test", SQLALCHEMY_DATABASE_URI=url, KEY_FILE=str(key_file),
+                      ARGON2_PARAMS={"time_cost": 1, "memory_cost": 1024, "parallelism": 1})
+
+
+def prepare(backend: str, scale: int, pg: Any, log: Callable[[str], None]) -> tuple[Any, Dataset]:
+    """An app on a migrated, filled database of ``scale`` cases (SQLite files are cached between runs)."""
+    from flask_migrate import upgrade
+
+    from app.db import db
+
+    ds, key_file = load_or_build(scale, log)
+    if backend == "sqlite":
+        path = RESULTS / f"bench-{scale}-{migrations_fingerprint()}.sqlite"
+        url = f"sqlite:///{path}"
+        if path.exists():
+            return make_app(url, key_file), ds
+        for old in RESULTS.glob(f"bench-{scale}-*.sqlite"):
+            old.unlink()
+        tmp = path.with_suffix(".tmp")
+        tmp.unlink(missing_ok=True)
+        url_tmp = f"sqlite:///{tmp}"
+    else:
+        url_tmp = url = pg.create_database(f"bench_{scale}")
+    app = make_app(url_tmp, key_file)
+    t0 = time.perf_counter()
+    with app.app_context():
+        upgrade(revision="heads")
+        insert(db.engine, ds)
+        db.engine.dispose()
+    log(f"  {backend}: loaded {len(ds.cases)} cases / {len(ds.persons)} persons in {time.perf_counter() - t0:.1f} s")
+    if backend == "sqlite":
+        shutil.move(tmp, path)
+        app = make_app(url, key_file)
+    return app, ds
+
+
+def quiesce() -> None:
+    """Move the data set's ~10^6 objects out of the garbage collector's way: an app process does not hold them,
+    and full collections scanning them would show up as 20-100 ms spikes in the p95 figures."""
+    gc.collect()
+    gc.freeze()
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, max(0, round(q * (len(values) - 1))))]
+
+
+def summary(ms: list[float]) -> dict[str, float]:
+    return {"median_ms": round(statistics.median(ms), 3), "p95_ms": round(pct(ms, 0.95), 3),
+            "max_ms": round(max(ms), 3), "n": len(ms)}
+
+
+def bench_search(app: Any, ds: Dataset, queries: int = 150, seed: int = 1) -> dict[str, Any]:
+    """P2: crypto.search on Person by TCKN, phone and name, for applicants that exist (every result is checked)."""
+    import crypto
+    from app.db import db
+    from cases.models import Person
+
+    rng = random.Random(seed)
+    probes = rng.sample(ds.probes, min(queries, len(ds.probes)))
+    out: dict[str, Any] = {"persons": len(ds.persons), "cases": len(ds.cases)}
+    with app.app_context():
+        ctx = crypto.get_context()
+        for label, attr, pick in (("tckn", Person.tckn, 0), ("phone", Person.phone, 1), ("name", Person.full_name, 2)):
+            for probe in probes[:5]:    # untimed: SQLAlchemy's statement caches, the database's page cache
+                crypto.search(db.session, attr, probe[pick])
+                db.session.remove()
+            for mode in ("cold", "warm"):
+                times, hits = [], []
+                if mode == "warm":      # one untimed pass fills the key cache for exactly these queries
+                    for probe in probes:
+                        crypto.search(db.session, attr, probe[pick])
+                        db.session.remove()
+                cpu: list[float] = []
+                for probe in probes:
+                    if mode == "cold":
+                        ctx.clear_cache()
+                    c0, t0 = time.thread_time(), time.perf_counter()
+                    found = crypto.search(db.session, attr, probe[pick])
+                    values = [getattr(p, attr.descriptor.name) for p in found]
+                    times.append((time.perf_counter() - t0) * 1000)
+                    cpu.append((time.thread_time() - c0) * 1000)
+                    case_id = ds.cases[probe[3]]["id"]
+                    assert any(p.case_id == case_id for p in found), f"{label} search missed its applicant"
+                    hits.append(len(values))
+                    db.session.remove()
+                out[f"{label}_{mode}"] = {**summary(times), "mean_results": round(statistics.mean(hits), 1),
+                                          "cpu_p95_ms": round(pct(cpu, 0.95), 3)}
+        db.engine.dispose()
+    return out
+
+
+def bench_case_list(app: Any, ds: Dataset, repeats: int = 60) -> dict[str, Any]:
+    """P3: page 1 of the counsellor's case list (visible_cases_query, status "current", newest first, 50 rows,
+    with the total count), plus the applicants of the page — with their names decrypted (what the page shows)
+    vs the same queries reading the ciphertext column instead (no decryption)."""
+    import crypto
+    from app.db import db
+    from app.users.models import User
+    from cases import policies
+    from cases.models import Case, CaseStatus, Person, PersonKind
+
+    def page_of(user: Any) -> list[Any]:
+        stmt = policies.visible_cases_query(user).where(Case.status != CaseStatus.CLOSED)
+        stmt = stmt.order_by(Case.opened_at.desc(), Case.id.desc())
+        page = db.paginate(stmt, page=1, per_page=50, error_out=False, count=True)
+        return list(page.items)
+
+    def applicants(cases: list[Any], decrypt: bool) -> dict[int, Any]:
+        people = db.session.scalars(sa.select(Person).where(Person.case_id.in_([c.id for c in cases]),
+                                                            Person.kind == PersonKind.APPLICANT))
+        if decrypt:
+            return {p.case_id: p.full_name for p in people}
+        return {p.case_id: p.full_name_ct for p in people}
+
+    out: dict[str, Any] = {"cases": len(ds.cases)}
+    with app.app_context():
+        ctx = crypto.get_context()
+        counsellor_id = next(u["id"] for u in ds.users if u["role"] == "counsellor")
+        user = db.session.get(User, counsellor_id)
+        visible = db.session.scalar(policies.visible_cases_query(user).with_only_columns(sa.func.count()))
+        out["visible_to_counsellor"] = visible
+        db.session.expunge(user)
+        db.session.remove()
+        results: dict[str, list[float]] = {"plain": [], "cold": [], "warm": []}
+        for i in range(repeats + 3):
+            for mode in ("plain", "cold", "warm"):   # interleaved: the three share the machine's noise
+                if mode == "cold":
+                    ctx.clear_cache()
+                t0 = time.perf_counter()
+                cases = page_of(user)
+                names = applicants(cases, decrypt=mode != "plain")
+                elapsed = (time.perf_counter() - t0) * 1000
+                assert len(cases) == 50 and len(names) == 50
+                if mode != "plain":
+                    assert all(isinstance(n, str) for n in names.values())
+                if i >= 3:      # the first rounds warm SQLAlchemy's statement caches
+                    results[mode].append(elapsed)
+                db.session.remove()
+        db.engine.dispose()
+    for mode, ms in results.items():
+        out[mode] = summary(ms)
+    out["ratio_cold"] = round(statistics.median(results["cold"]) / statistics.median(results["plain"]), 3)
+    out["ratio_warm"] = round(statistics.median(results["warm"]) / statistics.median(results["plain"]), 3)
+    return out

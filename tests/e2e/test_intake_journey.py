@@ -1,0 +1,65 @@
+"""A counsellor in a real Chromium signs in, records an intake with two children, and lands on the case page with
+the safe-contact banner above everything else."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.factories import fresh_code
+
+pytestmark = pytest.mark.e2e
+
+
+def test_counsellor_intake_journey(app, live_server, context, make_user) -> None:  # type: ignore[no-untyped-def]
+    user = make_user("counsellor", name="Gönül Akın")
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(user.password)
+    page.get_by_role("button", name=re.compile("Continue", re.I)).click()
+    page.wait_for_url(re.compile(r"/login/code$"))
+    page.get_by_label(re.compile("authenticator", re.I)).fill(fresh_code(app, user))
+    page.get_by_role("button", name=re.compile("^Sign in$", re.I)).click()
+    page.wait_for_url(f"{live_server}/")
+
+    page.get_by_role("link", name="New intake").first.click()
+    page.wait_for_url(re.compile(r"/cases/new$"))
+    page.get_by_label("How did she come to the centre?").select_option("phone")
+    page.get_by_label("Physical").check()
+    page.get_by_label("Economic").check()
+    page.get_by_label("What happened, in her words").fill("Eşi onu evden kovdu; çocuklarla çıktı.")
+    page.get_by_label("Full name", exact=True).fill("Şerife İçöz")
+    page.get_by_label("T.C. Kimlik No", exact=True).fill("10000000146")
+    page.get_by_label("Phone", exact=True).fill("0532 123 45 67")
+    page.locator("#children-0-full_name").fill("Ece İçöz")
+    page.locator("#children-0-sex").select_option("girl")
+    page.locator("#children-0-birth_year").fill("2018")
+    page.locator("#children-1-full_name").fill("Oğuz İçöz")
+    page.locator("#children-1-sex").select_option("boy")
+    page.locator("#children-1-birth_year").fill("2015")
+    page.get_by_label("His relationship to her").select_option("spouse")
+    page.get_by_label("We may send her text messages").check()
+    page.get_by_label("Safe hours to contact her").fill("Hafta içi 09:00–12:00")
+    page.get_by_label("Code word", exact=True).fill("menekşe")
+    page.get_by_label("Yes: he checks her phone").check()
+    page.get_by_role("button", name="Check and continue").click()
+    page.wait_for_url(re.compile(r"/cases/[0-9a-f-]{36}$"))
+
+    banner = page.locator("#safe-contact")
+    assert banner.is_visible()
+    assert "Hafta içi 09:00–12:00" in banner.inner_text()
+    assert "Yes: he checks her phone" in banner.inner_text()
+    code_word = page.get_by_text("menekşe")
+    assert not code_word.is_visible()  # behind <details>
+    page.get_by_text("Show the code word").click()
+    assert code_word.is_visible()
+    # the banner is above the applicant, the children and the notes
+    banner_top = banner.bounding_box()["y"]  # type: ignore[index]
+    assert banner_top < page.locator("#applicant-title").bounding_box()["y"]  # type: ignore[index]
+    assert banner_top < page.locator("#notes-title").bounding_box()["y"]  # type: ignore[index]
+    content = page.content()
+    for value in ("Şerife İçöz", "Ece İçöz", "Oğuz İçöz", "2018", "2015", "Eşi onu evden kovdu; çocuklarla çıktı."):
+        assert value in content, value
+    assert "Şerife" not in page.title()

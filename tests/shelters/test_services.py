@@ -1,0 +1,292 @@
+"""Shelter rules as the services apply them (both databases): admission, capacity with children, no double booking
+(in the database itself), moves, extensions, discharge, alerts, waitlist order, the resident view."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tests.shelters.helpers import admit, make_shelter, request_for
+
+D0 = date(2031, 3, 2)
+CHILDREN = (("Elif", "girl", 2025), ("Can", "boy", 2024))
+
+
+@pytest.fixture
+def people(make_user):  # type: ignore[no-untyped-def]
+    return {"counsellor": make_user("counsellor"), "coordinator": make_user("coordinator"),
+            "supervisor": make_user("supervisor"), "admin": make_user("admin")}
+
+
+def _db(app):  # type: ignore[no-untyped-def]
+    from app.db import db
+
+    return db
+
+
+def test_admission_books_each_person_and_counts_children(app, people, make_case) -> None:  # type: ignore[no-untyped-def]
+    from shelters.models import BedAssignment, Shelter, Stay
+    from shelters.services import stays
+
+    shelter = make_shelter(app, people["admin"], coordinators=(people["coordinator"],), capacity=10)
+    case = make_case(people["counsellor"], children=CHILDREN)
+    req = request_for(app, case, shelter, people["counsellor"])
+    admitted = admit(app, shelter, req, people["coordinator"], [0, 1, 2], D0)
+    assert len(admitted) == 3
+    with app.app_context():
+        db = _db(app)
+        s = db.session.get(Shelter, shelter.id)
+        assert stays.occupancy_on(s, D0) == 3  # the woman and both children
+        assert stays.occupancy_on(s, D0 - timedelta(days=1)) == 0
+        rows = db.session.scalars(sa.select(Stay)).all()
+        assert {r.planned_end_on for r in rows} == {D0 + timedelta(days=183)}
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(BedAssignment)) == 3
+
+
+def test_capacity_counts_children(app, people, make_case) -> None:  # type: ignore[no-untyped-def]
+    from app.users.models import User
+    from shelters.errors import OverCapacity
+    from shelters.models import AdmissionRequest, Bed, Shelter
+    from shelters.services import stays
+
+    shelter = make_shelter(app, people["admin"], coordinators=(people["coordinator"],), capacity=2)
+    case = make_case(people["counsellor"], children=CHILDREN)
+    req = request_for(app, case, shelter, people["counsellor"])
+    with app.app_context():
+        db = _db(app)
+        r = db.session.scalar(sa.select(AdmissionRequest).where(AdmissionRequest.public_id == req))
+        beds = db.session.scalars(sa.select(Bed).order_by(Bed.id)).all()
+        ppl = stays.request_people(r)
+        with pytest.raises(OverCapacity):
+            stays.admit(r, beds={p.id: b for p, b in zip(ppl, beds, strict=False)}, starts_on=D0,
+                        actor=db.session.get(User, people["coordinator"].id), today=D0)
+        db.session.rollback()
+        assert stays.occupancy_on(db.session.get(Shelter, shelter.id), D0) == 0
+
+
+def test_the_database_refuses_overlapping_bookings_of_one_bed(app, people, make_case) -> None:  # type: ignore[no-untyped-def]
+    """Bypassing every service check: a raw INSERT of an overlapping booking fails; adjacent ranges are fine."""
+    from shelters.models import Bed, Stay
+
+    shelter = make_shelter(app, people["admin"], coordinators=(people["coordinator"],))
+    case = make_case(people["counsellor"])
+    req = request_for(app, case, shelter, people["counsellor"], children=False)
+    admit(app, shelter, req, people["coordinator"], [0], D0)
+    with app.app_context():
+        db = _db(app)
+        stay = db.session.scalar(sa.select(Stay))
+        bed = db.session.scalar(sa.select(Bed).where(Bed.public_id == shelter.bed_ids[0]))
+        insert = sa.text("INSERT INTO shelter_bed_assignments (stay_id, bed_id, start_on, end_on) "
+                         "VALUES (:s, :b, :start, :end)")
+        end = stay.planned_end_on
+        for start, stop in ((D0, D0 + timedelta(days=1)), (end - timedelta(days=1), end + timedelta(days=5)),
+                            (D0 - timedelta(days=3), D0 + timedelta(days=400))):
+            with pytest.raises(sa.exc.IntegrityError):
+                db.session.execute(insert, {"s": stay.id, "b": bed.id, "start": start, "end": stop})
+            db.session.rollback()
+        # touching ranges do not overlap: [.., D0) and [end, ..)
+        db.session.execute(insert, {"s": stay.id, "b": bed.id, "start": D0 - timedelta(days=5), "end": D0})
+        db.session.execute(insert, {"s": stay.id, "b": bed.id, "start": end, "end": end + timedelta(days=3)})
+        db.session.commit()
+        # an UPDATE that creates an overlap is refused too
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.execute(sa.text("UPDATE shelter_bed_assignments SET end_on = :e WHERE start_on = :s"),
+                               {"e": D0 + timedelta(days=2), "s": D0 - timedelta(days=5)})
+        db.session.rollback()
+
+
+def test_second_admission_to_a_booked_bed_is_refused_with_a_message(app, people, make_case, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from app.users.models import User
+    from shelters.errors import BedTaken, BedUnavailable
+    from shelters.models import AdmissionRequest, Bed, Stay
+    from shelters.services import stays
+
+    shelter = make_shelter(app, people["admin"], coordinators=(people["coordinator"],))
+    first = request_for(app, make_case(people["counsellor"]), shelter, people["counsellor"], children=False)
+    second = request_for(app, make_case(people["counsellor"], applicant_name="Zeynep Kaya", tckn=None),
+                         shelter, people["counsellor"], children=False)
+    admit(app, shelter, first, people["coordinator"], [0], D0)
+    with app.app_context():
+        db = _db(app)
+        r = db.session.scalar(sa.select(AdmissionRequest).where(AdmissionRequest.public_id == second))
+        bed = db.session.scalar(sa.select(Bed).where(Bed.public_id == shelter.bed_ids[0]))
+        actor = db.session.get(User, people["coordinator"].id)
+        pid = stays.request_people(r)[0].id
+        with pytest.raises(BedUnavailable):
+            stays.admit(r, beds={pid: bed}, starts_on=D0 + timedelta(days=10), actor=actor, today=D0)
+        db.session.rollback()
+        # the race: the check passed (someone booked in between); the database still refuses
+        monkeypatch.setattr(stays, "bed_free", lambda *a, **k: True)
+        r = db.session.scalar(sa.select(AdmissionRequest).where(AdmissionRequest.public_id == second))
+        with pytest.raises(BedTaken, match="just taken"):
+            stays.admit(r, beds={pid: bed}, starts_on=D0 + timedelta(days=10), actor=actor, today=D0)
+        db.session.rollback()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Stay)) == 1
+
+
+def test_move_extension_and_discharge(app, people, make_case) -> None:  # type: ignore[no-untyped-def]
+    from app.users.models import User
+    from shelters.errors import BedUnavailable
+    from shelters.models import AdmissionRequest, Bed, ExtensionStatus, Stay
+    from shelters.services import stays
+
+    shelter = make_shelter(app, people["admin"], coordinators=(people["coordinator"],))
+    case = make_case(people["counsellor"], children=CHILDREN)
+    req = request_for(app, case, shelter, people["counsellor"])
+    admit(app, shelter, req, people["coordinator"], [0, 1, 2], D0)
+    with app.app_context():
+        db = _db(app)
+        coord = db.session.get(User, people["coordinator"].id)
+        sup = db.session.get(User, people["supervisor"].id)
+        r = db.session.scalar(sa.select(AdmissionRequest).where(AdmissionRequest.public_id == req))
+        child = r.stays[2]
+        bed7 = db.session.scalar(sa.select(Bed).where(Bed.public_id == shelter.bed_ids[6]))
+        stays.move(child, bed=bed7, on=D0 + timedelta(days=10), actor=coord)
+        db.session.commit()
+        assert [(a.bed.label, a.start_on, a.end_on) for a in child.assignments] == [
+            ("Yatak 1.3", D0, D0 + timedelta(days=10)),
+            ("Yatak 3.1", D0 + timedelta(days=10), D0 + timedelta(days=183))]
+        # someone else books the woman's bed right after her planned end: extending her is then refused
+        other = request_for(app, make_case(people["counsellor"], applicant_name="Zeynep Kaya", tckn=None), shelter,
+                            people["counsellor"], children=False)
+        planned = D0 + timedelta(days=183)
+        admit(app, shelter, other, people["coordinator"], [0], planned + timedelta(days=20), today=planned)
+        ext = stays.request_extension(r, new_end_on=planned + timedelta(days=60), reason="housing-pending",
+                                      note="Konut başvurusu sürüyor", actor=coord)
+        db.session.commit()
+        with pytest.raises(BedUnavailable):
+            stays.decide_extension(ext, approve=True, actor=sup)
+        db.session.rollback()
+        # move her first, then the approval goes through and moves every booking's end
+        r = db.session.scalar(sa.select(AdmissionRequest).where(AdmissionRequest.public_id == req))
+        bed8 = db.session.scalar(sa.select(Bed).where(Bed.public_id == shelter.bed_ids[7]))
+        stays.move(r.stays[0], bed=bed8, on=D0 + timedelta(days=20), actor=coord)
+        ext = stays.pending_extension(r)
+        stays.decide_extension(ext, approve=True, actor=sup)
+        db.session.commit()
+        assert ext.status == ExtensionStatus.APPROVED
+        assert {s.planned_end_on for s in r.stays} == {planned + timedelta(days=60)}
+        assert all(s.assignments[-1].end_on == planned + timedelta(days=60) for s in r.stays)
+        # discharge everyone: bookings after the date are released, bed-nights counted
+        leave = D0 + timedelta(days=30)
+        stays.discharge(r, stays=list(r.stays), on=leave, destination="relatives", actor=coord, today=leave)
+        db.session.commit()
+        assert all(s.ended_on == leave and s.exit_destination == "relatives" for s in r.stays)
+        assert all(s.bed_nights(leave) == 30 for s in r.stays)
+        assert all(a.end_on <= leave for s in r.stays for a in s.assignments)
+        assert stays.occupancy_on(r.shelter, leave) == 0  # the other woman arrives later
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Stay).where(Stay.ended_on.is_(None))) == 1
+
+
+def test_alerts_boy_age_ending_soon_and_capacity(app, people, make_case) -> None:  # type: ignore[no-untyped-def]
+    from shelters.models import Shelter
+    from shelters.services.board import alerts
+
+    # Can, born 2019, turns 12 around 1 July 2031 (mid-year estimate): 30 days after 1 June 2031
+    start = date(2031, 6, 1)
+    shelter = make_shelter(app, people["admin"], coordinators=(people["coordinator"],), capacity=3, max_stay_days=20)
+    case = make_case(people["counsellor"], children=(("Elif", "girl", 2025), ("Can", "boy", 2019)))
+    req = request_for(app, case, shelter, people["counsellor"])
+    admit(app, shelter, req, people["coordinator"], [0, 1, 2], start)
+    with app.app_context():
+        s = _db(app).session.get(Shelter, shelter.id)
+        kinds = {a.kind: a for a in alerts(s, start)}
+        assert "age-limit" in kinds
+        assert "Can" in kinds["age-limit"].message and "2031-07-01" in kinds["age-limit"].message
+        assert "capacity" in kinds  # 3 people, children counted, capacity 3
+        assert "ending-soon" not in kinds  # 20 days left
+        later = {a.kind for a in alerts(s, start + timedelta(days=8))}
+        assert "ending-soon" in later
+        assert "overdue" in {a.kind for a in alerts(s, start + timedelta(days=25))}
+        # a girl of the same age raises no age alert
+        assert all("Elif" not in a.message for a in alerts(s, start))
+
+
+def test_a_boy_over_the_age_limit_is_not_admitted(app, people, make_case) -> None:  # type: ignore[no-untyped-def]
+    from shelters.errors import ChildOverAgeLimit
+
+    shelter = make_shelter(app, people["admin"], coordinators=(people["coordinator"],))
+    case = make_case(people["counsellor"], children=(("Emre", "boy", 2018),))
+    req = request_for(app, case, shelter, people["counsellor"])
+    with pytest.raises(ChildOverAgeLimit):
+        admit(app, shelter, req, people["coordinator"], [0, 1], date(2031, 8, 1))
+
+
+def test_waitlist_orders_by_risk_then_date(app, people, make_case) -> None:  # type: ignore[no-untyped-def]
+    from shelters.models import Shelter
+    from shelters.services import stays
+
+    shelter = make_shelter(app, people["admin"], coordinators=(people["coordinator"],))
+    ids = {}
+    for name, risk in (("Ayla Bir", "standard"), ("Banu İki", None), ("Ceren Üç", "high"), ("Derya Dört", "high")):
+        case = make_case(people["counsellor"], applicant_name=name, tckn=None, risk_level=risk)
+        ids[request_for(app, case, shelter, people["counsellor"], children=False)] = name
+    with app.app_context():
+        order = [ids[r.public_id] for r in stays.waitlist(_db(app).session.get(Shelter, shelter.id))]
+    assert order == ["Ceren Üç", "Derya Dört", "Ayla Bir", "Banu İki"]
+
+
+def test_one_open_request_per_case_and_only_own_centre_shelters(app, people, make_case, centre) -> None:  # type: ignore[no-untyped-def]
+    from app.users.models import User
+    from cases.models import Case
+    from shelters.errors import ShelterError
+    from shelters.models import Shelter
+    from shelters.services import stays
+    from tests import factories
+
+    shelter = make_shelter(app, people["admin"], coordinators=(people["coordinator"],))
+    other_centre = factories.make_centre(app)
+    other_admin = factories.make_user(app, "admin", centre=other_centre)
+    elsewhere = make_shelter(app, other_admin)
+    case = make_case(people["counsellor"])
+    with app.app_context():
+        db = _db(app)
+        c = db.session.get(Case, case.id)
+        actor = db.session.get(User, people["counsellor"].id)
+        with pytest.raises(ShelterError):
+            stays.request_admission(c, shelter=db.session.get(Shelter, elsewhere.id), child_ids=[], actor=actor)
+        with pytest.raises(ShelterError):
+            stays.request_admission(c, shelter=db.session.get(Shelter, shelter.id), child_ids=[uuid.uuid4()],
+                                    actor=actor)
+        stays.request_admission(c, shelter=db.session.get(Shelter, shelter.id), child_ids=[], actor=actor)
+        db.session.commit()
+        with pytest.raises(ShelterError):
+            stays.request_admission(c, shelter=db.session.get(Shelter, shelter.id), child_ids=[], actor=actor)
+
+
+def test_resident_view_reads_only_the_shelter_fields(app, people, make_case) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from app.users.models import User
+    from cases.models import Case, PersonKind
+    from cases.services.core import add_person
+    from shelters.models import AdmissionRequest
+    from shelters.resident_view import ResidentView, resident_view
+
+    shelter = make_shelter(app, people["admin"], coordinators=(people["coordinator"],))
+    case = make_case(people["counsellor"], children=CHILDREN, risk_level="high")
+    with app.app_context():
+        db = _db(app)
+        c = db.session.get(Case, case.id)
+        c.narrative = "NARRATIVE-MARKER"
+        c.safe_contact = {"call": False, "text": True, "code_word": "lale", "notes": "SAFE-NOTES-MARKER"}
+        add_person(c, PersonKind.PERPETRATOR, full_name="Mehmet Failoğlu", tckn="10000000146",
+                   notes="Uzun boylu, siyah araba")
+        db.session.commit()
+        _ = db.session.get(User, people["counsellor"].id)
+    req = request_for(app, case, shelter, people["counsellor"])
+    with app.app_context():
+        r = _db(app).session.scalar(sa.select(AdmissionRequest).where(AdmissionRequest.public_id == req))
+        view = resident_view(r, date(2031, 3, 2))
+        assert isinstance(view, ResidentView)
+        assert (view.first_name, view.surname) == ("Ayşe", "Yılmaz")
+        assert [(ch.name, ch.age) for ch in view.children] == [("Elif", 5), ("Can", 6)]
+        assert view.risk_level == "high"
+        assert view.safe_contact == {"call": False, "text": True, "code_word": "lale"}
+        assert view.do_not_admit == ["Uzun boylu, siyah araba"]
+        flat = repr(dataclasses.asdict(view))
+        for leaked in ("NARRATIVE-MARKER", "SAFE-NOTES-MARKER", "Mehmet", "Failoğlu", "10000000146", "physical"):
+            assert leaked not in flat
