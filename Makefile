@@ -48,7 +48,7 @@ messages: $(VENV)/.installed-dev ## Extract strings and update the catalogues
 	$(BIN)/pybabel update -i translations/messages.pot -d translations
 
 bench: $(VENV)/.installed-dev ## Performance benchmarks (DESIGN.md §7)
-	$(BIN)/python bench/crypto_bench.py
+	$(BIN)/python bench/run.py
 
 routes: $(VENV)/.installed ## Every URL with its access policy
 	$(FLASK) routes-policies

@@ -97,6 +97,9 @@ def _known_actions() -> list[str]:
     )
 
 
+HIGHLIGHTED_ACTIONS = ("break-glass", "referral-override")
+
+
 @dataclass(frozen=True)
 class EventRow:
     """One event as the page shows it (local time, short object id, highlight flags)."""
@@ -126,7 +129,8 @@ class EventRow:
 
     @property
     def is_break_glass(self) -> bool:
-        return "break-glass" in self.action
+        """Exceptional access to highlight: break-glass reads and emergency overrides of consent."""
+        return any(flag in self.action for flag in HIGHLIGHTED_ACTIONS)
 
     @property
     def is_problem(self) -> bool:

@@ -1,8 +1,8 @@
 """Dashboard panels of case work (registered by ``cases.views.core`` with ``register_dashboard_panel``).
 
 Counsellor: her open cases with risk badges, and the break-glass access she currently holds.
-Supervisor: caseloads per counsellor, break-glass grants awaiting her review, and high-risk cases without an approved
-safety plan (``high_risk_without_plan`` — a hook the safety-plan module refines).
+Supervisor: caseloads per counsellor and break-glass grants awaiting her review (high-risk cases without an approved
+safety plan are in the plans panel, ``cases.dashboard_plans``).
 The panels show case numbers, statuses and risk levels, never names (the dashboard is not an audited case read).
 """
 
@@ -63,19 +63,6 @@ def unassigned_count(supervisor: User) -> int:
     ) or 0
 
 
-def high_risk_without_plan(user: User, limit: int = PANEL_LIMIT) -> list[Case]:
-    """Open high-risk cases of the user's centre that have no approved safety plan.
-
-    HOOK: until the safety-plan module exists this returns every open high-risk case of the centre; the plans
-    module refines it (e.g. by excluding cases with an approved, not overdue plan).
-    """
-    stmt = (sa.select(Case)
-            .where(Case.centre_id == user.centre_id, Case.status != CaseStatus.CLOSED,
-                   Case.risk_level == RiskLevel.HIGH)
-            .order_by(Case.opened_at).limit(limit))
-    return list(db.session.scalars(stmt))
-
-
 def counsellor_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
     if getattr(user, "role", None) != Role.COUNSELLOR:
         return None
@@ -91,5 +78,4 @@ def supervisor_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
         "caseloads": caseloads(user),
         "unassigned": unassigned_count(user),
         "reviews": grants_to_review(user),
-        "high_risk": high_risk_without_plan(user),
     }

@@ -3,6 +3,7 @@
 Counsellor: risk assessments due within 7 days, overdue, never made or requested again, on cases she may work on;
 safety plans returned to her; support-plan actions she owns that are due within 7 days or overdue.
 Supervisor: safety plans waiting for review, and open high-risk cases without an approved safety plan in force.
+Administrator: the risk checklist version in use and a link to publish the next one (configuration, no case data).
 The panels show case numbers, levels and dates only, never names or plan contents (the dashboard is not an audited
 case read).
 """
@@ -55,9 +56,15 @@ def supervisor_plans_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
 
 
 
+def admin_checklist_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
+    if getattr(user, "role", None) != Role.ADMIN:
+        return None
+    return "cases/panels/plans_admin.html", {"checklist": risk_service.current_checklist()}
+
+
 def _register(state: Any) -> None:
-    register_dashboard_panel(state.app, counsellor_plans_panel)
-    register_dashboard_panel(state.app, supervisor_plans_panel)
+    for provider in (counsellor_plans_panel, supervisor_plans_panel, admin_checklist_panel):
+        register_dashboard_panel(state.app, provider)
 
 
 bp.record_once(_register)

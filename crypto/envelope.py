@@ -157,11 +157,13 @@ def dek_aad(kek_id: int, dek_id: uuid.UUID, owner_type: str, owner_id: uuid.UUID
 
 # dek_aad in three parts, so rotation builds the (kek-independent) tail once per key and the heads once per KEK.
 
+@functools.lru_cache(maxsize=64)
 def dek_aad_head(kek_id: int) -> bytes:
     kek = str(kek_id).encode("ascii")
     return _DEK_AAD_HEAD + _U64(len(kek)) + kek
 
 
+@functools.lru_cache(maxsize=64)
 def dek_aad_owner_type(owner_type: str) -> bytes:
     otype = owner_type.encode("utf-8")
     return _U64(len(otype)) + otype
@@ -182,7 +184,8 @@ def unwrap_dek(kek: AESGCM, kek_id: int, dek_id: uuid.UUID, owner_type: str, own
                wrapped: bytes) -> bytes:
     if wrapped is None or len(wrapped) != WRAPPED_LEN:
         raise UnknownKey(f"wrapped data key {dek_id} has the wrong length")
-    wrapped = bytes(wrapped)
+    if type(wrapped) is not bytes:
+        wrapped = bytes(wrapped)
     try:
         return kek.decrypt(wrapped[:NONCE_LEN], wrapped[NONCE_LEN:], dek_aad(kek_id, dek_id, owner_type, owner_id))
     except InvalidTag:

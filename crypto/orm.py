@@ -300,6 +300,9 @@ def search(session: Session, attribute: EncryptedAttribute[Any], value: str, *,
     ctx.preload(session, [blob for _, _, blob in candidates])
     normalise, prefix = d.index.normalise, d.place(model)[2]
     matched: dict[Any, Any] = {}
+    # Candidates are mostly groups of namesakes (all persons whose name shares the index value): normalise each
+    # distinct plaintext once. The memo lives for this call only.
+    verdicts: dict[str, bool] = {}
     for key, uid, blob in candidates:
         if blob is None or not isinstance(uid, uuid.UUID):
             continue
@@ -307,8 +310,13 @@ def search(session: Session, attribute: EncryptedAttribute[Any], value: str, *,
             plain = ctx.decrypt_bound(session, prefix, uid.bytes, blob, d.kind)
         except KeyDestroyed:
             continue
+        if plain is None:
+            continue
+        verdict = verdicts.get(plain)
+        if verdict is None:
+            verdict = verdicts[plain] = normalise(plain) == wanted
         # SECURITY: only verified matches leave; index collisions are filtered out here.
-        if plain is not None and normalise(plain) == wanted:
+        if verdict:
             matched[key] = (blob, plain)
             if limit is not None and len(matched) >= limit:
                 break

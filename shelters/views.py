@@ -445,7 +445,7 @@ def _household_page(shelter: Shelter, req: Any, status: int = 200, **overrides: 
     for stay in active:
         f = overrides.get("move_form") if overrides.get("move_stay") == stay.id else None
         if f is None:
-            f = forms.MoveForm(formdata=None, on=today)
+            f = forms.MoveForm(formdata=None, on=today, prefix=_move_prefix(stay))
         f.bed.choices = [("", _("Choose a bed")), *bed_choices]
         move_forms[stay.id] = f
     discharge_form = overrides.get("discharge_form") or forms.DischargeForm(formdata=None, on=today)
@@ -461,6 +461,11 @@ def _household_page(shelter: Shelter, req: Any, status: int = 200, **overrides: 
         pending_extension=stays.pending_extension(req),
         can_operate=can(current_user, "operate", shelter), can_approve=can(current_user, "approve", shelter),
     ), status
+
+
+def _move_prefix(stay: Any) -> str:
+    # One move form per resident on the page: distinct field ids, so every label points at its own field.
+    return "m" + stay.public_id.hex[:12]
 
 
 def _household(shelter: Shelter, request_id: uuid.UUID) -> Any:
@@ -486,7 +491,7 @@ def household(shelter: Shelter, request_id: uuid.UUID):  # type: ignore[no-untyp
 def move_resident(shelter: Shelter, stay_id: uuid.UUID):  # type: ignore[no-untyped-def]
     stay = _inside(stays.find_stay(shelter, stay_id), "shelter_stay", stay_id)
     req = stay.request
-    form = forms.MoveForm()
+    form = forms.MoveForm(prefix=_move_prefix(stay))
     form.bed.choices = [("", _("Choose a bed")), *_bed_choices(shelter)]
     if not form.validate_on_submit():
         return _household_page(shelter, req, 422, move_form=form, move_stay=stay.id)

@@ -34,6 +34,14 @@ BACKENDS = ["sqlite", "postgresql"]
 FAST_ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 
 
+class EnglishClient(FlaskClient):
+    """Test clients ask for English unless a test sends its own Accept-Language (the app defaults to Turkish)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
+
+
 def make_app(db_url: str, tmp_path: Path, **overrides: Any) -> Flask:
     from app import create_app
 
@@ -44,7 +52,9 @@ def make_app(db_url: str, tmp_path: Path, **overrides: Any) -> Flask:
         "SERVER_NAME": "localhost",
     }
     settings.update(overrides)
-    return create_app("test", **settings)
+    app = create_app("test", **settings)
+    app.test_client_class = EnglishClient
+    return app
 
 
 def _migrate(db_url: str, tmp_path: Path) -> None:

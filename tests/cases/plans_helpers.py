@@ -72,3 +72,17 @@ def panel_text(page_html: str, heading_id: str) -> str:
     match = re.search(rf'<section[^>]*aria-labelledby="{heading_id}".*?</section>', page_html, re.S)
     assert match, f"panel {heading_id} not on the page"
     return text_of(match.group(0))
+
+
+def prefer_english(monkeypatch: Any) -> None:
+    """Every test client of the test asks for English pages (the app answers Turkish by default): the assertions
+    read the English source strings."""
+    from flask.testing import FlaskClient
+
+    original = FlaskClient.__init__
+
+    def init(self: FlaskClient, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+    monkeypatch.setattr(FlaskClient, "__init__", init)

@@ -126,11 +126,11 @@ def test_dashboards_show_cases_and_caseloads(app, make_user, make_case, page) ->
     assert "High risk without an approved safety plan" in html and case.number in html
     from app.db import db
     from app.users.models import User
-    from cases.dashboard import high_risk_without_plan
+    from cases.services.plans import high_risk_without_approved_plan
 
     with app.app_context():
         supervisor = db.session.scalar(sa.select(User).where(User.role == "supervisor"))
-        assert [c.number for c in high_risk_without_plan(supervisor)] == [case.number]
+        assert [c.number for c in high_risk_without_approved_plan(supervisor.centre_id)] == [case.number]
 
 
 def test_intake_values_are_encrypted_at_rest(app, client, make_user, page, backend, db_url) -> None:  # type: ignore[no-untyped-def]

@@ -15,9 +15,15 @@ from tests.cases.plans_helpers import (
     outsiders,
     panel_text,
     post,
+    prefer_english,
     text_of,
 )
 from tests.security.test_encryption_at_rest import _raw_dump
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch):  # type: ignore[no-untyped-def]
+    prefer_english(monkeypatch)
 
 
 def _new_url(case) -> str:  # type: ignore[no-untyped-def]
@@ -207,6 +213,9 @@ def test_only_admins_publish_and_admins_see_no_case_data(app, client, make_user,
     case = make_case(counsellor, applicant_name="Zeynep Özgür Işıl")
     assessment_id, _, _ = _record(app, case, counsellor, 14)
     login_as(client, admin)
+    home = page(client, "/").get_data(as_text=True)
+    assert "Version 1 is in use" in panel_text(home, "plans-admin-heading")
+    assert case.number not in home and "Zeynep" not in home
     html = page(client, "/cases/risk-checklists").get_data(as_text=True)
     assert case.number not in html and "Zeynep" not in html
     for url in (f"/cases/{case.public_id}/risk", _new_url(case), f"/cases/{case.public_id}/risk/{assessment_id}"):

@@ -9,8 +9,13 @@ from datetime import timedelta
 
 import pytest
 
-from tests.cases.plans_helpers import outsiders, panel_text, post, text_of
+from tests.cases.plans_helpers import outsiders, panel_text, post, prefer_english, text_of
 from tests.security.test_encryption_at_rest import _raw_dump
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch):  # type: ignore[no-untyped-def]
+    prefer_english(monkeypatch)
 
 SECTIONS = {
     "safe_contacts": "Komşu Şükriye Hanım, üst kat",

@@ -43,9 +43,10 @@ def _overlaps(app, bed_id: int) -> int:  # type: ignore[no-untyped-def]
             "WHERE a.bed_id = :bed"), {"bed": bed_id}) or 0
 
 
-def _race_raw(app, stay_id: int, bed_id: int, threads: int, rounds: int) -> list[int]:  # type: ignore[no-untyped-def]
-    from app.db import db
-
+def _race_raw(db_url: str, stay_id: int, bed_id: int, threads: int, rounds: int) -> list[int]:
+    # One connection per thread (no pool to wait for), so all of them reach the barrier.
+    connect_args = {"timeout": 30} if db_url.startswith("sqlite") else {}
+    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool, connect_args=connect_args)
     winners_per_round = []
     for r in range(rounds):
         start = BASE + timedelta(days=40 * r)
@@ -55,22 +56,20 @@ def _race_raw(app, stay_id: int, bed_id: int, threads: int, rounds: int) -> list
 
         def worker(i: int, start: date, barrier: threading.Barrier, wins: list[int],
                    errors: list[BaseException]) -> None:
-            with app.app_context():
-                engine = db.engine
-                with engine.connect() as conn:
-                    barrier.wait()
-                    try:
-                        conn.execute(sa.text(
-                            "INSERT INTO shelter_bed_assignments (stay_id, bed_id, start_on, end_on) "
-                            "VALUES (:s, :b, :start, :end)"),
-                            {"s": stay_id, "b": bed_id, "start": start + timedelta(days=i % 3),
-                             "end": start + timedelta(days=10 + i % 5)})
-                        conn.commit()
-                        wins.append(i)
-                    except (sa.exc.IntegrityError, sa.exc.OperationalError):
-                        conn.rollback()
-                    except BaseException as exc:  # noqa: BLE001
-                        errors.append(exc)
+            with engine.connect() as conn:
+                barrier.wait(timeout=60)
+                try:
+                    conn.execute(sa.text(
+                        "INSERT INTO shelter_bed_assignments (stay_id, bed_id, start_on, end_on) "
+                        "VALUES (:s, :b, :start, :end)"),
+                        {"s": stay_id, "b": bed_id, "start": start + timedelta(days=i % 3),
+                         "end": start + timedelta(days=10 + i % 5)})
+                    conn.commit()
+                    wins.append(i)
+                except (sa.exc.IntegrityError, sa.exc.OperationalError):
+                    conn.rollback()
+                except BaseException as exc:  # noqa: BLE001
+                    errors.append(exc)
 
         pool = [threading.Thread(target=worker, args=(i, start, barrier, wins, errors)) for i in range(threads)]
         for t in pool:
@@ -79,26 +78,32 @@ def _race_raw(app, stay_id: int, bed_id: int, threads: int, rounds: int) -> list
             t.join(timeout=60)
         assert not errors, errors
         winners_per_round.append(len(wins))
+    engine.dispose()
     return winners_per_round
 
 
-def test_raw_concurrent_bookings_one_winner_per_round(app, backend, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+def test_raw_concurrent_bookings_one_winner_per_round(app, backend, db_url, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
     stay_id, bed_id = _setup(app, make_user, make_case)
     threads, rounds = (20, 20) if backend == "postgresql" else (5, 3)
-    assert _race_raw(app, stay_id, bed_id, threads, rounds) == [1] * rounds
+    assert _race_raw(db_url, stay_id, bed_id, threads, rounds) == [1] * rounds
     assert _overlaps(app, bed_id) == 0
 
 
-def test_service_concurrent_bookings_one_winner_per_round(app, backend, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+def test_service_concurrent_bookings_one_winner_per_round(app, backend, db_url, tmp_path, make_user,  # type: ignore[no-untyped-def]
+                                                          make_case) -> None:
     if backend != "postgresql":
         pytest.skip("SQLite has one writer at a time; covered by the lighter raw race above")
     from app.db import db
     from shelters.errors import BedTaken, BedUnavailable
     from shelters.models import Bed, Stay
     from shelters.services import stays
+    from tests.conftest import make_app
 
     stay_id, bed_id = _setup(app, make_user, make_case)
     threads, rounds = 20, 5
+    # a pool big enough for every thread to hold a session at the barrier
+    racing = make_app(db_url, tmp_path, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": threads + 2,
+                                                                            "max_overflow": 0})
     for r in range(rounds):
         start = BASE + timedelta(days=40 * r)
         barrier = threading.Barrier(threads)
@@ -108,11 +113,11 @@ def test_service_concurrent_bookings_one_winner_per_round(app, backend, make_use
 
         def worker(i: int, start: date, barrier: threading.Barrier, wins: list[int], taken: list[int],
                    errors: list[BaseException]) -> None:
-            with app.app_context():
+            with racing.app_context():
                 try:
                     stay = db.session.get(Stay, stay_id)
                     bed = db.session.get(Bed, bed_id)
-                    barrier.wait()
+                    barrier.wait(timeout=60)
                     stays.book_bed(stay, bed, start + timedelta(days=i % 4), start + timedelta(days=12))
                     db.session.commit()
                     wins.append(i)
@@ -133,4 +138,6 @@ def test_service_concurrent_bookings_one_winner_per_round(app, backend, make_use
             t.join(timeout=120)
         assert not errors, errors
         assert len(wins) == 1 and len(taken) == threads - 1, (r, wins, taken)
+    with racing.app_context():
+        db.engine.dispose()
     assert _overlaps(app, bed_id) == 0

@@ -290,3 +290,53 @@ def test_resident_view_reads_only_the_shelter_fields(app, people, make_case) -> 
         flat = repr(dataclasses.asdict(view))
         for leaked in ("NARRATIVE-MARKER", "SAFE-NOTES-MARKER", "Mehmet", "Failoğlu", "10000000146", "physical"):
             assert leaked not in flat
+
+
+def test_demo_shelter_is_idempotent(app, people, centre) -> None:  # type: ignore[no-untyped-def]
+    from app.users.models import Centre, User
+    from shelters.demo import seed_demo_shelter
+    from shelters.models import Bed, Room, Shelter, ShelterCoordinator
+
+    with app.app_context():
+        db = _db(app)
+        c = db.session.get(Centre, centre.id)
+        coord = db.session.get(User, people["coordinator"].id)
+        actor = db.session.get(User, people["admin"].id)
+        first = seed_demo_shelter(c, coord, actor)
+        db.session.commit()
+        second = seed_demo_shelter(c, coord, actor)
+        db.session.commit()
+        assert first.id == second.id
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Shelter)) == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Room)) == 3
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Bed)) == 8
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ShelterCoordinator)) == 1
+
+
+def test_policy_table() -> None:
+    from types import SimpleNamespace
+
+    from app.users.models import Role
+    from shelters import policies
+
+    shelter = SimpleNamespace(centre_id=1, id=5)
+    expected = {
+        Role.COORDINATOR: {"view", "operate", "address", "configure"},
+        Role.SUPERVISOR: {"view", "approve", "address", "configure", "manage"},
+        Role.ADMIN: {"configure", "manage"},
+        Role.COUNSELLOR: set(),
+        Role.AUDITOR: set(),
+    }
+    original = policies.coordinates
+    policies.coordinates = lambda user, s: True  # type: ignore[assignment]
+    try:
+        for role, allowed in expected.items():
+            user = SimpleNamespace(role=role, centre_id=1, id=9)
+            assert {a for a in policies.ACTIONS if policies.can(user, a, shelter)} == allowed, role
+            other = SimpleNamespace(role=role, centre_id=2, id=9)
+            assert not any(policies.can(other, a, shelter) for a in policies.ACTIONS)
+        policies.coordinates = lambda user, s: False  # type: ignore[assignment]
+        coordinator = SimpleNamespace(role=Role.COORDINATOR, centre_id=1, id=9)
+        assert not any(policies.can(coordinator, a, shelter) for a in policies.ACTIONS)
+    finally:
+        policies.coordinates = original  # type: ignore[assignment]

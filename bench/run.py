@@ -1,0 +1,351 @@
+"""``make bench``: the performance targets of DESIGN.md §7, measured on this machine, written to docs/PERFORMANCE.md.
+
+    .venv/bin/python bench/run.py                  # full: P1, P5 (10^5 keys), P2/P3 at 10^3, 10^4, 10^5 cases
+    BENCH_SCALE=small .venv/bin/python bench/run.py   # quick: P2/P3 at 10^3 and 10^4, P5 with 10^4 keys
+
+Both SQLite and a throwaway PostgreSQL 15 (tests/pgserver.py) are measured. Data sets are cached under
+bench-results/ (git-ignored): the first full run builds them (a few minutes), later runs reuse them.
+``BENCH_SKIP_PG=1`` measures SQLite only. The raw figures go to bench-results/last-run.json as well.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import logging  # noqa: E402
+
+from bench import crypto_bench, db_bench  # noqa: E402
+from bench.dataset import RESULTS  # noqa: E402
+
+DOC = ROOT / "docs" / "PERFORMANCE.md"
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        pg = subprocess.run(["pg_config", "--version"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        pg = "?"
+    import cryptography
+    import sqlalchemy
+
+    return {"uname": " ".join(platform.uname()), "cpu": cpu, "cores": os.cpu_count(),
+            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "python": platform.python_version(),
+            "cryptography": cryptography.__version__, "sqlalchemy": sqlalchemy.__version__, "postgresql": pg,
+            "load_before": os.getloadavg()}
+
+
+def run_p1(runs: int) -> dict[str, Any]:
+    results = [crypto_bench.bench_p1() for _ in range(runs)]
+    ratios = [r["ratio"] for r in results]
+    best = sorted(results, key=lambda r: r["ratio"])[len(results) // 2]   # the median run
+    return {**best, "runs": runs, "ratios": ratios, "ratio": statistics.median(ratios),
+            "ok": statistics.median(ratios) <= 1.5}
+
+
+def main() -> int:
+    logging.disable(logging.WARNING)   # alembic's INFO lines (its ini file re-enables them on every upgrade)
+    small = os.environ.get("BENCH_SCALE", "").lower() == "small"
+    skip_pg = bool(os.environ.get("BENCH_SKIP_PG"))
+    scales = [1_000, 10_000] if small else [1_000, 10_000, 100_000]
+    p5_keys = 10_000 if small else 100_000
+    started = time.perf_counter()
+    info = machine()
+    log(f"make bench ({'small' if small else 'full'}) on {info['cpu']}, {info['cores']} cores, "
+        f"load {info['load_before'][0]:.1f}")
+    out: dict[str, Any] = {"machine": info, "scale": "small" if small else "full", "scales": scales}
+
+    log("P1 field encrypt+decrypt vs raw AES-GCM (3 runs) …")
+    out["p1"] = run_p1(3)
+    log(f"  ratio {out['p1']['ratio']:.2f} (runs {out['p1']['ratios']})")
+
+    pg = None
+    if not skip_pg:
+        from tests.pgserver import PostgresServer
+
+        pg = PostgresServer()
+        pg.start()
+    try:
+        out["p5"] = {}
+        for backend in ("sqlite", "postgresql"):
+            if backend == "postgresql" and pg is None:
+                continue
+            log(f"P5 KEK rotation of {p5_keys} keys on {backend}, app writing meanwhile …")
+            url = pg.create_database("bench_p5") if backend == "postgresql" else None
+            out["p5"][backend] = crypto_bench.bench_p5(
+                n=p5_keys, url=url, label="PostgreSQL" if url else "SQLite")
+            r = out["p5"][backend]
+            log(f"  {r['seconds']} s, {r['concurrent_writes']} concurrent writes, {r['failed_writes']} failed")
+
+        out["p2"], out["p3"] = {}, {}
+        for backend in ("sqlite", "postgresql"):
+            if backend == "postgresql" and pg is None:
+                continue
+            out["p2"][backend], out["p3"][backend] = {}, {}
+            for scale in scales:
+                log(f"P2/P3 on {backend} at {scale} cases …")
+                app, ds = db_bench.prepare(backend, scale, pg, log)
+                db_bench.quiesce()
+                out["p2"][backend][scale] = db_bench.bench_search(app, ds)
+                out["p3"][backend][scale] = db_bench.bench_case_list(app, ds)
+                p2 = out["p2"][backend][scale]
+                log(f"  P2 p95 cold: tckn {p2['tckn_cold']['p95_ms']} ms, phone {p2['phone_cold']['p95_ms']} ms, "
+                    f"name {p2['name_cold']['p95_ms']} ms; P3 ratio cold {out['p3'][backend][scale]['ratio_cold']}"
+                    f", warm {out['p3'][backend][scale]['ratio_warm']}")
+                del app, ds
+                import gc
+
+                gc.unfreeze()
+                gc.collect()
+    finally:
+        if pg is not None:
+            pg.stop()
+
+    out["machine"]["load_after"] = os.getloadavg()
+    out["seconds"] = round(time.perf_counter() - started, 1)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "last-run.json").write_text(json.dumps(out, indent=2, default=str))
+    table = summary_table(out)
+    print()
+    print(table)
+    DOC.parent.mkdir(exist_ok=True)
+    DOC.write_text(render(out, table))
+    log(f"\nwrote {DOC.relative_to(ROOT)} in {out['seconds']} s")
+    return 0
+
+
+# --- report ------------------------------------------------------------------------------------------------------
+
+
+def _status(ok: bool | None) -> str:
+    return "not measured" if ok is None else ("pass" if ok else "**FAIL**")
+
+
+def summary_rows(out: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    p1 = out["p1"]
+    rows.append(["P1 field encrypt+decrypt (64 B)", "≤ 1.5× raw AES-GCM", f"{p1['ratio']:.2f}×",
+                 f"{p1['field_us']:.2f} µs / {p1['field_p95_us']:.2f} µs (raw {p1['raw_us']:.2f} µs)",
+                 _status(p1["ok"])])
+    top = max(out["scales"])
+    for backend, name in (("sqlite", "SQLite"), ("postgresql", "PostgreSQL")):
+        p2 = out["p2"].get(backend, {}).get(top)
+        if p2:
+            worst = max(p2[f"{k}_cold"]["p95_ms"] for k in ("tckn", "phone", "name"))
+            med = max(p2[f"{k}_cold"]["median_ms"] for k in ("tckn", "phone", "name"))
+            low = min(out["p2"][backend])
+            growth = worst / max(out["p2"][backend][low][f"{k}_cold"]["p95_ms"] for k in ("tckn", "phone", "name"))
+            rows.append([f"P2 exact search, {p2['persons']:,} persons, {name}", "p95 ≤ 10 ms",
+                         f"p95 {worst:.1f} ms (growth ×{growth:.1f} from {low:,} cases)",
+                         f"worst kind: median {med:.1f} ms / p95 {worst:.1f} ms", _status(worst <= 10)])
+    for backend, name in (("sqlite", "SQLite"), ("postgresql", "PostgreSQL")):
+        p3 = out["p3"].get(backend, {}).get(top)
+        if p3:
+            rows.append([f"P3 case list, 50 rows, {p3['cases']:,} cases, {name}", "≤ 1.3× without decryption",
+                         f"{p3['ratio_cold']:.2f}× cold keys, {p3['ratio_warm']:.2f}× warm",
+                         f"{p3['cold']['median_ms']:.1f} / {p3['cold']['p95_ms']:.1f} ms "
+                         f"(plain {p3['plain']['median_ms']:.1f} ms)", _status(p3["ratio_cold"] <= 1.3)])
+    rows.append(["P4 case page under gunicorn on PostgreSQL", "≥ 25 % of hello-world req/s", "—", "—",
+                 "not measured yet"])
+    for backend, name in (("sqlite", "SQLite"), ("postgresql", "PostgreSQL")):
+        p5 = out["p5"].get(backend)
+        if p5:
+            rows.append([f"P5 KEK rotation, {p5['what'].split(' of ')[1].split(' data')[0]} keys, {name}",
+                         "≤ 5 s, online, no failed request",
+                         f"{p5['seconds']:.2f} s, {p5['failed_writes']} of {p5['concurrent_writes']} writes failed",
+                         f"{p5['keys_per_second']:,} keys/s; app writes p95 {p5['write_p95_ms']} ms, "
+                         f"max {p5['write_max_ms']} ms", _status(p5["ok"])])
+    rows.append(["P6 yearly statistics over 10^5 cases", "≤ 1 s", "—", "—", "not measured yet"])
+    return rows
+
+
+def _md_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def summary_table(out: dict[str, Any]) -> str:
+    return _md_table(["Benchmark", "Target", "Measured", "Absolute (median / p95)", "Result"], summary_rows(out))
+
+
+def render(out: dict[str, Any], table: str) -> str:
+    m = out["machine"]
+    p1 = out["p1"]
+    parts = [f"""# Performance
+
+Measured by `make bench` (`bench/run.py`) — regenerate this file by running it; do not edit the figures by hand.
+Targets: DESIGN.md §7. Ratios are always between two things measured **in the same run**, interleaved.
+
+## Machine and run
+
+- Machine: `{m['uname']}`
+- CPU: {m['cpu']}, {m['cores']} cores
+- Date: {m['date']}; run took {out['seconds']} s ({out['scale']} scale)
+- Python {m['python']}, cryptography {m['cryptography']}, SQLAlchemy {m['sqlalchemy']}, {m['postgresql']}
+- Load average before / after: {m['load_before'][0]:.1f} / {m['load_after'][0]:.1f}. This machine is shared (other
+  test suites run on it), so absolute times and p95 latencies carry scheduling noise; ratios are measured
+  interleaved to cancel most of it.
+
+## Summary
+
+{table}
+
+"Cold keys" = the data-key cache is cleared before every operation (every key read from the database and
+unwrapped, as for cases nobody opened in the last minute); "warm" = the keys are cached. The cold figure is the one
+held against the target.
+
+## P1 — field encryption vs raw AES-GCM
+
+What is measured: `ctx.encrypt_bound` + `ctx.decrypt_bound`, the calls a `crypto.Encrypted` attribute makes (the
+`before_flush` hook encrypts with the column's precomputed AAD prefix and the row uid; reading the attribute
+decrypts), with the case's data key cached, for a 64-byte UTF-8 value. The baseline does the same essential
+cryptographic work and nothing else: a fresh `os.urandom(12)` nonce per encryption, `AESGCM.encrypt` and `.decrypt`
+of the same value (as bytes) with a {p1['aad_bytes']}-byte AAD (the length the field path uses). Interleaved rounds
+of {p1['calls_per_round']:,} calls, {p1['rounds']} rounds per run, {p1['runs']} runs; the figure is the median of the
+runs' median per-round ratios (runs: {', '.join(f'{r:.2f}' for r in p1['ratios'])}).
+
+| Comparison | Ratio |
+|---|---|
+| field path vs raw AES-GCM (the target) | {p1['ratio']:.2f}× |
+| field path vs raw AES-GCM including `str.encode()` / `bytes.decode()` | {p1['ratio_vs_raw_with_str_codec']:.2f}× |
+| `ctx.encrypt` / `ctx.decrypt` (table and column names, AAD prefix looked up) | {p1['convenience_ratio']:.2f}× |
+| field path vs raw, 1 KiB narrative | {p1['ratio_1k']:.2f}× ({p1['field_1k_us']:.2f} µs vs {p1['raw_1k_us']:.2f} µs) |
+
+What the field path adds to the raw cipher, per round trip: the data-key cache lookup and its TTL check (one
+`time.monotonic()` per call: an idle process must still drop a key another process shredded), the type tag and
+UTF-8 codec of the value, building the 111-byte AAD (header ‖ table/column ‖ row uid) and the 30-byte header, and
+two Python calls. Optimisations made (crypto/context.py): cache keyed by the 18-byte header start and by
+(owner type, `uuid.int`) instead of hashing `uuid.UUID` objects in Python; one `b"".join` per buffer; codec
+fast paths with the surrogate-preserving handler only on error; nonces from `os.urandom` fetched 256 at a time
+(one `getrandom` system call per 256 encryptions; each nonce is still 12 fresh random bytes, used once — the pool
+is dropped in forked children so no two processes share it). All security properties are unchanged
+(tests/crypto pass; tests/crypto/test_crypto_perf_guards.py checks the fast paths keep the AAD binding).
+"""]
+    if not p1["ok"]:
+        parts.append("""
+**P1 is not met.** The remaining overhead is CPython work around two ≈0.6 µs cipher calls: each of the dozen or so
+bytecode-level steps above costs 30–150 ns on this CPU. Reaching 1.5× would need the hot path in C/Rust (or dropping
+the per-call TTL check or the type tag, which the design keeps on purpose). In practice the field path costs a few
+µs per value: a page decrypting 50 names spends well under 1 ms in it (see P3).
+""")
+    parts.append("""
+## P5 — KEK rotation
+
+`crypto.rotate_keks` on a `crypto_data_keys` table of random keys, while another process plays the app (as a
+gunicorn worker would): every 20 ms it opens a session, creates a new case key (wrapped with the new active KEK)
+and commits. "App writes" counts its writes from one second before the rotation starts until it ends. Resumable: each batch is
+committed; a rerun picks up the keys not yet on the active KEK (tests/crypto/test_crypto_rotation.py kills a run
+midway and resumes it).
+
+| Database | Keys | Seconds | Keys/s | Batches | App writes meanwhile | Failed | Write p95 / max |
+|---|---|---|---|---|---|---|---|
+""")
+    for backend, p5 in out["p5"].items():
+        parts.append(f"| {backend} | {p5['what'].split(' of ')[1].split(' data')[0]} | {p5['seconds']:.2f} | "
+                     f"{p5['keys_per_second']:,} | {p5['batches']} × {p5['batch_size']:,} | "
+                     f"{p5['concurrent_writes']} | {p5['failed_writes']} | {p5['write_p95_ms']} / "
+                     f"{p5['write_max_ms']} ms |\n")
+    parts.append("""
+How: rows are read and written with driver-level statements (no per-row SQLAlchemy type processing, which was
+over half of the time); SQLite walks the table in rowid order so each batch rewrites a contiguous run of pages
+(in id order every batch rewrote nearly the whole table); PostgreSQL writes a batch with one `UPDATE … FROM`
+statement whose ids and wrapped keys travel as two byte strings. On SQLite the app's writes wait for the batch in
+flight (the write lock), hence the higher write latency there; none fails (busy timeout).
+""")
+    for key, title in (("p2", "P2 — exact search (`crypto.search` on `Person`)"),
+                       ("p3", "P3 — the counsellor's case list")):
+        parts.append(f"\n## {title}\n\n")
+        if key == "p2":
+            parts.append("""Queries for applicants that exist (each result is checked to contain the applicant),
+150 per kind, each in a fresh session. Candidates = rows whose truncated blind index matches (12 bits for TCKN and
+phone, 10 for names, by design, so that an index is not a fingerprint): about N / 4096 or N / 1024 of N persons, all
+decrypted and verified. Data: one case per applicant, each case its own data key, 1–3 persons per case.
+
+| Database | Cases | Persons | Kind | Candidates' keys | Median ms | p95 ms | max ms | CPU p95 ms | Results |
+|---|---|---|---|---|---|---|---|---|---|
+""")
+            for backend, by_scale in out["p2"].items():
+                for scale, r in by_scale.items():
+                    for kind in ("tckn", "phone", "name"):
+                        for mode in ("cold", "warm"):
+                            s = r[f"{kind}_{mode}"]
+                            parts.append(f"| {backend} | {r['cases']:,} | {r['persons']:,} | {kind} | {mode} | "
+                                         f"{s['median_ms']} | {s['p95_ms']} | {s['max_ms']} | {s['cpu_p95_ms']} | "
+                                         f"{s['mean_results']} |\n")
+            parts.append("""
+"CPU p95" is the benchmark thread's own CPU time (excluding the PostgreSQL server's): when it is far below the wall
+p95, the tail is time spent waiting for the CPU on this shared machine, not work done by the search.
+
+How it grows: the TCKN and phone queries return ~1 candidate at every scale here and stay flat; a name query
+decrypts about N/1024 candidates plus every real namesake, so its cost grows linearly with the number of persons —
+a consequence of the 10-bit name index (DESIGN.md §4), not of the implementation. Optimisations made
+(crypto/orm.py `search`): candidates are read as (primary key, row uid, ciphertext) only, their data keys are
+unwrapped with one query, and ORM objects are loaded for verified matches only. 10^6 persons: not measured (building
+that data set takes longer than the bench's time budget); by the linear growth of name candidates, a name search
+there would decrypt ~1,000 candidates and is not expected to meet 10 ms p95 — the growth target (≤ 1.5× from 10^5 to
+10^6) cannot hold for names with a fixed 10-bit index.
+""")
+        else:
+            parts.append("""Page 1 of "Open and active" cases of one counsellor (`policies.visible_cases_query`, newest
+first, 50 rows, with the total count, as `cases.views.core.list_cases` runs it) plus the page's applicants — names
+decrypted (what the page shows) vs the same queries reading the ciphertext column (no decryption). Template
+rendering is excluded (it is the same for both and would only dilute the ratio). Interleaved rounds.
+
+| Database | Cases | Visible to the counsellor | Plain median / p95 ms | Cold median / p95 ms | Warm median / p95 ms | Ratio cold | Ratio warm |
+|---|---|---|---|---|---|---|---|
+""")
+            for backend, by_scale in out["p3"].items():
+                for scale, r in by_scale.items():
+                    parts.append(f"| {backend} | {r['cases']:,} | {r['visible_to_counsellor']:,} | "
+                                 f"{r['plain']['median_ms']} / {r['plain']['p95_ms']} | "
+                                 f"{r['cold']['median_ms']} / {r['cold']['p95_ms']} | "
+                                 f"{r['warm']['median_ms']} / {r['warm']['p95_ms']} | {r['ratio_cold']} | "
+                                 f"{r['ratio_warm']} |\n")
+            parts.append("""
+How it grows: decryption adds a constant (50 names, 50 data keys) to a query whose own cost grows with the number
+of cases the counsellor can see (the count and the ORDER BY over them), so the ratio falls as data grows. With
+cold keys the 50 keys are unwrapped after **one** query: on a key-cache miss, crypto unwraps the keys of every row
+already loaded in the session (crypto/orm.py `_preload_session_keys`; before, each row cost its own key query and
+the cold ratio was above 3×).
+""")
+    parts.append("""
+## Not measured yet
+
+- **P4** — authenticated case page (decrypt + audit write) under gunicorn on PostgreSQL vs a hello-world Flask app.
+- **P6** — yearly statistics over 10^5 cases.
+
+## Reproduce
+
+`make bench` (full, ≈10 min on this machine once the data sets are cached; the first run builds them), or
+`BENCH_SCALE=small make bench` (10^3 and 10^4 cases, 10^4 keys for P5). `BENCH_SKIP_PG=1` skips PostgreSQL.
+Raw figures of the last run: `bench-results/last-run.json`.
+""")
+    return "".join(parts)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
