@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -92,7 +92,7 @@ def _sqlite_pragmas(app: Flask) -> None:
 def _select_locale() -> str | None:
     from flask import has_request_context
 
-    languages = ("tr", "en")
+    languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return "en"  # command-line output is in English
     chosen = session.get("locale")
@@ -100,7 +100,7 @@ def _select_locale() -> str | None:
         return str(chosen)
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
         return str(current_user.locale)
-    return request.accept_languages.best_match(languages) or "tr"
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def _init_keys(app: Flask) -> None:
@@ -113,9 +113,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.audit_views import bp as audit_bp
     from app.auth.views import bp as auth_bp
     from app.main.views import bp as main_bp
+    from app.reports.views import bp as reports_bp
     from app.users.views import bp as users_bp
 
-    for bp in (auth_bp, main_bp, users_bp, audit_bp):
+    for bp in (auth_bp, main_bp, users_bp, audit_bp, reports_bp):
         app.register_blueprint(bp)
 
     # Feature packages (the only place app names them, besides the migrations' model registry).

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import NoReturn
 
 import click
 import pyotp
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from flask.cli import AppGroup
 
 from app import audit
@@ -105,6 +106,17 @@ DEMO_USERS = [
 ]
 
 
+DEMO_SEEDERS_KEY = "dayanisma.demo_seeders"
+
+
+def register_demo_seeder(app: Flask, order: int, seeder: Callable[[Centre, dict[Role, User]], None]) -> None:
+    """Features add demo data to ``flask demo seed`` without ``app`` importing them.
+
+    ``seeder(centre, users_by_role)`` must be idempotent, flush and never commit; seeders run by ``order``.
+    """
+    app.extensions.setdefault(DEMO_SEEDERS_KEY, []).append((order, seeder))
+
+
 def _require_demo_allowed() -> None:
     if not current_app.config.get("DEMO_ALLOWED"):
         _fail("Demo commands are for development only (DAYANISMA_ENV=development).")
@@ -120,6 +132,7 @@ def seed() -> None:
         db.session.add(centre)
         db.session.flush()
     rows: list[tuple[str, str, str, str]] = []
+    users: dict[Role, User] = {}
     for email, name, role, password in DEMO_USERS:
         user = db.session.scalar(sa.select(User).where(User.email == email))
         if user is None:
@@ -132,6 +145,10 @@ def seed() -> None:
             audit.record("users.create", actor=CLI_ACTOR, object_type="users", object_id=user.public_id,
                          reason="demo data")
         rows.append((role.value, email, password, mfa.get_secret(user) if user.totp_secret_enc else "(reset)"))
+        users[role] = user
+    g.audit_actor = CLI_ACTOR
+    for _order, seeder in sorted(current_app.extensions.get(DEMO_SEEDERS_KEY, []), key=lambda item: item[0]):
+        seeder(centre, users)
     db.session.commit()
     click.echo("")
     click.echo("=== DEMO ACCOUNTS — for trying Dayanışma on this machine only, never in production ===")

@@ -14,11 +14,11 @@ rounds (2,000 calls each) so that they share the machine's noise; the figure is 
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import statistics
 import sys
 import tempfile
-import multiprocessing
 import time
 import uuid
 from datetime import UTC, datetime

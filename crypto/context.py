@@ -155,12 +155,15 @@ class CryptoContext:
         (search candidates, a page of cases): one round trip instead of one per key. Keys that are missing,
         destroyed or fail to unwrap are skipped here; decrypting their values raises as usual."""
         now = self.clock()
+        # SECURITY: keys created in this session and not yet committed are never loaded into the shared cache (a
+        # rollback would leave other sessions encrypting under a key that was never stored); the session has them.
+        pending = self._pending(session) or {}
         wanted: dict[bytes, None] = {}
         for start in header_starts:
             if type(start) is not bytes or len(start) < 18 or start[:2] != _HEADER_START:
                 continue
             handle = self._by_id.get(start[:18])
-            if handle is None or handle.expires <= now:
+            if (handle is None or handle.expires <= now) and start[2:18] not in pending:
                 wanted[start[2:18]] = None
         loaded = 0
         ids = [uuid.UUID(bytes=b) for b in wanted]

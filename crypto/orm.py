@@ -242,8 +242,9 @@ def _preload_session_keys(ctx: CryptoContext, session: Session) -> bool:
 
     A page of 50 cases (or many search candidates) is loaded first and decrypted afterwards, one row at a time;
     without this each row of another case would cost its own key query. A key that cannot be preloaded (missing,
-    destroyed) is not tried again in this session: it then costs only its own query, as before. Caching a key the code has not asked for
-    yet reveals nothing: the rows are already in this process, and the key leaves the cache after the usual TTL.
+    destroyed) is not tried again in this session: it then costs only its own query, as before. Caching a key the
+    code has not asked for yet reveals nothing: the rows are already in this process, and the key leaves the cache
+    after the usual TTL.
     """
     attempted: set[bytes] = session.info.setdefault(_ATTEMPTED, set())
     cached, now = ctx._by_id, ctx.clock()
@@ -288,7 +289,7 @@ def search(session: Session, attribute: EncryptedAttribute[Any], value: str, *,
         raise CryptoError(f"{attribute.model.__name__}.{d.name} has no blind index to search")
     wanted = d.index.normalise(value)
     model = attribute.model
-    pk = sa.inspect(model).primary_key
+    pk: Any = sa.inspect(model).primary_key
     if len(pk) != 1:
         return _search_objects(session, attribute, wanted, value, where, limit)
     ct_col = getattr(model, d.ct_attr)
@@ -322,8 +323,8 @@ def search(session: Session, attribute: EncryptedAttribute[Any], value: str, *,
                 break
     if not matched:
         return []
-    objects = {sa.inspect(obj).identity[0]: obj
-               for obj in session.scalars(sa.select(model).where(pk[0].in_(list(matched))))}
+    loaded: Any = session.scalars(sa.select(model).where(pk[0].in_(list(matched))))
+    objects: dict[Any, Any] = {sa.inspect(obj).identity[0]: obj for obj in loaded}
     found = []
     for key, (checked, plain) in matched.items():
         obj = objects.get(key)
@@ -341,7 +342,7 @@ def _search_objects(session: Session, attribute: EncryptedAttribute[Any], wanted
                     where: sa.ColumnElement[bool] | None, limit: int | None) -> list[Any]:
     d = attribute.descriptor
     assert d.index is not None
-    stmt = sa.select(attribute.model).where(attribute.matches(value))
+    stmt: Any = sa.select(attribute.model).where(attribute.matches(value))
     if where is not None:
         stmt = stmt.where(where)
     found = []

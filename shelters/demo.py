@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.db import db
-from app.users.models import Centre, User
+from app.users.models import Centre, Role, User
 from shelters.models import Shelter, ShelterCoordinator
 from shelters.services import setup
 
@@ -30,3 +30,8 @@ def seed_demo_shelter(centre: Centre, coordinator: User | None, actor: User) -> 
         db.session.add(ShelterCoordinator(shelter=shelter, user=coordinator))
         db.session.flush()
     return shelter
+
+
+def seed_for_demo(centre: Centre, users: dict[Role, User]) -> None:
+    """``flask demo seed`` hook: the demo shelter, coordinated by the demo coordinator."""
+    seed_demo_shelter(centre, users.get(Role.COORDINATOR), users[Role.ADMIN])

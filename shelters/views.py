@@ -24,10 +24,11 @@ from werkzeug.wrappers import Response
 
 from app import access, audit
 from app.db import db
+from app.cli import register_demo_seeder
 from app.main.views import register_dashboard_panel
 from app.users.models import Role, User
 from cases.policies import load_case_for
-from shelters import forms, labels
+from shelters import demo, forms, labels
 from shelters.dates import local_today
 from shelters.errors import BedTaken, ShelterError
 from shelters.models import Bed, Outage, RequestStatus, Room, Shelter
@@ -681,8 +682,12 @@ def _supervisor_panel(user: User) -> tuple[str, dict[str, Any]] | None:
 
 bp.record_once(lambda state: register_dashboard_panel(state.app, _coordinator_panel))
 bp.record_once(lambda state: register_dashboard_panel(state.app, _supervisor_panel))
+bp.record_once(lambda state: register_demo_seeder(state.app, 20, demo.seed_for_demo))
 
 
 @bp.app_template_global()
 def shelter_can(action: str, shelter: Shelter) -> bool:
     return current_user.is_authenticated and can(current_user, action, shelter)
+
+
+from shelters import reports as _reports  # noqa: E402,F401  (registers the shelter statistics; needs bp above)

@@ -50,6 +50,8 @@ def make_app(db_url: str, tmp_path: Path, **overrides: Any) -> Flask:
         "ARGON2_PARAMS": FAST_ARGON2,
         "KEY_FILE": str(tmp_path / "keys.json"),
         "SERVER_NAME": "localhost",
+        # Tests read English text unless they ask for Turkish (production defaults to Turkish).
+        "BABEL_DEFAULT_LOCALE": "en",
     }
     settings.update(overrides)
     app = create_app("test", **settings)

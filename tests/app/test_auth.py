@@ -172,3 +172,11 @@ def test_language_choice(client, make_user) -> None:  # type: ignore[no-untyped-
     client.post("/language", data={"locale": "en", "next": "/login", "csrf_token": csrf_token(client, "/login")})
     r = client.get("/login", headers={"Accept-Language": "tr-TR"})
     assert 'lang="en"' in r.get_data(as_text=True)
+
+
+def test_turkish_is_the_default_language(db_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import make_app
+
+    app = make_app(db_url, tmp_path, BABEL_DEFAULT_LOCALE="tr")
+    html = app.test_client().get("/login", environ_base={"HTTP_ACCEPT_LANGUAGE": ""}).get_data(as_text=True)
+    assert 'lang="tr"' in html

@@ -214,3 +214,20 @@ def test_rotation_fast_path_rewraps_readably(session: Session, engine: sa.Engine
     ctx.clear_cache()
     with Session(engine) as s:
         assert sorted(c.title for c in s.scalars(sa.select(Case))) == sorted(f"dosya {i}" for i in range(7))
+
+
+def test_preload_never_shares_an_uncommitted_key(session: Session, engine: sa.Engine,
+                                                 ctx: crypto.CryptoContext) -> None:
+    case = Case(title="geçici")
+    session.add(case)
+    session.flush()
+    session.add(Person(case_public_id=case.public_id, full_name="Elif Demir"))
+    session.flush()
+    blob = case.title_ct
+    assert blob is not None
+    assert ctx.preload(session, [blob]) == 0
+    assert crypto.search(session, Person.full_name, "elif demir")[0].full_name == "Elif Demir"
+    session.rollback()
+    # Nothing of the rolled-back key reached the shared cache: another session cannot use it.
+    assert blob[:18] not in ctx._by_id
+    assert not any(h.owner == ("case", case.public_id) for h in ctx._by_owner.values())

@@ -27,7 +27,8 @@ def _today(app):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def world(app, make_user, make_case):  # type: ignore[no-untyped-def]
+def world(app, client, make_user, make_case):  # type: ignore[no-untyped-def]
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"  # the assertions read English text
     counsellor = make_user("counsellor")
     coord_a, coord_b = make_user("coordinator"), make_user("coordinator")
     supervisor, admin = make_user("supervisor"), make_user("admin")
@@ -106,7 +107,7 @@ def test_address_is_shown_only_to_coordinators_and_supervisors(app, client, worl
     from app.users.models import User
     from cases.models import Case
 
-    with app.test_request_context("/"):
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
         g._login_user = db.session.get(User, world["counsellor"].id)
         html = render_template("cases/partials/_shelter.html", case=db.session.get(Case, world["case"].id))
         assert "Admitted" in html and "Papatya Evi" in html

@@ -1,0 +1,132 @@
+"""The report sections registry: feature packages contribute their statistics tables without ``app`` importing them.
+
+A provider is ``provider(centre_ids, period) -> list[Table]``. It counts **plain categorical columns only** (never
+decrypting anything) for the centres given (already checked by the view: a supervisor's own centre, or those an
+admin chose) and the months of ``period``. Tables hold raw counts; suppression is applied on the way out
+(``app.reports.render``), so a provider cannot forget it.
+
+Register from a blueprint: ``bp.record_once(lambda s: register_report_section(s.app, provider))``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+SECTIONS_KEY = "dayanisma.report_sections"
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole months ``[start, end)``: ``start`` is the first day of the first month, ``end`` the first day after the
+    last month. Statistics never go finer than a month."""
+
+    start: date
+    end: date
+
+    @classmethod
+    def months_between(cls, first: tuple[int, int], last: tuple[int, int]) -> Period:
+        year, month = last
+        end = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+        return cls(date(first[0], first[1], 1), end)
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        return cls(date(year, 1, 1), date(year + 1, 1, 1))
+
+    @property
+    def months(self) -> list[date]:
+        out, day = [], self.start
+        while day < self.end:
+            out.append(day)
+            day = date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
+        return out
+
+    @property
+    def is_calendar_year(self) -> bool:
+        return self.start.month == 1 and self.end == date(self.start.year + 1, 1, 1)
+
+    @property
+    def slug(self) -> str:
+        if self.is_calendar_year:
+            return str(self.start.year)
+        last = self.months[-1]
+        return f"{self.start:%Y-%m}_{last:%Y-%m}"
+
+    def bounds_utc(self) -> tuple[datetime, datetime]:
+        """The period as aware datetimes at local midnight (for timestamp columns such as ``sent_at``)."""
+        zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Istanbul"))
+        return (datetime.combine(self.start, time.min, tzinfo=zone),
+                datetime.combine(self.end, time.min, tzinfo=zone))
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A value computed from the counts (a rate, an average), shown after the count columns.
+
+    ``basis``: the count column it is computed from; the value is hidden wherever that count is hidden (a rate of a
+    hidden count would give it away). ``None``: not derived from people (e.g. capacity), always shown.
+    """
+
+    label: str
+    values: Sequence[float | None]
+    total: float | None = None
+    basis: int | None = 0
+    fmt: str = "{:.0f}"
+
+
+@dataclass(frozen=True)
+class Table:
+    """One statistics table: raw counts of people / events by category (suppressed when shown).
+
+    ``row_totals``: a total per row (cross tables); ``col_totals``: a total row (only when the rows add up, i.e.
+    each person or event is in exactly one row). ``chart``: ("count" | "derived", column index) for a bar chart of
+    that column over the rows (used for months).
+    """
+
+    key: str
+    title: str
+    row_header: str
+    row_labels: Sequence[str]
+    col_labels: Sequence[str]
+    counts: Sequence[Sequence[int]]
+    row_totals: bool = False
+    col_totals: bool = True
+    note: str = ""
+    derived: Sequence[Derived] = ()
+    chart: tuple[str, int] | None = None
+    chart_unit: str = ""
+    section: str = ""
+
+
+Provider = Callable[[Sequence[int], Period], list[Table]]
+
+
+def month_label(month: date) -> str:
+    """A month as a row label ("November 2026"), in the reader's language."""
+    from flask_babel import format_date
+
+    return str(format_date(month, "LLLL y"))
+
+
+def month_index(period: Period) -> dict[tuple[int, int], int]:
+    """(year, month) → row index of that month in the period."""
+    return {(m.year, m.month): i for i, m in enumerate(period.months)}
+
+
+def register_report_section(app: Any, provider: Provider) -> None:  # a Flask app (BlueprintSetupState.app)
+    providers = app.extensions.setdefault(SECTIONS_KEY, [])
+    if provider not in providers:
+        providers.append(provider)
+
+
+def collect_tables(centre_ids: Sequence[int], period: Period) -> list[Table]:
+    tables: list[Table] = []
+    for provider in current_app.extensions.get(SECTIONS_KEY, []):
+        tables.extend(provider(centre_ids, period))
+    return tables
