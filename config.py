@@ -56,6 +56,11 @@ class Config:
     KEYS_FROM_ENV = os.environ.get("DAYANISMA_KEYS")
     GENERATE_DEV_KEYS = False
 
+    # Statistics: counts below this are suppressed (GBVIMS practice: 1..k-1 hidden).
+    STATS_MIN_CELL = 5
+    CASE_BREAK_GLASS_HOURS = 4
+    CASE_NOTE_EDIT_MINUTES = 15
+
     DEMO_ALLOWED = False
     TOTP_ISSUER = "Dayanışma"
     TOTP_VALID_WINDOW = 1

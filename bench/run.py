@@ -95,11 +95,17 @@ def main() -> int:
             if backend == "postgresql" and pg is None:
                 continue
             log(f"P5 KEK rotation of {p5_keys} keys on {backend}, app writing meanwhile …")
-            url = pg.create_database("bench_p5") if backend == "postgresql" else None
-            out["p5"][backend] = crypto_bench.bench_p5(
-                n=p5_keys, url=url, label="PostgreSQL" if url else "SQLite")
-            r = out["p5"][backend]
-            log(f"  {r['seconds']} s, {r['concurrent_writes']} concurrent writes, {r['failed_writes']} failed")
+            runs = []
+            for _ in range(3):      # the median run is reported (this machine is shared)
+                url = pg.create_database("bench_p5") if backend == "postgresql" else None
+                runs.append(crypto_bench.bench_p5(n=p5_keys, url=url, label="PostgreSQL" if url else "SQLite"))
+                r = runs[-1]
+                log(f"  {r['seconds']} s, {r['concurrent_writes']} app writes meanwhile, {r['failed_writes']} failed")
+            r = sorted(runs, key=lambda x: x["seconds"])[1]
+            r["runs_seconds"] = [x["seconds"] for x in runs]
+            r["failed_writes_all_runs"] = sum(x["failed_writes"] for x in runs)
+            r["ok"] = r["seconds"] <= 5.0 and r["failed_writes_all_runs"] == 0
+            out["p5"][backend] = r
 
         out["p2"], out["p3"] = {}, {}
         for backend in ("sqlite", "postgresql"):
@@ -266,14 +272,17 @@ and commits. "App writes" counts its writes from one second before the rotation 
 Resumable: each batch is committed; a rerun picks up the keys not yet on the active KEK
 (tests/crypto/test_crypto_rotation.py kills a run midway and resumes it).
 
-| Database | Keys | Seconds | Keys/s | Batches | App writes meanwhile | Failed | Write p95 / max |
-|---|---|---|---|---|---|---|---|
+Three runs per database; the median run is shown (all three: last column).
+
+| Database | Keys | Seconds | Keys/s | Batches | App writes meanwhile | Failed | Write p95 / max | Runs (s) |
+|---|---|---|---|---|---|---|---|---|
 """)
     for backend, p5 in out["p5"].items():
+        runs = ", ".join(f"{x:.2f}" for x in p5.get("runs_seconds", [p5["seconds"]]))
         parts.append(f"| {backend} | {p5['what'].split(' of ')[1].split(' data')[0]} | {p5['seconds']:.2f} | "
                      f"{p5['keys_per_second']:,} | {p5['batches']} × {p5['batch_size']:,} | "
                      f"{p5['concurrent_writes']} | {p5['failed_writes']} | {p5['write_p95_ms']} / "
-                     f"{p5['write_max_ms']} ms |\n")
+                     f"{p5['write_max_ms']} ms | {runs} |\n")
     parts.append("""
 How: rows are read and written with driver-level statements (no per-row SQLAlchemy type processing, which was over
 half of the time); SQLite walks the table in rowid order so each batch rewrites a contiguous run of pages (in id

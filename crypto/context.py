@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -212,6 +212,68 @@ class CryptoContext:
         pending[handle.dek_id_bytes] = handle
         session.info[_CTX] = self
         return handle
+
+    def create_deks(self, session: Session, owners: Iterable[Owner], *, chunk: int = 1000) -> dict[Owner, DekHandle]:
+        """Create the data keys of many new owners at once (bulk loaders: ``flask demo generate``).
+
+        Each key is wrapped with the active KEK exactly as :meth:`dek_for_owner` would, and the rows are inserted
+        with one executemany per ``chunk`` (no ORM objects, no per-key query). Every owner must be new: an owner
+        that already has a key, or appears twice, raises :class:`CryptoError` before anything is written. Like keys
+        created one at a time, the new keys are visible to this session only until it commits (``encrypt_bound``
+        finds them by owner meanwhile); a rollback forgets them. Refused inside a savepoint: rolling the savepoint
+        back would remove the rows while their handles stayed usable in this session.
+        """
+        owners = list(owners)
+        seen: set[tuple[str, int]] = set()
+        for owner in owners:
+            if (not isinstance(owner, tuple) or len(owner) != 2 or not isinstance(owner[0], str) or not owner[0]
+                    or len(owner[0]) > 32 or not isinstance(owner[1], uuid.UUID)):
+                raise CryptoError("a key owner is (owner_type: str of ≤ 32 chars, owner_id: uuid.UUID)")
+            key = _owner_key(owner)
+            if key in seen:
+                raise CryptoError(f"a {owner[0]} appears twice among the owners of new data keys")
+            seen.add(key)
+        if not owners:
+            return {}
+        if session.in_nested_transaction():
+            raise CryptoError("data keys cannot be created in bulk inside a savepoint")
+        by_type: dict[str, list[uuid.UUID]] = {}
+        for owner_type, owner_id in owners:
+            by_type.setdefault(owner_type, []).append(owner_id)
+        pending = self._pending(session) or {}
+        for owner_type, ids in by_type.items():
+            for i in range(0, len(ids), 500):
+                part = ids[i:i + 500]
+                if any((owner_type, owner_id) in pending for owner_id in part) or session.execute(
+                        sa.select(_DK.c.id).where(_DK.c.owner_type == owner_type, _DK.c.owner_id.in_(part))
+                        .limit(1)).first() is not None:
+                    raise CryptoError(f"a {owner_type} among the owners already has a data key")
+        kek_id = self.keyring.active_id
+        kek = self.keyring.aead(kek_id)
+        now = datetime.now(UTC)
+        handles: dict[Owner, DekHandle] = {}
+        pending = session.info.setdefault(_PENDING, {})
+        session.info[_CTX] = self
+        for i in range(0, len(owners), chunk):
+            rows = []
+            for owner in owners[i:i + chunk]:
+                owner_type, owner_id = owner
+                dek = self.rng(envelope.KEY_LEN)
+                dek_id = uuid.UUID(bytes=self.rng(16), version=4)
+                # SECURITY: wrapped with the active KEK, bound to (kek id, dek id, owner), as in _create_dek.
+                wrapped = envelope.wrap_dek(kek, kek_id, dek_id, owner_type, owner_id, dek, self.rng)
+                rows.append({"id": dek_id, "owner_type": owner_type, "owner_id": owner_id, "kek_id": kek_id,
+                             "wrapped": wrapped, "created_at": now})
+                # row=None: no ORM object to track; these handles live in the session's pending map only (never
+                # in the shared cache), and the savepoint refusal above keeps them in step with the stored rows.
+                handle = DekHandle(dek_id, AESGCM(dek), owner, 0.0)
+                handles[owner] = handle
+            session.execute(sa.insert(_DK), rows)
+            for row in rows:
+                handle = handles[(row["owner_type"], row["owner_id"])]
+                pending[handle.owner] = handle
+                pending[handle.dek_id_bytes] = handle
+        return handles
 
     def _promote_pending(self, session: Session) -> None:
         pending = session.info.pop(_PENDING, None)

@@ -168,8 +168,8 @@ def record_assessment(case: Case, *, answers: dict[str, str], actor: User, level
     final = level or result.level
     reason = (judgement_reason or "").strip() or None
     if LEVEL_ORDER[final] < LEVEL_ORDER[result.level]:
-        raise LevelLowered(_l("The score gives %(level)s risk. Professional judgement can raise the level, never "
-                              "lower it.", level=level_label(result.level)))
+        raise LevelLowered(_l("The score gives this level: %(level)s. Professional judgement can raise the level, "
+                              "never lower it.", level=level_label(result.level)))
     raised = LEVEL_ORDER[final] > LEVEL_ORDER[result.level]
     if raised and reason is None:
         raise JudgementReasonRequired(_l("Write why your professional judgement raises the level."))

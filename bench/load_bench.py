@@ -1,0 +1,202 @@
+"""P4: authenticated case page (decrypt + audit write) under gunicorn on PostgreSQL, as a share of the requests/s of
+a hello-world Flask app served the same way (DESIGN.md §7: ≥ 25%). Also a bounded load run with error count and p95.
+
+Starts everything itself: a throwaway PostgreSQL (tests/pgserver.py), Redis (Debian ``redis-server``, the
+Flask-Limiter storage in production), gunicorn with the production configuration, and ``wrk`` (Debian) on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+DURATION = os.environ.get("BENCH_LOAD_DURATION", "15s")
+CONNECTIONS = int(os.environ.get("BENCH_LOAD_CONNECTIONS", "8"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def _need(binary: str) -> str:
+    path = shutil.which(binary) or (f"/usr/sbin/{binary}" if Path(f"/usr/sbin/{binary}").exists() else None)
+    if path is None:
+        raise RuntimeError(f"{binary} is missing: apt-get install redis-server wrk")
+    return path
+
+
+def _wrk(url: str, cookie: str | None) -> dict[str, Any]:
+    cmd = [_need("wrk"), "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", url]
+    if cookie:
+        cmd[1:1] = ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    errors = 0
+    if m := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
+        errors += int(m.group(1))
+    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
+        errors += sum(int(x) for x in m.groups())
+
+    def pct(label: str) -> float:
+        m = re.search(rf"\s{label}%\s+([\d.]+)(us|ms|s)", out)
+        if not m:
+            return float("nan")
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    return {"rps": rps, "requests": total, "errors": errors, "p50_ms": pct("50"), "p90_ms": pct("90"),
+            "p99_ms": pct("99")}
+
+
+def _gunicorn(app_path: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    cmd = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(WORKERS), "-b", f"127.0.0.1:{port}",
+           "--access-logfile", "/dev/null", "--error-logfile", "-", "--log-level", "warning", app_path]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _wait_port(port)
+    return proc
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def _prepare(db_url: str, key_file: Path, secret: str, redis_url: str, cases: int) -> tuple[str, str]:
+    """Migrate, create a centre, a counsellor with ``cases`` cases and a live session; return (cookie, case URL)."""
+    env_backup = dict(os.environ)
+    os.environ.update({"DAYANISMA_ENV": "production", "SECRET_KEY": secret, "DATABASE_URL": db_url,
+                       "DAYANISMA_KEY_FILE": str(key_file), "RATELIMIT_STORAGE_URI": redis_url})
+    try:
+        from flask_migrate import upgrade
+
+        from app import create_app
+        from app.auth import passwords
+        from app.auth.sessions import _hash
+        from app.db import db
+        from app.users.models import Centre, Role, User, UserSession
+        from cases.models import PersonKind
+        from cases.services.core import add_person, open_case
+
+        app = create_app("production", SQLALCHEMY_DATABASE_URI=db_url, KEY_FILE=str(key_file),
+                         RATELIMIT_STORAGE_URI=redis_url, ARGON2_PARAMS={"time_cost": 1, "memory_cost": 1024})
+        with app.app_context():
+            upgrade(revision="heads")
+            centre = Centre(code="LDT", name="Yük testi merkezi")
+            db.session.add(centre)
+            db.session.flush()
+            user = User(email="yuk@example.org", name="Yük Testi", role=Role.COUNSELLOR, centre_id=centre.id,
+                        password_hash=passwords.hash_password("load-test-password-İğ"))
+            db.session.add(user)
+            db.session.flush()
+            import datetime as dt
+
+            last = None
+            for n in range(cases):
+                case = open_case(actor=user, applied_on=dt.date(2026, 1, 1) + dt.timedelta(days=n % 300),
+                                 channel="walk-in", violence_types=["physical"])
+                case.narrative = "Yük testi anlatısı " * 20
+                case.safe_contact = {"call": False, "text": True, "safe_hours": "10:00–14:00"}
+                add_person(case, PersonKind.APPLICANT, full_name=f"Ayşe Yılmaz {n}", phone="0532 123 45 67")
+                add_person(case, PersonKind.CHILD, full_name=f"Elif {n}", sex="girl", birth_year=2018)
+                last = case
+            token = secrets.token_urlsafe(32)
+            db.session.add(UserSession(token_hash=_hash(token), user_id=user.id))
+            db.session.commit()
+            with app.test_request_context():
+                serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+                cookie = f"{app.config['SESSION_COOKIE_NAME']}={serializer.dumps({'sid': token})}"
+            assert last is not None
+            url = f"/cases/{last.public_id}"
+            db.session.remove()
+            db.engine.dispose()
+        return cookie, url
+    finally:
+        os.environ.clear()
+        os.environ.update(env_backup)
+
+
+def run(cases: int = 200) -> dict[str, Any]:
+    from tests.pgserver import PostgresServer
+
+    import crypto
+
+    tmp = Path(tempfile.mkdtemp(prefix="dayanisma-load-"))
+    pg = PostgresServer()
+    pg.start()
+    redis_port = _free_port()
+    redis = subprocess.Popen([_need("redis-server"), "--port", str(redis_port), "--save", "", "--appendonly", "no",
+                              "--dir", str(tmp)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        _wait_port(redis_port)
+        db_url = pg.create_database("load")
+        key_file = tmp / "keys.json"
+        crypto.write_key_file(key_file, crypto.generate_key_material())
+        secret = secrets.token_urlsafe(48)
+        redis_url = f"redis://127.0.0.1:{redis_port}/0"
+        cookie, case_url = _prepare(db_url, key_file, secret, redis_url, cases)
+        env = {**os.environ, "DAYANISMA_ENV": "production", "SECRET_KEY": secret, "DATABASE_URL": db_url,
+               "DAYANISMA_KEY_FILE": str(key_file), "RATELIMIT_STORAGE_URI": redis_url}
+
+        hello_port = _free_port()
+        procs.append(_gunicorn("bench.hello_app:app", hello_port, env))
+        _wrk(f"http://127.0.0.1:{hello_port}/", None)  # warm-up
+        hello = _wrk(f"http://127.0.0.1:{hello_port}/", None)
+        _stop(procs.pop())
+
+        app_port = _free_port()
+        procs.append(_gunicorn("wsgi:app", app_port, env))
+        probe = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", f"Cookie: {cookie}",
+                                f"http://127.0.0.1:{app_port}{case_url}"], capture_output=True, text=True)
+        if probe.stdout != "200":
+            raise RuntimeError(f"case page answered {probe.stdout}, not 200; the load run would measure errors")
+        _wrk(f"http://127.0.0.1:{app_port}{case_url}", cookie)  # warm-up (DEK cache, connections)
+        page = _wrk(f"http://127.0.0.1:{app_port}{case_url}", cookie)
+        _stop(procs.pop())
+        return {"workers": WORKERS, "connections": CONNECTIONS, "duration": DURATION, "hello": hello, "case_page": page,
+                "ratio": page["rps"] / hello["rps"]}
+    finally:
+        for proc in procs:
+            _stop(proc)
+        redis.terminate()
+        pg.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    result = run()
+    h, p = result["hello"], result["case_page"]
+    print(f"hello-world: {h['rps']:.0f} req/s p50 {h['p50_ms']:.1f} ms p99 {h['p99_ms']:.1f} ms errors {h['errors']}")
+    print(f"case page:   {p['rps']:.0f} req/s p50 {p['p50_ms']:.1f} ms p90 {p['p90_ms']:.1f} ms "
+          f"p99 {p['p99_ms']:.1f} ms errors {p['errors']} of {p['requests']}")
+    print(f"P4 ratio: {result['ratio']:.1%} (target ≥ 25%)")
