@@ -117,6 +117,21 @@ def register_demo_seeder(app: Flask, order: int, seeder: Callable[[Centre, dict[
     app.extensions.setdefault(DEMO_SEEDERS_KEY, []).append((order, seeder))
 
 
+DEMO_GENERATORS_KEY = "dayanisma.demo_generators"
+DemoGenerator = Callable[..., None]
+
+
+def register_demo_generator(app: Flask, order: int, generator: DemoGenerator) -> None:
+    """Features add synthetic data to ``flask demo generate`` without ``app`` importing them.
+
+    ``generator(centre, users_by_role, n, rng, progress, *, batch_size)`` adds its part for ``n`` new cases (the
+    cases generator creates them; later ones read the centre's newest ``n`` cases), using ``rng`` (a seeded
+    ``random.Random``) for every choice and calling ``progress(k)`` as it goes. It flushes, never commits, and writes
+    no per-row audit events (the command writes one summary event). Generators run by ``order``.
+    """
+    app.extensions.setdefault(DEMO_GENERATORS_KEY, []).append((order, generator))
+
+
 def _require_demo_allowed() -> None:
     if not current_app.config.get("DEMO_ALLOWED"):
         _fail("Demo commands are for development only (DAYANISMA_ENV=development).")
@@ -158,6 +173,42 @@ def seed() -> None:
     click.echo("No authenticator app? Print a demo user's current code with:")
     click.echo("  flask --app wsgi demo code danisman@demo.dayanisma.test")
     click.echo("")
+
+
+@demo_cli.command("generate")
+@click.option("--cases", "n", required=True, type=click.IntRange(1, 1_000_000), help="How many cases to add.")
+@click.option("--centre", "centre_code", default=DEMO_CENTRE[0], show_default=True, help="Centre code.")
+@click.option("--seed", type=int, default=None, help="Random seed: the same seed gives the same content.")
+@click.option("--batch-size", type=click.IntRange(1, 20_000), default=2000, show_default=True,
+              help="Cases written per batch.")
+def generate(n: int, centre_code: str, seed: int | None, batch_size: int) -> None:
+    """Add N synthetic cases (people, plans, referrals, orders, shelter stays) to a centre. DEMO ONLY."""
+    import random
+
+    _require_demo_allowed()
+    code = centre_code.strip().upper()
+    centre = db.session.scalar(sa.select(Centre).where(Centre.code == code))
+    if centre is None:
+        hint = "Run `flask --app wsgi demo seed` first." if code == DEMO_CENTRE[0] else \
+            "Create it with `flask --app wsgi centres create CODE NAME`."
+        _fail(f"No centre with code {code!r}. {hint}")
+    users: dict[Role, User] = {}
+    for user in db.session.scalars(sa.select(User).where(User.centre_id == centre.id, User.is_active.is_(True))
+                                   .order_by(User.is_demo.desc(), User.id)):
+        users.setdefault(user.role, user)
+    if Role.COUNSELLOR not in users:
+        _fail(f"Centre {code} has no active counsellor to own the cases; create one first.")
+    rng = random.Random(seed)
+    g.audit_actor = CLI_ACTOR
+    generators = sorted(current_app.extensions.get(DEMO_GENERATORS_KEY, []), key=lambda item: item[0])
+    started = time.monotonic()
+    with click.progressbar(length=n, label=f"Generating {n} cases", file=sys.stderr) as bar:
+        for _order, generator in generators:
+            generator(centre, users, n, rng, bar.update, batch_size=batch_size)
+    audit.record("demo.generate", actor=CLI_ACTOR, object_type="centres", object_id=centre.public_id,
+                 reason="demo data", details={"cases": n})
+    db.session.commit()
+    click.echo(f"Added {n} synthetic cases to centre {code} in {time.monotonic() - started:.1f} s.")
 
 
 @demo_cli.command("code")

@@ -24,11 +24,11 @@ from werkzeug.wrappers import Response
 
 from app import access, audit
 from app.db import db
-from app.cli import register_demo_seeder
+from app.cli import register_demo_generator, register_demo_seeder
 from app.main.views import register_dashboard_panel
 from app.users.models import Role, User
 from cases.policies import load_case_for
-from shelters import demo, forms, labels
+from shelters import demo, forms, generate, labels
 from shelters.dates import local_today
 from shelters.errors import BedTaken, ShelterError
 from shelters.models import Bed, Outage, RequestStatus, Room, Shelter
@@ -683,6 +683,7 @@ def _supervisor_panel(user: User) -> tuple[str, dict[str, Any]] | None:
 bp.record_once(lambda state: register_dashboard_panel(state.app, _coordinator_panel))
 bp.record_once(lambda state: register_dashboard_panel(state.app, _supervisor_panel))
 bp.record_once(lambda state: register_demo_seeder(state.app, 20, demo.seed_for_demo))
+bp.record_once(lambda state: register_demo_generator(state.app, 20, generate.generate_stays))
 
 
 @bp.app_template_global()

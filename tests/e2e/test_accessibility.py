@@ -161,12 +161,27 @@ def test_supervisor_pages(app, live_server, browser, make_user, make_case) -> No
     ])
 
 
-def test_coordinator_pages(app, live_server, browser, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_coordinator_pages(app, live_server, browser, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    from shelters.dates import local_today
+    from tests.shelters.helpers import admit, make_shelter, request_for
+
     coordinator = make_user("coordinator", name="Kader Koordinatör")
+    counsellor = make_user("counsellor")
     admin = make_user("admin")
-    sid = _shelter(app, coordinator, admin)
+    _shelter(app, coordinator, admin)  # the demo shelter: a second row on the list
+    shelter = make_shelter(app, admin, coordinators=(coordinator,))
+    sid = shelter.public_id
+    with app.app_context():
+        today = local_today()
+    # one household in the shelter (board, household page) and one waiting (waitlist, admit form)
+    housed = request_for(app, make_case(counsellor, children=(("Elif", "girl", 2018), ("Can", "boy", 2016))),
+                         shelter, counsellor)
+    admit(app, shelter, housed, coordinator, [0, 1, 2], today)
+    waiting = request_for(app, make_case(counsellor, applicant_name="Zeynep Kaya", tckn=None,
+                                         children=(("Defne", "girl", 2020),)), shelter, counsellor)
     _run(app, browser, live_server, coordinator, [
-        "/shelters/", f"/shelters/{sid}", f"/shelters/{sid}/waitlist", f"/shelters/{sid}/occupancy",
+        "/shelters/", f"/shelters/{sid}", f"/shelters/{sid}/waitlist", f"/shelters/{sid}/requests/{waiting}/admit",
+        f"/shelters/{sid}/households/{housed}", f"/shelters/{sid}/occupancy",
     ])
 
 
