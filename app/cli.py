@@ -198,7 +198,7 @@ def generate(n: int, centre_code: str, seed: int | None, batch_size: int) -> Non
         users.setdefault(user.role, user)
     if Role.COUNSELLOR not in users:
         _fail(f"Centre {code} has no active counsellor to own the cases; create one first.")
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311  (demo content, reproducible by seed; never keys, ids or nonces)
     g.audit_actor = CLI_ACTOR
     generators = sorted(current_app.extensions.get(DEMO_GENERATORS_KEY, []), key=lambda item: item[0])
     started = time.monotonic()

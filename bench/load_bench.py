@@ -146,9 +146,8 @@ def _prepare(db_url: str, key_file: Path, secret: str, redis_url: str, cases: in
 
 
 def run(cases: int = 200) -> dict[str, Any]:
-    from tests.pgserver import PostgresServer
-
     import crypto
+    from tests.pgserver import PostgresServer
 
     tmp = Path(tempfile.mkdtemp(prefix="dayanisma-load-"))
     pg = PostgresServer()

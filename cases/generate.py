@@ -28,7 +28,6 @@ import crypto
 from app.db import db
 from app.users.models import Centre, Role, User
 from cases.forms.common import local_today
-from cases.labels import CLOSE_REASONS
 from cases.models import Case, Person, RiskLevel
 from cases.models.orders import ORDER_MEASURES, ProtectiveOrder
 from cases.models.plans import KADES_CHOICES, SafetyPlanVersion
@@ -80,7 +79,7 @@ RISK = {"standard": 45, "medium": 35, "high": 20}
 CHILDREN = {0: 28, 1: 26, 2: 26, 3: 13, 4: 7}
 AGES = ((18, 24, 14), (25, 34, 36), (35, 44, 30), (45, 54, 14), (55, 68, 6))
 CLOSE_WEIGHTS = {"goals-met": 45, "moved-away": 12, "no-contact": 25, "transferred": 10, "deceased": 0, "other": 8}
-INSTITUTIONS = {  # type: weight, fictional-but-plausible names
+INSTITUTIONS = {  # institution type → (weight, fictional-but-plausible names)
     "police": (14, ("Beyoğlu İlçe Emniyet Müdürlüğü", "Şişli Aile İçi Şiddet Büro Amirliği")),
     "prosecutor": (8, ("İstanbul Cumhuriyet Başsavcılığı", "Çağlayan Aile ve Çocuk Bürosu")),
     "family-court": (10, ("İstanbul 4. Aile Mahkemesi", "Beyoğlu Aile Mahkemesi")),

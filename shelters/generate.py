@@ -13,7 +13,7 @@ import random
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -44,6 +44,10 @@ NAME_PREFIX = "Sentetik Konukevi"
 ROOMS, BEDS_PER_ROOM = 8, 3
 EXITS = {"own-home": 30, "relatives": 30, "another-shelter": 12, "returned-to-perpetrator": 13, "unknown": 15}
 assert set(EXITS) <= set(EXIT_DESTINATIONS)
+
+
+def _table(model: type) -> sa.Table:
+    return cast(sa.Table, model.__table__)  # type: ignore[attr-defined]
 
 
 def _at(day: date, hour: int = 9) -> datetime:
@@ -95,19 +99,19 @@ def _new_shelter(sealer: Sealer, centre: Centre, coordinator: User | None, numbe
                            "max_stay_days": DEFAULT_MAX_STAY_DAYS, "is_active": True,
                            "created_at": datetime.now(UTC)}
     sealer.put(row, Shelter, "address", ("shelter", uid), uid, "Demo adresi (gerçek değil): " + street_address(rng))
-    shelter_id = session.execute(sa.insert(Shelter.__table__).returning(Shelter.__table__.c.id), [row]).scalar_one()
+    shelter_id = session.execute(sa.insert(_table(Shelter)).returning(_table(Shelter).c.id), [row]).scalar_one()
     now = datetime.now(UTC)
     room_ids = session.execute(
-        sa.insert(Room.__table__).returning(Room.__table__.c.id, sort_by_parameter_order=True),
+        sa.insert(_table(Room)).returning(_table(Room).c.id, sort_by_parameter_order=True),
         [{"public_id": uuid.uuid4(), "shelter_id": shelter_id, "name": f"Oda {r + 1}", "created_at": now}
          for r in range(ROOMS)]).scalars().all()
     bed_rows = [{"public_id": uuid.uuid4(), "room_id": room_id, "label": f"{r + 1}{'ABC'[b]}", "is_cot": False,
                  "created_at": now} for r, room_id in enumerate(room_ids) for b in range(BEDS_PER_ROOM)]
     bed_ids = session.execute(
-        sa.insert(Bed.__table__).returning(Bed.__table__.c.id, sort_by_parameter_order=True),
+        sa.insert(_table(Bed)).returning(_table(Bed).c.id, sort_by_parameter_order=True),
         bed_rows).scalars().all()
     if coordinator is not None:
-        session.execute(sa.insert(ShelterCoordinator.__table__),
+        session.execute(sa.insert(_table(ShelterCoordinator)),
                         [{"shelter_id": shelter_id, "user_id": coordinator.id, "added_at": now}])
     beds.capacity[shelter_id] = ROOMS * BEDS_PER_ROOM
     beds.shelters[shelter_id] = {bed_id: date.min for bed_id in bed_ids}
@@ -195,7 +199,7 @@ def generate_stays(centre: Centre, users: dict[Role, User], n: int, rng: random.
         stays.append(household_stays)
     if not requests:
         return
-    table = AdmissionRequest.__table__
+    table = _table(AdmissionRequest)
     request_ids = session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
                                   requests).scalars().all()
     stay_rows, bookings = [], []
@@ -205,9 +209,9 @@ def generate_stays(centre: Centre, users: dict[Role, User], n: int, rng: random.
             stay_rows.append({**stay, "request_id": request_id})
     if not stay_rows:
         return
-    table = Stay.__table__
+    table = _table(Stay)
     stay_ids = session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
                                stay_rows).scalars().all()
-    session.execute(sa.insert(BedAssignment.__table__), [
+    session.execute(sa.insert(_table(BedAssignment)), [
         {"stay_id": stay_id, "bed_id": bed_id, "start_on": start, "end_on": until}
         for stay_id, (bed_id, start, until) in zip(stay_ids, bookings, strict=True)])

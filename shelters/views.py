@@ -23,8 +23,8 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from app import access, audit
-from app.db import db
 from app.cli import register_demo_generator, register_demo_seeder
+from app.db import db
 from app.main.views import register_dashboard_panel
 from app.users.models import Role, User
 from cases.policies import load_case_for

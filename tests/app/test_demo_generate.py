@@ -179,7 +179,6 @@ def test_generated_identifiers_are_encrypted_at_rest(app, backend, db_url) -> No
 
 
 def test_bad_options_and_missing_centre(app) -> None:  # type: ignore[no-untyped-def]
-    from app.db import db
     from cases.models import Case
 
     r = _run(app, "demo", "generate", "--cases", "5")
@@ -198,7 +197,6 @@ def test_bad_options_and_missing_centre(app) -> None:  # type: ignore[no-untyped
 
 
 def test_refused_when_demo_is_not_allowed(app) -> None:  # type: ignore[no-untyped-def]
-    from app.db import db
     from cases.models import Case
 
     assert _run(app, "demo", "seed").exit_code == 0
