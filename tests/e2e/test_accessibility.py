@@ -57,7 +57,9 @@ class Auditor:
     """Visits pages and collects every serious/critical violation, so one run reports all pages at once."""
 
     def __init__(self, page: Any, base: str) -> None:
-        self.page, self.base, self.failures, self.visited = page, base, [], []
+        self.page, self.base = page, base
+        self.failures: list[str] = []
+        self.visited: list[str] = []
 
     def check(self, path: str, status: int = 200, lang: str | None = None) -> None:
         if path:
@@ -113,9 +115,9 @@ def _shelter(app: Any, coordinator: Any, admin: Any) -> uuid.UUID:
     from shelters.demo import seed_demo_shelter
 
     with app.app_context():
-        admin_user = db.session.get(User, admin.id)
-        shelter = seed_demo_shelter(db.session.get(Centre, admin.centre_id), db.session.get(User, coordinator.id),
-                                    admin_user)
+        centre, actor = db.session.get(Centre, admin.centre_id), db.session.get(User, admin.id)
+        assert centre is not None and actor is not None
+        shelter = seed_demo_shelter(centre, db.session.get(User, coordinator.id), actor)
         db.session.commit()
         return shelter.public_id
 
