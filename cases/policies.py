@@ -72,14 +72,16 @@ def load_case_for(user: User, case_id: uuid.UUID | str, action: str) -> Case:
     case = db.session.scalar(
         sa.select(Case).where(Case.public_id == public_id, Case.centre_id == user.centre_id)
     )
-    if case is None or not can(user, action, case):
+    # An erased (crypto-shredded) case has nothing left to show: it is gone for everyone.
+    if case is None or case.close_reason == "erased" or not can(user, action, case):
         raise NotFound()
     return case
 
 
 def visible_cases_query(user: User) -> sa.Select[tuple[Case]]:
     """Cases the user may list: all of the centre for supervisors; assigned ones for counsellors."""
-    stmt = sa.select(Case).where(Case.centre_id == user.centre_id)
+    stmt = sa.select(Case).where(Case.centre_id == user.centre_id,
+                                 sa.or_(Case.close_reason.is_(None), Case.close_reason != "erased"))
     if user.role == Role.SUPERVISOR:
         return stmt
     if user.role != Role.COUNSELLOR:

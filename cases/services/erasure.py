@@ -1,0 +1,38 @@
+"""Erasing a case by crypto-shredding (a KVKK erasure request, or retention expiry).
+
+The case's data key is destroyed and its blind-index values nulled (``crypto.shred``): every encrypted field of the
+case and its people, notes, plans, referrals and orders stays in the database as ciphertext nobody can read, and
+searches no longer find her. The case row keeps its number and categorical columns (statistics stay correct) and
+is closed with reason ``erased``; it is no longer listed or opened by anyone. A destruction event goes to the audit
+log in the same transaction.
+"""
+
+from __future__ import annotations
+
+import crypto
+from app import audit
+from app.db import Base, db, utcnow
+from cases.models import Case, CaseStatus
+
+ERASED = "erased"
+
+
+def is_erased(case: Case) -> bool:
+    return case.close_reason == ERASED
+
+
+def erase_case(case: Case, *, reason: str, actor: object) -> crypto.ShredResult:
+    """Destroy the case's data key; flushes, never commits (the caller commits with the audit event)."""
+    reason = reason.strip()
+    if len(reason) < 10:
+        raise ValueError("state the reason for the erasure (at least 10 characters)")
+    result = crypto.shred(db.session(), "case", case.public_id, models=crypto.encrypted_models(Base), reason=reason)
+    case.status = CaseStatus.CLOSED
+    case.closed_at = case.closed_at or utcnow()
+    case.close_reason = ERASED
+    audit.record("case.shred", actor=actor, object_type="cases", object_id=case.public_id, case_number=case.number,
+                 reason=reason, details={"data_keys": len(result.dek_ids),
+                                         "cleared_indexes": sum(result.cleared_indexes.values()),
+                                         "already_destroyed": result.already_destroyed})
+    db.session.flush()
+    return result

@@ -1,0 +1,47 @@
+"""Erasing a case by crypto-shredding: unreadable, unsearchable, gone from every page, on record in the audit log."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+import crypto
+from tests.factories import login_as
+from tests.security.test_encryption_at_rest import _raw_dump
+
+
+def test_erased_case_is_unreadable_unsearchable_and_gone(app, make_user, make_case, backend, db_url) -> None:  # type: ignore[no-untyped-def]
+    from app.audit import AuditEvent
+    from app.db import db
+    from cases.models import Case, Person
+
+    counsellor = make_user("counsellor")
+    case = make_case(counsellor, applicant_name="Silinecek Kadın Özgül", tckn="10000000146")
+    keep = make_case(counsellor, applicant_name="Kalacak Kadın", tckn=None, phone=None)
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["cases", "erase", case.number, "--reason", "kısa", "--yes"]).exit_code == 2
+    result = runner.invoke(args=["cases", "erase", case.number, "--reason", "KVKK silme talebi 2026/17", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["cases", "erase", case.number, "--reason", "KVKK silme talebi 2026/17",
+                               "--yes"]).exit_code == 2  # once only
+
+    with app.app_context():
+        person = db.session.scalar(sa.select(Person).where(Person.public_id == case.applicant_public_id))
+        with pytest.raises(crypto.KeyDestroyed):
+            _ = person.full_name  # type: ignore[union-attr]
+        assert crypto.search(db.session(), Person.tckn, "10000000146") == []
+        stored = db.session.get(Case, case.id)
+        assert stored is not None and stored.number == case.number and stored.close_reason == "erased"
+        event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "case.shred")).one()
+        assert event.case_number == case.number and event.reason == "KVKK silme talebi 2026/17"
+
+    # nobody opens or lists it any more; the other case is untouched
+    for user in (counsellor, make_user("supervisor")):
+        client = app.test_client()
+        login_as(client, user)
+        assert client.get(f"/cases/{case.public_id}").status_code == 404
+        listing = client.get("/cases/").get_data(as_text=True)
+        assert case.number not in listing and keep.number in listing
+        assert "Kalacak Kadın" in client.get(f"/cases/{keep.public_id}").get_data(as_text=True)
+    assert "Silinecek".encode() not in _raw_dump(app, backend, db_url)
