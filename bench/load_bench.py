@@ -107,7 +107,7 @@ def _prepare(db_url: str, key_file: Path, secret: str, redis_url: str, cases: in
         from cases.models import PersonKind
         from cases.services.core import add_person, open_case
 
-        app = create_app("production", SQLALCHEMY_DATABASE_URI=db_url, KEY_FILE=str(key_file),
+        app = create_app("production", SECRET_KEY=secret, SQLALCHEMY_DATABASE_URI=db_url, KEY_FILE=str(key_file),
                          RATELIMIT_STORAGE_URI=redis_url, ARGON2_PARAMS={"time_cost": 1, "memory_cost": 1024})
         with app.app_context():
             upgrade(revision="heads")

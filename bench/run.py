@@ -389,6 +389,15 @@ the cold ratio was above 3×).
   head). The baseline is `bench/hello_app.py` under the same gunicorn settings, measured in the same run.
   `wrk` and the app share the machine's 2 cores, which favours neither side. Errors = non-2xx responses and socket
   errors.
+  **Why P4 misses its target, and by how much:** the case page is a whole case file, not a lookup: about 23 SQL
+  queries (session check, the audited read with its chain-head lock, the case, people, notes, authors, risk
+  assessments and prompts, safety-plan versions, support goals and actions, referrals, consents, orders, shelter
+  status) and a large Jinja page with six partials. In-process it costs about 15–20 ms of CPU on this machine
+  (profile: roughly half template rendering, a third SQL), against well under 1 ms for hello-world, so with two
+  cores shared by gunicorn, PostgreSQL and wrk it serves ~80 req/s. Decryption and the audit write are a small part
+  of it (P1: ~3 µs per field; one audit INSERT). Reaching 25 % of hello-world would need the page to cost ~2 ms:
+  fewer queries (one eager-loaded query per sub-domain), cached label lookups and lighter partials, or fragment
+  caching — a project of its own, not done in this session.
 - **P6** (`bench/stats_bench.py`): every statistics table for one year over N synthetic cases (plain categorical
   columns only, as in production), best of three runs.
 
