@@ -156,18 +156,27 @@ def _form() -> PeriodForm:
     return PeriodForm(request.args, meta={"csrf": False})
 
 
+def _load_audited(form: PeriodForm, action: str):  # type: ignore[no-untyped-def]
+    """(scope, tables) for a valid request, after recording who looked at which period; None for invalid input."""
+    if not form.validate():
+        return None
+    scope = _resolve(form)
+    if scope is None:
+        return None
+    tables = _tables(scope)
+    audit.record(action, details=scope.audit_details)
+    db.session.commit()
+    return scope, tables
+
+
 @bp.get("/")
 @access.roles(Role.SUPERVISOR, Role.ADMIN)
 def view_statistics():  # type: ignore[no-untyped-def]
     form = _form()
-    if not form.validate():
+    loaded = _load_audited(form, "reports.view")
+    if loaded is None:
         return _invalid(form)
-    scope = _resolve(form)
-    if scope is None:
-        return _invalid(form)
-    tables = _tables(scope)
-    audit.record("reports.view", details=scope.audit_details)
-    db.session.commit()
+    scope, tables = loaded
     return render_template("reports/index.html", form=form, scope=scope, sections=_by_section(tables),
                            charts=_charts(tables), k=_min_cell(), period_label=period_label(scope.period),
                            centre_choices=scope.choices,
@@ -179,14 +188,10 @@ def view_statistics():  # type: ignore[no-untyped-def]
 @access.roles(Role.SUPERVISOR, Role.ADMIN)
 def print_report():  # type: ignore[no-untyped-def]
     form = _form()
-    if not form.validate():
+    loaded = _load_audited(form, "reports.print")
+    if loaded is None:
         return _invalid(form)
-    scope = _resolve(form)
-    if scope is None:
-        return _invalid(form)
-    tables = _tables(scope)
-    audit.record("reports.print", details=scope.audit_details)
-    db.session.commit()
+    scope, tables = loaded
     return render_template("reports/print.html", scope=scope, sections=_by_section(tables),
                            charts=_charts(tables), k=_min_cell(), period_label=period_label(scope.period),
                            back_url=url_for("reports.view_statistics", **scope.args()))
