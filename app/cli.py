@@ -12,6 +12,7 @@ import pyotp
 import sqlalchemy as sa
 from flask import Flask, current_app, g
 from flask.cli import AppGroup
+from flask.sansio.app import App
 
 from app import audit
 from app.auth import mfa, passwords
@@ -109,7 +110,7 @@ DEMO_USERS = [
 DEMO_SEEDERS_KEY = "dayanisma.demo_seeders"
 
 
-def register_demo_seeder(app: Flask, order: int, seeder: Callable[[Centre, dict[Role, User]], None]) -> None:
+def register_demo_seeder(app: App, order: int, seeder: Callable[[Centre, dict[Role, User]], None]) -> None:
     """Features add demo data to ``flask demo seed`` without ``app`` importing them.
 
     ``seeder(centre, users_by_role)`` must be idempotent, flush and never commit; seeders run by ``order``.
@@ -121,7 +122,7 @@ DEMO_GENERATORS_KEY = "dayanisma.demo_generators"
 DemoGenerator = Callable[..., None]
 
 
-def register_demo_generator(app: Flask, order: int, generator: DemoGenerator) -> None:
+def register_demo_generator(app: App, order: int, generator: DemoGenerator) -> None:
     """Features add synthetic data to ``flask demo generate`` without ``app`` importing them.
 
     ``generator(centre, users_by_role, n, rng, progress, *, batch_size)`` adds its part for ``n`` new cases (the

@@ -6,6 +6,7 @@ Registered with ``app.cli.register_demo_seeder`` by ``cases.views.demo_registrat
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -14,7 +15,7 @@ from app.users.models import Centre, Role, User
 from cases.models import Case, PersonKind, RiskLevel
 from cases.services.core import add_person, age_band, open_case
 
-DEMO_CASES = [
+DEMO_CASES: list[dict[str, Any]] = [
     {
         "name": "Ayşe Yılmaz (DEMO)", "tckn": "10000000146", "phone": "0532 000 00 01", "dob": date(1991, 4, 12),
         "risk": RiskLevel.HIGH, "violence": ["physical", "psychological", "stalking"], "channel": "walk-in",
