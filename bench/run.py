@@ -380,6 +380,29 @@ cold keys the 50 keys are unwrapped after **one** query: on a key-cache miss, cr
 already loaded in the session (crypto/orm.py `_preload_session_keys`; before, each row cost its own key query and
 the cold ratio was above 3×).
 """)
+    million = RESULTS / "p2-1000000.json"
+    if million.exists():   # written by `python bench/p2_scale.py 1000000` (slow: builds 10^6 cases once)
+        m = json.loads(million.read_text())
+        parts.append(f"""
+## P2 at 10^6 cases ({m['persons']:,} persons, SQLite)
+
+Measured separately (`bench/p2_scale.py 1000000`; building and loading the data set takes about 9 minutes here).
+
+| kind | cold median / p95 | warm median / p95 | results per query |
+|---|---|---|---|
+""")
+        for kind in ("tckn", "phone", "name"):
+            cold, warm = m[f"{kind}_cold"], m[f"{kind}_warm"]
+            parts.append(f"| {kind} | {cold['median_ms']} / {cold['p95_ms']} ms | {warm['median_ms']} / "
+                         f"{warm['p95_ms']} ms | {cold['mean_results']} |\n")
+        parts.append("""
+At 10^6 the target (p95 ≤ 10 ms, growth ≤ 1.5× from 10^5) is **missed**: TCKN and phone p95 ≈ 20 ms (×3.4 from
+10^5), names ≈ 72 ms. With 12-bit indexes a TCKN or phone probe returns ≈ N/4096 candidates (≈ 370 at 1.5·10^6),
+each needing its own case's data key unwrapped and one decryption to verify; names use 10 bits (≈ N/1024) and the
+synthetic names repeat, so a name search also returns ~76 real matches. The index widths are a privacy choice
+(DESIGN.md §4: an index must not be a unique fingerprint); at 10^6 persons, widening TCKN/phone to 14–16 bits (with
+a second index epoch, so existing rows are re-indexed) would bring candidates back to the 10^5 level.
+""")
     parts.append("""
 ## P4 and P6: how they are measured
 
