@@ -9,12 +9,28 @@ log in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import crypto
 from app import audit
 from app.db import Base, db, utcnow
 from cases.models import Case, CaseStatus
 
 ERASED = "erased"
+
+# Features that keep a case's people in use (a shelter stay, a waitlist entry) register a guard here: it returns a
+# reason to refuse the erasure, or None. cases does not import them; they import this module.
+ErasureGuard = Callable[[Case], str | None]
+_GUARDS: list[ErasureGuard] = []
+
+
+class ErasureRefused(ValueError):
+    """The case cannot be erased yet; the message says why."""
+
+
+def register_erasure_guard(guard: ErasureGuard) -> None:
+    if guard not in _GUARDS:
+        _GUARDS.append(guard)
 
 
 def is_erased(case: Case) -> bool:
@@ -25,7 +41,10 @@ def erase_case(case: Case, *, reason: str, actor: object) -> crypto.ShredResult:
     """Destroy the case's data key; flushes, never commits (the caller commits with the audit event)."""
     reason = reason.strip()
     if len(reason) < 10:
-        raise ValueError("state the reason for the erasure (at least 10 characters)")
+        raise ErasureRefused("state the reason for the erasure (at least 10 characters)")
+    for guard in _GUARDS:
+        if (problem := guard(case)) is not None:
+            raise ErasureRefused(problem)
     result = crypto.shred(db.session(), "case", case.public_id, models=crypto.encrypted_models(Base), reason=reason)
     case.status = CaseStatus.CLOSED
     case.closed_at = case.closed_at or utcnow()

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app.audit import Actor
 from app.db import db
 from cases.models import Case
-from cases.services.erasure import erase_case, is_erased
+from cases.services.erasure import ErasureRefused, erase_case, is_erased
 from cases.views import bp
 
 
@@ -32,7 +32,7 @@ def erase(case_number: str, reason: str, yes: bool) -> None:
         click.confirm(f"Erase case {case.number} for good? Its data cannot be recovered", abort=True)
     try:
         result = erase_case(case, reason=reason, actor=Actor(None, "cli", "system", None))
-    except ValueError as exc:
+    except ErasureRefused as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
     db.session.commit()

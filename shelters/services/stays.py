@@ -435,3 +435,15 @@ def discharge(request: AdmissionRequest, *, stays: list[Stay], on: date, destina
     audit.record("shelter.discharge", object_type="shelter_admission_request", object_id=request.public_id,
                  case_number=request.case.number, actor=actor,
                  details={"destination": destination, "residents": len(stays)})
+
+
+def erasure_guard(case: Case) -> str | None:
+    """A case cannot be crypto-shredded while its household is on the waitlist or in a shelter (the board and the
+    waitlist show their names)."""
+    pending = db.session.scalar(sa.select(sa.func.count()).select_from(AdmissionRequest).where(
+        AdmissionRequest.case_id == case.id, AdmissionRequest.status == RequestStatus.PENDING))
+    open_stays = db.session.scalar(sa.select(sa.func.count()).select_from(Stay).where(
+        Stay.case_id == case.id, Stay.ended_on.is_(None)))
+    if pending or open_stays:
+        return "the woman is on a shelter waiting list or in a shelter: decline the request or discharge first"
+    return None

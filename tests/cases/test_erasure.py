@@ -44,4 +44,20 @@ def test_erased_case_is_unreadable_unsearchable_and_gone(app, make_user, make_ca
         listing = client.get("/cases/").get_data(as_text=True)
         assert case.number not in listing and keep.number in listing
         assert "Kalacak Kadın" in client.get(f"/cases/{keep.public_id}").get_data(as_text=True)
-    assert "Silinecek".encode() not in _raw_dump(app, backend, db_url)
+    assert b"Silinecek" not in _raw_dump(app, backend, db_url)
+
+
+def test_case_on_a_shelter_waitlist_cannot_be_erased(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    from app.db import db
+    from cases.models import Case
+    from tests.shelters.helpers import make_shelter, request_for
+
+    counsellor = make_user("counsellor")
+    case = make_case(counsellor)
+    shelter = make_shelter(app, make_user("admin"), coordinators=(make_user("coordinator"),))
+    request_for(app, case, shelter, counsellor)
+    result = app.test_cli_runner().invoke(args=["cases", "erase", case.number, "--reason", "KVKK silme talebi 2026/18",
+                                                "--yes"])
+    assert result.exit_code == 2 and "waiting list" in result.output
+    with app.app_context():
+        assert db.session.get(Case, case.id).close_reason is None  # type: ignore[union-attr]
