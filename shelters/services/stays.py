@@ -130,8 +130,10 @@ def request_people(request: AdmissionRequest) -> list[Person]:
 
 
 def find_request(shelter: Shelter, request_id: uuid.UUID) -> AdmissionRequest | None:
-    return db.session.scalar(sa.select(AdmissionRequest).where(
-        AdmissionRequest.public_id == request_id, AdmissionRequest.shelter_id == shelter.id))
+    # An erased (crypto-shredded) case's household is gone: nothing of it can be decrypted or shown any more.
+    return db.session.scalar(sa.select(AdmissionRequest).join(Case, AdmissionRequest.case_id == Case.id).where(
+        AdmissionRequest.public_id == request_id, AdmissionRequest.shelter_id == shelter.id,
+        sa.or_(Case.close_reason.is_(None), Case.close_reason != "erased")))
 
 
 # --- beds: availability and the guarded flush ---------------------------------------------------------------------

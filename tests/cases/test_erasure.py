@@ -61,3 +61,36 @@ def test_case_on_a_shelter_waitlist_cannot_be_erased(app, make_user, make_case) 
     assert result.exit_code == 2 and "waiting list" in result.output
     with app.app_context():
         assert db.session.get(Case, case.id).close_reason is None  # type: ignore[union-attr]
+
+
+def test_erased_case_household_page_is_gone_after_discharge(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from app.db import db
+    from app.users.models import User
+    from shelters.dates import local_today
+    from shelters.models import Shelter
+    from shelters.services import stays
+    from tests.shelters.helpers import admit, make_shelter, request_for
+
+    counsellor, coordinator = make_user("counsellor"), make_user("coordinator")
+    case = make_case(counsellor)
+    shelter = make_shelter(app, make_user("admin"), coordinators=(coordinator,))
+    request_id = request_for(app, case, shelter, counsellor, children=False)
+    today = local_today()
+    admit(app, shelter, request_id, coordinator, [0], starts_on=today - timedelta(days=10))
+    with app.app_context():
+        req = stays.find_request(db.session.get(Shelter, shelter.id), request_id)  # type: ignore[arg-type]
+        assert req is not None
+        stays.discharge(req, stays=list(req.stays), on=today - timedelta(days=2), destination="relatives",
+                        actor=db.session.get(User, coordinator.id))  # type: ignore[arg-type]
+        db.session.commit()
+    url = f"/shelters/{shelter.public_id}/households/{request_id}"
+    client = app.test_client()
+    login_as(client, coordinator)
+    before = client.get(url)
+    assert before.status_code == 200, url
+    result = app.test_cli_runner().invoke(args=["cases", "erase", case.number, "--reason", "KVKK silme talebi 2026/19",
+                                                "--yes"])
+    assert result.exit_code == 0, result.output
+    assert client.get(url).status_code == 404
