@@ -156,3 +156,12 @@ def test_intake_values_are_encrypted_at_rest(app, client, make_user, page, backe
                    "876 54 32"]:
         assert marker.encode() not in dump, marker
     assert b"walk-in" in dump  # categorical values stay plain: the scan does see plaintext
+
+
+def test_case_page_offers_a_shelter_request_without_shelter_details(app, make_user, make_case, page) -> None:  # type: ignore[no-untyped-def]
+    counsellor = make_user("counsellor")
+    case = make_case(counsellor)
+    c = app.test_client()
+    factories.login_as(c, counsellor)
+    html = page(c, f"/cases/{case.public_id}").get_data(as_text=True)
+    assert "No shelter request." in html and f"/shelters/requests/new?case={case.public_id}" in html
