@@ -33,6 +33,13 @@ from app.db import Base, UTCDateTime, db, utcnow
 
 GENESIS_HASH = "0" * 64
 
+# Exceptional access that every view of the log highlights: break-glass reads and emergency consent overrides.
+HIGHLIGHTED_ACTIONS = ("break-glass", "referral-override")
+
+
+def is_highlighted(action: str) -> bool:
+    return any(flag in action for flag in HIGHLIGHTED_ACTIONS)
+
 
 class Outcome(enum.StrEnum):
     SUCCESS = "success"
@@ -60,6 +67,10 @@ class AuditEvent(Base):
     details: Mapped[str | None] = mapped_column(sa.Text)  # canonical JSON; names, never values
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
+
+    @property
+    def is_highlighted(self) -> bool:
+        return is_highlighted(self.action)
 
     def canonical(self) -> bytes:
         fields = {

@@ -97,9 +97,6 @@ def _known_actions() -> list[str]:
     )
 
 
-HIGHLIGHTED_ACTIONS = ("break-glass", "referral-override")
-
-
 @dataclass(frozen=True)
 class EventRow:
     """One event as the page shows it (local time, short object id, highlight flags)."""
@@ -130,7 +127,7 @@ class EventRow:
     @property
     def is_break_glass(self) -> bool:
         """Exceptional access to highlight: break-glass reads and emergency overrides of consent."""
-        return any(flag in self.action for flag in HIGHLIGHTED_ACTIONS)
+        return audit.is_highlighted(self.action)
 
     @property
     def is_problem(self) -> bool:
