@@ -161,7 +161,7 @@ def build(scale: int, ctx: Any, key_file_text: str, seed: int = 7) -> Dataset:
                 table, column, prefix = places[name]
                 kind_ = fields[name].descriptor.kind
                 row[f"{name}_ct"] = envelope.encrypt_field(aead, dek_b, prefix, uid.bytes,
-                                                           envelope.encode_value(kind_, value), os.urandom)
+                                                           envelope.encode_plain(kind_, value), os.urandom)
                 if name in indexes:
                     normalise, bits = indexes[name]
                     row[f"{name}_bidx"] = ctx.blind_index(table, column, normalise(value), bits)

@@ -1,14 +1,16 @@
 """The process-wide crypto context: key rings, the short-lived cache of unwrapped data keys, blind-index keys.
 
 The app builds one :class:`CryptoContext` at start-up and passes it to :func:`configure`; models reach it through
-:func:`get_context`. Data keys are unwrapped once and cached for ``dek_ttl`` seconds (not per field). A data key
-created inside a session is only visible to that session until it commits, so a rolled-back transaction can never
-leave other sessions encrypting under a key that was never stored.
+:func:`get_context`. Data keys are unwrapped once and cached (not per field) for ``dek_ttl`` seconds: a cached key is
+dropped at the start of the first transaction after its TTL (every request begins one before it reads a ciphertext),
+so the per-field hot paths read no clock. A data key created inside a session is only visible to that session until
+it commits, so a rolled-back transaction can never leave other sessions encrypting under a key that was never stored.
 """
 
 from __future__ import annotations
 
 import hmac
+import math
 import os
 import threading
 import time
@@ -47,7 +49,7 @@ class DekHandle:
     def __init__(self, dek_id: uuid.UUID, aead: AESGCM, owner: Owner, expires: float, row: DataKey | None = None):
         self.dek_id = dek_id
         self.dek_id_bytes = dek_id.bytes
-        self.header_start = bytes((envelope.FORMAT_V1, envelope.ALG_AES256GCM)) + self.dek_id_bytes
+        self.header_start = _HEADER_START + self.dek_id_bytes
         self.aead = aead
         self.owner = owner
         self.expires = expires
@@ -74,6 +76,7 @@ class CryptoContext:
         self._by_owner: dict[tuple[str, int], DekHandle] = {}
         self._index_keys: dict[tuple[str, str, int], bytes] = {}
         self._lock = threading.Lock()
+        self._next_expiry = math.inf      # the earliest expiry among the cached keys (sweep() is O(1) before it)
         # Field nonces: with the default RNG they come from os.urandom in batches (see _refill_nonces); an injected
         # RNG (known-answer tests) is called once per nonce, so the pool stays empty.
         self._nonce_pool: list[bytes] = []
@@ -96,6 +99,25 @@ class CryptoContext:
         with self._lock:
             self._by_id.clear()
             self._by_owner.clear()
+            self._next_expiry = math.inf
+
+    def sweep(self) -> int:
+        """Drop the cached keys whose TTL has passed; returns how many. Runs at the start of every transaction
+        (a Session hook below), so an idle process never reads with a key that expired meanwhile (one another
+        process may have shredded). Costs one clock read while no key is due."""
+        now = self.clock()
+        if now < self._next_expiry:
+            return 0
+        with self._lock:
+            expired = [key for key, handle in self._by_id.items() if handle.expires <= now]
+            for key in expired:
+                handle = self._by_id.pop(key)
+                if self._by_owner.get(_owner_key(handle.owner)) is handle:
+                    del self._by_owner[_owner_key(handle.owner)]
+            for key in [key for key, handle in self._by_owner.items() if handle.expires <= now]:
+                del self._by_owner[key]
+            self._next_expiry = min((h.expires for h in self._by_id.values()), default=math.inf)
+        return len(expired)
 
     def forget_dek(self, dek_id: uuid.UUID) -> None:
         with self._lock:
@@ -109,6 +131,7 @@ class CryptoContext:
         with self._lock:
             self._by_id[handle.header_start] = handle
             self._by_owner[_owner_key(handle.owner)] = handle
+            self._next_expiry = min(self._next_expiry, handle.expires)
 
     @staticmethod
     def _pending(session: Session | None) -> dict[Any, DekHandle] | None:
@@ -160,9 +183,9 @@ class CryptoContext:
         pending = self._pending(session) or {}
         wanted: dict[bytes, None] = {}
         for start in header_starts:
-            if type(start) is not bytes or len(start) < 18 or start[:2] != _HEADER_START:
+            if type(start) is not bytes or len(start) < 18 or start[:2] not in _HEADER_STARTS:
                 continue
-            handle = self._by_id.get(start[:18])
+            handle = self._by_id.get(_HEADER_START + start[2:18])
             if (handle is None or handle.expires <= now) and start[2:18] not in pending:
                 wanted[start[2:18]] = None
         loaded = 0
@@ -311,69 +334,71 @@ class CryptoContext:
     def encrypt(self, session: Session, owner: Owner, table: str, column: str, row_uid: uuid.UUID, value: Any,
                 kind: str = "str") -> bytes:
         """Encrypt one value for (table, column, row uid) under the owner's data key."""
-        return self.encrypt_bound(session, owner, envelope.aad_prefix(table, column), row_uid.bytes, value, kind)
+        return self.encrypt_bound(session, owner, envelope.aad_prefix(table, column, kind), row_uid.bytes, value,
+                                  kind)
 
     def decrypt(self, session: Session | None, table: str, column: str, row_uid: uuid.UUID, blob: bytes,
                 kind: str = "str") -> Any:
         """Decrypt one value or raise (DecryptionError, KeyDestroyed, UnknownKey) — never returns ciphertext."""
-        return self.decrypt_bound(session, envelope.aad_prefix(table, column), row_uid.bytes, blob, kind)
+        return self.decrypt_bound(session, envelope.aad_prefix(table, column, kind), row_uid.bytes, blob, kind)
 
-    # The two hot paths below are deliberately inlined (no helper calls on a cache hit): the field round trip must
-    # stay within 1.5x of raw AESGCM (DESIGN.md §7 P1, bench/crypto_bench.py). Measured choices (CPython 3.11):
-    # one b"".join for the AAD instead of chained +, str.encode()/bytes.decode() with the default (strict) error
-    # handler and a surrogatepass fallback only on error, one clock read per call (the TTL check is never skipped:
-    # an idle process must still drop a key that another process shredded). Byte layout: see crypto.envelope.
+    # The two hot paths below are deliberately lean (no helper calls on a cache hit): the field round trip must stay
+    # within 1.5x of raw AESGCM (DESIGN.md §7 P1, bench/crypto_bench.py). Measured choices (CPython 3.11): format v2
+    # (AAD = column prefix + row uid, one concatenation; no type tag to add and strip), no clock read (expiry is
+    # swept per transaction, see sweep()), str.encode()/bytes.decode() with the default (strict) error handler and a
+    # surrogatepass fallback only on error, nonces from a batched pool. Byte layout: see crypto.envelope.
 
     def encrypt_bound(self, session: Session, owner: Owner, prefix: bytes, uid: bytes, value: Any,
                       kind: str = "str") -> bytes:
-        """``prefix`` = ``envelope.aad_prefix(table, column)``, ``uid`` = the row uid's 16 bytes."""
+        """A v2 ciphertext. ``prefix`` = ``envelope.aad_prefix(table, column, kind)`` (its kind must be ``kind``),
+        ``uid`` = the row uid's 16 bytes."""
         try:
             handle = self._by_owner.get((owner[0], owner[1].int))
         except (AttributeError, TypeError, IndexError):
             handle = None
-        if handle is None or handle.expires <= self.clock():
+        if handle is None:
             handle = self.dek_for_owner(session, owner)
         if kind == "str" and type(value) is str:
             try:
-                plain = ("s" + value).encode()
+                plain = value.encode()
             except UnicodeEncodeError:      # lone surrogates: stored with surrogatepass, round-trip exactly
-                plain = envelope.encode_value(kind, value)
+                plain = value.encode("utf-8", "surrogatepass")
         else:
-            plain = envelope.encode_value(kind, value)
+            plain = envelope.encode_plain(kind, value)
         try:
             nonce = self._nonce_pool.pop()
         except IndexError:
             nonce = self._refill_nonces()
-        # SECURITY: AAD = header (version, alg, dek id, nonce) + table + column + row uid.
-        start = handle.header_start
-        return b"".join((start, nonce, handle.aead.encrypt(nonce, plain, b"".join((start, nonce, prefix, uid)))))
+        # SECURITY: AAD = (format, algorithm, table, column, kind) prefix + row uid; GCM authenticates key and nonce.
+        return handle.header_start + nonce + handle.aead.encrypt(nonce, plain, prefix + uid)
 
     def decrypt_bound(self, session: Session | None, prefix: bytes, uid: bytes, blob: bytes,
                       kind: str = "str") -> Any:
-        # Cache hit = the first 18 bytes are exactly (v1, AES-256-GCM, a cached dek id); anything else (another
+        # Cache hit = the first 18 bytes are exactly (v2, AES-256-GCM, a cached dek id); anything else (v1, another
         # version, bytearray, None, too short) takes the slow path, which validates the header precisely.
         try:
             handle = self._by_id.get(blob[:18])
         except TypeError:
             handle = None
-        if handle is None or handle.expires <= self.clock():
-            envelope.parse_header(blob)     # raises the precise DecryptionError, or accepts bytearray/memoryview
-            blob = bytes(blob)
-            handle = self.dek_by_id(session, blob[2:18])
+        if handle is None:
+            return self._decrypt_slow(session, prefix, uid, blob, kind)
         try:
-            plain = handle.aead.decrypt(blob[18:30], blob[30:], b"".join((blob[:30], prefix, uid)))
+            plain = handle.aead.decrypt(blob[18:30], blob[30:], prefix + uid)
         except (InvalidTag, ValueError):    # ValueError: a truncated nonce (a cache hit skips the length check)
             raise DecryptionError("ciphertext failed authentication (tampered, moved, truncated or wrong key)") \
                 from None
         if kind == "str":
             try:
-                if plain[0] == 115:         # the "s" type tag
-                    return plain[1:].decode()
+                return plain.decode()
             except UnicodeDecodeError:      # lone surrogates were stored with surrogatepass
-                return plain[1:].decode("utf-8", "surrogatepass")
-            except IndexError:              # empty plaintext: decode_value raises the type-tag error
-                pass
-        return envelope.decode_value(kind, plain)
+                return plain.decode("utf-8", "surrogatepass")
+        return envelope.decode_plain(kind, plain)
+
+    def _decrypt_slow(self, session: Session | None, prefix: bytes, uid: bytes, blob: Any, kind: str) -> Any:
+        envelope.parse_header(blob)     # raises the precise DecryptionError, or accepts bytearray/memoryview
+        blob = bytes(blob)
+        handle = self.dek_by_id(session, blob[2:18])
+        return envelope.decode_plain(kind, envelope.decrypt_field(handle.aead, prefix, uid, blob))
 
     # --- blind indexes -------------------------------------------------------------------------------------------
 
@@ -399,7 +424,8 @@ class CryptoContext:
         return sorted({self.blind_index(table, column, normalised, bits, e) for e in self.index_ring.ids})
 
 
-_HEADER_START = bytes((envelope.FORMAT_V1, envelope.ALG_AES256GCM))
+_HEADER_START = bytes((envelope.FORMAT_V2, envelope.ALG_AES256GCM))      # the cache key: v2 header start
+_HEADER_STARTS = frozenset((_HEADER_START, bytes((envelope.FORMAT_V1, envelope.ALG_AES256GCM))))
 # Built once: an expanding IN keeps one cached compiled form for any number of ids.
 _PRELOAD = sa.select(_DK.c.id, _DK.c.owner_type, _DK.c.owner_id, _DK.c.kek_id, _DK.c.wrapped,
                      _DK.c.destroyed_at).where(_DK.c.id.in_(sa.bindparam("ids", expanding=True)))
@@ -463,9 +489,17 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(_CTX, None)
 
 
+def _after_transaction_create(session: Session, transaction: Any) -> None:
+    # SECURITY: expired data keys leave every cache before the transaction reads or writes a ciphertext.
+    if transaction.parent is None:
+        for context in list(_CONTEXTS):
+            context.sweep()
+
+
 def install_session_hooks(target: Any = Session) -> None:
-    """Register the commit/rollback hooks (done at import for every Session; idempotent)."""
-    for name, fn in (("after_commit", _after_commit), ("after_rollback", _after_rollback)):
+    """Register the commit/rollback/begin hooks (done at import for every Session; idempotent)."""
+    for name, fn in (("after_commit", _after_commit), ("after_rollback", _after_rollback),
+                     ("after_transaction_create", _after_transaction_create)):
         if not sa.event.contains(target, name, fn):
             sa.event.listen(target, name, fn)
 

@@ -1,16 +1,29 @@
-"""The byte formats: field ciphertext v1, wrapped data keys, associated data, and plaintext value encoding.
+"""The byte formats: field ciphertexts (v2, and v1 read-only), wrapped data keys, associated data, plaintext encoding.
 
 Pure functions over bytes and ``AESGCM`` objects, no database and no global state, so the known-answer tests pin
-every byte. Layout of a field ciphertext (DESIGN.md §4)::
+every byte. Layout of a field ciphertext (DESIGN.md §4), the same for both versions::
 
     offset  size  field
-    0       1     format version 0x01
+    0       1     format version: 0x02 (written now) or 0x01 (read only)
     1       1     algorithm 0x01 = AES-256-GCM, 96-bit random nonce, 128-bit tag
     2       16    dek id (UUID bytes)
     18      12    nonce
     30      n+16  ciphertext || tag
 
-Associated data = the 30-byte header || pack("dayanisma/field/v1", table, column) || row uid (16 bytes).
+v2 (every value written since 2026-12): associated data = pack("dayanisma/field/v2/aes-256-gcm", table, column,
+kind) || row uid (16 bytes); the plaintext is the value's canonical bytes (no type tag: the kind is in the AAD).
+v1 (written before): associated data = the 30-byte header || pack("dayanisma/field/v1", table, column) || row uid;
+the plaintext starts with a one-byte type tag. Both bind a value to its (table, column, row): a value moved to
+another row or column, or decrypted as another kind, fails authentication.
+
+Why v2 leaves the header out of the AAD (it is the P1 hot path: one concatenation less on each side, DESIGN.md §7):
+GCM already authenticates the key and the nonce — a changed nonce, or a changed dek id (which selects another key,
+or none), fails the tag exactly as a changed AAD would; binding them again adds no security. What the header adds
+beyond key and nonce, the format version and the algorithm, is bound through the domain string, so a v2 value
+relabelled v1 (or the reverse) fails too. GCM is not key-committing either way (an attacker who knows two data keys
+could build a value that opens under both, with or without the dek id in the AAD); nobody outside the KEK holder
+knows data keys.
+
 A wrapped data key = nonce (12) || AES-256-GCM(KEK, DEK) (32 + 16), associated data
 pack("dayanisma/dek/v1", kek id, dek id, owner type, owner uid).
 """
@@ -30,7 +43,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from crypto.errors import DecryptionError, UnknownKey
 
-FORMAT_V1: Final = 0x01
+FORMAT_V1: Final = 0x01          # read only: values written before format v2
+FORMAT_V2: Final = 0x02          # every value written now
 ALG_AES256GCM: Final = 0x01
 HEADER_LEN: Final = 30
 NONCE_LEN: Final = 12
@@ -38,6 +52,7 @@ TAG_LEN: Final = 16
 KEY_LEN: Final = 32
 WRAPPED_LEN: Final = NONCE_LEN + KEY_LEN + TAG_LEN
 FIELD_DOMAIN: Final = b"dayanisma/field/v1"
+FIELD_DOMAIN_V2: Final = b"dayanisma/field/v2/aes-256-gcm"
 DEK_DOMAIN: Final = b"dayanisma/dek/v1"
 BIDX_DOMAIN: Final = b"dayanisma/bidx/v1"
 
@@ -62,13 +77,79 @@ def pack(*parts: bytes | str) -> bytes:
     return bytes(out)
 
 
+def unpack(data: bytes) -> list[bytes]:
+    """The parts of a :func:`pack` encoding; ValueError if ``data`` is not exactly one."""
+    if len(data) < 4:
+        raise ValueError("not a packed value")
+    count, pos, parts = struct.unpack_from("<I", data)[0], 4, []
+    for _ in range(count):
+        if pos + 8 > len(data):
+            raise ValueError("not a packed value")
+        size = struct.unpack_from("<Q", data, pos)[0]
+        pos += 8
+        if pos + size > len(data):
+            raise ValueError("not a packed value")
+        parts.append(data[pos:pos + size])
+        pos += size
+    if pos != len(data):
+        raise ValueError("not a packed value")
+    return parts
+
+
 @functools.lru_cache(maxsize=4096)
-def aad_prefix(table: str, column: str) -> bytes:
-    """The per-(table, column) part of the field associated data (cached: it is constant per column)."""
+def aad_prefix(table: str, column: str, kind: str) -> bytes:
+    """The per-column part of a v2 field's associated data (cached: constant per column). ``kind`` is the column's
+    value kind ("str", "int", "date", "json"): a value can only be decrypted as the kind it was written as."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown value kind {kind!r}")
+    return pack(FIELD_DOMAIN_V2, table, column, kind)
+
+
+@functools.lru_cache(maxsize=4096)
+def aad_prefix_v1(table: str, column: str) -> bytes:
+    """The per-(table, column) part of a v1 field's associated data (reading values written before v2)."""
     return pack(FIELD_DOMAIN, table, column)
 
 
+@functools.lru_cache(maxsize=4096)
+def place_of(prefix: bytes) -> tuple[str, str, str]:
+    """(table, column, kind) of a v2 AAD prefix; DecryptionError if it is not one."""
+    try:
+        domain, table, column, kind = unpack(prefix)
+        if domain != FIELD_DOMAIN_V2 or kind.decode() not in KINDS:
+            raise ValueError("not a v2 field prefix")
+        return table.decode(), column.decode(), kind.decode()
+    except ValueError:   # also UnicodeDecodeError and a wrong number of parts
+        raise DecryptionError("the associated data prefix is not a v2 field prefix") from None
+
+
 # --- plaintext values -------------------------------------------------------------------------------------------
+
+
+def encode_plain(kind: str, value: Any) -> bytes:
+    """The canonical bytes of a value of ``kind`` (the v2 plaintext). TypeError for a value of the wrong kind."""
+    return encode_value(kind, value)[1:]
+
+
+def decode_plain(kind: str, data: bytes) -> Any:
+    """The value of ``kind`` from its canonical bytes; DecryptionError (never a half-decoded value) if they are not
+    valid for the kind, which authenticated data only is when it was written as another kind under the same AAD."""
+    try:
+        if kind == "str":
+            return data.decode("utf-8", "surrogatepass")
+        if kind == "int":
+            text = data.decode("ascii")
+            if not text or not text.lstrip("-").isdigit():
+                raise ValueError(text)
+            return int(text)
+        if kind == "date":
+            return dt.date.fromisoformat(data.decode("ascii"))
+        if kind == "json":
+            return json.loads(data.decode("utf-8", "surrogatepass"))
+    except ValueError:   # UnicodeDecodeError and json.JSONDecodeError are ValueErrors
+        raise DecryptionError(f"the decrypted bytes are not a valid {kind} value") from None
+    raise ValueError(f"unknown value kind {kind!r}")
+
 
 
 def encode_value(kind: str, value: Any) -> bytes:
@@ -96,6 +177,7 @@ def encode_value(kind: str, value: Any) -> bytes:
 
 
 def decode_value(kind: str, data: bytes) -> Any:
+    """The value of a v1 (type-tagged) plaintext."""
     if not data or _TAG_TO_KIND.get(data[0]) != kind:
         # SECURITY: a type-tag mismatch means the bytes were produced for another field kind.
         raise DecryptionError(f"plaintext type tag does not match the field kind {kind!r}")
@@ -113,22 +195,30 @@ def decode_value(kind: str, data: bytes) -> Any:
 
 
 def encrypt_field(aead: AESGCM, dek_id: bytes, prefix: bytes, row_uid: bytes, plaintext: bytes, rng: Rng) -> bytes:
-    """Encrypt encoded plaintext for one (table, column, row). ``prefix`` comes from :func:`aad_prefix`."""
+    """A v2 ciphertext of ``plaintext`` (from :func:`encode_plain`) for one row. ``prefix`` is :func:`aad_prefix`."""
+    nonce = rng(NONCE_LEN)
+    # SECURITY: the AAD binds (format, algorithm, table, column, kind) and the row uid: moved ciphertexts fail.
+    return bytes((FORMAT_V2, ALG_AES256GCM)) + dek_id + nonce + aead.encrypt(nonce, plaintext, prefix + row_uid)
+
+
+def encrypt_field_v1(aead: AESGCM, dek_id: bytes, prefix_v1: bytes, row_uid: bytes, tagged: bytes,
+                     rng: Rng) -> bytes:
+    """A v1 ciphertext (``prefix_v1`` from :func:`aad_prefix_v1`, ``tagged`` from :func:`encode_value`). Nothing
+    writes v1 any more; this pins the old format in the known-answer tests and builds old values in the tests."""
     nonce = rng(NONCE_LEN)
     header = bytes((FORMAT_V1, ALG_AES256GCM)) + dek_id + nonce
-    # SECURITY: the AAD binds header (dek id), table, column and row uid: moved ciphertexts fail to decrypt.
-    return header + aead.encrypt(nonce, plaintext, header + prefix + row_uid)
+    return header + aead.encrypt(nonce, tagged, header + prefix_v1 + row_uid)
 
 
 def parse_header(blob: bytes) -> bytes:
-    """Validate the header and return the dek id. Raises DecryptionError for anything but a v1 AES-GCM value."""
+    """Validate the header and return the dek id. Raises DecryptionError for anything but a v2 or v1 AES-GCM value."""
     if type(blob) is not bytes:
         if not isinstance(blob, bytearray | memoryview):
             raise DecryptionError("ciphertext is not bytes")
         blob = bytes(blob)
     if len(blob) < HEADER_LEN + TAG_LEN:
         raise DecryptionError("ciphertext too short")
-    if blob[0] != FORMAT_V1:
+    if blob[0] not in (FORMAT_V2, FORMAT_V1):
         raise DecryptionError(f"unknown ciphertext format version {blob[0]}")
     if blob[1] != ALG_AES256GCM:
         raise DecryptionError(f"unknown ciphertext algorithm {blob[1]}")
@@ -136,11 +226,23 @@ def parse_header(blob: bytes) -> bytes:
 
 
 def decrypt_field(aead: AESGCM, prefix: bytes, row_uid: bytes, blob: bytes) -> bytes:
-    header = blob[:HEADER_LEN]
+    """The plaintext bytes (as :func:`encode_plain` made them) of a v2 or v1 ciphertext whose header
+    :func:`parse_header` accepted. ``prefix`` is the column's v2 :func:`aad_prefix` for either version: for a v1
+    value the v1 associated data is rebuilt from it, and the v1 type tag checked against its kind and removed."""
     try:
-        return aead.decrypt(blob[18:HEADER_LEN], blob[HEADER_LEN:], header + prefix + row_uid)
-    except InvalidTag:
+        if blob[0] == FORMAT_V2:
+            return aead.decrypt(blob[18:HEADER_LEN], blob[HEADER_LEN:], prefix + row_uid)
+        if blob[0] == FORMAT_V1:
+            table, column, kind = place_of(prefix)
+            tagged = aead.decrypt(blob[18:HEADER_LEN], blob[HEADER_LEN:],
+                                  blob[:HEADER_LEN] + aad_prefix_v1(table, column) + row_uid)
+            if not tagged or _TAG_TO_KIND.get(tagged[0]) != kind:
+                # SECURITY: a type-tag mismatch means the bytes were produced for another field kind.
+                raise DecryptionError(f"plaintext type tag does not match the field kind {kind!r}")
+            return tagged[1:]
+    except (InvalidTag, ValueError):    # ValueError: a nonce of the wrong length
         raise DecryptionError("ciphertext failed authentication (tampered, moved, or wrong key)") from None
+    raise DecryptionError(f"unknown ciphertext format version {blob[0]}")
 
 
 # --- wrapped data keys -------------------------------------------------------------------------------------------

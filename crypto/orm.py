@@ -84,7 +84,7 @@ class Encrypted(Generic[T]):
         place = self._places.get(cls)
         if place is None:
             col = sa.inspect(cls).columns[self.ct_attr]
-            place = (col.table.name, col.name, envelope.aad_prefix(col.table.name, col.name))
+            place = (col.table.name, col.name, envelope.aad_prefix(col.table.name, col.name, self.kind))
             self._places[cls] = place
         return place
 
@@ -226,6 +226,8 @@ install_session_hooks()
 
 
 _ATTEMPTED = "crypto.preload_attempted"
+_V1 = bytes((envelope.FORMAT_V1,))
+_V2 = bytes((envelope.FORMAT_V2, envelope.ALG_AES256GCM))
 _SCAN_LIMIT = 5000
 _CT_ATTRS: dict[type, tuple[str, ...]] = {}
 
@@ -259,6 +261,8 @@ def _preload_session_keys(ctx: CryptoContext, session: Session) -> bool:
                 blob = state.get(attr)
                 if type(blob) is bytes:
                     start = blob[:18]
+                    if blob[:1] == _V1:     # a value written before format v2: its key is cached under v2
+                        start = _V2 + blob[2:18]
                     if start not in attempted:
                         handle = cached.get(start)
                         if handle is None or handle.expires <= now:

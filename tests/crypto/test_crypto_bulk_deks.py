@@ -75,7 +75,7 @@ def test_ciphertexts_are_bound_like_orm_ones(session: Session, ctx: crypto.Crypt
     blob = session.scalar(sa.select(Person.full_name_ct).where(Person.public_id == uid))
     assert ctx.decrypt(session, "t_persons", "full_name_ct", uid, blob) == "Gülizar Işık"
     with pytest.raises(crypto.DecryptionError):   # moved to another row: refused
-        ctx.decrypt_bound(session, aad_prefix("t_persons", "full_name_ct"), uuid.uuid4().bytes, blob)
+        ctx.decrypt_bound(session, aad_prefix("t_persons", "full_name_ct", "str"), uuid.uuid4().bytes, blob)
 
 
 def test_existing_or_repeated_owner_refused_before_writing(session: Session, ctx: crypto.CryptoContext) -> None:

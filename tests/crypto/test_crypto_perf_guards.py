@@ -17,7 +17,7 @@ from crypto import envelope
 from crypto.keys import add_kek
 from crypto.models import DataKey
 
-PREFIX = envelope.aad_prefix("persons", "full_name_ct")
+PREFIX = envelope.aad_prefix("persons", "full_name_ct", "str")
 
 
 def _cached_blob(session: Session, ctx: crypto.CryptoContext, value: str = "Ayşe Yılmaz") -> tuple[bytes, bytes]:
@@ -30,31 +30,66 @@ def _cached_blob(session: Session, ctx: crypto.CryptoContext, value: str = "Ayş
 def test_fast_path_ciphertext_is_the_documented_format(session: Session, ctx: crypto.CryptoContext) -> None:
     blob, uid = _cached_blob(session, ctx)
     handle = ctx.dek_by_id(session, blob[2:18])
-    assert blob[:2] == b"\x01\x01" and len(blob) == 30 + 1 + len("Ayşe Yılmaz".encode()) + 16
-    # An independent decryption with the documented AAD (header || table/column prefix || row uid) succeeds ...
-    assert envelope.decrypt_field(handle.aead, PREFIX, uid, blob) == b"s" + "Ayşe Yılmaz".encode()
+    assert blob[:2] == b"\x02\x01" and len(blob) == 30 + len("Ayşe Yılmaz".encode()) + 16
+    # An independent decryption with the documented v2 AAD (column prefix || row uid) succeeds ...
+    assert AESGCM(os.urandom(32)) is not handle.aead
+    assert envelope.decrypt_field(handle.aead, PREFIX, uid, blob) == "Ayşe Yılmaz".encode()
     # ... and without the row uid or the prefix in the AAD it fails: both are bound.
     with pytest.raises(crypto.DecryptionError):
-        envelope.decrypt_field(handle.aead, b"", uid, blob)
+        envelope.decrypt_field(handle.aead, envelope.aad_prefix("", "", "str"), uid, blob)
     with pytest.raises(crypto.DecryptionError):
         envelope.decrypt_field(handle.aead, PREFIX, b"", blob)
 
 
-def test_cache_hit_still_checks_row_column_and_header(session: Session, ctx: crypto.CryptoContext) -> None:
+def test_cache_hit_still_checks_row_column_kind_and_header(session: Session, ctx: crypto.CryptoContext) -> None:
     blob, uid = _cached_blob(session, ctx)
     assert ctx.decrypt_bound(session, PREFIX, uid, blob) == "Ayşe Yılmaz"
     with pytest.raises(crypto.DecryptionError):
         ctx.decrypt_bound(session, PREFIX, uuid.uuid4().bytes, blob)        # moved to another row
     with pytest.raises(crypto.DecryptionError):
-        ctx.decrypt_bound(session, envelope.aad_prefix("persons", "phone_ct"), uid, blob)   # another column
-    for i in (18, 29, 30, len(blob) - 1):                                   # nonce, body, tag
+        ctx.decrypt_bound(session, envelope.aad_prefix("persons", "phone_ct", "str"), uid, blob)   # another column
+    with pytest.raises(crypto.DecryptionError):
+        ctx.decrypt_bound(session, envelope.aad_prefix("persons", "full_name_ct", "json"), uid, blob, "json")
+    for i in range(len(blob)):          # every byte: version, algorithm, dek id, nonce, body, tag
         tampered = bytearray(blob)
         tampered[i] ^= 1
-        with pytest.raises(crypto.DecryptionError):
+        # A flipped dek id byte names a key that does not exist (UnknownKey); everything else fails to decrypt.
+        with pytest.raises((crypto.DecryptionError, crypto.UnknownKey)):
             ctx.decrypt_bound(session, PREFIX, uid, bytes(tampered))
-    for bad in (b"\x02" + blob[1:], blob[:1] + b"\x02" + blob[2:]):         # unknown version / algorithm
+    for bad in (b"\x03" + blob[1:], blob[:1] + b"\x02" + blob[2:]):         # unknown version / algorithm
         with pytest.raises(crypto.DecryptionError, match="unknown ciphertext"):
             ctx.decrypt_bound(session, PREFIX, uid, bad)
+
+
+def test_dek_id_pointing_at_another_owners_key_fails(session: Session, ctx: crypto.CryptoContext) -> None:
+    mine, uid = _cached_blob(session, ctx, "benim")
+    theirs, _ = _cached_blob(session, ctx, "onların")
+    swapped = mine[:2] + theirs[2:18] + mine[18:]       # my value, relabelled with their (cached) key's id
+    with pytest.raises(crypto.DecryptionError):
+        ctx.decrypt_bound(session, PREFIX, uid, swapped)
+
+
+def test_values_written_in_format_v1_still_read(session: Session, ctx: crypto.CryptoContext) -> None:
+    """Before format v2 every value was v1; such values read through the same calls (the slow path), bound as
+    before, and the ORM reads them too."""
+    owner = ("case", uuid.uuid4())
+    handle = ctx.dek_for_owner(session, owner)
+    session.commit()
+    uid = uuid.uuid4()
+    old = envelope.encrypt_field_v1(handle.aead, handle.dek_id_bytes, envelope.aad_prefix_v1("persons", "full_name_ct"),
+                                    uid.bytes, envelope.encode_value("str", "Ayşe Yılmaz"), os.urandom)
+    assert ctx.decrypt_bound(session, PREFIX, uid.bytes, old) == "Ayşe Yılmaz"
+    assert ctx.decrypt(session, "persons", "full_name_ct", uid, old) == "Ayşe Yılmaz"
+    ctx.clear_cache()
+    assert ctx.decrypt_bound(session, PREFIX, uid.bytes, old) == "Ayşe Yılmaz"    # key loaded from the database
+    with pytest.raises(crypto.DecryptionError):
+        ctx.decrypt_bound(session, PREFIX, uuid.uuid4().bytes, old)
+    with pytest.raises(crypto.DecryptionError):
+        ctx.decrypt_bound(session, envelope.aad_prefix("persons", "phone_ct", "str"), uid.bytes, old)
+    number = envelope.encrypt_field_v1(handle.aead, handle.dek_id_bytes,
+                                       envelope.aad_prefix_v1("persons", "age_ct"), uid.bytes,
+                                       envelope.encode_value("int", 41), os.urandom)
+    assert ctx.decrypt(session, "persons", "age_ct", uid, number, "int") == 41
 
 
 @pytest.mark.parametrize("cut", [18, 20, 29, 30, 45])
@@ -78,12 +113,30 @@ def test_buffer_types_and_lone_surrogates_round_trip(session: Session, ctx: cryp
             assert ctx.decrypt_bound(session, PREFIX, uid, form) == value  # type: ignore[arg-type]
 
 
-def test_empty_plaintext_is_a_type_tag_error_not_an_index_error(session: Session, ctx: crypto.CryptoContext) -> None:
-    blob, uid = _cached_blob(session, ctx)
+def test_empty_values_round_trip_and_stay_distinct_from_missing(session: Session, ctx: crypto.CryptoContext) -> None:
+    blob, uid = _cached_blob(session, ctx, "")
+    assert len(blob) == 30 + 16 and ctx.decrypt_bound(session, PREFIX, uid, blob) == ""
     handle = ctx.dek_by_id(session, blob[2:18])
-    empty = envelope.encrypt_field(handle.aead, handle.dek_id_bytes, PREFIX, uid, b"", os.urandom)
-    with pytest.raises(crypto.DecryptionError, match="type tag"):
-        ctx.decrypt_bound(session, PREFIX, uid, empty)
+    # An empty plaintext under an int column is not an int: a clear DecryptionError, never 0 or an IndexError.
+    prefix = envelope.aad_prefix("persons", "age_ct", "int")
+    empty = envelope.encrypt_field(handle.aead, handle.dek_id_bytes, prefix, uid, b"", os.urandom)
+    with pytest.raises(crypto.DecryptionError, match="not a valid int"):
+        ctx.decrypt_bound(session, prefix, uid, empty, "int")
+
+
+def test_expired_keys_are_swept_when_a_transaction_begins(engine: sa.Engine, ctx: crypto.CryptoContext) -> None:
+    with Session(engine) as s:
+        blob, uid = _cached_blob(s, ctx, "süre")
+    assert ctx._by_id and ctx.sweep() == 0               # nothing due yet
+    now = ctx.clock()
+    ctx.clock = lambda: now + ctx.dek_ttl + 1            # the TTL has passed ...
+    assert ctx.decrypt_bound(None, PREFIX, uid, blob) == "süre"     # ... but no transaction has begun yet
+    with Session(engine) as s, s.begin():                # a request begins its transaction: the key is dropped
+        assert not ctx._by_id and not ctx._by_owner
+        with pytest.raises(crypto.UnknownKey):
+            ctx.decrypt_bound(None, PREFIX, uid, blob)   # not cached, no session to load it from
+        assert ctx.decrypt_bound(s, PREFIX, uid, blob) == "süre"   # unwrapped again, cached afresh
+    assert ctx._next_expiry == now + 2 * ctx.dek_ttl + 1
 
 
 def test_nonces_are_fresh_and_the_injected_rng_is_still_used(session: Session, ctx: crypto.CryptoContext) -> None:

@@ -57,12 +57,16 @@ def test_other_process_cache_expires(session: Session, engine: sa.Engine, ctx: c
     with Session(engine) as s:
         assert case.title_ct is not None
         assert other_process.decrypt(s, "t_cases", "title_ct", case.public_id, case.title_ct) == "x"
+    blob, uid = case.title_ct, case.public_id
     crypto.shred(session, "case", case.public_id, models=[Case])
     session.commit()
+    # Until its TTL has passed the other process still holds the key (it cannot know about the shredding) ...
+    assert other_process.decrypt(None, "t_cases", "title_ct", uid, blob) == "x"
     later = other_process.clock() + other_process.dek_ttl + 1
     other_process.clock = lambda: later
-    with Session(engine) as s, pytest.raises(crypto.KeyDestroyed):
-        other_process.decrypt(s, "t_cases", "title_ct", case.public_id, case.title_ct)
+    # ... and its next transaction (every request begins one) drops it: the destroyed key is not loaded again.
+    with Session(engine) as s, s.begin(), pytest.raises(crypto.KeyDestroyed):
+        other_process.decrypt(s, "t_cases", "title_ct", uid, blob)
 
 
 def test_shredded_owner_cannot_get_new_data(session: Session, ctx: crypto.CryptoContext) -> None:
