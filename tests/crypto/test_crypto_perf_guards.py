@@ -284,3 +284,39 @@ def test_preload_never_shares_an_uncommitted_key(session: Session, engine: sa.En
     # Nothing of the rolled-back key reached the shared cache: another session cannot use it.
     assert blob[:18] not in ctx._by_id
     assert not any(h.owner == ("case", case.public_id) for h in ctx._by_owner.values())
+
+
+def test_the_orm_reads_v1_values_and_preloads_their_keys(session: Session, engine: sa.Engine,
+                                                         ctx: crypto.CryptoContext) -> None:
+    """A database written before format v2: the attribute reads the old value, a page of such rows loads its keys in
+    one query, and the next write of the attribute stores v2."""
+    cases = [Case(title=f"yeni {i}") for i in range(4)]
+    session.add_all(cases)
+    session.commit()
+    for c in cases:                     # rewrite each title as a v1 value under the case's own key
+        handle = ctx.dek_for_owner(session, ("case", c.public_id))
+        old = envelope.encrypt_field_v1(handle.aead, handle.dek_id_bytes, envelope.aad_prefix_v1("t_cases", "title_ct"),
+                                        c.public_id.bytes, envelope.encode_value("str", f"eski İş {c.id}"),
+                                        os.urandom)
+        with engine.begin() as conn:
+            conn.execute(sa.update(Case).where(Case.id == c.id).values(title_ct=old))
+    ctx.clear_cache()
+    queries: list[str] = []
+
+    def count(*args: object) -> None:
+        queries.append(str(args[2]))
+
+    with Session(engine) as s:
+        rows = s.scalars(sa.select(Case).order_by(Case.id)).all()
+        assert all(r.title_ct[0] == envelope.FORMAT_V1 for r in rows)  # type: ignore[index]
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert [r.title for r in rows] == [f"eski İş {c.id}" for c in cases]
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        assert len(queries) == 1 and "crypto_data_keys" in queries[0]
+        rows[0].title = "güncel"
+        s.commit()
+        assert rows[0].title_ct[0] == envelope.FORMAT_V2  # type: ignore[index]
+    with Session(engine) as s:
+        assert s.get(Case, cases[0].id).title == "güncel"  # type: ignore[union-attr]
