@@ -16,6 +16,7 @@ cannot fork the chain; ``seq`` is also unique. Database triggers refuse UPDATE a
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import hmac
 import json
@@ -29,6 +30,7 @@ from flask import current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+import crypto.orm  # registers crypto's before_flush hook BEFORE ours below: see _record_changes
 from app.db import Base, UTCDateTime, db, utcnow
 
 GENESIS_HASH = "0" * 64
@@ -253,6 +255,54 @@ def verify_chain(session: Session, key: bytes, batch: int = 5000) -> ChainBreak 
     return None
 
 
+# --- anchors ----------------------------------------------------------------------------------------------------
+# From inside the database the chain cannot tell a genuine short log from one whose newest events were deleted
+# together with the head wound back to an earlier (genuine) state. An anchor closes that: "seq:hash" of the head,
+# printed by `flask audit head` or shown on the verify page and kept OUTSIDE the database (paper, a ticket, another
+# machine). Verifying with an anchor checks the log still holds that very event.
+
+
+@dataclass(frozen=True)
+class Anchor:
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+
+def parse_anchor(text: str) -> Anchor:
+    """``"SEQ:HASH"`` (HASH = 64 hex digits) → Anchor; ValueError with a readable message otherwise."""
+    seq_text, sep, hash_text = text.strip().partition(":")
+    hash_text = hash_text.strip().lower()
+    seq_text = seq_text.strip()
+    if not sep or not seq_text or any(c not in "0123456789" for c in seq_text) or len(hash_text) != 64 or \
+            any(c not in "0123456789abcdef" for c in hash_text):
+        raise ValueError("an anchor is the sequence number, a colon and the 64-character hash, e.g. 1234:9f86d0…")
+    seq = int(seq_text)
+    if not 1 <= seq < 2**63:
+        raise ValueError("an anchor's sequence number is between 1 and 2^63 - 1")
+    return Anchor(seq, hash_text)
+
+
+def current_anchor(session: Session) -> Anchor | None:
+    head = session.execute(sa.select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one_or_none()
+    return None if head is None or not head.seq else Anchor(head.seq, head.hash)
+
+
+def check_anchor(session: Session, anchor: Anchor) -> ChainBreak | None:
+    """None if the log still holds event ``anchor.seq`` with exactly that hash (run verify_chain as well: it proves
+    every later event chains onto it)."""
+    row = session.execute(sa.select(AuditEvent.id, AuditEvent.hash).where(AuditEvent.seq == anchor.seq)).first()
+    if row is None:
+        return ChainBreak(anchor.seq, None, f"the log no longer holds anchored event seq {anchor.seq}: events at "
+                                            "the end were deleted and the head wound back")
+    if not hmac.compare_digest(row.hash, anchor.hash):
+        return ChainBreak(anchor.seq, row.id, f"event seq {anchor.seq} differs from the anchor: the log was "
+                                              "rewritten from there on")
+    return None
+
+
 def _iter_events(session: Session, batch: int, up_to_seq: int) -> Iterator[AuditEvent]:
     last_seq = 0
     while True:
@@ -276,6 +326,17 @@ def _iter_events(session: Session, batch: int, up_to_seq: int) -> Iterator[Audit
 _NOT_AUDITED_TABLES = {"audit_events", "audit_head", "user_sessions"}
 
 
+@functools.cache
+def _logical_names(cls: type) -> dict[str, str]:
+    """Stored attribute → field name for encrypted fields (``full_name_ct`` and ``full_name_bidx`` → ``full_name``)."""
+    names = {}
+    for descriptor in crypto.orm.encrypted_attributes(cls):
+        names[descriptor.ct_attr] = descriptor.name
+        if descriptor.bidx_attr is not None:
+            names[descriptor.bidx_attr] = descriptor.name
+    return names
+
+
 def _object_ref(obj: Any) -> tuple[str, str | None, str | None]:
     table = getattr(obj, "__tablename__", type(obj).__name__)
     public_id = getattr(obj, "public_id", None) or getattr(obj, "id", None)
@@ -288,7 +349,10 @@ def _record_changes(session: Session, flush_context: Any, instances: Any) -> Non
     """One change event per created, updated or deleted object: field names only, never values.
 
     Actions are ``data.<table>.create|update|delete`` so they never collide with semantic events
-    (``users.create`` is the administrator's act; ``data.users.create`` is the row it wrote)."""
+    (``users.create`` is the administrator's act; ``data.users.create`` is the row it wrote).
+
+    Runs after crypto's hook (registered first, at import): by then a change to an encrypted field has become a
+    change to its ciphertext column, so an update touching only encrypted fields is still recorded."""
     if session.info.get("dayanisma.in_audit") or not _has_app_g():
         return
     if "dayanisma.audit_key" not in current_app.extensions:
@@ -301,7 +365,8 @@ def _record_changes(session: Session, flush_context: Any, instances: Any) -> Non
         if getattr(obj, "__tablename__", None) in _NOT_AUDITED_TABLES or not isinstance(obj, Base):
             continue
         state = sa.inspect(obj)
-        fields = sorted(attr.key for attr in state.attrs if attr.history.has_changes())
+        names = _logical_names(type(obj))
+        fields = sorted({names.get(attr.key, attr.key) for attr in state.attrs if attr.history.has_changes()})
         if fields and session.is_modified(obj):
             changes.append(("update", obj, fields))
     for obj in list(session.deleted):

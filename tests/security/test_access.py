@@ -5,6 +5,7 @@ a failing audit write fails the request (fail closed)."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 
@@ -146,3 +147,25 @@ def test_change_events_record_field_names_never_values(app, make_user) -> None: 
         everything = " ".join(str(v) for e in db.session.scalars(sa.select(AuditEvent))
                               for v in (e.details, e.reason, e.object_id, e.action))
         assert "Gizli" not in everything
+
+
+def test_a_change_to_encrypted_fields_only_is_recorded_under_the_field_name(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    """Crypto's before_flush hook turns the plaintext into a ciphertext-column change before the audit hook looks;
+    the event names the field (``phone``), never the stored columns or the value."""
+    from app.audit import AuditEvent
+    from app.db import db
+    from cases.models import Person
+
+    counsellor = make_user("counsellor")
+    case = make_case(counsellor)
+    with app.app_context():
+        before = db.session.scalar(sa.select(sa.func.max(AuditEvent.seq)))
+        person = db.session.scalars(sa.select(Person).where(Person.public_id == case.applicant_public_id)).one()
+        person.phone = "0533 987 65 43"
+        db.session.commit()
+        events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.seq > before)).all()
+        updates = [e for e in events if e.action == f"data.{Person.__tablename__}.update"]
+        assert len(updates) == 1
+        assert updates[0].object_id == str(case.applicant_public_id)
+        assert json.loads(updates[0].details or "{}") == {"fields": ["phone"]}
+        assert all("987" not in (e.details or "") for e in events)

@@ -247,6 +247,62 @@ def test_cli_verify_exits_1_on_a_deleted_tail(app: Flask, chain: dict[int, int])
     assert f"Audit log BROKEN at event seq={N} (id=?)" in result.stderr
 
 
+def _head(app: Flask) -> str:
+    result = app.test_cli_runner().invoke(args=["audit", "head"])
+    assert result.exit_code == 0, result.output
+    return result.stdout.strip()
+
+
+def test_cli_head_prints_the_anchor_and_verify_finds_it(app: Flask) -> None:
+    _append(app, 3)
+    anchor = _head(app)
+    seq, _, digest = anchor.partition(":")
+    assert seq == "3" and len(digest) == 64
+    assert _sql(app, "SELECT hash FROM audit_events WHERE seq = 3") == [(digest,)]
+    _append(app, 2, start=3)  # later events do not invalidate an old anchor
+    args = ["audit", "verify", "--anchor", anchor, "--anchor", f" {anchor.upper()}"]
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert "Audit log intact: 5 events, 2 anchor(s) found." in result.output
+
+
+def test_cli_head_on_an_empty_log_exits_1(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["audit", "head"])
+    assert result.exit_code == 1
+    assert "no anchor yet" in result.stderr
+
+
+def test_an_anchor_catches_a_deleted_tail_with_the_head_wound_back(app: Flask, chain: dict[int, int]) -> None:
+    """The one tampering the chain alone cannot see: delete the newest events and rewind audit_head to match."""
+    anchor = _head(app)
+    _sql(app, "DELETE FROM audit_events WHERE seq > :seq", seq=N - 2)
+    _sql(app, "UPDATE audit_head SET seq = :seq, hash = (SELECT hash FROM audit_events WHERE seq = :seq) WHERE id = 1",
+         seq=N - 2)
+    assert _verify(app) is None  # the shortened log chains perfectly
+    result = app.test_cli_runner().invoke(args=["audit", "verify", "--anchor", anchor])
+    assert result.exit_code == 1
+    assert f"Audit log BROKEN at event seq={N} (id=?): the log no longer holds anchored event seq {N}" in result.stderr
+
+
+def test_an_anchor_catches_a_log_rewritten_from_the_anchored_event(app: Flask, chain: dict[int, int]) -> None:
+    anchor = _head(app)
+    forged = ("1" if anchor[-1] != "1" else "2")
+    result = app.test_cli_runner().invoke(args=["audit", "verify", "--anchor", anchor[:-1] + forged])
+    assert result.exit_code == 1
+    assert f"Audit log BROKEN at event seq={N} (id={chain[N]}): event seq {N} differs from the anchor" in result.stderr
+
+
+@pytest.mark.parametrize("bad", ["", "12", "abc:" + "0" * 64, "0:" + "0" * 64, "-3:" + "0" * 64, "5:" + "0" * 63,
+                                 "5:" + "g" * 64, "5;" + "0" * 64, "٣:" + "0" * 64, "5:" + "0" * 64 + "0",
+                                 "9" * 20 + ":" + "0" * 64])
+def test_cli_verify_refuses_a_malformed_anchor(app: Flask, bad: str) -> None:
+    _append(app, 1)
+    result = app.test_cli_runner().invoke(args=["audit", "verify", "--anchor", bad])
+    assert result.exit_code == 2
+    assert "Invalid value for '--anchor'" in result.output
+    assert "Traceback" not in result.output
+
+
 # --- concurrency ----------------------------------------------------------------------------------------------
 
 
