@@ -44,8 +44,8 @@ lint: $(VENV)/.installed-dev ## ruff and mypy
 	$(BIN)/mypy app crypto config.py
 
 messages: $(VENV)/.installed-dev ## Extract strings and update the catalogues
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --ignore-dirs=".venv *.egg" .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l -w 120 -o translations/messages.pot --ignore-dirs=".venv *.egg" .
+	$(BIN)/pybabel update -w 120 -i translations/messages.pot -d translations
 
 bench: $(VENV)/.installed-dev ## Performance benchmarks (DESIGN.md §7)
 	$(BIN)/python bench/run.py

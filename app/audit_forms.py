@@ -15,7 +15,7 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
-from app.audit import Outcome
+from app.audit import Outcome, parse_anchor
 
 
 def _strip(value: Any) -> Any:
@@ -82,3 +82,25 @@ class AuditFilterForm(FlaskForm):
             elif data:
                 values[name] = str(data)
         return values
+
+
+def _anchor(form: FlaskForm, field: StringField) -> None:
+    if field.data:
+        try:
+            field.data = parse_anchor(field.data)
+        except ValueError:
+            raise ValidationError(_l("Enter the anchor as it was shown: the sequence number, a colon and the "
+                                     "64-character hash, e.g. 1234:9f86d081…")) from None
+
+
+class AnchorForm(FlaskForm):
+    """``?anchor=SEQ:HASH`` on the verify page. Construct with ``AnchorForm(request.args, meta={"csrf": False})``;
+    after validation ``anchor.data`` is an :class:`app.audit.Anchor` or empty."""
+
+    anchor = StringField(
+        _l("Anchor kept earlier (optional)"),
+        description=_l("Paste an anchor noted on this page earlier: the log must still hold that very event."),
+        validators=[Optional(), Length(max=100), _anchor],
+        filters=[_strip],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )

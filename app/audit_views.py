@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 
 from app import access, audit
 from app.audit import AuditEvent, AuditHead, Outcome
-from app.audit_forms import AuditFilterForm
+from app.audit_forms import AnchorForm, AuditFilterForm
 from app.db import db
 from app.users.models import Role
 
@@ -278,14 +278,29 @@ def export_events():  # type: ignore[no-untyped-def]
 @bp.get("/verify")
 @access.roles(Role.AUDITOR)
 def verify_log():  # type: ignore[no-untyped-def]
+    """Check the chain, and optionally an anchor kept outside the database (``?anchor=SEQ:HASH``); show the current
+    anchor for the auditor to keep. Only a chain that verified gets an anchor: a broken log is not worth anchoring."""
+    form = AnchorForm(request.args, meta={"csrf": False})
     key = current_app.extensions["dayanisma.audit_key"]
-    count = db.session.scalar(sa.select(AuditHead.seq).where(AuditHead.id == 1)) or 0
+    anchored = form.validate() and isinstance(form.anchor.data, audit.Anchor)
+    if form.errors:
+        db.session.rollback()
+        return render_template("audit/verify.html", form=form, broken=None, count=None, anchor=None,
+                               anchored=False), 422
+    head = audit.current_anchor(db.session())
+    count = head.seq if head else 0
     broken = audit.verify_chain(db.session(), key)
+    if broken is None and anchored:
+        broken = audit.check_anchor(db.session(), form.anchor.data)
+    details: dict[str, Any] = {"events": count, "intact": broken is None}
+    if anchored:
+        details["anchor_seq"] = form.anchor.data.seq
     if broken is None:
-        audit.record("audit.verify", object_type="audit_events", details={"events": count, "intact": True})
+        audit.record("audit.verify", object_type="audit_events", details=details)
     else:
+        details["seq"] = broken.seq
         audit.record("audit.verify", outcome=Outcome.FAILURE, object_type="audit_events",
-                     object_id=broken.event_id, reason=broken.problem,
-                     details={"intact": False, "seq": broken.seq})
+                     object_id=broken.event_id, reason=broken.problem, details=details)
     db.session.commit()
-    return render_template("audit/verify.html", broken=broken, count=count)
+    return render_template("audit/verify.html", form=form, broken=broken, count=count,
+                           anchor=head if broken is None else None, anchored=anchored)

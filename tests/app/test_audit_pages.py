@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -361,3 +362,60 @@ def test_verify_page_names_the_first_bad_event(app: Flask, auditor: FlaskClient,
     assert "hash mismatch (the event was edited)" in html
     (event,) = _events(app, "audit.verify")
     assert event.outcome == "failure" and event.reason == "hash mismatch (the event was edited)"
+
+
+def _head(app: Flask) -> str:
+    with app.app_context():
+        anchor = audit.current_anchor(db.session())
+        db.session.rollback()
+    assert anchor is not None
+    return str(anchor)
+
+
+def test_verify_page_shows_an_anchor_that_a_later_check_finds(app: Flask, auditor: FlaskClient, page: Any) -> None:
+    _record(app)
+    html = page(auditor, "/audit/verify").get_data(as_text=True)
+    shown = re.search(r'<code id="audit-anchor"[^>]*>(\d+:[0-9a-f]{64})</code>', html)
+    assert shown is not None
+    _record(app)  # the log grows; the old anchor stays valid
+    html = page(auditor, "/audit/verify?anchor=" + shown.group(1)).get_data(as_text=True)
+    assert "The audit log is intact" in html
+    seq = int(shown.group(1).split(":")[0])
+    assert f"The log still holds the anchored event {seq} exactly as it was" in html
+    event = _events(app, "audit.verify")[-1]
+    assert event.outcome == "success"
+    assert json.loads(event.details or "{}")["anchor_seq"] == seq
+
+
+def test_verify_page_with_an_anchor_catches_a_deleted_tail(app: Flask, auditor: FlaskClient, page: Any) -> None:
+    for _ in range(3):
+        _record(app)
+    anchor = _head(app)
+    seq = int(anchor.split(":")[0])
+    with app.app_context(), db.engine.begin() as conn:  # delete the tail and wind the head back, as a tamperer would
+        if conn.dialect.name == "sqlite":
+            conn.execute(sa.text("DROP TRIGGER IF EXISTS audit_events_no_delete"))
+        else:
+            conn.execute(sa.text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
+        conn.execute(sa.text("DELETE FROM audit_events WHERE seq > :s"), {"s": seq - 2})
+        conn.execute(sa.text("UPDATE audit_head SET seq = :s, hash = (SELECT hash FROM audit_events WHERE seq = :s)"
+                             " WHERE id = 1"), {"s": seq - 2})
+    html = page(auditor, "/audit/verify").get_data(as_text=True)
+    assert "The audit log is intact" in html  # without the anchor the shortened log looks fine
+    html = page(auditor, "/audit/verify?anchor=" + anchor).get_data(as_text=True)
+    assert "The audit log is broken." in html
+    assert f"the log no longer holds anchored event seq {seq}" in html
+    assert 'id="audit-anchor"' not in html  # a broken log gets no new anchor
+    event = _events(app, "audit.verify")[-1]
+    assert event.outcome == "failure" and json.loads(event.details or "{}")["anchor_seq"] == seq
+
+
+@pytest.mark.parametrize("bad", ["12", "x:" + "0" * 64, "3:" + "z" * 64, "9" * 30 + ":" + "0" * 64,
+                                 "3:" + "0" * 64 + "\x00", "İ" * 500])
+def test_verify_page_explains_a_malformed_anchor(app: Flask, auditor: FlaskClient, page: Any, bad: str) -> None:
+    _record(app)
+    response = page(auditor, "/audit/verify", status=422, query_string={"anchor": bad})
+    html = response.get_data(as_text=True)
+    assert "Enter the anchor as it was shown" in html or "characters" in html
+    assert "The audit log is intact" not in html and "recorded in the log" not in html
+    assert _events(app, "audit.verify") == []
