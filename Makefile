@@ -36,12 +36,12 @@ chromium: ## Install Debian's Chromium for the browser tests (when missing and r
 	  else echo "chromium is missing: sudo apt-get install chromium" >&2; exit 1; fi; \
 	fi
 
-test: $(VENV)/.installed-dev translations chromium ## Whole suite: SQLite, PostgreSQL and real Chromium
+test: lint translations chromium ## Lint, then the whole suite: SQLite, PostgreSQL and real Chromium
 	$(BIN)/pytest -n 2 --dist loadfile -p no:cacheprovider
 
 lint: $(VENV)/.installed-dev ## ruff and mypy
 	$(BIN)/ruff check app cases shelters crypto tests config.py wsgi.py
-	$(BIN)/mypy app crypto config.py
+	$(BIN)/mypy app crypto cases shelters config.py
 
 messages: $(VENV)/.installed-dev ## Extract strings and update the catalogues
 	$(BIN)/pybabel extract -F babel.cfg -k _l -w 120 -o translations/messages.pot --ignore-dirs=".venv *.egg" .

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, redirect, request, url_for
@@ -62,7 +62,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 def deny(action: str, *, object_type: str | None = None, object_id: object | None = None,
-         reason: str | None = None) -> None:
+         reason: str | None = None) -> NoReturn:
     """Record a denial (committed at once, so it survives the 404) and answer 404."""
     db.session.rollback()
     audit.record(action, outcome=audit.Outcome.DENIED, object_type=object_type, object_id=object_id, reason=reason)

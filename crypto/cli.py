@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict
+from typing import TypeVar
 
 import click
 from sqlalchemy.orm import Session
@@ -18,6 +19,8 @@ from crypto.context import CryptoContext
 from crypto.errors import CryptoError
 from crypto.keys import activate_kek, add_index_epoch, add_kek
 from crypto.operations import key_status, retire_kek, rotate_keks, save_key_material
+
+T = TypeVar("T")
 
 
 def make_keys_cli(get_session: Callable[[], Session], get_context: Callable[[], CryptoContext],
@@ -97,7 +100,7 @@ def make_keys_cli(get_session: Callable[[], Session], get_context: Callable[[], 
     return keys
 
 
-def _guard(fn: Callable[[], object]) -> object:
+def _guard(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except CryptoError as exc:

@@ -18,7 +18,7 @@ import uuid
 import weakref
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from cryptography.exceptions import InvalidTag
@@ -37,7 +37,7 @@ Owner = tuple[str, uuid.UUID]
 
 _PENDING = "crypto.pending_deks"
 _CTX = "crypto.context"
-_DK = DataKey.__table__
+_DK = cast(sa.Table, DataKey.__table__)
 _MIN_LEN = envelope.HEADER_LEN + envelope.TAG_LEN
 
 
@@ -114,8 +114,8 @@ class CryptoContext:
                 handle = self._by_id.pop(key)
                 if self._by_owner.get(_owner_key(handle.owner)) is handle:
                     del self._by_owner[_owner_key(handle.owner)]
-            for key in [key for key, handle in self._by_owner.items() if handle.expires <= now]:
-                del self._by_owner[key]
+            for owner in [owner for owner, handle in self._by_owner.items() if handle.expires <= now]:
+                del self._by_owner[owner]
             self._next_expiry = min((h.expires for h in self._by_id.values()), default=math.inf)
         return len(expired)
 
@@ -278,7 +278,7 @@ class CryptoContext:
         pending = session.info.setdefault(_PENDING, {})
         session.info[_CTX] = self
         for i in range(0, len(owners), chunk):
-            rows = []
+            rows: list[dict[str, Any]] = []
             for owner in owners[i:i + chunk]:
                 owner_type, owner_id = owner
                 dek = self.rng(envelope.KEY_LEN)

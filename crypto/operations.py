@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from cryptography.exceptions import InvalidTag
@@ -25,7 +25,7 @@ from crypto.keys import remove_kek, write_key_file
 from crypto.models import DataKey
 from crypto.orm import encrypted_attributes
 
-_DK = DataKey.__table__
+_DK = cast(sa.Table, DataKey.__table__)
 
 
 @dataclass(frozen=True)
@@ -307,14 +307,14 @@ def shred(session: Session, owner_type: str, owner_id: uuid.UUID, *, models: Ite
         for d in encrypted_attributes(cls):
             if d.index is None or d.bidx_attr is None or not dek_ids:
                 continue
-            ct_col = sa.inspect(cls).columns[d.ct_attr]
-            bidx_col = sa.inspect(cls).columns[d.bidx_attr]
+            ct_col: sa.Column[Any] = sa.inspect(cls).columns[d.ct_attr]
+            bidx_col: sa.Column[Any] = sa.inspect(cls).columns[d.bidx_attr]
             table = ct_col.table
             # The dek id sits at bytes 3..18 (1-based) of every ciphertext header; substr works on BLOB and bytea.
             header_dek = sa.func.substr(ct_col, 3, 16)
             res = session.execute(table.update().where(header_dek.in_([i.bytes for i in dek_ids]),
                                                        bidx_col.is_not(None)).values({bidx_col.name: None}))
-            cleared[f"{table.name}.{ct_col.name}"] = res.rowcount or 0
+            cleared[f"{table.name}.{ct_col.name}"] = cast(sa.CursorResult[Any], res).rowcount or 0
     pending = session.info.get("crypto.pending_deks") or {}
     pending.pop((owner_type, owner_id), None)
     for dek_id in dek_ids:

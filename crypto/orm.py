@@ -83,7 +83,7 @@ class Encrypted(Generic[T]):
         """(table name, column name, AAD prefix) of the ciphertext column for a mapped class; cached."""
         place = self._places.get(cls)
         if place is None:
-            col = sa.inspect(cls).columns[self.ct_attr]
+            col: sa.Column[Any] = sa.inspect(cls).columns[self.ct_attr]
             place = (col.table.name, col.name, envelope.aad_prefix(col.table.name, col.name, self.kind))
             self._places[cls] = place
         return place
@@ -132,7 +132,7 @@ class Encrypted(Generic[T]):
                 # Invalid identifiers (InvalidTCKN, InvalidPhone) are refused at assignment, where forms can report.
                 normalised = self.index.normalise(value)  # type: ignore[arg-type]
         obj.__dict__.setdefault(_PENDING, {})[self.name] = (value, normalised)
-        if sa.inspect(obj).session is not None:
+        if object_session(obj) is not None:
             attributes.flag_dirty(obj)
 
     # --- flush ---------------------------------------------------------------------------------------------------
@@ -179,6 +179,7 @@ class EncryptedAttribute(Generic[T]):
         values = self.index_values(value, ctx)
         if not values:
             return sa.false()
+        assert self.descriptor.bidx_attr is not None  # self.index is set, so is the index column
         return getattr(self.model, self.descriptor.bidx_attr).in_(values)  # type: ignore[no-any-return]
 
 

@@ -32,7 +32,7 @@ from cases.services.erasure import register_erasure_guard
 from shelters import demo, forms, generate, labels
 from shelters.dates import local_today
 from shelters.errors import BedTaken, ShelterError
-from shelters.models import Bed, Outage, RequestStatus, Room, Shelter
+from shelters.models import AdmissionRequest, Bed, Outage, RequestStatus, Room, Shelter
 from shelters.policies import SHELTER_ROLES, can, can_see_address, load_shelter_for, visible_shelters_query
 from shelters.resident_view import resident_view
 from shelters.services import board as board_service
@@ -41,6 +41,7 @@ from shelters.services import setup, stays
 bp = Blueprint("shelters", __name__, url_prefix="/shelters")
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def shelter_access(action: str) -> Callable[[F], F]:
@@ -53,7 +54,7 @@ def _labels() -> dict[str, Any]:
     return {"shelter_labels": labels, "shelter_label": labels.label}
 
 
-def _inside(obj: Any, what: str, object_id: uuid.UUID) -> Any:
+def _inside(obj: T | None, what: str, object_id: object) -> T:
     """A row looked up within the loaded shelter; absent (or another shelter's) → audited 404."""
     if obj is None:
         access.deny(f"{what}.view", object_type=what, object_id=object_id)
@@ -286,8 +287,10 @@ def add_outage(shelter: Shelter):  # type: ignore[no-untyped-def]
         return _rooms_page(shelter, 422, outage_form=form)
     kind, _sep, target_id = form.target.data.partition(":")
     bed = _bed(shelter, target_id) if kind == "bed" else None
-    room = bed.room if bed is not None else db.session.scalar(
-        sa.select(Room).where(Room.public_id == uuid.UUID(target_id), Room.shelter_id == shelter.id))
+    # The choices were this shelter's rooms and beds when the form was built; one removed since → audited 404.
+    room = bed.room if bed is not None else _inside(db.session.scalar(
+        sa.select(Room).where(Room.public_id == uuid.UUID(target_id), Room.shelter_id == shelter.id)),
+        "shelter_room", target_id)
     try:
         setup.mark_out_of_service(room, bed, reason=form.reason.data, starts_on=form.starts_on.data,
                                   ends_on=form.ends_on.data, actor=current_user)
@@ -371,7 +374,7 @@ def _admit_page(shelter: Shelter, req: Any, people: list[Any], form: Any, declin
                            planned_end=today + timedelta(days=shelter.max_stay_days)), status
 
 
-def _pending_request(shelter: Shelter, request_id: uuid.UUID) -> Any:
+def _pending_request(shelter: Shelter, request_id: uuid.UUID) -> AdmissionRequest:
     req = _inside(stays.find_request(shelter, request_id), "shelter_admission_request", request_id)
     return req
 
@@ -407,7 +410,7 @@ def admit(shelter: Shelter, request_id: uuid.UUID):  # type: ignore[no-untyped-d
         stays.admit(req, beds=beds, starts_on=form.starts_on.data, actor=current_user, today=local_today())
     except ShelterError as exc:
         _fail(exc, shelter)
-        req = stays.find_request(shelter, request_id)
+        req = _inside(stays.find_request(shelter, request_id), "shelter_admission_request", request_id)
         people = stays.request_people(req)
         suffixes = [(str(p.public_id).replace("-", ""), p) for p in people]
         return _admit_page(shelter, req, suffixes, form, forms.DeclineForm(formdata=None), _status_for(exc))
@@ -504,7 +507,7 @@ def move_resident(shelter: Shelter, stay_id: uuid.UUID):  # type: ignore[no-unty
         stays.move(stay, bed=bed, on=form.on.data, actor=current_user)
     except ShelterError as exc:
         _fail(exc, shelter)
-        req = stays.find_request(shelter, req.public_id)
+        req = _inside(stays.find_request(shelter, req.public_id), "shelter_admission_request", req.public_id)
         return _household_page(shelter, req, _status_for(exc))
     db.session.commit()
     flash(_("Moved."), "success")
@@ -608,7 +611,8 @@ def new_request():  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return render_template("shelters/request_new.html", case=case, form=form,
                                existing=stays.open_request_for(case)), 422
-    shelter = db.session.scalar(sa.select(Shelter).where(Shelter.public_id == uuid.UUID(form.shelter.data)))
+    shelter = _inside(db.session.scalar(sa.select(Shelter).where(Shelter.public_id == uuid.UUID(form.shelter.data))),
+                      "shelter", form.shelter.data)
     try:
         stays.request_admission(case, shelter=shelter, child_ids=[uuid.UUID(c) for c in form.children.data or []],
                                 actor=current_user)

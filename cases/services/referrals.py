@@ -260,7 +260,7 @@ def check_consent(referral: Referral, on: date) -> ConsentRecord:
         raise ConsentMissing(_("No consent is linked to this referral. Record her consent to share with "
                                "%(institution)s and choose it, or use the emergency override.",
                                institution=institution))
-    if consent.is_revoked:
+    if consent.revoked_at is not None:
         raise ConsentRevoked(_("She revoked this consent on %(date)s. It can no longer be used.",
                                date=format_date(consent.revoked_at.astimezone(_zone()).date())))
     if on > consent.valid_until:

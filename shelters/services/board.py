@@ -106,17 +106,17 @@ def board(shelter: Shelter, today: date) -> Board:
         firsts = [first_name(names[present[b.id].id]) for b in room.beds if b.id in present]
         for bed in room.beds:
             cell = BedCell(str(bed.public_id), bed.label, bed.is_cot, "free")
-            stay = present.get(bed.id)
-            if stay is not None:
-                name = names[stay.id]
+            occupant = present.get(bed.id)
+            if occupant is not None:
+                name = names[occupant.id]
                 # SECURITY: first name only; the initial when it would not tell residents apart.
                 cell.occupant = first_name(name) if firsts.count(first_name(name)) == 1 else initial(name)
                 cell.state = "occupied"
-                cell.is_child = stay.person.kind == "child"
-                cell.household_id = str(stay.request.public_id)
-                cell.arriving = stay.starts_on == today
-                cell.leaving = stay.planned_end_on == today
-                cell.overdue = stay.planned_end_on < today
+                cell.is_child = occupant.person.kind == "child"
+                cell.household_id = str(occupant.request.public_id)
+                cell.arriving = occupant.starts_on == today
+                cell.leaving = occupant.planned_end_on == today
+                cell.overdue = occupant.planned_end_on < today
             elif room.id in room_out or bed.id in bed_out:
                 cell.state = "out"
                 cell.out_reason = room_out.get(room.id) or bed_out.get(bed.id)
