@@ -47,10 +47,17 @@ messages: $(VENV)/.installed-dev ## Extract strings and update the catalogues
 	$(BIN)/pybabel extract -F babel.cfg -k _l -w 120 -o translations/messages.pot --ignore-dirs=".venv *.egg" .
 	$(BIN)/pybabel update -w 120 -i translations/messages.pot -d translations
 
-bench: $(VENV)/.installed-dev ## Performance benchmarks (DESIGN.md §7)
+bench-tools: ## Install Debian's redis-server and wrk for the P4 load test (when missing and root)
+	@if ! command -v wrk >/dev/null 2>&1 || ! command -v redis-server >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server wrk >/dev/null; \
+	  else echo "redis-server or wrk is missing: sudo apt-get install redis-server wrk" >&2; exit 1; fi; \
+	fi
+
+bench: $(VENV)/.installed-dev bench-tools ## Performance benchmarks (DESIGN.md §7)
 	$(BIN)/python bench/run.py
 
 routes: $(VENV)/.installed ## Every URL with its access policy
 	$(FLASK) routes-policies
 
-.PHONY: help run test lint messages bench routes translations chromium
+.PHONY: help run test lint messages bench bench-tools routes translations chromium

@@ -21,6 +21,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -68,8 +69,8 @@ def sane_date(form: Any, field: Field) -> None:
         raise ValidationError(_l("Enter a date between 2000 and 2100."))
 
 
-def _choices(labels: dict[str, Any], keys: tuple[str, ...]) -> list[tuple[str, Any]]:
-    return [(k, labels[k]) for k in keys]
+def _choices(labels: dict[str, Any], keys: tuple[str, ...]) -> list[SelectChoice]:
+    return [SelectChoice(k, labels[k]) for k in keys]
 
 
 def _date(label: Any, *, required: bool = True, description: Any = None) -> DateField:
@@ -161,7 +162,7 @@ class DischargeForm(FlaskForm):
                               validators=[DataRequired()])
 
 
-def admit_form(people: list[tuple[str, str]], bed_choices: list[tuple[str, str]], formdata: Any = None) -> Any:
+def admit_form(people: list[tuple[str, str]], bed_choices: list[SelectChoice], formdata: Any = None) -> Any:
     """An admission form with one bed choice per person: ``people`` is [(field suffix, label)]."""
 
     class AdmitForm(FlaskForm):
@@ -169,5 +170,6 @@ def admit_form(people: list[tuple[str, str]], bed_choices: list[tuple[str, str]]
 
     for suffix, label in people:
         setattr(AdmitForm, f"bed_{suffix}",
-                SelectField(label, choices=[("", _l("Choose a bed")), *bed_choices], validators=[DataRequired()]))
+                SelectField(label, choices=[SelectChoice("", _l("Choose a bed")), *bed_choices],
+                            validators=[DataRequired()]))
     return AdmitForm(formdata=formdata) if formdata is not None else AdmitForm()

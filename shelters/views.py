@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from app import access, audit
 from app.cli import register_demo_generator, register_demo_seeder
@@ -127,8 +128,8 @@ def settings(shelter: Shelter):  # type: ignore[no-untyped-def]
 
 def _coordinator_form(shelter: Shelter) -> forms.CoordinatorForm:
     form = forms.CoordinatorForm()
-    form.user.choices = [("", _("Choose a coordinator"))] + [
-        (str(u.public_id), u.name) for u in setup.coordinator_candidates(shelter)]
+    form.user.choices = [SelectChoice("", _("Choose a coordinator"))] + [
+        SelectChoice(str(u.public_id), u.name) for u in setup.coordinator_candidates(shelter)]
     return form
 
 
@@ -197,11 +198,11 @@ def _rooms_page(shelter: Shelter, status: int = 200, **forms_: Any):  # type: ig
 
 def _outage_form(shelter: Shelter) -> forms.OutageForm:
     form = forms.OutageForm()
-    choices = []
+    choices = [SelectChoice("", _("Choose"))]
     for room in shelter.rooms:
-        choices.append((f"room:{room.public_id}", _("Room %(name)s (all beds)", name=room.name)))
-        choices += [(f"bed:{bed.public_id}", f"{room.name} · {bed.label}") for bed in room.beds]
-    form.target.choices = [("", _("Choose"))] + choices
+        choices.append(SelectChoice(f"room:{room.public_id}", _("Room %(name)s (all beds)", name=room.name)))
+        choices += [SelectChoice(f"bed:{bed.public_id}", f"{room.name} · {bed.label}") for bed in room.beds]
+    form.target.choices = choices
     return form
 
 
@@ -360,8 +361,8 @@ def waitlist(shelter: Shelter):  # type: ignore[no-untyped-def]
 
 # --- admission ----------------------------------------------------------------------------------------------------
 
-def _bed_choices(shelter: Shelter) -> list[tuple[str, str]]:
-    return [(str(b.public_id), f"{b.room.name} · {b.label}") for b in stays.shelter_beds(shelter)]
+def _bed_choices(shelter: Shelter) -> list[SelectChoice]:
+    return [SelectChoice(str(b.public_id), f"{b.room.name} · {b.label}") for b in stays.shelter_beds(shelter)]
 
 
 def _admit_page(shelter: Shelter, req: Any, people: list[Any], form: Any, decline_form: Any, status: int = 200):  # type: ignore[no-untyped-def]
@@ -451,11 +452,11 @@ def _household_page(shelter: Shelter, req: Any, status: int = 200, **overrides: 
         f = overrides.get("move_form") if overrides.get("move_stay") == stay.id else None
         if f is None:
             f = forms.MoveForm(formdata=None, on=today, prefix=_move_prefix(stay))
-        f.bed.choices = [("", _("Choose a bed")), *bed_choices]
+        f.bed.choices = [SelectChoice("", _("Choose a bed")), *bed_choices]
         move_forms[stay.id] = f
     discharge_form = overrides.get("discharge_form") or forms.DischargeForm(formdata=None, on=today)
-    discharge_form.residents.choices = [(str(s.public_id), board_service.first_name(s.person.full_name))
-                                        for s in active]
+    discharge_form.residents.choices = [
+        SelectChoice(str(s.public_id), board_service.first_name(s.person.full_name)) for s in active]
     if not overrides.get("discharge_form"):
         discharge_form.residents.data = [str(s.public_id) for s in active]
     ext_form = overrides.get("extension_form") or forms.ExtensionForm(formdata=None)
@@ -497,7 +498,7 @@ def move_resident(shelter: Shelter, stay_id: uuid.UUID):  # type: ignore[no-unty
     stay = _inside(stays.find_stay(shelter, stay_id), "shelter_stay", stay_id)
     req = stay.request
     form = forms.MoveForm(prefix=_move_prefix(stay))
-    form.bed.choices = [("", _("Choose a bed")), *_bed_choices(shelter)]
+    form.bed.choices = [SelectChoice("", _("Choose a bed")), *_bed_choices(shelter)]
     if not form.validate_on_submit():
         return _household_page(shelter, req, 422, move_form=form, move_stay=stay.id)
     bed = _bed(shelter, form.bed.data)
@@ -563,7 +564,8 @@ def discharge(shelter: Shelter, request_id: uuid.UUID):  # type: ignore[no-untyp
     req = _household(shelter, request_id)
     active = stays.active_stays(req)
     form = forms.DischargeForm()
-    form.residents.choices = [(str(s.public_id), board_service.first_name(s.person.full_name)) for s in active]
+    form.residents.choices = [SelectChoice(str(s.public_id), board_service.first_name(s.person.full_name))
+                              for s in active]
     if not form.validate_on_submit():
         return _household_page(shelter, req, 422, discharge_form=form)
     chosen = [s for s in active if str(s.public_id) in set(form.residents.data)]
@@ -586,8 +588,9 @@ def _request_form(case: Any) -> forms.RequestForm:
     form = forms.RequestForm()
     shelters = db.session.scalars(sa.select(Shelter).where(Shelter.centre_id == case.centre_id,
                                                            Shelter.is_active.is_(True)).order_by(Shelter.name))
-    form.shelter.choices = [("", _("Choose a shelter"))] + [(str(s.public_id), s.name) for s in shelters]
-    form.children.choices = [(str(p.public_id), p.full_name or "?") for p in case.children]
+    form.shelter.choices = [SelectChoice("", _("Choose a shelter"))] + [SelectChoice(str(s.public_id), s.name)
+                                                                        for s in shelters]
+    form.children.choices = [SelectChoice(str(p.public_id), p.full_name or "?") for p in case.children]
     return form
 
 
@@ -605,7 +608,7 @@ def new_request():  # type: ignore[no-untyped-def]
         audit.record("case.view", object_type="case", object_id=case.public_id, case_number=case.number,
                      details={"page": "shelter-request"})
         db.session.commit()
-        form.children.data = [c for c, _label in form.children.choices]
+        form.children.data = [choice.value for choice in form.children.choices]
         return render_template("shelters/request_new.html", case=case, form=form,
                                existing=stays.open_request_for(case))
     if not form.validate_on_submit():
