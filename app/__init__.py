@@ -86,6 +86,9 @@ def _sqlite_pragmas(app: Flask) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=10000")
+        # SECURITY: zero deleted and moved-away content, so a shredded data key (or a removed value) leaves no copy
+        # in the file's free space. Some SQLite builds default to it; set it everywhere.
+        cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 
 

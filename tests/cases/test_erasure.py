@@ -94,3 +94,29 @@ def test_erased_case_household_page_is_gone_after_discharge(app, make_user, make
                                                 "--yes"])
     assert result.exit_code == 0, result.output
     assert client.get(url).status_code == 404
+
+
+def test_erasure_leaves_no_copy_of_the_wrapped_data_key_in_the_sqlite_file(app, make_user, make_case, backend,  # type: ignore[no-untyped-def]
+                                                                             db_url) -> None:
+    """Shredding NULLs the wrapped key; on SQLite ``secure_delete`` also zeroes the freed bytes, so the old wrapped
+    key is not left in the file's free space (PostgreSQL's dead tuples are VACUUM's job; pg_dump shows live rows)."""
+    from app.db import db
+    from crypto.models import DataKey
+
+    counsellor = make_user("counsellor")
+    cases = [make_case(counsellor, applicant_name=f"Kadın {i}", tckn=None, phone=None) for i in range(12)]
+    case = cases[5]  # a key in the middle of a full page of keys: its cell is freed, not the page rebuilt
+    with app.app_context():
+        wrapped = db.session.scalars(sa.select(DataKey.wrapped).where(
+            DataKey.owner_type == "case", DataKey.owner_id == case.public_id)).one()
+        db.session.rollback()
+    def copies(dump: bytes) -> list[bytes]:  # any 16-byte window of the key, raw (SQLite) or as hex (pg_dump)
+        windows = [wrapped[i:i + 16] for i in range(len(wrapped) - 15)]
+        return [w for w in windows if w in dump or w.hex().encode() in dump]
+
+    assert wrapped and copies(_raw_dump(app, backend, db_url))
+    # A long reason makes the new row larger than the old one: SQLite moves it and frees the old cell.
+    reason = "KVKK kapsamında ilgili kişinin silme talebi, dilekçe 2026/18, Şubat ayında alındı; İlçe müdürlüğü onaylı"
+    result = app.test_cli_runner().invoke(args=["cases", "erase", case.number, "--reason", reason, "--yes"])
+    assert result.exit_code == 0, result.output
+    assert copies(_raw_dump(app, backend, db_url)) == []
