@@ -60,6 +60,9 @@ class Config:
     STATS_MIN_CELL = 5
     CASE_BREAK_GLASS_HOURS = 4
     CASE_NOTE_EDIT_MINUTES = 15
+    # Retention (KVKK m.4: kept no longer than necessary): a case closed this many days ago is crypto-shredded by
+    # `flask --app wsgi retention run`. Default 2557 days (seven years); validated at start-up.
+    RETENTION_CLOSED_CASE_DAYS: int | str = os.environ.get("DAYANISMA_RETENTION_CLOSED_CASE_DAYS", "2557")
 
     DEMO_ALLOWED = False
     TOTP_ISSUER = "Dayanışma"
@@ -69,7 +72,26 @@ class Config:
 
     @classmethod
     def validate(cls, app_config: dict[str, object]) -> None:
-        """Refuse unsafe settings; overridden where an environment has stricter rules."""
+        """Refuse unsafe settings and normalise the numeric ones; environments with stricter rules extend this
+        (and call it first)."""
+        app_config["RETENTION_CLOSED_CASE_DAYS"] = _retention_days(app_config.get("RETENTION_CLOSED_CASE_DAYS"))
+
+
+RETENTION_DAYS_MIN, RETENTION_DAYS_MAX = 365, 36500
+
+
+def _retention_days(value: object) -> int:
+    """A whole number of days in [RETENTION_DAYS_MIN, RETENTION_DAYS_MAX], from an int or the environment's text."""
+    days: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        days = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        days = int(value.strip())
+    if days is None or not RETENTION_DAYS_MIN <= days <= RETENTION_DAYS_MAX:
+        raise ConfigError(f"DAYANISMA_RETENTION_CLOSED_CASE_DAYS (RETENTION_CLOSED_CASE_DAYS) must be a whole number "
+                          f"of days from {RETENTION_DAYS_MIN} to {RETENTION_DAYS_MAX} (default 2557, about seven "
+                          f"years); got {str(value)[:40]!r}.")
+    return days
 
 
 class DevelopmentConfig(Config):
@@ -101,6 +123,7 @@ class ProductionConfig(Config):
 
     @classmethod
     def validate(cls, app_config: dict[str, object]) -> None:
+        super().validate(app_config)
         secret = app_config.get("SECRET_KEY")
         if not isinstance(secret, str) or len(secret) < 32 or secret.lower() in WEAK_SECRETS or "insecure" in secret:
             raise ConfigError("SECRET_KEY must be set to a random value of at least 32 characters in production.")

@@ -37,14 +37,21 @@ def is_erased(case: Case) -> bool:
     return case.close_reason == ERASED
 
 
+def erasure_refusal(case: Case) -> str | None:
+    """Why the case cannot be erased now (the first registered guard that objects), or None."""
+    for guard in _GUARDS:
+        if (problem := guard(case)) is not None:
+            return problem
+    return None
+
+
 def erase_case(case: Case, *, reason: str, actor: object) -> crypto.ShredResult:
     """Destroy the case's data key; flushes, never commits (the caller commits with the audit event)."""
     reason = reason.strip()
     if len(reason) < 10:
         raise ErasureRefused("state the reason for the erasure (at least 10 characters)")
-    for guard in _GUARDS:
-        if (problem := guard(case)) is not None:
-            raise ErasureRefused(problem)
+    if (problem := erasure_refusal(case)) is not None:
+        raise ErasureRefused(problem)
     result = crypto.shred(db.session(), "case", case.public_id, models=crypto.encrypted_models(Base), reason=reason)
     case.status = CaseStatus.CLOSED
     case.closed_at = case.closed_at or utcnow()
