@@ -30,6 +30,7 @@ from app.main.views import register_dashboard_panel
 from app.users.models import Role, User
 from cases.policies import load_case_for
 from cases.services.erasure import register_erasure_guard
+from cases.services.people import register_removal_guard
 from shelters import demo, forms, generate, labels
 from shelters.dates import local_today
 from shelters.errors import BedTaken, ShelterError
@@ -691,6 +692,7 @@ def _supervisor_panel(user: User) -> tuple[str, dict[str, Any]] | None:
 bp.record_once(lambda state: register_dashboard_panel(state.app, _coordinator_panel))
 bp.record_once(lambda state: register_dashboard_panel(state.app, _supervisor_panel))
 register_erasure_guard(stays.erasure_guard)
+register_removal_guard(stays.removal_guard)
 bp.record_once(lambda state: register_demo_seeder(state.app, 20, demo.seed_for_demo))
 bp.record_once(lambda state: register_demo_generator(state.app, 20, generate.generate_stays))
 

@@ -439,6 +439,18 @@ def discharge(request: AdmissionRequest, *, stays: list[Stay], on: date, destina
                  details={"destination": destination, "residents": len(stays)})
 
 
+def removal_guard(person: Person) -> str | None:
+    """A person named by a shelter request (of any status: the waitlist and the household history show her) or by a
+    stay cannot be removed from her case (``cases.services.people``)."""
+    if db.session.scalar(sa.select(Stay.id).where(Stay.person_id == person.id).limit(1)) is not None:
+        return str(_l("A shelter stay records this person."))
+    requests = db.session.scalars(sa.select(AdmissionRequest.person_ids)
+                                  .where(AdmissionRequest.case_id == person.case_id))
+    if any(person.id in (ids or []) for ids in requests):
+        return str(_l("This person is part of a shelter request (waiting list or household)."))
+    return None
+
+
 def erasure_guard(case: Case) -> str | None:
     """A case cannot be crypto-shredded while its household is on the waitlist or in a shelter (the board and the
     waitlist show their names)."""

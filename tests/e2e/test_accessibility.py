@@ -161,9 +161,10 @@ def test_counsellor_pages(app, live_server, browser, make_user, make_case) -> No
         "/cases/", "/cases/new", c, f"{c}/risk", f"{c}/risk/new", f"{c}/safety-plan", f"{c}/safety-plan/edit",
         f"{c}/support-plan", f"{c}/support-plan/goals/new", f"{c}/referrals", f"{c}/orders",
         f"{c}/support-plan/reviews/new", f"{c}/close", "/cases/break-glass", "/account/password",
-        f"/shelters/requests/new?case={case.public_id}",
+        f"/shelters/requests/new?case={case.public_id}", f"{c}/people/{case.applicant_public_id}/edit",
+        f"{c}/children/new",
     ])
-    assert len(visited) == 19
+    assert len(visited) == 21
 
 
 def test_counsellor_pages_in_turkish(app, live_server, browser, make_user, make_case) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,154 @@
+"""Forms for correcting and completing the people of a case after intake: the applicant and her children.
+
+The fields and checks are the intake's (``cases.forms.intake``): identity numbers and phones go through the same
+normalisers as the blind indexes, so a value the form accepts can always be searched. An empty input clears an
+optional field. The forms are built with ``obj=person``, so a field a request leaves out keeps the stored value;
+``values()`` hands the service every editable field and the service writes only those that differ.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+import crypto
+from cases.forms.common import (
+    local_today,
+    no_control_chars,
+    none_if_blank,
+    not_in_future,
+    sensible_past_date,
+    single_line,
+)
+from cases.forms.intake import LONG_TEXT_MAX, SHORT_TEXT_MAX
+from cases.labels import SEX_LABELS, choices
+
+CHILD_MAX_AGE = 30  # as at intake: a "child" older than this is a typing error
+
+
+def _blank_if_none(value: Any) -> Any:
+    # A select whose stored value is NULL shows (and validates as) the blank choice.
+    return "" if value is None else value
+
+
+class ApplicantDetailsForm(FlaskForm):
+    """The applicant's identity and contact fields, as at intake."""
+
+    full_name = StringField(_l("Full name"),
+                            validators=[DataRequired(message=_l("Enter her full name.")), Length(max=SHORT_TEXT_MAX),
+                                        single_line],
+                            filters=[none_if_blank], render_kw={"autocomplete": "off"})
+    tckn = StringField(_l("T.C. Kimlik No"), description=_l("11 digits. Leave empty for a foreign applicant."),
+                       validators=[Optional(), Length(max=40), single_line], filters=[none_if_blank],
+                       render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    document_no = StringField(_l("Foreign ID (YKN) or passport number"),
+                              description=_l("Only for a foreign applicant without a T.C. Kimlik No."),
+                              validators=[Optional(), Length(max=40), single_line], filters=[none_if_blank],
+                              render_kw={"autocomplete": "off"})
+    nationality = StringField(_l("Nationality"), validators=[Optional(), Length(max=80), single_line],
+                              filters=[none_if_blank])
+    date_of_birth = DateField(_l("Date of birth"), validators=[Optional(), not_in_future, sensible_past_date])
+    phone = StringField(_l("Phone"), description=_l("A Turkish number, e.g. 0532 123 45 67."),
+                        validators=[Optional(), Length(max=40), single_line], filters=[none_if_blank],
+                        render_kw={"inputmode": "tel", "autocomplete": "off"})
+    address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=LONG_TEXT_MAX), no_control_chars],
+                            filters=[none_if_blank], render_kw={"rows": 3})
+    language = StringField(_l("Language she prefers"), validators=[Optional(), Length(max=80), single_line],
+                           filters=[none_if_blank])
+    interpreter_needed = BooleanField(_l("She needs an interpreter"))
+    disability = StringField(_l("Disability or health needs relevant to support"),
+                             validators=[Optional(), Length(max=500), single_line], filters=[none_if_blank])
+
+    FIELDS = ("full_name", "tckn", "document_no", "nationality", "date_of_birth", "phone", "address", "language",
+              "interpreter_needed", "disability")
+
+    def __init__(self, *args: Any, applied_on: date | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.applied_on = applied_on
+
+    def validate_tckn(self, field: StringField) -> None:
+        if field.data:
+            try:
+                crypto.normalise_tckn(field.data)
+            except crypto.InvalidTCKN:
+                raise ValidationError(_l("This is not a valid T.C. Kimlik No: check the 11 digits.")) from None
+
+    def validate_document_no(self, field: StringField) -> None:
+        if not field.data:
+            return
+        if self.tckn.data:
+            raise ValidationError(_l("Give either a T.C. Kimlik No or a foreign document number, not both."))
+        try:
+            crypto.normalise_document_number(field.data)
+        except ValueError:
+            raise ValidationError(_l("Enter the document's letters and digits.")) from None
+        digits = field.data.replace(" ", "")
+        if digits.isdigit() and len(digits) == 11 and digits.startswith("99"):
+            try:
+                crypto.normalise_ykn(digits)
+            except crypto.InvalidYKN:
+                raise ValidationError(_l("This is not a valid foreign ID number (YKN): check the digits.")) from None
+
+    def validate_phone(self, field: StringField) -> None:
+        if field.data:
+            try:
+                crypto.normalise_phone(field.data)
+            except crypto.InvalidPhone:
+                raise ValidationError(_l("Enter a Turkish phone number, e.g. 0532 123 45 67.")) from None
+
+    def validate_date_of_birth(self, field: DateField) -> None:
+        if field.data and self.applied_on and field.data > self.applied_on:
+            raise ValidationError(_l("The date of birth must be before the date of application."))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.document_no.data and not self.nationality.data:
+            self.nationality.errors = [*self.nationality.errors, _l("Enter her nationality.")]
+            ok = False
+        return ok
+
+    def values(self) -> dict[str, Any]:
+        data = {name: getattr(self, name).data for name in self.FIELDS}
+        data["interpreter_needed"] = bool(data["interpreter_needed"])
+        return data
+
+
+class ChildDetailsForm(FlaskForm):
+    """One child: as at intake (name, girl or boy, year of birth), plus what the shelter view shows of a child."""
+
+    full_name = StringField(_l("Child's name"),
+                            validators=[DataRequired(message=_l("Enter the child's name.")),
+                                        Length(max=SHORT_TEXT_MAX), single_line],
+                            filters=[none_if_blank], render_kw={"autocomplete": "off"})
+    sex = SelectField(_l("Girl or boy"), choices=choices(SEX_LABELS, blank=_l("Choose")), default="",
+                      validators=[Optional()], filters=[_blank_if_none])
+    birth_year = IntegerField(_l("Year of birth"), validators=[Optional()],
+                              render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    notes = TextAreaField(_l("The child's needs"),
+                          description=_l("For example: school, health, care. The shelter sees this."),
+                          validators=[Optional(), Length(max=LONG_TEXT_MAX), no_control_chars],
+                          filters=[none_if_blank], render_kw={"rows": 3})
+    disability = StringField(_l("Disability or health needs relevant to support"),
+                             validators=[Optional(), Length(max=500), single_line], filters=[none_if_blank])
+
+    FIELDS = ("full_name", "sex", "birth_year", "notes", "disability")
+
+    def validate_birth_year(self, field: IntegerField) -> None:
+        this_year = local_today().year
+        if field.data is not None and not this_year - CHILD_MAX_AGE <= field.data <= this_year:
+            raise ValidationError(_l("Enter a year between %(low)d and %(high)d.", low=this_year - CHILD_MAX_AGE,
+                                     high=this_year))
+
+    def values(self) -> dict[str, Any]:
+        data = {name: getattr(self, name).data for name in self.FIELDS}
+        data["sex"] = data["sex"] or None
+        return data
+
+
+class RemoveChildForm(FlaskForm):
+    """The confirmation step of removing a child: only the CSRF token."""
