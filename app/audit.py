@@ -358,6 +358,7 @@ def _record_changes(session: Session, flush_context: Any, instances: Any) -> Non
     if "dayanisma.audit_key" not in current_app.extensions:
         return
     changes: list[tuple[str, Any, list[str]]] = []
+    recorded_deletes = session.info[_RECORDED_DELETES] = set()
     for obj in list(session.new):
         if getattr(obj, "__tablename__", None) not in _NOT_AUDITED_TABLES and isinstance(obj, Base):
             changes.append(("create", obj, []))
@@ -372,6 +373,7 @@ def _record_changes(session: Session, flush_context: Any, instances: Any) -> Non
     for obj in list(session.deleted):
         if getattr(obj, "__tablename__", None) not in _NOT_AUDITED_TABLES and isinstance(obj, Base):
             changes.append(("delete", obj, []))
+            recorded_deletes.add(id(obj))
     for verb, obj, fields in changes:
         table, public_id, case_number = _object_ref(obj)
         record(
@@ -383,3 +385,30 @@ def _record_changes(session: Session, flush_context: Any, instances: Any) -> Non
             session=session,
             flush=False,
         )
+
+
+# Rows the flush itself deletes (the delete-orphan cascade: ``case.members.remove(member)``) are not in
+# session.deleted when before_flush runs. The mapper's after_delete sees every deleted row; those not recorded above
+# are recorded once the flush is done, and commit flushes again to write their events in the same transaction.
+_RECORDED_DELETES = "dayanisma.audit_recorded_deletes"
+_CASCADED_DELETES = "dayanisma.audit_cascaded_deletes"
+
+
+@event.listens_for(Base, "after_delete", propagate=True)
+def _collect_cascaded_delete(mapper: Any, connection: Any, target: Any) -> None:
+    session = sa.orm.object_session(target)
+    if session is None or session.info.get("dayanisma.in_audit") or target.__tablename__ in _NOT_AUDITED_TABLES:
+        return
+    if id(target) not in session.info.get(_RECORDED_DELETES, ()):
+        session.info.setdefault(_CASCADED_DELETES, []).append(_object_ref(target))
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _record_cascaded_deletes(session: Session, flush_context: Any) -> None:
+    session.info.pop(_RECORDED_DELETES, None)
+    cascaded = session.info.pop(_CASCADED_DELETES, None)
+    if not cascaded or not _has_app_g() or "dayanisma.audit_key" not in current_app.extensions:
+        return
+    for table, public_id, case_number in cascaded:
+        record(f"data.{table}.delete", object_type=table, object_id=public_id, case_number=case_number,
+               session=session, flush=False)

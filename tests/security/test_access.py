@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.exceptions import NotFound
 
-from app import access
+from app import access, audit
 from app.users.models import Role
 from tests.conftest import make_app
 from tests.factories import login_as
@@ -169,3 +169,30 @@ def test_a_change_to_encrypted_fields_only_is_recorded_under_the_field_name(app,
         assert updates[0].object_id == str(case.applicant_public_id)
         assert json.loads(updates[0].details or "{}") == {"fields": ["phone"]}
         assert all("987" not in (e.details or "") for e in events)
+
+
+def test_rows_deleted_by_the_orphan_cascade_are_recorded_once(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    """``case.members.remove(m)`` deletes the row during the flush (not in session.deleted beforehand); an explicit
+    ``session.delete`` is recorded by before_flush and must not be recorded a second time."""
+    from app.audit import AuditEvent
+    from app.db import db
+    from cases.models import Case, CaseMember, Person
+
+    counsellor = make_user("counsellor")
+    case = make_case(counsellor, team=(make_user("counsellor"), make_user("counsellor")),
+                     children=(("Çocuk Işıl", "girl", 2019),))
+    with app.app_context():
+        before = db.session.scalar(sa.select(sa.func.max(AuditEvent.seq)))
+        stored = db.session.get(Case, case.id)
+        assert stored is not None and len(stored.members) == 2
+        stored.members.remove(stored.members[0])                      # orphan cascade
+        child = next(p for p in stored.people if p.kind == "child")
+        db.session.delete(child)                                      # explicit
+        db.session.commit()
+        events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.seq > before)).all()
+        actions = sorted(e.action for e in events)
+        assert actions.count(f"data.{CaseMember.__tablename__}.delete") == 1
+        assert actions.count(f"data.{Person.__tablename__}.delete") == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseMember)
+                                 .where(CaseMember.case_id == case.id)) == 1
+        assert audit.verify_chain(db.session(), app.extensions["dayanisma.audit_key"]) is None
