@@ -12,6 +12,7 @@ from app.audit import Actor
 from app.db import db
 from cases.models import Case
 from cases.services.erasure import ErasureRefused, erase_case, is_erased
+from cases.services.retention import order_in_force
 from cases.views import bp
 
 
@@ -19,7 +20,9 @@ from cases.views import bp
 @click.argument("case_number")
 @click.option("--reason", required=True, help="Why the case is erased (recorded in the audit log).")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def erase(case_number: str, reason: str, yes: bool) -> None:
+@click.option("--despite-order", is_flag=True,
+              help="Erase even though a protective order is in force, awaiting approval or not yet started.")
+def erase(case_number: str, reason: str, yes: bool, despite_order: bool) -> None:
     """Destroy a case's data key: its encrypted data becomes unreadable for good."""
     case = db.session.scalar(sa.select(Case).where(Case.number == case_number.strip().upper()))
     if case is None:
@@ -27,6 +30,12 @@ def erase(case_number: str, reason: str, yes: bool) -> None:
         sys.exit(2)
     if is_erased(case):
         click.echo(f"Case {case.number} was erased already.", err=True)
+        sys.exit(2)
+    if order_in_force(case) and not despite_order:
+        # A court or the police may still need the file while an order protects her (Law 6284).
+        click.echo(f"Case {case.number} has a protective order in force, awaiting approval or not yet started. "
+                   "Its records may still be needed; pass --despite-order if the erasure was decided regardless.",
+                   err=True)
         sys.exit(2)
     if not yes:
         click.confirm(f"Erase case {case.number} for good? Its data cannot be recovered", abort=True)

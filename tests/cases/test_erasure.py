@@ -120,3 +120,33 @@ def test_erasure_leaves_no_copy_of_the_wrapped_data_key_in_the_sqlite_file(app, 
     result = app.test_cli_runner().invoke(args=["cases", "erase", case.number, "--reason", reason, "--yes"])
     assert result.exit_code == 0, result.output
     assert copies(_raw_dump(app, backend, db_url)) == []
+
+
+def test_manual_erasure_of_a_case_under_a_protective_order_needs_despite_order(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from app.db import db, utcnow
+    from app.users.models import User
+    from cases.models import Case
+    from cases.services import orders
+    from cases.services.erasure import is_erased
+    from shelters.dates import local_today
+
+    counsellor = make_user("counsellor")
+    case = make_case(counsellor)
+    with app.test_request_context():
+        orders.record_order(db.session.get(Case, case.id), actor=db.session.get(User, counsellor.id),  # type: ignore[arg-type]
+                            kind="protective", issuer="governor", measures=["shelter"], starts_on=local_today(),
+                            issued_at=utcnow() - dt.timedelta(hours=1))
+        db.session.commit()
+    runner = app.test_cli_runner()
+    args = ["cases", "erase", case.number, "--reason", "KVKK silme talebi 2026/19", "--yes"]
+    refused = runner.invoke(args=args)
+    assert refused.exit_code == 2
+    assert "protective order in force" in refused.stderr and "--despite-order" in refused.stderr
+    with app.app_context():
+        assert not is_erased(db.session.get(Case, case.id))  # type: ignore[arg-type]
+    done = runner.invoke(args=[*args, "--despite-order"])
+    assert done.exit_code == 0, done.output
+    with app.app_context():
+        assert is_erased(db.session.get(Case, case.id))  # type: ignore[arg-type]
