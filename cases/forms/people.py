@@ -1,4 +1,5 @@
-"""Forms for correcting and completing the people of a case after intake: the applicant and her children.
+"""Forms for correcting and completing the people of a case after intake: the applicant, her children and the
+person using violence (the perpetrator).
 
 The fields and checks are the intake's (``cases.forms.intake``): identity numbers and phones go through the same
 normalisers as the blind indexes, so a value the form accepts can always be searched. An empty input clears an
@@ -26,7 +27,7 @@ from cases.forms.common import (
     single_line,
 )
 from cases.forms.intake import LONG_TEXT_MAX, SHORT_TEXT_MAX
-from cases.labels import SEX_LABELS, choices
+from cases.labels import RELATIONSHIP_LABELS, SEX_LABELS, choices
 
 CHILD_MAX_AGE = 30  # as at intake: a "child" older than this is a typing error
 
@@ -147,6 +148,41 @@ class ChildDetailsForm(FlaskForm):
     def values(self) -> dict[str, Any]:
         data = {name: getattr(self, name).data for name in self.FIELDS}
         data["sex"] = data["sex"] or None
+        return data
+
+
+class PerpetratorDetailsForm(FlaskForm):
+    """The person using violence: what the intake records about him (name, relationship to her, description).
+
+    As at intake every field is optional, but a perpetrator record says something: at least one field is filled.
+    Where he lives or works and whether he has weapons go in the description, as at intake (the weapon question of
+    the risk checklist is answered in the risk assessment, not derived from here).
+    """
+
+    full_name = StringField(_l("His name"), validators=[Optional(), Length(max=SHORT_TEXT_MAX), single_line],
+                            filters=[none_if_blank], render_kw={"autocomplete": "off"})
+    relationship_to_applicant = SelectField(_l("His relationship to her"),
+                                            choices=choices(RELATIONSHIP_LABELS, blank=_l("Choose")), default="",
+                                            validators=[Optional()], filters=[_blank_if_none])
+    notes = TextAreaField(_l("Description"),
+                          description=_l("What helps staff recognise him (no photo): appearance, car, workplace, "
+                                         "weapons."),
+                          validators=[Optional(), Length(max=LONG_TEXT_MAX), no_control_chars],
+                          filters=[none_if_blank], render_kw={"rows": 3})
+
+    FIELDS = ("full_name", "relationship_to_applicant", "notes")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and not (self.full_name.data or self.relationship_to_applicant.data or self.notes.data):
+            self.full_name.errors = [*self.full_name.errors,
+                                     _l("Enter his name, his relationship to her or a description.")]
+            ok = False
+        return ok
+
+    def values(self) -> dict[str, Any]:
+        data = {name: getattr(self, name).data for name in self.FIELDS}
+        data["relationship_to_applicant"] = data["relationship_to_applicant"] or None
         return data
 
 

@@ -1,9 +1,14 @@
-"""The people of a case after intake: correcting the applicant or a child, adding a child, removing a child.
+"""The people of a case after intake: correcting the applicant, a child or the perpetrator, adding a child or (when
+the intake recorded none) the perpetrator, removing a child.
 
 Only fields whose value really changes are written (an unchanged encrypted field keeps its ciphertext and blind
 index, and is not named in the audit). Identity numbers and phones are stored in their normal form, as at intake,
 so the blind-index search finds the new value and no longer the old one. Semantic audit events
-``case.person.update|add|remove`` name fields, never values, and join the change's transaction (the view commits).
+``case.person.update|add|remove`` (details: the person's ``kind`` and the changed field names, never values) join
+the change's transaction (the view commits).
+
+The perpetrator's relationship to her has a categorical copy on the case (``Case.relationship_to_perpetrator``,
+for dashboards and statistics, as the applicant's age band is); it follows the first recorded perpetrator.
 
 A child who is referenced elsewhere is not removed: by a sent referral that shared the children's data (the record
 of what left the centre must keep its meaning) or, through a registered guard, by a feature that stores person ids
@@ -34,6 +39,7 @@ EDITABLE_FIELDS: dict[PersonKind, tuple[str, ...]] = {
     PersonKind.APPLICANT: ("full_name", "tckn", "document_no", "nationality", "date_of_birth", "phone", "address",
                            "language", "interpreter_needed", "disability"),
     PersonKind.CHILD: ("full_name", "sex", "birth_year", "notes", "disability"),
+    PersonKind.PERPETRATOR: ("full_name", "relationship_to_applicant", "notes"),
 }
 # Stored in their normal form (as at intake); compared in it, so "0532 123 45 67" equals "+905321234567".
 _NORMALISED = {"tckn": crypto.normalise_tckn, "phone": crypto.normalise_phone}
@@ -50,6 +56,10 @@ class PersonInUse(CaseError):
         super().__init__(" ".join(reasons))
         self.reasons = reasons
         self.kinds = kinds  # categories for the audit log ("referral", "guard:<name>"), never values
+
+
+class PerpetratorExists(CaseError):
+    """The case has a perpetrator already: his details are corrected, not added a second time."""
 
 
 def register_removal_guard(guard: RemovalGuard) -> None:
@@ -101,7 +111,7 @@ def update_person(person: Person, *, actor: User, values: dict[str, Any]) -> lis
     _check_open(case)
     allowed = EDITABLE_FIELDS.get(person.kind)
     if allowed is None:
-        raise CaseError(str(_l("Only the applicant and her children can be changed here.")))
+        raise CaseError(str(_l("This person's details cannot be changed here.")))
     unknown = set(values) - set(allowed)
     if unknown:
         raise ValueError(f"not editable for a {person.kind}: {sorted(unknown)}")
@@ -117,6 +127,8 @@ def update_person(person: Person, *, actor: User, values: dict[str, Any]) -> lis
     if "date_of_birth" in changed and person.kind == PersonKind.APPLICANT:
         # The age band is the statistics' copy of her date of birth at application.
         case.applicant_age_band = age_band(person.date_of_birth, case.applied_on)
+    if "relationship_to_applicant" in changed and person.kind == PersonKind.PERPETRATOR:
+        _sync_relationship(case)
     db.session.flush()
     changed.sort()
     _audit("case.person.update", person, case, actor, fields=changed)
@@ -134,6 +146,37 @@ def add_child(case: Case, *, actor: User, values: dict[str, Any]) -> Person:
     db.session.flush()
     _audit("case.person.add", child, case, actor, fields=sorted(fields))
     return child
+
+
+def _sync_relationship(case: Case) -> None:
+    """The case's categorical copy of the relationship follows its first perpetrator."""
+    perpetrators = case.perpetrators
+    if perpetrators:
+        case.relationship_to_perpetrator = perpetrators[0].relationship_to_applicant
+
+
+def add_perpetrator(case: Case, *, actor: User, values: dict[str, Any]) -> Person:
+    """Record the perpetrator of a case whose intake recorded none (``PerpetratorExists`` otherwise)."""
+    _check_open(case)
+    unknown = set(values) - set(EDITABLE_FIELDS[PersonKind.PERPETRATOR])
+    if unknown:
+        raise ValueError(f"not a perpetrator's field: {sorted(unknown)}")
+    # Two counsellors adding him at the same moment record one perpetrator: the case row is locked (PostgreSQL)
+    # and the check reads the database, not the loaded relationship.
+    db.session.execute(sa.select(Case.id).where(Case.id == case.id).with_for_update())
+    existing = db.session.scalar(sa.select(sa.func.count(Person.id)).where(
+        Person.case_id == case.id, Person.kind == PersonKind.PERPETRATOR))
+    if existing:
+        raise PerpetratorExists(str(_l("The person using violence is already recorded for this case: correct his "
+                                       "details instead.")))
+    fields = {name: value for name, value in values.items() if value is not None}
+    if not fields:
+        raise CaseError(str(_l("Enter his name, his relationship to her or a description.")))
+    perpetrator = add_person(case, PersonKind.PERPETRATOR, **fields)
+    _sync_relationship(case)
+    db.session.flush()
+    _audit("case.person.add", perpetrator, case, actor, fields=sorted(fields))
+    return perpetrator
 
 
 def _shared_in_referral(person: Person) -> bool:

@@ -1,8 +1,10 @@
-"""The people of a case after intake: correct the applicant or a child, add a child, remove a child.
+"""The people of a case after intake: correct the applicant, a child or the perpetrator, add a child, add the
+perpetrator when the intake recorded none, remove a child.
 
 Every view is ``case_access("edit")``; the person is then looked up inside the loaded case only, and a person id
-that is not the applicant or a child of *this* case is an audited 404, whether it belongs to another case of the
-centre, another centre or nobody. One commit per request, with the semantic audit event of the change.
+that is not the applicant, a child or the perpetrator of *this* case is an audited 404, whether it belongs to
+another case of the centre, another centre or nobody. One commit per request, with the semantic audit event of the
+change.
 """
 
 from __future__ import annotations
@@ -19,13 +21,16 @@ from app import access, audit
 from app.db import db
 from cases.access import case_access
 from cases.errors import CaseError
-from cases.forms.people import ApplicantDetailsForm, ChildDetailsForm, RemoveChildForm
+from cases.forms.people import ApplicantDetailsForm, ChildDetailsForm, PerpetratorDetailsForm, RemoveChildForm
 from cases.models import Case, Person, PersonKind
 from cases.services import people as people_service
 from cases.views import bp
 from cases.views.core import audited_read
 
-EDITABLE_KINDS = (PersonKind.APPLICANT, PersonKind.CHILD)
+EDITABLE_KINDS = (PersonKind.APPLICANT, PersonKind.CHILD, PersonKind.PERPETRATOR)
+PersonForm = ApplicantDetailsForm | ChildDetailsForm | PerpetratorDetailsForm
+_ANCHORS = {PersonKind.APPLICANT: "applicant-title", PersonKind.CHILD: "children-title",
+            PersonKind.PERPETRATOR: "perpetrator-title"}
 
 
 def _person_or_404(case: Case, person_id: uuid.UUID, kinds: tuple[PersonKind, ...], action: str) -> Person:
@@ -37,15 +42,16 @@ def _person_or_404(case: Case, person_id: uuid.UUID, kinds: tuple[PersonKind, ..
     return person
 
 
-def _form_for(case: Case, person: Person) -> ApplicantDetailsForm | ChildDetailsForm:
+def _form_for(case: Case, person: Person) -> PersonForm:
     if person.kind == PersonKind.APPLICANT:
         return ApplicantDetailsForm(obj=person, applied_on=case.applied_on)
+    if person.kind == PersonKind.PERPETRATOR:
+        return PerpetratorDetailsForm(obj=person)
     return ChildDetailsForm(obj=person)
 
 
 def _back(case: Case, person_kind: PersonKind) -> Any:
-    anchor = "applicant-title" if person_kind == PersonKind.APPLICANT else "children-title"
-    return redirect(url_for("cases.view_case", case_id=case.public_id, _anchor=anchor))
+    return redirect(url_for("cases.view_case", case_id=case.public_id, _anchor=_ANCHORS[person_kind]))
 
 
 @bp.route("/<uuid:case_id>/people/<uuid:person_id>/edit", methods=["GET", "POST"])
@@ -88,6 +94,34 @@ def add_child(case: Case):  # type: ignore[no-untyped-def]
     db.session.commit()
     flash(_("Child added."), "success")
     return _back(case, PersonKind.CHILD)
+
+
+@bp.route("/<uuid:case_id>/perpetrator/new", methods=["GET", "POST"])
+@case_access("edit")
+def add_perpetrator(case: Case):  # type: ignore[no-untyped-def]
+    """Record the person using violence when the intake recorded none; once recorded, he is corrected instead."""
+    form = PerpetratorDetailsForm()
+    if not form.is_submitted():
+        if case.perpetrators:
+            return redirect(url_for("cases.edit_person", case_id=case.public_id,
+                                    person_id=case.perpetrators[0].public_id))
+        return render_template("cases/people/add_perpetrator.html", case=case, form=form)
+    if not form.validate():
+        db.session.commit()
+        return render_template("cases/people/add_perpetrator.html", case=case, form=form), 422
+    try:
+        people_service.add_perpetrator(case, actor=current_user, values=form.values())
+    except people_service.PerpetratorExists as exc:
+        audited_read(case, "edit")
+        form.full_name.errors = [*form.full_name.errors, str(exc)]
+        return render_template("cases/people/add_perpetrator.html", case=case, form=form), 409
+    except CaseError as exc:
+        audited_read(case, "edit")
+        form.full_name.errors = [*form.full_name.errors, str(exc)]
+        return render_template("cases/people/add_perpetrator.html", case=case, form=form), 422
+    db.session.commit()
+    flash(_("The person using violence is recorded."), "success")
+    return _back(case, PersonKind.PERPETRATOR)
 
 
 @bp.get("/<uuid:case_id>/people/<uuid:person_id>/remove")

@@ -122,6 +122,19 @@ def _shelter(app: Any, coordinator: Any, admin: Any) -> uuid.UUID:
         return shelter.public_id
 
 
+def _add_perpetrator(app: Any, case: Any) -> uuid.UUID:
+    """Record a perpetrator on ``case`` (``make_case`` records none); his public id."""
+    from app.db import db
+    from cases.models import Case, PersonKind
+    from cases.services.core import add_person
+
+    with app.app_context():
+        person = add_person(db.session.get(Case, case.id), PersonKind.PERPETRATOR, full_name="Hakan Kaya",
+                            relationship_to_applicant="spouse", notes="Beyaz kamyonet; Şişli'de bir oto tamirhanesi")
+        db.session.commit()
+        return person.public_id
+
+
 def test_axe_is_vendored() -> None:
     head = AXE.read_text(encoding="utf-8")[:200]
     assert head.startswith("/*! axe v4."), head
@@ -156,15 +169,17 @@ def test_counsellor_pages(app, live_server, browser, make_user, make_case) -> No
     counsellor = make_user("counsellor", name="Derya Danışman")
     case = make_case(counsellor, applicant_name="Gülten Yılmaz", children=(("Elif", "girl", 2018),),
                      risk_level="high")
+    other = make_case(counsellor, applicant_name="Sevim Kaya", tckn=None, phone=None)
     c = f"/cases/{case.public_id}"
     visited = _run(app, browser, live_server, counsellor, [
         "/cases/", "/cases/new", c, f"{c}/risk", f"{c}/risk/new", f"{c}/safety-plan", f"{c}/safety-plan/edit",
         f"{c}/support-plan", f"{c}/support-plan/goals/new", f"{c}/referrals", f"{c}/orders",
         f"{c}/support-plan/reviews/new", f"{c}/close", "/cases/break-glass", "/account/password",
         f"/shelters/requests/new?case={case.public_id}", f"{c}/people/{case.applicant_public_id}/edit",
-        f"{c}/children/new",
+        f"{c}/children/new", f"{c}/perpetrator/new",
+        f"/cases/{other.public_id}/people/{_add_perpetrator(app, other)}/edit",
     ])
-    assert len(visited) == 21
+    assert len(visited) == 23
 
 
 def test_counsellor_pages_in_turkish(app, live_server, browser, make_user, make_case) -> None:  # type: ignore[no-untyped-def]

@@ -26,6 +26,7 @@ PINNED = {
     "cases.access_report": "object:case:access-report:counsellor,supervisor",
     "cases.add_child": "object:case:edit:counsellor,supervisor",
     "cases.add_note": "object:case:edit:counsellor,supervisor",
+    "cases.add_perpetrator": "object:case:edit:counsellor,supervisor",
     "cases.approve_order": "object:case:edit:counsellor,supervisor",
     "cases.approve_safety_plan": "object:case:approve:counsellor,supervisor",
     "cases.break_glass": "roles:counsellor",
