@@ -7,7 +7,11 @@ Rules kept here (DESIGN.md §2 "Referral", research/domain.md b4):
   missing; or under an **emergency override** with a written reason (≥ 10 characters), flagged on the referral and
   audited as ``case.referral-override`` (shown to the supervisor);
 * what is shared is exactly ``build_preview(referral)``: the chosen classes' values, nothing else; sending requires
-  the digest of the preview the counsellor confirmed, so a referral changed after the preview is not sent blind;
+  the digest of the preview the counsellor confirmed — a keyed hash over everything that leaves the centre (the
+  recipient: institution type, name and contact person; the consent; every shared value) — so a referral, or a shared
+  value of the case, changed after the preview is not sent blind;
+* only a draft can be edited (``edit_referral``) or discarded (draft → withdrawn); the edit is audited as
+  ``case.referral-edit`` with the names of the changed fields;
 * statuses move only along ``REFERRAL_TRANSITIONS``; a revoked consent is never usable again.
 
 Audit details carry categories and counts only, never names, notes or reasons.
@@ -16,13 +20,15 @@ Audit details carry categories and counts only, never names, notes or reasons.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
-from flask_babel import format_date
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -126,6 +132,10 @@ class OverrideReasonRequired(ReferralError):
 
 class PreviewOutdated(ReferralError):
     """The referral changed after the preview was shown."""
+
+
+class ReferralNotEditable(ReferralError):
+    """Only a draft can be changed: a sent or closed referral is part of the record."""
 
 
 class InvalidConsent(ReferralError):
@@ -288,6 +298,24 @@ def consent_problem(referral: Referral, on: date | None = None) -> str | None:
 
 
 # ------------------------------------------------------------------------------------------------------ referrals
+def _check_referral(case: Case, institution_type: str, data_classes: list[str],
+                    consent: ConsentRecord | None) -> list[str]:
+    """The rules a draft's fields follow (on creation and on every edit); the classes in canonical order."""
+    _ensure_open(case)
+    if institution_type not in INSTITUTION_TYPES:
+        raise ReferralError(_("Choose the kind of institution."))
+    classes = _clean_classes(data_classes)
+    if not classes:
+        raise ReferralError(_("Choose at least one kind of information to share."))
+    if consent is not None and consent.case_id != case.id:
+        raise ConsentMissing(_("Choose one of her consents."))
+    return classes
+
+
+def _text(value: str | None) -> str | None:
+    return (value or "").strip() or None
+
+
 def create_referral(
     case: Case,
     *,
@@ -301,29 +329,71 @@ def create_referral(
     follow_up_on: date | None = None,
 ) -> Referral:
     """A draft referral. The consent is checked when it is sent (the preview shows any problem first)."""
-    _ensure_open(case)
-    if institution_type not in INSTITUTION_TYPES:
-        raise ReferralError(_("Choose the kind of institution."))
-    classes = _clean_classes(data_classes)
-    if not classes:
-        raise ReferralError(_("Choose at least one kind of information to share."))
-    if consent is not None and consent.case_id != case.id:
-        raise ConsentMissing(_("Choose one of her consents."))
+    classes = _check_referral(case, institution_type, data_classes, consent)
     referral = Referral(
         case=case, case_id=case.id, case_public_id=case.public_id, institution_type=institution_type,
         data_classes=classes, consent_id=consent.id if consent else None, status="draft",
         follow_up_on=follow_up_on, created_by_id=actor.id,
     )
     referral.consent = consent
-    referral.institution_name = (institution_name or "").strip() or None
-    referral.contact_person = (contact_person or "").strip() or None
-    referral.notes = (notes or "").strip() or None
+    referral.institution_name = _text(institution_name)
+    referral.contact_person = _text(contact_person)
+    referral.notes = _text(notes)
     db.session.add(referral)
     db.session.flush()
     audit.record("case.referral-create", object_type="referral", object_id=referral.public_id,
                  case_number=case.number, actor=actor,
                  details={"institution_type": institution_type, "data_classes": classes})
     return referral
+
+
+def ensure_editable(referral: Referral) -> None:
+    if referral.status != "draft":
+        raise ReferralNotEditable(_("Only a draft can be changed; the status of this referral is: %(status)s. A sent "
+                                    "referral is part of the record: record what happened instead.",
+                                    status=_label(STATUS_LABELS, referral.status)))
+
+
+def edit_referral(
+    referral: Referral,
+    *,
+    actor: User,
+    institution_type: str,
+    data_classes: list[str],
+    institution_name: str | None = None,
+    contact_person: str | None = None,
+    notes: str | None = None,
+    consent: ConsentRecord | None = None,
+    follow_up_on: date | None = None,
+) -> list[str]:
+    """Correct a draft, under the same rules as ``create_referral``. Returns the names of the changed fields (none:
+    nothing is written). Any change to what leaves the centre changes ``preview_digest``, so a preview shown before
+    the edit can no longer be sent."""
+    ensure_editable(referral)
+    case = referral.case
+    classes = _check_referral(case, institution_type, data_classes, consent)
+    wanted: dict[str, object] = {
+        "institution_type": institution_type,
+        "institution_name": _text(institution_name),
+        "contact_person": _text(contact_person),
+        "data_classes": classes,
+        "consent": consent,
+        "notes": _text(notes),
+        "follow_up_on": follow_up_on,
+    }
+    # Only changed fields are written: an encrypted field set to its own value would still get a new ciphertext.
+    changed = [name for name, value in wanted.items() if getattr(referral, name) != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(referral, name, wanted[name])
+    if "consent" in changed:
+        referral.consent_id = consent.id if consent else None
+    db.session.flush()
+    # SECURITY: field names only; the values (names, notes) stay encrypted on the referral.
+    audit.record("case.referral-edit", object_type="referral", object_id=referral.public_id,
+                 case_number=case.number, actor=actor, details={"fields": changed})
+    return changed
 
 
 def case_referrals(case: Case) -> list[Referral]:
@@ -381,11 +451,35 @@ def build_preview(referral: Referral) -> list[PreviewSection]:
     return sections
 
 
+DIGEST_LOCALE = "en"  # the digest must not depend on the language the pages are shown in
+
+
+def _digest_key() -> bytes:
+    # SECURITY: keyed, so the digest in the page is no unkeyed fingerprint of the (low-entropy) values it covers.
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret if isinstance(secret, bytes) else str(secret).encode()
+    return hmac.new(secret, b"dayanisma referral preview v2", hashlib.sha256).digest()
+
+
 def preview_digest(referral: Referral) -> str:
-    """A fingerprint of what the preview showed (recipient type, classes, consent): no values inside."""
-    consent = referral.consent.public_id if referral.consent else ""
-    text = f"{referral.public_id}|{referral.institution_type}|{','.join(referral.data_classes)}|{consent}"
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    """A keyed fingerprint of everything that leaves the centre with this referral, as the preview shows it: the
+    recipient (institution type, name, contact person), the consent it goes under, the chosen classes and every
+    shared value (``build_preview``). Any change to one of them, by an edit of the draft or of the case, changes it.
+    The referral's notes and follow-up date stay in the centre and are not covered."""
+    with force_locale(DIGEST_LOCALE):
+        sections = [[s.data_class, [list(item) for item in s.items]] for s in build_preview(referral)]
+    payload = {
+        "referral": str(referral.public_id),
+        "case": str(referral.case_public_id),
+        "institution_type": referral.institution_type,
+        "institution_name": referral.institution_name or "",
+        "contact_person": referral.contact_person or "",
+        "consent": str(referral.consent.public_id) if referral.consent else "",
+        "data_classes": list(referral.data_classes),
+        "shared": sections,
+    }
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hmac.new(_digest_key(), text.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _transition(referral: Referral, to: str) -> None:
@@ -411,7 +505,8 @@ def send_referral(
     _ensure_open(referral.case)
     on = on or local_today()
     _transition(referral, "sent")
-    if digest != preview_digest(referral):
+    # bytes: compare_digest refuses non-ASCII str, and the digest is whatever was posted
+    if not hmac.compare_digest((digest or "").encode(), preview_digest(referral).encode()):
         raise PreviewOutdated(_("The referral changed since the preview was shown. Check the preview again."))
     case_number = referral.case.number
     if override_reason is not None:

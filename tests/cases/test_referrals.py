@@ -362,6 +362,7 @@ def _my_urls(app, case, counsellor, login_as) -> list[tuple[str, str]]:  # type:
         ("GET", f"{b}/referrals"), ("POST", f"{b}/consents"), ("POST", f"{b}/consents/{consent}/revoke"),
         ("POST", f"{b}/referrals"), ("GET", f"{b}/referrals/{rid}"), ("GET", f"{b}/referrals/{rid}/preview"),
         ("POST", f"{b}/referrals/{rid}/send"), ("POST", f"{b}/referrals/{rid}/status"),
+        ("GET", f"{b}/referrals/{rid}/edit"), ("POST", f"{b}/referrals/{rid}/edit"),
         ("GET", f"{b}/orders"), ("POST", f"{b}/orders"), ("GET", f"{b}/orders/{oid}"),
         ("POST", f"{b}/orders/{oid}/approval"), ("POST", f"{b}/orders/{oid}/extension"),
         ("POST", f"{b}/orders/{oid}/violations"),
@@ -523,3 +524,341 @@ def test_case_page_shows_referral_and_order_cards(app, signed_in, case, page) ->
     html = page(signed_in, base(case)).get_data(as_text=True)
     assert 'id="referrals-card-heading"' in html and f"/referrals/{rid}" in html
     assert 'id="orders-card-heading"' in html and "needs court/governor approval by" in html
+
+
+# ------------------------------------------------------------------------------------------------ editing a draft
+def edit_url(case, rid: str) -> str:  # type: ignore[no-untyped-def]
+    return f"{base(case)}/referrals/{rid}/edit"
+
+
+def edit(client, case, rid: str, **overrides):  # type: ignore[no-untyped-def]
+    return post(client, edit_url(case, rid), referral_data(**overrides), token_from=edit_url(case, rid))
+
+
+def referral_values(app, rid: str) -> dict:  # type: ignore[no-untyped-def]
+    from app.db import db
+    from cases.models.referrals import Referral
+
+    with app.app_context():
+        r = db.session.scalar(sa.select(Referral).where(Referral.public_id == uuid.UUID(rid)))
+        return {"institution_type": r.institution_type, "institution_name": r.institution_name,
+                "contact_person": r.contact_person, "notes": r.notes, "data_classes": list(r.data_classes),
+                "consent": str(r.consent.public_id) if r.consent else None, "follow_up_on": r.follow_up_on,
+                "status": r.status}
+
+
+def events_of(app, action: str) -> list[tuple[str | None, str | None]]:  # type: ignore[no-untyped-def]
+    return [(details, reason) for a, details, reason in audit_actions(app) if a == action]
+
+
+def test_edit_draft_round_trips_turkish_text(app, signed_in, case, page) -> None:  # type: ignore[no-untyped-def]
+    consent = create_consent(signed_in, case, data_classes=["identity", "contact"])
+    rid = create_referral(signed_in, case, consent=consent, notes="İlk not")
+    # the form is the creation form, filled with the draft's decrypted values
+    html = page(signed_in, edit_url(case, rid)).get_data(as_text=True)
+    assert 'value="Şişli ŞÖNİM"' in html and 'value="Gül Işık"' in html and "İlk not" in html
+    assert f'<option selected value="{consent}"' in html and '<option selected value="sonim"' in html
+    assert re.search(r'<input checked [^>]*value="identity"', html)
+    assert not re.search(r'<input checked [^>]*value="contact"', html)
+    r = edit(signed_in, case, rid, institution_type="sonim", institution_name="İĞDIR ŞÖNİM ığüşöç",
+             contact_person="Şükran Ilgaz Çağlı", notes="Kızı için ısrarlı takip İ ı Ş ş Ğ ğ",
+             data_classes=["identity", "contact"], consent=consent, follow_up_on="2030-01-15")
+    assert r.status_code == 302
+    assert r.headers["Location"].endswith(f"/referrals/{rid}/preview")  # back to the preview, to check again
+    values = referral_values(app, rid)
+    assert values == {"institution_type": "sonim", "institution_name": "İĞDIR ŞÖNİM ığüşöç",
+                      "contact_person": "Şükran Ilgaz Çağlı", "notes": "Kızı için ısrarlı takip İ ı Ş ş Ğ ğ",
+                      "data_classes": ["identity", "contact"], "consent": consent,
+                      "follow_up_on": dt.date(2030, 1, 15), "status": "draft"}
+    html = page(signed_in, r.headers["Location"]).get_data(as_text=True)
+    assert "Draft updated." in html
+    recipient = html.split('id="recipient"', 1)[1].split("</dl>", 1)[0]
+    assert "İĞDIR ŞÖNİM ığüşöç" in recipient and "Şükran Ilgaz Çağlı" in recipient  # the preview shows the recipient
+    assert "Kızı için" not in html  # the notes stay in the centre: not on the page of what is shared
+    html = page(signed_in, edit_url(case, rid)).get_data(as_text=True)
+    assert 'value="İĞDIR ŞÖNİM ığüşöç"' in html and "Kızı için ısrarlı takip İ ı Ş ş Ğ ğ" in html
+    # and it sends, under her consent
+    assert send(signed_in, case, rid).status_code == 302
+    assert status_of(app, rid) == ("sent", False)
+
+
+def test_edit_is_audited_with_field_names_only(app, signed_in, case, backend, db_url) -> None:  # type: ignore[no-untyped-def]
+    rid = create_referral(signed_in, case)
+    markers = {k: f"MARKER{k.upper()}{uuid.uuid4().hex[:8]}" for k in ("name", "contact", "notes")}
+    r = edit(signed_in, case, rid, institution_name=markers["name"], contact_person=markers["contact"],
+             notes=markers["notes"], data_classes=["identity", "risk"])
+    assert r.status_code == 302
+    edits = events_of(app, "case.referral-edit")
+    assert len(edits) == 1
+    assert json_of(edits[0][0]) == {"fields": ["institution_name", "contact_person", "data_classes", "notes"]}
+    for action, details, reason in audit_actions(app):
+        for marker in markers.values():
+            assert marker not in (details or "") and marker not in (reason or ""), action
+    dump = _raw_dump(app, backend, db_url)
+    for name, marker in markers.items():
+        assert marker.encode() not in dump, name  # still encrypted at rest after the edit
+    # an edit that changes nothing writes nothing
+    r = edit(signed_in, case, rid, institution_name=markers["name"], contact_person=markers["contact"],
+             notes=markers["notes"], data_classes=["identity", "risk"])
+    assert r.status_code == 302
+    assert len(events_of(app, "case.referral-edit")) == 1
+    assert "Nothing was changed." in signed_in.get(r.headers["Location"]).get_data(as_text=True)
+
+
+def json_of(text: str | None) -> object:
+    import json
+
+    return json.loads(text or "null")
+
+
+@pytest.mark.parametrize("change", [
+    {"institution_name": "Kadıköy ŞÖNİM"},
+    {"contact_person": "Ayla Öztürk"},
+    {"contact_person": ""},
+    {"data_classes": ["identity", "contact"]},
+    {"institution_type": "police"},
+    {"consent": ""},
+])
+def test_edit_after_preview_refuses_the_old_preview(app, signed_in, case, change) -> None:  # type: ignore[no-untyped-def]
+    consent = create_consent(signed_in, case, data_classes=["identity", "contact"])
+    rid = create_referral(signed_in, case, consent=consent)
+    preview_url = f"{base(case)}/referrals/{rid}/preview"
+    old = digest_of(signed_in, case, rid)
+    assert edit(signed_in, case, rid, **{"consent": consent, **change}).status_code == 302
+    r = post(signed_in, f"{base(case)}/referrals/{rid}/send", {"digest": old, "confirm": "y"}, token_from=preview_url)
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert "The referral changed since the preview was shown. Check the preview again." in html
+    assert status_of(app, rid) == ("draft", False)
+    # she is back on the preview: what would leave now, a new digest, and the confirmation to give again
+    assert 'id="shared-information"' in html and old not in html
+    assert re.search(r'name="digest" type="hidden" value="([0-9a-f]{32})"', html)
+    assert not re.search(r'<input[^>]*name="confirm"[^>]*checked', html)
+    if "institution_name" in change:
+        assert "Kadıköy ŞÖNİM" in html.split('id="recipient"', 1)[1].split("</dl>", 1)[0]
+    # the override path is held to the same digest
+    r = post(signed_in, f"{base(case)}/referrals/{rid}/send",
+             {"override_digest": old, "override_reason": "Hayati tehlike var, acil durum", "override_confirm": "y"},
+             token_from=preview_url)
+    assert r.status_code == 422 and "changed since the preview" in r.get_data(as_text=True)
+    assert "Hayati tehlike var, acil durum" in r.get_data(as_text=True)  # what she typed is not lost
+    assert status_of(app, rid) == ("draft", False)
+
+
+def test_a_changed_shared_value_of_the_case_refuses_the_old_preview(app, signed_in, case) -> None:  # type: ignore[no-untyped-def]
+    from app.db import db
+    from cases.models import Case
+
+    consent = create_consent(signed_in, case, data_classes=["identity", "contact"])
+    rid = create_referral(signed_in, case, consent=consent, data_classes=["identity", "contact"])
+    old = digest_of(signed_in, case, rid)
+    with app.app_context():
+        db.session.get(Case, case.id).applicant.phone = "0555 987 65 43"
+        db.session.commit()
+    r = post(signed_in, f"{base(case)}/referrals/{rid}/send", {"digest": old, "confirm": "y"},
+             token_from=f"{base(case)}/referrals/{rid}/preview")
+    assert r.status_code == 422 and "changed since the preview" in r.get_data(as_text=True)
+    assert re.search(r"555\D*987\D*65\D*43", r.get_data(as_text=True))  # the preview shows the new value
+    assert status_of(app, rid) == ("draft", False)
+    assert send(signed_in, case, rid).status_code == 302  # confirmed again: sent
+
+
+def test_notes_and_follow_up_stay_in_the_centre_and_keep_the_preview(app, signed_in, case) -> None:  # type: ignore[no-untyped-def]
+    consent = create_consent(signed_in, case)
+    rid = create_referral(signed_in, case, consent=consent)
+    old = digest_of(signed_in, case, rid)
+    assert edit(signed_in, case, rid, consent=consent, notes="Başka bir not",
+                follow_up_on="2030-02-01").status_code == 302
+    assert digest_of(signed_in, case, rid) == old  # what leaves did not change
+    r = post(signed_in, f"{base(case)}/referrals/{rid}/send", {"digest": old, "confirm": "y"},
+             token_from=f"{base(case)}/referrals/{rid}/preview")
+    assert r.status_code == 302 and status_of(app, rid) == ("sent", False)
+
+
+def test_preview_digest_is_keyed_and_does_not_depend_on_the_language(app, signed_in, case) -> None:  # type: ignore[no-untyped-def]
+    from app.db import db
+    from cases.models.referrals import Referral
+    from cases.services.referrals import preview_digest
+
+    consent = create_consent(signed_in, case, data_classes=["identity", "risk", "children"])
+    rid = create_referral(signed_in, case, consent=consent, data_classes=["identity", "risk", "children"])
+    english = digest_of(signed_in, case, rid)
+    html = signed_in.get(f"{base(case)}/referrals/{rid}/preview",
+                         headers={"Accept-Language": "tr"}).get_data(as_text=True)
+    assert 'lang="tr"' in html and "Güncel risk düzeyi" in html and "Yüksek" in html  # labels differ by language
+    assert re.search(r'name="digest" type="hidden" value="([0-9a-f]+)"', html).group(1) == english  # type: ignore[union-attr]
+    with app.test_request_context():
+        referral = db.session.scalar(sa.select(Referral).where(Referral.public_id == uuid.UUID(rid)))
+        assert preview_digest(referral) == english
+        app.config["SECRET_KEY"] = "another-secret-key-of-enough-length-0123456789"
+        assert preview_digest(referral) != english
+
+
+def test_only_a_draft_can_be_edited(app, signed_in, case, page) -> None:  # type: ignore[no-untyped-def]
+    consent = create_consent(signed_in, case)
+    sent = create_referral(signed_in, case, consent=consent)
+    token = csrf_token(signed_in, edit_url(case, sent))
+    assert send(signed_in, case, sent).status_code == 302
+    discarded = create_referral(signed_in, case, consent=consent)
+    assert post(signed_in, f"{base(case)}/referrals/{discarded}/status", {"status": "withdrawn"}).status_code == 302
+    for rid, label in ((sent, "Sent"), (discarded, "Withdrawn")):
+        before = referral_values(app, rid)
+        r = signed_in.get(edit_url(case, rid))
+        assert r.status_code == 409
+        assert f"Only a draft can be changed; the status of this referral is: {label}." in r.get_data(as_text=True)
+        r = signed_in.post(edit_url(case, rid), data={**referral_data(institution_name="Değişti"), "csrf_token": token})
+        assert r.status_code == 409
+        assert f"Only a draft can be changed; the status of this referral is: {label}." in r.get_data(as_text=True)
+        assert referral_values(app, rid) == before
+        assert 'href="' + edit_url(case, rid) not in page(signed_in, f"{base(case)}/referrals/{rid}").get_data(
+            as_text=True)  # no edit link once it is not a draft
+    assert events_of(app, "case.referral-edit") == []
+
+
+def test_discard_a_draft_from_its_page(app, signed_in, case, page) -> None:  # type: ignore[no-untyped-def]
+    rid = create_referral(signed_in, case)
+    html = page(signed_in, f"{base(case)}/referrals/{rid}").get_data(as_text=True)
+    form = html.split('id="discard-draft"', 1)[1].split("</form>", 1)[0]
+    assert 'name="status" value="withdrawn"' in form and "Discard draft" in form
+    assert f'href="{edit_url(case, rid)}"' in html
+    assert 'id="status-heading"' not in html  # a draft has nothing to record yet: discard is its only move
+    r = post(signed_in, f"{base(case)}/referrals/{rid}/status", {"status": "withdrawn"},
+             token_from=f"{base(case)}/referrals/{rid}")
+    assert r.status_code == 302
+    assert status_of(app, rid) == ("withdrawn", False)
+    html = page(signed_in, r.headers["Location"]).get_data(as_text=True)
+    assert "Draft discarded. Nothing was sent." in html and 'id="discard-draft"' not in html
+    assert [json_of(d) for d, _reason in events_of(app, "case.referral-status")] == [
+        {"from": "draft", "to": "withdrawn", "outcome": None}]
+
+
+def test_edit_keeps_a_consent_that_is_no_longer_valid(app, signed_in, case) -> None:  # type: ignore[no-untyped-def]
+    consent = create_consent(signed_in, case)
+    rid = create_referral(signed_in, case, consent=consent)
+    post(signed_in, f"{base(case)}/consents/{consent}/revoke", {}, token_from=f"{base(case)}/referrals")
+    html = signed_in.get(edit_url(case, rid)).get_data(as_text=True)
+    option = re.search(rf'<option[^>]*value="{consent}"[^>]*>([^<]*)</option>', html)
+    assert option and "selected" in option.group(0) and "(not valid today)" in option.group(1)
+    assert edit(signed_in, case, rid, consent=consent, contact_person="Yeni Kişi").status_code == 302
+    assert referral_values(app, rid)["consent"] == consent  # the link was not dropped unseen
+    # a revoked consent of this case can be kept, not newly chosen on another referral
+    other = create_referral(signed_in, case)
+    assert edit(signed_in, case, other, consent=consent).status_code == 422
+
+
+@pytest.mark.parametrize("overrides", [
+    {"notes": "x" * 5001},
+    {"institution_name": "Ş" * 201},
+    {"contact_person": "Ali\nVeli"},
+    {"institution_name": "a\x00b"},
+    {"follow_up_on": "2026-02-30"},
+    {"follow_up_on": "9999-01-01"},
+    {"consent": "not-a-uuid"},
+    {"consent": str(uuid.uuid4())},
+    {"institution_type": "embassy"},
+    {"data_classes": []},
+    {"data_classes": ["identity", "bank-account"]},
+])
+def test_malformed_edit_is_422_and_changes_nothing(app, signed_in, case, overrides) -> None:  # type: ignore[no-untyped-def]
+    rid = create_referral(signed_in, case)
+    before = referral_values(app, rid)
+    r = edit(signed_in, case, rid, **{"contact_person": "Değişmemeli", **overrides})
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert 'class="error-summary"' in html
+    assert f'action="{edit_url(case, rid)}"' in html  # the form again, with what she typed
+    assert referral_values(app, rid) == before
+    assert events_of(app, "case.referral-edit") == []
+
+
+def test_edit_without_csrf_is_400(app, signed_in, case) -> None:  # type: ignore[no-untyped-def]
+    rid = create_referral(signed_in, case)
+    before = referral_values(app, rid)
+    r = signed_in.post(edit_url(case, rid), data=referral_data(institution_name="Sahte"))
+    assert r.status_code == 400
+    r = signed_in.post(edit_url(case, rid), data={**referral_data(institution_name="Sahte"), "csrf_token": "forged"})
+    assert r.status_code == 400
+    assert referral_values(app, rid) == before
+
+
+def test_edit_of_another_centre_or_case_is_404_and_audited(app, signed_in, case, counsellor, make_case,  # type: ignore[no-untyped-def]
+                                                           login_as) -> None:
+    from app.audit import AuditEvent
+    from app.db import db
+    from tests import factories
+
+    rid = create_referral(signed_in, case)
+    before = referral_values(app, rid)
+    # another case of mine: the referral is looked up within the case in the URL
+    mine_too = make_case(counsellor, applicant_name="Fatma Şen")
+    url = edit_url(mine_too, rid)
+    assert signed_in.get(url).status_code == 404
+    r = post(signed_in, url, referral_data(institution_name="Sahte"), token_from=base(mine_too))
+    assert r.status_code == 404
+    # the supervisor of another centre, with this case's own ids
+    other_centre = factories.make_centre(app)
+    outsider = factories.make_user(app, "supervisor", centre=other_centre)
+    client = app.test_client()
+    login_as(client, outsider)
+    r = client.get(edit_url(case, rid))
+    assert r.status_code == 404 and "Gül Işık" not in r.get_data(as_text=True)
+    r = client.post(edit_url(case, rid), data={**referral_data(institution_name="Sahte"),
+                                               "csrf_token": csrf_token(client, "/")})
+    assert r.status_code == 404
+    assert referral_values(app, rid) == before
+    with app.app_context():
+        denied = db.session.execute(sa.select(AuditEvent.action, AuditEvent.object_id, AuditEvent.actor_email)
+                                    .where(AuditEvent.outcome == "denied").order_by(AuditEvent.seq)).all()
+    assert [(a, o) for a, o, _ in denied[:2]] == [("referral.view", rid), ("referral.view", rid)]
+    assert [(a, o, e) for a, o, e in denied[2:]] == [("case.edit", str(case.public_id), outsider.email)] * 2
+
+
+def test_read_only_roles_cannot_edit(app, signed_in, case, make_user, login_as, page) -> None:  # type: ignore[no-untyped-def]
+    from tests.cases.test_break_glass import REASON
+
+    rid = create_referral(signed_in, case)
+    before = referral_values(app, rid)
+    colleague = make_user("counsellor")
+    reader = app.test_client()
+    login_as(reader, colleague)
+    r = post(reader, "/cases/break-glass", {"number": case.number, "reason": REASON}, token_from="/cases/break-glass")
+    assert r.status_code == 302
+    assert page(reader, f"{base(case)}/referrals/{rid}").status_code == 200  # she may read it (break-glass) ...
+    assert 'id="discard-draft"' not in reader.get(f"{base(case)}/referrals/{rid}").get_data(as_text=True)
+    users = [("break-glass", reader)]
+    for role in ("auditor", "coordinator", "admin"):
+        client = app.test_client()
+        login_as(client, make_user(role))
+        users.append((role, client))
+    for who, client in users:
+        assert client.get(edit_url(case, rid)).status_code == 404, who  # ... but not edit it
+        r = client.post(edit_url(case, rid), data={**referral_data(institution_name="Sahte"),
+                                                   "csrf_token": csrf_token(client, "/")})
+        assert r.status_code == 404, who
+    assert referral_values(app, rid) == before
+    # the supervisor of the centre may
+    supervisor = app.test_client()
+    login_as(supervisor, make_user("supervisor"))
+    page(supervisor, edit_url(case, rid))
+    assert edit(supervisor, case, rid, contact_person="Müdür Düzeltti").status_code == 302
+
+
+def test_a_refused_change_puts_the_page_read_on_record(app, signed_in, case) -> None:  # type: ignore[no-untyped-def]
+    consent = create_consent(signed_in, case)
+    rid = create_referral(signed_in, case, consent=consent)
+    token = csrf_token(signed_in, edit_url(case, rid))
+    before = len(events_of(app, "case.edit"))
+    r = signed_in.post(f"{base(case)}/referrals/{rid}/send", data={"digest": "0" * 32, "confirm": "y",
+                                                                   "csrf_token": token})
+    assert r.status_code == 422 and "Ayşe Yılmaz" in r.get_data(as_text=True)  # the page shows shared values...
+    assert len(events_of(app, "case.edit")) == before + 1  # ... and its read is committed before it leaves
+    r = signed_in.post(edit_url(case, rid), data={**referral_data(data_classes=[]), "csrf_token": token})
+    assert r.status_code == 422 and "Gül Işık" in r.get_data(as_text=True)
+    assert len(events_of(app, "case.edit")) == before + 2
+
+
+def test_non_ascii_digest_is_refused_not_500(app, signed_in, case) -> None:  # type: ignore[no-untyped-def]
+    consent = create_consent(signed_in, case)
+    rid = create_referral(signed_in, case, consent=consent)
+    r = post(signed_in, f"{base(case)}/referrals/{rid}/send", {"digest": "şğİ" * 11, "confirm": "y"})
+    assert r.status_code == 422 and "changed since the preview" in r.get_data(as_text=True)

@@ -1,5 +1,5 @@
 """A real Chromium: a counsellor records her consent, creates a referral, sees the preview listing exactly the shared
-data classes with their values, confirms and sends it."""
+data classes with their values, corrects the draft from the preview, checks the new preview, confirms and sends it."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import pytest
 from tests.factories import fresh_code
 
 pytestmark = pytest.mark.e2e
+
+PHONE = "0532 123 45 67"
 
 
 def _sign_in(page, live_server: str, app, user) -> None:  # type: ignore[no-untyped-def]
@@ -26,7 +28,7 @@ def _sign_in(page, live_server: str, app, user) -> None:  # type: ignore[no-unty
 
 def test_consent_referral_preview_send(app, live_server, context, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
     counsellor = make_user("counsellor")
-    case = make_case(counsellor, applicant_name="Şule Işıklı", tckn="10000000146", phone="0532 123 45 67")
+    case = make_case(counsellor, applicant_name="Şule Işıklı", tckn="10000000146", phone=PHONE)
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())  # the data-confirm questions
     _sign_in(page, live_server, app, counsellor)
@@ -60,7 +62,25 @@ def test_consent_referral_preview_send(app, live_server, context, make_user, mak
     assert shared.locator("section").count() == 1
     assert "Identity" in shared.inner_text()
     assert "Şule Işıklı" in shared.inner_text() and "10000000146" in shared.inner_text()
-    assert "532" not in page.content()  # contact was not chosen: her phone is not on the page
+    # contact was not chosen: her phone is not on the page (the whole number: a short needle like "532" can match a
+    # random hex id in the HTML)
+    assert PHONE not in page.content()
+    assert "Gül Işık" not in page.content()
+
+    # a mistake seen on the preview: correct the draft (contact person, and her phone after all)
+    page.get_by_role("link", name="Something is wrong? Edit the draft").click()
+    page.wait_for_url(re.compile(r"/referrals/[0-9a-f-]+/edit$"))
+    edit_form = page.locator("form[action$='/edit']")
+    assert edit_form.get_by_label("Institution name").input_value() == "Şişli ŞÖNİM"  # filled with the draft
+    assert edit_form.get_by_label(re.compile(r"^Identity")).is_checked()
+    edit_form.get_by_label("Contact person").fill("Gül Işık")
+    edit_form.get_by_label(re.compile(r"^Contact \(")).check()
+    edit_form.get_by_role("button", name="Save draft and preview").click()
+    page.wait_for_url(re.compile(r"/referrals/[0-9a-f-]+/preview$"))
+    assert "Draft updated." in page.content()
+    assert "Gül Işık" in page.locator("#recipient").inner_text()
+    assert shared.locator("section").count() == 2
+    assert PHONE in shared.inner_text()  # the needle above is the form the page shows
 
     page.get_by_role("button", name="Send referral").click()
     page.wait_for_load_state()

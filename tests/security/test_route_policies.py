@@ -39,6 +39,7 @@ PINNED = {
     "cases.create_referral": "object:case:edit:counsellor,supervisor",
     "cases.edit_note": "object:case:edit:counsellor,supervisor",
     "cases.edit_person": "object:case:edit:counsellor,supervisor",
+    "cases.edit_referral": "object:case:edit:counsellor,supervisor",
     "cases.edit_safety_plan": "object:case:edit:counsellor,supervisor",
     "cases.edit_support_action": "object:case:edit:counsellor,supervisor",
     "cases.extend_order": "object:case:edit:counsellor,supervisor",
