@@ -62,6 +62,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.request_loader(lambda _request: load_user_from_session())
     login_manager.session_protection = None  # sessions are checked server-side instead
     babel.init_app(app, locale_selector=_select_locale)
+    _install_request_gettext(app)
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
@@ -74,6 +75,35 @@ def _init_extensions(app: Flask) -> None:
         from app.users.labels import role_label
 
         return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"], "role_label": role_label}
+
+
+def _install_request_gettext(app: Flask) -> None:
+    """Template ``_()`` with the request's catalogue looked up once per request, not once per string.
+
+    Flask-Babel's callables resolve the context, domain, locale and cache key on every call (a case page makes ~100
+    calls). The catalogue is kept on Flask-Babel's own per-request context as ``babel_translations``, the attribute
+    its ``refresh()`` and ``force_locale()`` reset, so a locale change inside a request is still honoured.
+    """
+    from flask import g
+    from flask_babel import get_translations
+
+    def translations() -> Any:
+        ctx = g.get("_flask_babel") if g else None
+        cached = getattr(ctx, "babel_translations", None)
+        if cached is None:
+            cached = get_translations()
+            ctx = g.get("_flask_babel") if g else None
+            if ctx is not None:
+                ctx.babel_translations = cached
+        return cached
+
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
 
 def _sqlite_pragmas(app: Flask) -> None:

@@ -169,9 +169,13 @@ def record(
         who = actor
     else:
         who = Actor.of(actor)
-    # SECURITY: take the chain head's lock first, so no other writer can read the same predecessor.
-    session.execute(sa.update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
-    head = session.execute(sa.select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one_or_none()
+    # SECURITY: take the chain head's lock first, so no other writer can read the same predecessor. RETURNING reads
+    # the new seq and the predecessor's hash in the same statement: the lock is held for one round trip less.
+    head = session.execute(
+        sa.update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
+        .returning(AuditHead.seq, AuditHead.hash),
+        execution_options={"synchronize_session": False},
+    ).one_or_none()
     if head is None:
         raise RuntimeError("audit_head row missing; run `flask --app wsgi db upgrade`")
     seq, prev_hash = head
@@ -194,7 +198,8 @@ def record(
         hash="",
     )
     event_row.hash = chain_hash(_chain_key(), prev_hash, event_row.canonical())
-    session.execute(sa.update(AuditHead).where(AuditHead.id == 1).values(hash=event_row.hash))
+    session.execute(sa.update(AuditHead).where(AuditHead.id == 1).values(hash=event_row.hash),
+                    execution_options={"synchronize_session": False})
     session.add(event_row)
     if flush:  # inside before_flush the event joins the flush that is under way
         session.info["dayanisma.in_audit"] = True

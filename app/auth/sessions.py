@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, g, session
+from sqlalchemy.orm import joinedload
 
 from app.db import db, utcnow
 from app.users.models import User, UserSession
@@ -64,7 +65,12 @@ def load_user_from_session() -> User | None:
     token = session.get(SESSION_KEY)
     if not token:
         return None
-    record = db.session.scalar(sa.select(UserSession).where(UserSession.token_hash == _hash(token)))
+    # One query for the session, its user and her centre (the audit actor and every page need all three).
+    record = db.session.scalar(
+        sa.select(UserSession)
+        .options(joinedload(UserSession.user).joinedload(User.centre))
+        .where(UserSession.token_hash == _hash(token))
+    )
     if record is None or record.ended_at is not None:
         session.clear()
         g.session_ended = True
