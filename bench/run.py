@@ -416,15 +416,18 @@ a second index epoch, so existing rows are re-indexed) would bring candidates ba
   head). The baseline is `bench/hello_app.py` under the same gunicorn settings, measured in the same run.
   `wrk` and the app share the machine's 2 cores, which favours neither side. Errors = non-2xx responses and socket
   errors.
-  **Why P4 misses its target, and by how much:** the case page is a whole case file, not a lookup: about 23 SQL
-  queries (session check, the audited read with its chain-head lock, the case, people, notes, authors, risk
-  assessments and prompts, safety-plan versions, support goals and actions, referrals, consents, orders, shelter
-  status) and a large Jinja page with six partials. In-process it costs about 15–20 ms of CPU on this machine
-  (profile: roughly half template rendering, a third SQL), against well under 1 ms for hello-world, so with two
-  cores shared by gunicorn, PostgreSQL and wrk it serves ~80 req/s. Decryption and the audit write are a small part
-  of it (P1: ~3 µs per field; one audit INSERT). Reaching 25 % of hello-world would need the page to cost ~2 ms:
-  fewer queries (one eager-loaded query per sub-domain), cached label lookups and lighter partials, or fragment
-  caching — a project of its own, not done in this session.
+  **Why P4 misses its target, and by how much:** the case page is a whole case file, not a lookup: 20 SQL
+  queries (session with user and centre, the audited read with its chain-head lock, the case, people, notes,
+  authors, risk assessments and prompts, safety-plan versions, support goals and actions, referrals, consents,
+  orders, shelter status) and a large Jinja page with six partials. `bench/p4_breakdown.py` samples PostgreSQL
+  during the wrk run: on average 0.06 of the 4 backends wait on a lock (the chain head is not the bottleneck) while
+  ~3 sit "idle in transaction" waiting for Python; both cores are saturated. CPU per case page ≈ 23–27 ms in the
+  worker + ~5 ms in PostgreSQL, against ~0.5 ms for hello-world. In-process profile: ~60 % template rendering (each
+  section's queries run as the template renders), ~30 % SQL, the rest translations, Flask-Login and the note form.
+  Decryption and the audit write are a small part (P1: ~3 µs per field; one audit INSERT). Reaching 25 % would
+  need ~2 ms per page: far fewer queries and much less template work, or caching pages (at odds with auditing
+  every read) — a project of its own. Done so far: 26 → 20 queries, no reload after the audited commit, one
+  catalogue lookup per request (≈15 % less worker CPU).
 - **P6** (`bench/stats_bench.py`): every statistics table for one year over N synthetic cases (plain categorical
   columns only, as in production), best of three runs.
 
