@@ -73,7 +73,7 @@ def _status_filter(stmt: sa.Select[Any], status: str) -> sa.Select[Any]:
 def _audit_listing(action: str, cases: list[Case], **details: Any) -> None:
     # SECURITY: names are on the page, so the listing is on record (with the numbers shown) before it leaves.
     audit.record(action, details={"cases": [c.number for c in cases], **details})
-    db.session.commit()
+    access.commit_read()  # keeps the listed cases loaded: no reload, one by one, as the page is built
 
 
 def _rows(cases: list[Case]) -> list[dict[str, Any]]:

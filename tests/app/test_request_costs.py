@@ -94,3 +94,19 @@ def test_template_gettext_is_per_request_and_follows_force_locale(app: Flask) ->
     assert turkish == "Dosyalar|Çıkış yap"
     assert english == "Cases|Sign out"
     assert again == turkish
+
+
+def test_the_case_list_does_not_reload_each_listed_case_after_its_audit_commit(app: Flask, make_user: Any,
+                                                                               make_case: Any) -> None:
+    counsellor = make_user("counsellor")
+    numbers = [make_case(counsellor, applicant_name=f"Ayşe Işık {i}", tckn=None, phone=None).number for i in range(4)]
+    client = app.test_client()
+    factories.login_as(client, counsellor)
+    with _statements(app) as seen:
+        html = client.get("/cases/").get_data(as_text=True)
+    assert all(number in html for number in numbers) and "Ayşe Işık 3" in html
+    assert "COMMIT" in seen
+    after = seen[len(seen) - seen[::-1].index("COMMIT"):]  # after the listing's (last) commit
+    # One case row per listed case after the commit would mean the page reloads them one by one.
+    per_case = [s for s in after if s.startswith("SELECT cases.") and "WHERE cases.id =" in s]
+    assert per_case == [], per_case
