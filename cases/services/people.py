@@ -208,6 +208,9 @@ def remove_child(child: Person, *, actor: User) -> None:
     _check_open(case)
     if child.kind != PersonKind.CHILD:
         raise CaseError(str(_l("Only a child can be removed from a case.")))
+    # Serialised with a shelter request for the same case (it locks the row too), so the check below cannot miss
+    # a request being made at this moment (PostgreSQL; SQLite serialises writers anyway).
+    db.session.execute(sa.select(Case.id).where(Case.id == case.id).with_for_update())
     if (problem := removal_problems(child)) is not None:
         raise problem
     public_id = child.public_id

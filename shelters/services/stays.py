@@ -90,13 +90,17 @@ def request_admission(case: Case, *, shelter: Shelter, child_ids: Iterable[uuid.
         raise ShelterError(_l("Choose one of your centre's shelters."))
     if case.is_closed:
         raise ShelterError(_l("The case is closed."))
+    # The case row is locked (PostgreSQL) as removing a child locks it, and the children are read from the database,
+    # not the loaded relationship: a child removed meanwhile cannot end up on the request as a dangling id.
+    db.session.execute(sa.select(Case.id).where(Case.id == case.id).with_for_update())
     if open_request_for(case) is not None:
         raise ShelterError(_l("This case already has an open shelter request or stay."))
     applicant = case.applicant
     if applicant is None:
         raise ShelterError(_l("Record the applicant before requesting a shelter place."))
     wanted = set(child_ids)
-    children = [p for p in case.children if p.public_id in wanted]
+    children = list(db.session.scalars(sa.select(Person).where(
+        Person.case_id == case.id, Person.kind == PersonKind.CHILD, Person.public_id.in_(wanted)).order_by(Person.id)))
     if len(children) != len(wanted):
         raise ShelterError(_l("Choose children of this case."))
     request = AdmissionRequest(shelter=shelter, shelter_id=shelter.id, case=case, case_id=case.id,

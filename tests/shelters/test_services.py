@@ -340,3 +340,29 @@ def test_policy_table() -> None:
         assert not any(policies.can(coordinator, a, shelter) for a in policies.ACTIONS)
     finally:
         policies.coordinates = original  # type: ignore[assignment]
+
+
+def test_a_child_removed_meanwhile_cannot_go_on_a_shelter_request(app, people, make_case) -> None:  # type: ignore[no-untyped-def]
+    """The request reads the children from the database after locking the case, not from what the request loaded:
+    a child deleted by a colleague in between is refused, not kept on the waitlist as a dangling id."""
+    from app.db import db
+    from app.users.models import User
+    from cases.models import Case
+    from shelters.errors import ShelterError
+    from shelters.models import AdmissionRequest, Shelter
+    from shelters.services import stays
+
+    shelter = make_shelter(app, people["admin"], coordinators=(people["coordinator"],))
+    info = make_case(people["counsellor"], children=(("Işıl Çocuk", "girl", 2019), ("Ömer Çocuk", "boy", 2017)))
+    with app.app_context():
+        case = db.session.get(Case, info.id)
+        assert case is not None
+        loaded = [p.public_id for p in case.children]  # the form was built from these
+        gone = case.children[0]
+        with db.engine.begin() as other:  # a colleague removes the first child and commits
+            other.execute(sa.text("DELETE FROM persons WHERE id = :id"), {"id": gone.id})
+        with pytest.raises(ShelterError, match="Choose children of this case"):
+            stays.request_admission(case, shelter=db.session.get(Shelter, shelter.id), child_ids=loaded,
+                                    actor=db.session.get(User, people["counsellor"].id))
+        db.session.rollback()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AdmissionRequest)) == 0
