@@ -114,6 +114,13 @@ class ReferralForm(FlaskForm):
             SelectChoice(str(c.public_id), describe(c)) for c in consents
         ]
 
+    def draft_fields(self) -> dict[str, Any]:
+        """The draft's fields as ``create_referral`` / ``edit_referral`` take them (the consent is looked up apart)."""
+        return {"institution_type": self.institution_type.data or "",
+                "data_classes": list(self.data_classes.data or []), "institution_name": self.institution_name.data,
+                "contact_person": self.contact_person.data, "notes": self.notes.data,
+                "follow_up_on": self.follow_up_on.data}
+
 
 class SendReferralForm(FlaskForm):
     digest = HiddenField(validators=[DataRequired(_l("Send again from the preview."))])

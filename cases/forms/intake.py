@@ -4,6 +4,7 @@ a value the form accepts can always be searched later."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -49,6 +50,17 @@ SHORT_TEXT_MAX = 200
 LONG_TEXT_MAX = 2_000
 
 
+CHILD_MAX_AGE = 30  # a "child" older than this is a typing error
+
+
+def check_birth_year(form: Any, field: IntegerField) -> None:
+    """A child's year of birth: within the last CHILD_MAX_AGE years (intake and later corrections alike)."""
+    this_year = local_today().year
+    if field.data is not None and not this_year - CHILD_MAX_AGE <= field.data <= this_year:
+        raise ValidationError(_l("Enter a year between %(low)d and %(high)d.", low=this_year - CHILD_MAX_AGE,
+                                 high=this_year))
+
+
 class ChildForm(PlainForm):
     """One child row; a row left empty is ignored."""
 
@@ -59,11 +71,7 @@ class ChildForm(PlainForm):
     birth_year = IntegerField(_l("Year of birth"), validators=[Optional()],
                               render_kw={"inputmode": "numeric", "autocomplete": "off"})
 
-    def validate_birth_year(self, field: IntegerField) -> None:
-        this_year = local_today().year
-        if field.data is not None and not this_year - 30 <= field.data <= this_year:
-            raise ValidationError(_l("Enter a year between %(low)d and %(high)d.", low=this_year - 30,
-                                     high=this_year))
+    validate_birth_year = check_birth_year
 
     @property
     def is_empty(self) -> bool:
@@ -77,7 +85,61 @@ class ChildForm(PlainForm):
         return ok
 
 
-class IntakeForm(FlaskForm):
+class ApplicantChecks:
+    """The checks of the applicant's identity fields, shared by the intake form and the applicant's correction form
+    (``cases.forms.people``); a form using it declares the fields and ``application_date()``."""
+
+    tckn: StringField
+    document_no: StringField
+    nationality: StringField
+
+    def application_date(self) -> date | None:
+        raise NotImplementedError
+
+    def validate_tckn(self, field: StringField) -> None:
+        if field.data:
+            try:
+                crypto.normalise_tckn(field.data)
+            except crypto.InvalidTCKN:
+                raise ValidationError(_l("This is not a valid T.C. Kimlik No: check the 11 digits.")) from None
+
+    def validate_document_no(self, field: StringField) -> None:
+        if not field.data:
+            return
+        if self.tckn.data:
+            raise ValidationError(_l("Give either a T.C. Kimlik No or a foreign document number, not both."))
+        try:
+            crypto.normalise_document_number(field.data)
+        except ValueError:
+            raise ValidationError(_l("Enter the document's letters and digits.")) from None
+        digits = field.data.replace(" ", "")
+        if digits.isdigit() and len(digits) == 11 and digits.startswith("99"):
+            try:
+                crypto.normalise_ykn(digits)
+            except crypto.InvalidYKN:
+                raise ValidationError(_l("This is not a valid foreign ID number (YKN): check the digits.")) from None
+
+    def validate_phone(self, field: StringField) -> None:
+        if field.data:
+            try:
+                crypto.normalise_phone(field.data)
+            except crypto.InvalidPhone:
+                raise ValidationError(_l("Enter a Turkish phone number, e.g. 0532 123 45 67.")) from None
+
+    def validate_date_of_birth(self, field: DateField) -> None:
+        applied_on = self.application_date()
+        if field.data and applied_on and field.data > applied_on:
+            raise ValidationError(_l("The date of birth must be before the date of application."))
+
+    def check_nationality(self) -> bool:
+        """Cross-field rule, checked after every field (an empty field's Optional() ends its own chain)."""
+        if self.document_no.data and not self.nationality.data:
+            self.nationality.errors = [*self.nationality.errors, _l("Enter her nationality.")]
+            return False
+        return True
+
+
+class IntakeForm(ApplicantChecks, FlaskForm):
     # --- the application -------------------------------------------------------------------------------------
     applied_on = DateField(_l("Date of application"), default=local_today,
                            validators=[InputRequired(message=_l("Enter the date of the application.")),
@@ -160,48 +222,12 @@ class IntakeForm(FlaskForm):
     # Set after a returning-applicant check was shown; binds the confirmation to the matches that were shown.
     confirm = HiddenField(validators=[Optional(), Length(max=128)])
 
-    def validate_tckn(self, field: StringField) -> None:
-        if field.data:
-            try:
-                crypto.normalise_tckn(field.data)
-            except crypto.InvalidTCKN:
-                raise ValidationError(_l("This is not a valid T.C. Kimlik No: check the 11 digits.")) from None
-
-    def validate_document_no(self, field: StringField) -> None:
-        if not field.data:
-            return
-        if self.tckn.data:
-            raise ValidationError(_l("Give either a T.C. Kimlik No or a foreign document number, not both."))
-        try:
-            crypto.normalise_document_number(field.data)
-        except ValueError:
-            raise ValidationError(_l("Enter the document's letters and digits.")) from None
-        digits = field.data.replace(" ", "")
-        if digits.isdigit() and len(digits) == 11 and digits.startswith("99"):
-            try:
-                crypto.normalise_ykn(digits)
-            except crypto.InvalidYKN:
-                raise ValidationError(_l("This is not a valid foreign ID number (YKN): check the digits.")) from None
-
-
-    def validate_phone(self, field: StringField) -> None:
-        if field.data:
-            try:
-                crypto.normalise_phone(field.data)
-            except crypto.InvalidPhone:
-                raise ValidationError(_l("Enter a Turkish phone number, e.g. 0532 123 45 67.")) from None
-
-    def validate_date_of_birth(self, field: DateField) -> None:
-        if field.data and self.applied_on.data and field.data > self.applied_on.data:
-            raise ValidationError(_l("The date of birth must be before the date of application."))
+    def application_date(self) -> date | None:
+        return self.applied_on.data  # type: ignore[no-any-return]
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
-        # Cross-field rule, checked after every field (an empty field's Optional() ends its own chain).
-        if self.document_no.data and not self.nationality.data:
-            self.nationality.errors = [*self.nationality.errors, _l("Enter her nationality.")]
-            ok = False
-        return ok
+        return self.check_nationality() and ok
 
     # --- data for the service --------------------------------------------------------------------------------
 

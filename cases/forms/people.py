@@ -15,21 +15,17 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
-import crypto
 from cases.forms.common import (
-    local_today,
     no_control_chars,
     none_if_blank,
     not_in_future,
     sensible_past_date,
     single_line,
 )
-from cases.forms.intake import LONG_TEXT_MAX, SHORT_TEXT_MAX
+from cases.forms.intake import LONG_TEXT_MAX, SHORT_TEXT_MAX, ApplicantChecks, check_birth_year
 from cases.labels import RELATIONSHIP_LABELS, SEX_LABELS, choices
-
-CHILD_MAX_AGE = 30  # as at intake: a "child" older than this is a typing error
 
 
 def _blank_if_none(value: Any) -> Any:
@@ -37,7 +33,7 @@ def _blank_if_none(value: Any) -> Any:
     return "" if value is None else value
 
 
-class ApplicantDetailsForm(FlaskForm):
+class ApplicantDetailsForm(ApplicantChecks, FlaskForm):
     """The applicant's identity and contact fields, as at intake."""
 
     full_name = StringField(_l("Full name"),
@@ -72,46 +68,12 @@ class ApplicantDetailsForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.applied_on = applied_on
 
-    def validate_tckn(self, field: StringField) -> None:
-        if field.data:
-            try:
-                crypto.normalise_tckn(field.data)
-            except crypto.InvalidTCKN:
-                raise ValidationError(_l("This is not a valid T.C. Kimlik No: check the 11 digits.")) from None
-
-    def validate_document_no(self, field: StringField) -> None:
-        if not field.data:
-            return
-        if self.tckn.data:
-            raise ValidationError(_l("Give either a T.C. Kimlik No or a foreign document number, not both."))
-        try:
-            crypto.normalise_document_number(field.data)
-        except ValueError:
-            raise ValidationError(_l("Enter the document's letters and digits.")) from None
-        digits = field.data.replace(" ", "")
-        if digits.isdigit() and len(digits) == 11 and digits.startswith("99"):
-            try:
-                crypto.normalise_ykn(digits)
-            except crypto.InvalidYKN:
-                raise ValidationError(_l("This is not a valid foreign ID number (YKN): check the digits.")) from None
-
-    def validate_phone(self, field: StringField) -> None:
-        if field.data:
-            try:
-                crypto.normalise_phone(field.data)
-            except crypto.InvalidPhone:
-                raise ValidationError(_l("Enter a Turkish phone number, e.g. 0532 123 45 67.")) from None
-
-    def validate_date_of_birth(self, field: DateField) -> None:
-        if field.data and self.applied_on and field.data > self.applied_on:
-            raise ValidationError(_l("The date of birth must be before the date of application."))
+    def application_date(self) -> date | None:
+        return self.applied_on
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
-        if self.document_no.data and not self.nationality.data:
-            self.nationality.errors = [*self.nationality.errors, _l("Enter her nationality.")]
-            ok = False
-        return ok
+        return self.check_nationality() and ok
 
     def values(self) -> dict[str, Any]:
         data = {name: getattr(self, name).data for name in self.FIELDS}
@@ -139,11 +101,7 @@ class ChildDetailsForm(FlaskForm):
 
     FIELDS = ("full_name", "sex", "birth_year", "notes", "disability")
 
-    def validate_birth_year(self, field: IntegerField) -> None:
-        this_year = local_today().year
-        if field.data is not None and not this_year - CHILD_MAX_AGE <= field.data <= this_year:
-            raise ValidationError(_l("Enter a year between %(low)d and %(high)d.", low=this_year - CHILD_MAX_AGE,
-                                     high=this_year))
+    validate_birth_year = check_birth_year
 
     def values(self) -> dict[str, Any]:
         data = {name: getattr(self, name).data for name in self.FIELDS}

@@ -199,12 +199,7 @@ def create_referral(case: Case):  # type: ignore[no-untyped-def]
         return _render_list(case, referral_form=form, status=422)
     consent = svc.find_consent(case, uuid.UUID(form.consent.data)) if form.consent.data else None
     try:
-        referral = svc.create_referral(
-            case, actor=current_user, institution_type=form.institution_type.data or "",
-            data_classes=list(form.data_classes.data or []), institution_name=form.institution_name.data,
-            contact_person=form.contact_person.data, notes=form.notes.data, consent=consent,
-            follow_up_on=form.follow_up_on.data,
-        )
+        referral = svc.create_referral(case, actor=current_user, consent=consent, **form.draft_fields())
     except CaseError as exc:
         form.form_errors.append(str(exc))
         _refused(case)
@@ -249,12 +244,7 @@ def edit_referral(case: Case, referral_id: uuid.UUID):  # type: ignore[no-untype
         return _render_edit(case, referral, form, 422)
     consent = svc.find_consent(case, uuid.UUID(form.consent.data)) if form.consent.data else None
     try:
-        changed = svc.edit_referral(
-            referral, actor=current_user, institution_type=form.institution_type.data or "",
-            data_classes=list(form.data_classes.data or []), institution_name=form.institution_name.data,
-            contact_person=form.contact_person.data, notes=form.notes.data, consent=consent,
-            follow_up_on=form.follow_up_on.data,
-        )
+        changed = svc.edit_referral(referral, actor=current_user, consent=consent, **form.draft_fields())
     except svc.ReferralNotEditable as exc:  # sent from another tab meanwhile
         _refused(case)
         return _not_editable(case, _referral_or_404(case, referral_id), str(exc))
