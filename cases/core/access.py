@@ -1,4 +1,4 @@
-"""The case view decorator: ``@case_access("edit")`` loads the case through ``cases.policies.load_case_for``,
+"""The case view decorator: ``@case_access("edit")`` loads the case through ``cases.core.policies.load_case_for``,
 answers an audited 404 on denial, audits the read, and passes ``case=`` to the view."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from app import access
-from cases.policies import CASE_ROLES, load_case_for
+from cases.core.policies import CASE_ROLES, load_case_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -1,16 +1,18 @@
-"""Shared form pieces: a checkbox group field, text filters and validators that keep bad input a form error."""
+"""Shared form pieces: the case search form, a checkbox group field, text filters and validators that keep bad
+input a form error."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, SelectMultipleField
-from wtforms.validators import ValidationError
+from flask_wtf import FlaskForm
+from wtforms import Field, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.dates import local_today
 
 EARLIEST = date(1900, 1, 1)
 
@@ -46,14 +48,6 @@ def single_line(form: Any, field: Field) -> None:
         raise ValidationError(_l("Remove the control characters and line breaks."))
 
 
-def local_today() -> date:
-    """Today in the centre's time zone (Istanbul by default), not the server's."""
-    zone = "Europe/Istanbul"
-    if has_app_context():
-        zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE", zone)
-    return datetime.now(ZoneInfo(zone)).date()
-
-
 def not_in_future(form: Any, field: Field) -> None:
     if field.data and field.data > local_today():
         raise ValidationError(_l("The date cannot be in the future."))
@@ -62,3 +56,11 @@ def not_in_future(form: Any, field: Field) -> None:
 def sensible_past_date(form: Any, field: Field) -> None:
     if field.data and field.data < EARLIEST:
         raise ValidationError(_l("Enter a date after 1900."))
+
+
+class SearchForm(FlaskForm):
+    """The case search (a POST, so an identity number never lands in a URL, a log or the browser history)."""
+
+    q = StringField(_l("T.C. Kimlik No, phone or name"),
+                    validators=[DataRequired(message=_l("Enter what to search for.")), Length(max=200), single_line],
+                    filters=[strip], render_kw={"autocomplete": "off", "spellcheck": "false"})

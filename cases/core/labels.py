@@ -1,6 +1,6 @@
 """Translated labels for the case vocabularies stored as plain keys (channels, violence types, statuses, …).
 
-The keys live in ``cases.models``; templates and forms show these labels. Colleagues' modules import from here so a
+The keys live in ``cases.core.models``; templates and forms show these labels. Colleagues' modules import from here so a
 value reads the same everywhere. ``label(mapping, key)`` falls back to the key for an unknown value (old data).
 """
 

@@ -1,8 +1,8 @@
-"""Dashboard panels of case work (registered by ``cases.views.core`` with ``register_dashboard_panel``).
+"""Dashboard panels of case work (registered by ``cases.core.views`` with ``register_dashboard_panel``).
 
 Counsellor: her open cases with risk badges, and the break-glass access she currently holds.
 Supervisor: caseloads per counsellor and break-glass grants awaiting her review (high-risk cases without an approved
-safety plan are in the plans panel, ``cases.dashboard_plans``).
+safety plan are in the plans panel, ``cases.plans.panels``).
 The panels show case numbers, statuses and risk levels, never names (the dashboard is not an audited case read).
 """
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 from app.db import db, utcnow
 from app.users.models import Role, User
-from cases import policies
-from cases.models import BreakGlassGrant, Case, CaseStatus, RiskLevel
+from cases.core import policies
+from cases.core.models import BreakGlassGrant, Case, CaseStatus, RiskLevel
 
 PANEL_LIMIT = 20
 
@@ -72,7 +72,7 @@ def counsellor_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
 def supervisor_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
     if getattr(user, "role", None) != Role.SUPERVISOR:
         return None
-    from cases.services.lifecycle import grants_to_review
+    from cases.lifecycle.services import grants_to_review
 
     return "cases/panels/supervisor.html", {
         "caseloads": caseloads(user),

@@ -14,7 +14,7 @@ from werkzeug.exceptions import NotFound
 
 from app.db import db, utcnow
 from app.users.models import Role, User
-from cases.models import BreakGlassGrant, Case, CaseMember
+from cases.core.models import BreakGlassGrant, Case, CaseMember, CaseStatus
 
 # Actions on a case and who may take them.
 READ_ACTIONS = frozenset({"view"})
@@ -88,3 +88,9 @@ def visible_cases_query(user: User) -> sa.Select[tuple[Case]]:
         return stmt.where(sa.false())
     member = sa.select(CaseMember.case_id).where(CaseMember.user_id == user.id)
     return stmt.where(sa.or_(Case.primary_counsellor_id == user.id, Case.id.in_(member)))
+
+
+def open_visible_case_ids(user: User) -> sa.Select[tuple[int]]:
+    """Ids of the open cases the user works on (counsellor: assigned; supervisor: her centre), for dashboard panels."""
+    visible = visible_cases_query(user).where(Case.status != CaseStatus.CLOSED).subquery()
+    return sa.select(visible.c.id)

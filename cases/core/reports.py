@@ -20,14 +20,14 @@ from flask_babel import gettext as _
 
 from app.db import db
 from app.reports.registry import Period, Table, month_index, month_label
-from cases.labels import CHANNEL_LABELS, RISK_LABELS, VIOLENCE_TYPE_LABELS
-from cases.models import Case
-from cases.models.orders import ORDER_ISSUERS, ORDER_KINDS, ProtectiveOrder
-from cases.models.referrals import INSTITUTION_TYPES, REFERRAL_OUTCOMES, REFERRAL_STATUSES, Referral
-from cases.services.core import AGE_BANDS
-from cases.services.orders import ISSUER_LABELS, KIND_LABELS
-from cases.services.referrals import INSTITUTION_LABELS, OUTCOME_LABELS
-from cases.services.referrals import STATUS_LABELS as REFERRAL_STATUS_LABELS
+from cases.core.labels import CHANNEL_LABELS, RISK_LABELS, VIOLENCE_TYPE_LABELS
+from cases.core.models import Case
+from cases.core.services import AGE_BANDS
+from cases.orders.models import ORDER_ISSUERS, ORDER_KINDS, ProtectiveOrder
+from cases.orders.services import ISSUER_LABELS, KIND_LABELS
+from cases.referrals.models import INSTITUTION_TYPES, REFERRAL_OUTCOMES, REFERRAL_STATUSES, Referral
+from cases.referrals.services import INSTITUTION_LABELS, OUTCOME_LABELS
+from cases.referrals.services import STATUS_LABELS as REFERRAL_STATUS_LABELS
 
 SENT_STATUSES = tuple(s for s in REFERRAL_STATUSES if s != "draft")  # a draft never left the centre
 CHILDREN_BANDS = ("0", "1", "2", "3+")
@@ -194,7 +194,7 @@ def protective_orders(centre_ids: Sequence[int], period: Period) -> Table:
 
 
 def sections(centre_ids: Sequence[int], period: Period) -> list[Table]:
-    """The provider registered with ``app.reports`` (cases/views/reports_registration.py)."""
+    """The provider registered with ``app.reports`` (cases/registry.py)."""
     months = _months_and_violence(centre_ids, period)
     profile = _profile(centre_ids, period)
     referrals = _referral_counts(centre_ids, period)

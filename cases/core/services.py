@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from app.db import db
 from app.users.models import Centre, User
-from cases.models import Case, CaseStatus, Person, PersonKind
+from cases.core.models import Case, CaseStatus, Person, PersonKind
 
 AGE_BANDS = ((0, 17, "0-17"), (18, 24, "18-24"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"),
              (55, 64, "55-64"), (65, 200, "65+"))

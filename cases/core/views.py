@@ -11,33 +11,23 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import render_template, request
-from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 
 from app import access, audit
 from app.audit import AuditEvent
 from app.db import db
-from app.main.views import register_dashboard_panel
 from app.users.models import Role, User
-from cases import dashboard, labels, policies
-from cases.access import case_access
-from cases.forms.lifecycle import SearchForm
-from cases.forms.notes import NoteForm
-from cases.models import Case, CaseStatus, Person, PersonKind
-from cases.services import lifecycle as lifecycle_service
-from cases.services import notes as notes_service
-from cases.views import bp
+from cases.core import labels, policies
+from cases.core.access import case_access
+from cases.core.blueprint import bp
+from cases.core.forms import SearchForm
+from cases.core.models import Case, CaseStatus, Person, PersonKind
+from cases.lifecycle import services as lifecycle_service
+from cases.notes import services as notes_service
+from cases.notes.forms import NoteForm
 
 PAGE_SIZE = 50
 STATUS_FILTERS = ("current", "open", "active", "closed", "all")
-
-def _register_panels(state: BlueprintSetupState) -> None:
-    for provider in (dashboard.counsellor_panel, dashboard.supervisor_panel):
-        register_dashboard_panel(state.app, provider)
-
-
-bp.record_once(_register_panels)
-
 
 @bp.app_context_processor
 def _case_labels() -> dict[str, Any]:

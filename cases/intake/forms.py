@@ -25,16 +25,16 @@ from wtforms import Form as PlainForm
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 import crypto
-from cases.forms.common import (
+from app.dates import local_today
+from cases.core.forms import (
     MultiCheckboxField,
-    local_today,
     no_control_chars,
     none_if_blank,
     not_in_future,
     sensible_past_date,
     single_line,
 )
-from cases.labels import (
+from cases.core.labels import (
     CHANNEL_LABELS,
     PHONE_CHECKED_LABELS,
     PREVIOUS_APPLICATION_LABELS,
@@ -87,7 +87,7 @@ class ChildForm(PlainForm):
 
 class ApplicantChecks:
     """The checks of the applicant's identity fields, shared by the intake form and the applicant's correction form
-    (``cases.forms.people``); a form using it declares the fields and ``application_date()``."""
+    (``cases.people.forms``); a form using it declares the fields and ``application_date()``."""
 
     tckn: StringField
     document_no: StringField

@@ -20,9 +20,9 @@ import crypto
 from app import audit
 from app.db import db
 from app.users.models import User
-from cases.models import Case, Person, PersonKind
-from cases.policies import can
-from cases.services.core import add_person, age_band, open_case
+from cases.core.models import Case, Person, PersonKind
+from cases.core.policies import can
+from cases.core.services import add_person, age_band, open_case
 
 # Which blind-indexed applicant attribute each intake value is searched in.
 SEARCH_FIELDS = (("tckn", Person.tckn), ("document_no", Person.document_no), ("phone", Person.phone),

@@ -9,9 +9,9 @@ from flask_login import current_user
 from app import access
 from app.db import db
 from app.users.models import Role
-from cases.forms.intake import IntakeForm
-from cases.services import intake as intake_service
-from cases.views import bp
+from cases.core.blueprint import bp
+from cases.intake import services as intake_service
+from cases.intake.forms import IntakeForm
 
 
 @bp.route("/new", methods=["GET", "POST"])

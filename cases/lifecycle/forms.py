@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from cases.forms.common import MultiCheckboxField, no_control_chars, none_if_blank, single_line, strip
-from cases.labels import CLOSE_REASON_LABELS, CLOSURE_CHECKLIST_LABELS, choices
+from cases.core.forms import MultiCheckboxField, no_control_chars, none_if_blank, single_line, strip
+from cases.core.labels import CLOSE_REASON_LABELS, CLOSURE_CHECKLIST_LABELS, choices
 
 REASON_MIN = 10
 
@@ -63,11 +63,3 @@ class BreakGlassForm(FlaskForm):
 
 class ReviewForm(FlaskForm):
     grant = HiddenField(validators=[DataRequired(), Length(max=20)])
-
-
-class SearchForm(FlaskForm):
-    """The case search (a POST, so an identity number never lands in a URL, a log or the browser history)."""
-
-    q = StringField(_l("T.C. Kimlik No, phone or name"),
-                    validators=[DataRequired(message=_l("Enter what to search for.")), Length(max=200), single_line],
-                    filters=[strip], render_kw={"autocomplete": "off", "spellcheck": "false"})

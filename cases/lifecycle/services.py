@@ -17,12 +17,12 @@ from flask_babel import lazy_gettext as _l
 from app import audit
 from app.db import db, utcnow
 from app.users.models import Centre, Role, User
-from cases.errors import CaseError
-from cases.labels import CLOSE_REASON_LABELS, CLOSE_REASONS, CLOSURE_CHECKLIST, CLOSURE_CHECKLIST_LABELS
-from cases.models import BreakGlassGrant, Case, CaseMember, CaseStatus
-from cases.policies import is_assigned
-from cases.services.core import next_case_number
-from cases.services.notes import add_system_note
+from cases.core.errors import CaseError
+from cases.core.labels import CLOSE_REASON_LABELS, CLOSE_REASONS, CLOSURE_CHECKLIST, CLOSURE_CHECKLIST_LABELS
+from cases.core.models import BreakGlassGrant, Case, CaseMember, CaseStatus
+from cases.core.policies import is_assigned
+from cases.core.services import next_case_number
+from cases.notes.services import add_system_note
 
 
 class InvalidAssignment(CaseError):

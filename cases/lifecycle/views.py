@@ -15,13 +15,13 @@ from wtforms.fields.choices import SelectChoice
 from app import access
 from app.db import db
 from app.users.models import Centre, Role, User
-from cases.access import case_access
-from cases.errors import CaseError
-from cases.forms.lifecycle import BreakGlassForm, CloseForm, ReopenForm, ReviewForm, TeamForm, TransferForm
-from cases.models import Case
-from cases.services import lifecycle as lifecycle_service
-from cases.views import bp
-from cases.views.core import audited_read
+from cases.core.access import case_access
+from cases.core.blueprint import bp
+from cases.core.errors import CaseError
+from cases.core.models import Case
+from cases.core.views import audited_read
+from cases.lifecycle import services as lifecycle_service
+from cases.lifecycle.forms import BreakGlassForm, CloseForm, ReopenForm, ReviewForm, TeamForm, TransferForm
 
 
 def _team_form(case: Case, formdata: Any = None) -> TeamForm:

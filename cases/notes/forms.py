@@ -7,8 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from cases.forms.common import local_today, no_control_chars, not_in_future, sensible_past_date, strip
-from cases.labels import NOTE_KIND_LABELS, choices
+from app.dates import local_today
+from cases.core.forms import no_control_chars, not_in_future, sensible_past_date, strip
+from cases.core.labels import NOTE_KIND_LABELS, choices
 
 NOTE_MAX = 20_000
 

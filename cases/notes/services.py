@@ -2,7 +2,7 @@
 
 A note is editable by its author for ``CASE_NOTE_EDIT_MINUTES`` (default 15) after it was written; after that, or
 for anyone else, the record stands and a correction is a new note pointing at the original (``corrects_id``).
-System notes (closure, reopening, transfer) are written by ``cases.services.lifecycle`` and are never edited.
+System notes (closure, reopening, transfer) are written by ``cases.lifecycle.services`` and are never edited.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from flask_babel import lazy_gettext as _l
 
 from app.db import db, utcnow
 from app.users.models import User
-from cases.errors import CaseClosed, CaseError
-from cases.labels import NOTE_KINDS, SYSTEM_NOTE_KINDS
-from cases.models import Case, CaseStatus, ContactNote
+from cases.core.errors import CaseClosed, CaseError
+from cases.core.labels import NOTE_KINDS, SYSTEM_NOTE_KINDS
+from cases.core.models import Case, CaseStatus
+from cases.notes.models import ContactNote
 
 
 class NoteNotEditable(CaseError):

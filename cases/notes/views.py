@@ -7,14 +7,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.db import db
-from cases.access import case_access
-from cases.errors import CaseError
-from cases.forms.notes import NoteForm
-from cases.labels import SYSTEM_NOTE_KINDS
-from cases.models import Case, ContactNote
-from cases.services import notes as notes_service
-from cases.views import bp
-from cases.views.core import audited_read, render_case_page
+from cases.core.access import case_access
+from cases.core.blueprint import bp
+from cases.core.errors import CaseError
+from cases.core.labels import SYSTEM_NOTE_KINDS
+from cases.core.models import Case
+from cases.core.views import audited_read, render_case_page
+from cases.notes import services as notes_service
+from cases.notes.forms import NoteForm
+from cases.notes.models import ContactNote
 
 
 def _note_or_404(case: Case, note_id: object) -> ContactNote:

@@ -17,11 +17,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 import crypto
 from app.db import Base, PublicIdMixin, UTCDateTime, utcnow
 from app.users.models import User
-from cases.models.core import Case
+from cases.core.models import Case
 
 ORDER_KINDS = ("protective", "preventive")  # koruyucu (for her) / önleyici (against him)
 ORDER_ISSUERS = ("governor", "family-court", "police")
-# Measures of 6284 m.3–5 (plain categorical keys; labels in cases/forms_orders.py).
+# Measures of 6284 m.3–5 (plain categorical keys; labels in cases/orders/forms.py).
 ORDER_MEASURES = (
     # protective (koruyucu), by the governor / district governor or the judge
     "shelter", "financial-aid", "guidance", "protective-custody", "daycare", "workplace-change",

@@ -4,7 +4,7 @@ Expiry is computed, never typed: ``expires_on = starts_on + duration_days - 1`` 
 order starting 1 March is in force through 27 August). A police order must be approved by the governor / district
 governor or a judge within 48 hours of issue or it lapses (6284 and its regulation, m.29): ``approval_deadline``.
 A violation is a re-assessment trigger (DESIGN.md §2): ``record_violation`` asks the risk module for a re-assessment
-(``cases.services.risk.request_reassessment``) and, while that module is absent, records the audited prompt
+(``cases.risk.services.request_reassessment``) and, while that module is absent, records the audited prompt
 ``case.reassessment-prompt`` instead.
 """
 
@@ -17,11 +17,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app import audit
+from app.dates import local_today
 from app.db import db, utcnow
 from app.users.models import User
-from cases.errors import CaseClosed, CaseError
-from cases.models import Case
-from cases.models.orders import (
+from cases.core.errors import CaseClosed, CaseError
+from cases.core.models import Case
+from cases.orders.models import (
     DEFAULT_DURATION_DAYS,
     MAX_DURATION_DAYS,
     ORDER_ISSUERS,
@@ -32,7 +33,6 @@ from cases.models.orders import (
     OrderViolation,
     ProtectiveOrder,
 )
-from cases.services.referrals import local_today
 
 KIND_LABELS = {"protective": _l("Protective (koruyucu), for her"),
                "preventive": _l("Preventive (önleyici), against him")}
@@ -189,11 +189,11 @@ def record_violation(order: ProtectiveOrder, *, actor: User, occurred_on: date, 
 def prompt_reassessment(case: Case, *, reason: str, actor: User) -> bool:
     """Ask the risk module for a re-assessment; True when it took the request.
 
-    The risk module is built in parallel: while ``cases.services.risk.request_reassessment`` cannot be imported,
+    The risk module is built in parallel: while ``cases.risk.services.request_reassessment`` cannot be imported,
     an audited ``case.reassessment-prompt`` event is the prompt (the case page's orders partial shows the breach).
     """
     try:
-        from cases.services.risk import request_reassessment
+        from cases.risk.services import request_reassessment
     except ImportError:
         audit.record("case.reassessment-prompt", object_type="case", object_id=case.public_id,
                      case_number=case.number, actor=actor, details={"trigger": reason})

@@ -15,22 +15,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import access
+from app.dates import local_today
 from app.db import db, utcnow
-from app.main.views import register_dashboard_panel
-from cases.access import case_access
-from cases.dashboard_orders import orders_panel, referrals_panel
-from cases.errors import CaseError
-from cases.forms_orders import ApprovalForm, ExtensionForm, OrderForm, ViolationForm, aware
-from cases.models import Case
-from cases.models.orders import ProtectiveOrder
-from cases.policies import can
-from cases.services import orders as svc
-from cases.services.referrals import local_today
-from cases.views import bp
-from cases.views.referrals import case_page_url
-
-bp.record_once(lambda state: register_dashboard_panel(state.app, referrals_panel))
-bp.record_once(lambda state: register_dashboard_panel(state.app, orders_panel))
+from cases.core.access import case_access
+from cases.core.blueprint import bp
+from cases.core.errors import CaseError
+from cases.core.models import Case
+from cases.core.policies import can
+from cases.orders import services as svc
+from cases.orders.forms import ApprovalForm, ExtensionForm, OrderForm, ViolationForm, aware
+from cases.orders.models import ProtectiveOrder
+from cases.referrals.views import case_page_url
 
 
 def _render_list(case: Case, *, form: OrderForm | None = None, status: int = 200) -> tuple[str, int]:

@@ -1,7 +1,7 @@
 """Forms for correcting and completing the people of a case after intake: the applicant, her children and the
 person using violence (the perpetrator).
 
-The fields and checks are the intake's (``cases.forms.intake``): identity numbers and phones go through the same
+The fields and checks are the intake's (``cases.intake.forms``): identity numbers and phones go through the same
 normalisers as the blind indexes, so a value the form accepts can always be searched. An empty input clears an
 optional field. The forms are built with ``obj=person``, so a field a request leaves out keeps the stored value;
 ``values()`` hands the service every editable field and the service writes only those that differ.
@@ -17,15 +17,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from cases.forms.common import (
-    no_control_chars,
-    none_if_blank,
-    not_in_future,
-    sensible_past_date,
-    single_line,
-)
-from cases.forms.intake import LONG_TEXT_MAX, SHORT_TEXT_MAX, ApplicantChecks, check_birth_year
-from cases.labels import RELATIONSHIP_LABELS, SEX_LABELS, choices
+from cases.core.forms import no_control_chars, none_if_blank, not_in_future, sensible_past_date, single_line
+from cases.core.labels import RELATIONSHIP_LABELS, SEX_LABELS, choices
+from cases.intake.forms import LONG_TEXT_MAX, SHORT_TEXT_MAX, ApplicantChecks, check_birth_year
 
 
 def _blank_if_none(value: Any) -> Any:

@@ -13,7 +13,7 @@ for dashboards and statistics, as the applicant's age band is); it follows the f
 A child who is referenced elsewhere is not removed: by a sent referral that shared the children's data (the record
 of what left the centre must keep its meaning) or, through a registered guard, by a feature that stores person ids
 (a shelter request or stay). ``cases`` does not import those features; they register with
-``register_removal_guard`` (as for erasure, ``cases.services.erasure``).
+``register_removal_guard`` (as for erasure, ``cases.retention.services``).
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ import crypto
 from app import audit
 from app.db import db
 from app.users.models import User
-from cases.errors import CaseClosed, CaseError
-from cases.models import Case, Person, PersonKind
-from cases.models.referrals import Referral
-from cases.services.core import add_person, age_band
+from cases.core.errors import CaseClosed, CaseError
+from cases.core.models import Case, Person, PersonKind
+from cases.core.services import add_person, age_band
+from cases.referrals.models import Referral
 
 EDITABLE_FIELDS: dict[PersonKind, tuple[str, ...]] = {
     PersonKind.APPLICANT: ("full_name", "tckn", "document_no", "nationality", "date_of_birth", "phone", "address",

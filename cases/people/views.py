@@ -19,13 +19,13 @@ from werkzeug.exceptions import NotFound
 
 from app import access, audit
 from app.db import db
-from cases.access import case_access
-from cases.errors import CaseError
-from cases.forms.people import ApplicantDetailsForm, ChildDetailsForm, PerpetratorDetailsForm, RemoveChildForm
-from cases.models import Case, Person, PersonKind
-from cases.services import people as people_service
-from cases.views import bp
-from cases.views.core import audited_read
+from cases.core.access import case_access
+from cases.core.blueprint import bp
+from cases.core.errors import CaseError
+from cases.core.models import Case, Person, PersonKind
+from cases.core.views import audited_read
+from cases.people import services as people_service
+from cases.people.forms import ApplicantDetailsForm, ChildDetailsForm, PerpetratorDetailsForm, RemoveChildForm
 
 EDITABLE_KINDS = (PersonKind.APPLICANT, PersonKind.CHILD, PersonKind.PERPETRATOR)
 PersonForm = ApplicantDetailsForm | ChildDetailsForm | PerpetratorDetailsForm

@@ -1,5 +1,5 @@
 """Forms of the safety-plan and support-plan pages, and the translated labels of their vocabularies. Shape only;
-``cases.services.plans`` checks the rules."""
+``cases.plans.services`` checks the rules."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from cases.forms.common import local_today, no_control_chars, strip
-from cases.models.plans import SAFETY_PLAN_SECTIONS
+from app.dates import local_today
+from cases.core.forms import no_control_chars, strip
+from cases.plans.models import SAFETY_PLAN_SECTIONS
 
 MAX_SECTION = 8000
 MAX_TEXT = 4000

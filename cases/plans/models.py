@@ -16,9 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 import crypto
+from app.dates import local_today  # the centre's date, not the server's
 from app.db import Base, PublicIdMixin, UTCDateTime, utcnow
 from app.users.models import User
-from cases.models.core import Case
+from cases.core.models import Case
 
 
 def _enum(cls: type[enum.Enum]) -> sa.Enum:
@@ -27,8 +28,6 @@ def _enum(cls: type[enum.Enum]) -> sa.Enum:
 
 
 def _today() -> date:
-    from cases.forms.common import local_today  # the centre's date, not the server's
-
     return local_today()
 
 

@@ -1,4 +1,4 @@
-"""Dashboard panels for risk and plans (registered when ``cases.views.plans`` is imported).
+"""Dashboard panels for risk and plans (registered when ``cases.plans.views`` is imported).
 
 Counsellor: risk assessments due within 7 days, overdue, never made or requested again, on cases she may work on;
 safety plans returned to her; support-plan actions she owns that are due within 7 days or overdue.
@@ -15,13 +15,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.db import db
-from app.main.views import register_dashboard_panel
 from app.users.models import Role
-from cases import policies
-from cases.models import Case
-from cases.services import plans as plans_service
-from cases.services import risk as risk_service
-from cases.views import bp
+from cases.core import policies
+from cases.core.models import Case
+from cases.plans import services as plans_service
+from cases.risk import services as risk_service
 
 PANEL_LIMIT = 20
 DUE_WITHIN_DAYS = 7
@@ -61,10 +59,3 @@ def admin_checklist_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
         return None
     return "cases/panels/plans_admin.html", {"checklist": risk_service.current_checklist()}
 
-
-def _register(state: Any) -> None:
-    for provider in (counsellor_plans_panel, supervisor_plans_panel, admin_checklist_panel):
-        register_dashboard_panel(state.app, provider)
-
-
-bp.record_once(_register)

@@ -18,12 +18,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app import audit
+from app.dates import local_today
 from app.db import db, utcnow
 from app.users.models import Role, User
-from cases.errors import CaseClosed, CaseError
-from cases.forms.common import local_today
-from cases.models import Case, CaseStatus, RiskLevel
-from cases.models.plans import (
+from cases.core.errors import CaseClosed, CaseError
+from cases.core.models import Case, CaseStatus, RiskLevel
+from cases.plans.models import (
     KADES_CHOICES,
     OPEN_ACTION_STATUSES,
     SAFETY_PLAN_SECTIONS,

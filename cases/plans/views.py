@@ -15,13 +15,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.db import db
-from cases import (
-    dashboard_plans,  # noqa: F401  (registers the dashboard panels)
-    policies,
-)
-from cases.access import case_access
-from cases.errors import CaseError
-from cases.forms.plans import (
+from cases.core import policies
+from cases.core.access import case_access
+from cases.core.blueprint import bp
+from cases.core.errors import CaseError
+from cases.core.labels import label
+from cases.core.models import Case
+from cases.plans import services as plans_service
+from cases.plans.forms import (
     ACTION_STATUS_BADGES,
     ACTION_STATUS_LABELS,
     DOMAIN_LABELS,
@@ -40,11 +41,7 @@ from cases.forms.plans import (
     ReviewForm,
     SafetyPlanForm,
 )
-from cases.labels import label
-from cases.models import Case
-from cases.models.plans import SAFETY_PLAN_SECTIONS, ActionOwner, ActionStatus, GoalStatus, SupportAction
-from cases.services import plans as plans_service
-from cases.views import bp
+from cases.plans.models import SAFETY_PLAN_SECTIONS, ActionOwner, ActionStatus, GoalStatus, SupportAction
 
 LABELS: dict[str, dict[str, Any]] = {
     "section": SECTION_LABELS, "kades": KADES_LABELS, "plan_status": PLAN_STATUS_LABELS,

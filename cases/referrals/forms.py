@@ -1,4 +1,4 @@
-"""Forms of the consent and referral pages: shape only (choices, lengths, dates). ``cases.services.referrals``
+"""Forms of the consent and referral pages: shape only (choices, lengths, dates). ``cases.referrals.services``
 checks the rules (the consent gate, transitions, the override reason)."""
 
 from __future__ import annotations
@@ -19,15 +19,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from cases.forms.common import MultiCheckboxField, no_control_chars, none_if_blank, single_line
-from cases.models.referrals import CONSENT_METHODS, DATA_CLASSES, INSTITUTION_TYPES, REFERRAL_OUTCOMES
-from cases.services.referrals import (
-    DATA_CLASS_LABELS,
-    INSTITUTION_LABELS,
-    METHOD_LABELS,
-    OUTCOME_LABELS,
-    STATUS_LABELS,
-)
+from cases.core.forms import MultiCheckboxField, no_control_chars, none_if_blank, single_line
+from cases.referrals.models import CONSENT_METHODS, DATA_CLASSES, INSTITUTION_TYPES, REFERRAL_OUTCOMES
+from cases.referrals.services import DATA_CLASS_LABELS, INSTITUTION_LABELS, METHOD_LABELS, OUTCOME_LABELS, STATUS_LABELS
 
 NAME_MAX = 200
 TEXT_MAX = 5000

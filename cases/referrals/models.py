@@ -19,9 +19,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 import crypto
 from app.db import Base, PublicIdMixin, UTCDateTime, utcnow
 from app.users.models import User
-from cases.models.core import Case
+from cases.core.models import Case
 
-# Recipient institutions (keys; labels in cases/forms_referrals.py).
+# Recipient institutions (keys; labels in cases/referrals/forms.py).
 INSTITUTION_TYPES = ("police", "prosecutor", "family-court", "sonim", "bar-legal-aid", "hospital", "ashb",
                      "iskur", "ministry-shelter", "ngo", "other")
 # What may leave the centre, by class (the preview shows each class's actual values).

@@ -23,21 +23,21 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
+from flask import current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app import audit
+from app.dates import centre_zone, local_today
 from app.db import db, utcnow
 from app.users.models import User
-from cases.errors import CaseClosed, CaseError
-from cases.models import Case
-from cases.models.referrals import (
+from cases.core.errors import CaseClosed, CaseError
+from cases.core.models import Case
+from cases.referrals.models import (
     CONSENT_METHODS,
     DATA_CLASSES,
     INSTITUTION_TYPES,
@@ -140,17 +140,6 @@ class ReferralNotEditable(ReferralError):
 
 class InvalidConsent(ReferralError):
     pass
-
-
-# ----------------------------------------------------------------------------------------------------------- time
-def _zone() -> ZoneInfo:
-    name = current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Istanbul") if has_app_context() else None
-    return ZoneInfo(name or "Europe/Istanbul")
-
-
-def local_today() -> date:
-    """Today in the centre's time zone (Europe/Istanbul): consent validity and follow-ups are calendar days."""
-    return datetime.now(_zone()).date()
 
 
 def _label(labels: dict[str, object], key: str | None) -> str:
@@ -272,7 +261,7 @@ def check_consent(referral: Referral, on: date) -> ConsentRecord:
                                institution=institution))
     if consent.revoked_at is not None:
         raise ConsentRevoked(_("She revoked this consent on %(date)s. It can no longer be used.",
-                               date=format_date(consent.revoked_at.astimezone(_zone()).date())))
+                               date=format_date(consent.revoked_at.astimezone(centre_zone()).date())))
     if on > consent.valid_until:
         raise ConsentExpired(_("Her consent expired on %(date)s. Record a new consent before sending.",
                                date=format_date(consent.valid_until)))

@@ -23,9 +23,13 @@ from werkzeug.wrappers import Response
 from app import access, audit
 from app.db import db
 from app.users.models import Role, User
-from cases.access import case_access
-from cases.errors import CaseError
-from cases.forms_referrals import (
+from cases.core.access import case_access
+from cases.core.blueprint import bp
+from cases.core.errors import CaseError
+from cases.core.models import Case
+from cases.core.policies import can
+from cases.referrals import services as svc
+from cases.referrals.forms import (
     ConsentForm,
     OverrideReferralForm,
     ReferralForm,
@@ -33,11 +37,7 @@ from cases.forms_referrals import (
     RevokeConsentForm,
     SendReferralForm,
 )
-from cases.models import Case
-from cases.models.referrals import REFERRAL_TRANSITIONS, ConsentRecord, Referral
-from cases.policies import can
-from cases.services import referrals as svc
-from cases.views import bp
+from cases.referrals.models import REFERRAL_TRANSITIONS, ConsentRecord, Referral
 
 
 def case_page_url(case: Case) -> str | None:

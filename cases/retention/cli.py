@@ -1,4 +1,7 @@
-"""``flask --app wsgi retention run [--dry-run]``: crypto-shred cases closed longer ago than the retention period
+"""The retention commands. ``flask --app wsgi cases erase CASE_NUMBER --reason "…"`` crypto-shreds one case (operators,
+after a KVKK erasure request has been decided; prompts for confirmation unless ``--yes``).
+
+``flask --app wsgi retention run [--dry-run]``: crypto-shred cases closed longer ago than the retention period
 (``RETENTION_CLOSED_CASE_DAYS``; meant for a daily cron job).
 
 Each case is erased and committed in its own transaction, so one failure rolls back that case only; the command
@@ -11,20 +14,25 @@ from __future__ import annotations
 import sys
 
 import click
+import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from app.audit import Actor
 from app.db import db
-from cases.models import Case
-from cases.services.retention import (
+from cases.core.blueprint import bp
+from cases.core.models import Case
+from cases.retention.services import (
+    ErasureRefused,
     RunCounts,
     closed_cases_due,
+    erase_case,
     expire_case,
+    is_erased,
+    order_in_force,
     record_run,
     retention_days,
     retention_hold,
 )
-from cases.views import bp
 
 retention_cli = AppGroup("retention", help="Retention of closed cases (KVKK).")
 RETENTION_ACTOR = Actor(None, "cli", "system", None)
@@ -73,4 +81,35 @@ def run(dry_run: bool) -> None:
         sys.exit(1)
 
 
-bp.record_once(lambda state: state.app.cli.add_command(retention_cli))
+
+@bp.cli.command("erase")
+@click.argument("case_number")
+@click.option("--reason", required=True, help="Why the case is erased (recorded in the audit log).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--despite-order", is_flag=True,
+              help="Erase even though a protective order is in force, awaiting approval or not yet started.")
+def erase(case_number: str, reason: str, yes: bool, despite_order: bool) -> None:
+    """Destroy a case's data key: its encrypted data becomes unreadable for good."""
+    case = db.session.scalar(sa.select(Case).where(Case.number == case_number.strip().upper()))
+    if case is None:
+        click.echo(f"No case {case_number}.", err=True)
+        sys.exit(2)
+    if is_erased(case):
+        click.echo(f"Case {case.number} was erased already.", err=True)
+        sys.exit(2)
+    if order_in_force(case) and not despite_order:
+        # A court or the police may still need the file while an order protects her (Law 6284).
+        click.echo(f"Case {case.number} has a protective order in force, awaiting approval or not yet started. "
+                   "Its records may still be needed; pass --despite-order if the erasure was decided regardless.",
+                   err=True)
+        sys.exit(2)
+    if not yes:
+        click.confirm(f"Erase case {case.number} for good? Its data cannot be recovered", abort=True)
+    try:
+        result = erase_case(case, reason=reason, actor=Actor(None, "cli", "system", None))
+    except ErasureRefused as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    db.session.commit()
+    click.echo(f"Case {case.number} erased: {len(result.dek_ids)} data key(s) destroyed, "
+               f"{sum(result.cleared_indexes.values())} search index value(s) cleared.")

@@ -1,12 +1,18 @@
 """Retention of closed cases (KVKK m.4: personal data is kept no longer than its purpose needs).
 
 A case closed more than ``RETENTION_CLOSED_CASE_DAYS`` days ago (counted from ``Case.closed_at``, which
-``close_case`` sets) is crypto-shredded through the erasure service (``cases.services.erasure``), unless something
+``close_case`` sets) is crypto-shredded through ``erase_case`` below, unless something
 still needs it: a protective order in force (or not yet started, or awaiting approval), or an erasure guard (the
 household is on a shelter waiting list or in a shelter). A closed case without a closing date is held as well: nobody
 can tell how long ago it closed. Erased cases are never selected again.
 
-This module decides and erases; the command (``cases/views/cli_retention.py``) owns the transactions, one per case.
+Erasing one case by crypto-shredding (a KVKK erasure request, or retention expiry): the case's data key is destroyed
+and its blind-index values nulled (``crypto.shred``): every encrypted field of the case and its people, notes, plans,
+referrals and orders stays in the database as ciphertext nobody can read, and searches no longer find her. The case
+row keeps its number and categorical columns (statistics stay correct) and is closed with reason ``erased``; it is no
+longer listed or opened by anyone. A destruction event goes to the audit log in the same transaction.
+
+This module decides and erases; the commands (``cases/retention/cli.py``) own the transactions, one per case.
 The run's audit event carries counts only, never case numbers or names; each erasure writes its own ``case.shred``
 event through the erasure service.
 """
@@ -14,6 +20,7 @@ event through the erasure service.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -22,11 +29,58 @@ from flask import current_app
 
 import crypto
 from app import audit
-from app.db import db, utcnow
-from cases.models import Case, CaseStatus
-from cases.models.orders import ProtectiveOrder
-from cases.services.erasure import ERASED, erase_case, erasure_refusal, is_erased
-from cases.services.referrals import local_today
+from app.dates import local_today
+from app.db import Base, db, utcnow
+from cases.core.models import Case, CaseStatus
+from cases.orders.models import ProtectiveOrder
+
+ERASED = "erased"
+
+# Features that keep a case's people in use (a shelter stay, a waitlist entry) register a guard here: it returns a
+# reason to refuse the erasure, or None. cases does not import them; they import this module.
+ErasureGuard = Callable[[Case], str | None]
+_GUARDS: list[ErasureGuard] = []
+
+
+class ErasureRefused(ValueError):
+    """The case cannot be erased yet; the message says why."""
+
+
+def register_erasure_guard(guard: ErasureGuard) -> None:
+    if guard not in _GUARDS:
+        _GUARDS.append(guard)
+
+
+def is_erased(case: Case) -> bool:
+    return case.close_reason == ERASED
+
+
+def erasure_refusal(case: Case) -> str | None:
+    """Why the case cannot be erased now (the first registered guard that objects), or None."""
+    for guard in _GUARDS:
+        if (problem := guard(case)) is not None:
+            return problem
+    return None
+
+
+def erase_case(case: Case, *, reason: str, actor: object) -> crypto.ShredResult:
+    """Destroy the case's data key; flushes, never commits (the caller commits with the audit event)."""
+    reason = reason.strip()
+    if len(reason) < 10:
+        raise ErasureRefused("state the reason for the erasure (at least 10 characters)")
+    if (problem := erasure_refusal(case)) is not None:
+        raise ErasureRefused(problem)
+    result = crypto.shred(db.session(), "case", case.public_id, models=crypto.encrypted_models(Base), reason=reason)
+    case.status = CaseStatus.CLOSED
+    case.closed_at = case.closed_at or utcnow()
+    case.close_reason = ERASED
+    audit.record("case.shred", actor=actor, object_type="cases", object_id=case.public_id, case_number=case.number,
+                 reason=reason, details={"data_keys": len(result.dek_ids),
+                                         "cleared_indexes": sum(result.cleared_indexes.values()),
+                                         "already_destroyed": result.already_destroyed})
+    db.session.flush()
+    return result
+
 
 # Why a due case is kept (categorical keys: they go into the run's audit event as counts).
 HOLD_NO_CLOSING_DATE = "no-closing-date"

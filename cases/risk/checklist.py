@@ -1,6 +1,6 @@
 """The default risk checklist (version 1): 24 yes/no indicators in the style of DASH practice, with thresholds.
 
-Pure data (no Flask, no database): migration 0004 seeds it, and ``cases.services.risk.current_checklist`` seeds it
+Pure data (no Flask, no database): migration 0004 seeds it, and ``cases.risk.services.current_checklist`` seeds it
 lazily in a database built without migrations. FROZEN: this is what version 1 *was*. Administrators change the
 instrument by publishing a new version on /cases/risk-checklists; never edit these items in place, or assessments
 made with version 1 would render questions that were never asked.

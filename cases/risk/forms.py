@@ -1,5 +1,5 @@
 """Forms of the risk pages: the assessment (one yes/no/unknown question per indicator of a checklist version, built
-for that version) and the administrators' checklist publishing form. Shape only; ``cases.services.risk`` checks the
+for that version) and the administrators' checklist publishing form. Shape only; ``cases.risk.services`` checks the
 rules (lowering refused, reason required, thresholds)."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from cases.forms.common import no_control_chars, strip
-from cases.labels import RISK_LABELS
-from cases.models.risk import Answer, RiskChecklist
+from cases.core.forms import no_control_chars, strip
+from cases.core.labels import RISK_LABELS
+from cases.risk.models import Answer, RiskChecklist
 
 ANSWER_LABELS = {Answer.YES.value: _l("Yes"), Answer.NO.value: _l("No"), Answer.UNKNOWN.value: _l("Not known")}
 MAX_REASON = 4000

@@ -16,16 +16,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 import crypto
+from app.dates import local_today  # the centre's date, not the server's
 from app.db import Base, PublicIdMixin, UTCDateTime, utcnow
 from app.users.models import User
-from cases.models.core import Case, RiskLevel
+from cases.core.models import Case, RiskLevel
 
 LEVEL_ORDER = {RiskLevel.STANDARD: 0, RiskLevel.MEDIUM: 1, RiskLevel.HIGH: 2}
 
 
 def _today() -> date:
-    from cases.forms.common import local_today  # the centre's date, not the server's
-
     return local_today()
 
 
@@ -117,7 +116,7 @@ class RiskAssessment(PublicIdMixin, Base):
         return self.review_due_on < _today()
 
 
-# Why a re-assessment is asked for (categorical keys; labels in cases/views/risk.py).
+# Why a re-assessment is asked for (categorical keys; labels in cases/risk/forms.py).
 REASSESSMENT_REASONS = ("order-violation", "new-incident", "separation", "location-inquiry", "order-expiry",
                         "release-from-custody", "other")
 

@@ -16,14 +16,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app import audit
+from app.dates import local_today
 from app.db import db, utcnow
 from app.users.models import User
-from cases import risk_checklist
-from cases.errors import CaseClosed, CaseError
-from cases.forms.common import local_today
-from cases.labels import RISK_LABELS
-from cases.models import Case, CaseStatus, RiskLevel
-from cases.models.risk import (
+from cases.core.errors import CaseClosed, CaseError
+from cases.core.labels import RISK_LABELS
+from cases.core.models import Case, CaseStatus, RiskLevel
+from cases.risk import checklist as risk_checklist
+from cases.risk.models import (
     LEVEL_ORDER,
     REASSESSMENT_REASONS,
     Answer,

@@ -17,13 +17,13 @@ from flask_login import current_user
 from app import access
 from app.db import db
 from app.users.models import Role
-from cases.access import case_access
-from cases.errors import CaseClosed
-from cases.forms.risk import ANSWER_LABELS, REASSESSMENT_REASON_LABELS, ChecklistForm, assessment_form
-from cases.labels import RISK_BADGES, RISK_LABELS, label
-from cases.models import Case, RiskLevel
-from cases.services import risk as risk_service
-from cases.views import bp
+from cases.core.access import case_access
+from cases.core.blueprint import bp
+from cases.core.errors import CaseClosed
+from cases.core.labels import RISK_BADGES, RISK_LABELS, label
+from cases.core.models import Case, RiskLevel
+from cases.risk import services as risk_service
+from cases.risk.forms import ANSWER_LABELS, REASSESSMENT_REASON_LABELS, ChecklistForm, assessment_form
 
 
 def _locale() -> str:

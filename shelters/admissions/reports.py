@@ -5,7 +5,7 @@ Counts plain columns only (``Stay.starts_on/ended_on/exit_destination``, ``Perso
 the confidential address and every name stay encrypted and untouched. Stays are few (beds × turnover), so the one
 fetch of the stays overlapping the period is counted in Python. A night belongs to the month it starts in; a same-day
 admission and discharge counts one night; an open stay counts up to last night (``Stay.bed_nights``).
-Registered with the reports registry below; ``shelters/views.py`` imports this module.
+Registered with the reports registry below; ``shelters/registry.py`` imports this module.
 """
 
 from __future__ import annotations
@@ -16,13 +16,12 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app.dates import local_today
 from app.db import db
-from app.reports.registry import Derived, Period, Table, month_label, register_report_section
-from cases.models import Person, PersonKind
-from shelters.dates import local_today
-from shelters.labels import EXIT_DESTINATION_LABELS
-from shelters.models import EXIT_DESTINATIONS, Shelter, Stay
-from shelters.views import bp
+from app.reports.registry import Derived, Period, Table, month_label
+from cases.core.models import Person, PersonKind
+from shelters.core.labels import EXIT_DESTINATION_LABELS
+from shelters.core.models import EXIT_DESTINATIONS, Shelter, Stay
 
 # Length-of-stay bands in nights: (upper bound exclusive or None, label)
 STAY_BANDS = ((31, "under-1-month"), (92, "1-3-months"), (184, "3-6-months"), (None, "over-6-months"))
@@ -154,4 +153,3 @@ def _exit_destinations(stays: Sequence[sa.Row], period: Period) -> Table:  # typ
     )
 
 
-bp.record_once(lambda state: register_report_section(state.app, sections))

@@ -18,19 +18,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app import audit
+from app.dates import local_today
 from app.db import db, utcnow
 from app.users.models import User
-from cases.models import Case, Person, PersonKind, RiskLevel
-from shelters.dates import local_today
-from shelters.errors import (
-    BedTaken,
-    BedUnavailable,
-    ChildOverAgeLimit,
-    InvalidRequest,
-    OverCapacity,
-    ShelterError,
-)
-from shelters.models import (
+from cases.core.models import Case, Person, PersonKind, RiskLevel
+from shelters.core.errors import BedTaken, BedUnavailable, ChildOverAgeLimit, InvalidRequest, OverCapacity, ShelterError
+from shelters.core.models import (
     GIRL_AGE_LIMIT,
     AdmissionRequest,
     Bed,
@@ -445,7 +438,7 @@ def discharge(request: AdmissionRequest, *, stays: list[Stay], on: date, destina
 
 def removal_guard(person: Person) -> str | None:
     """A person named by a shelter request (of any status: the waitlist and the household history show her) or by a
-    stay cannot be removed from her case (``cases.services.people``)."""
+    stay cannot be removed from her case (``cases.people.services``)."""
     if db.session.scalar(sa.select(Stay.id).where(Stay.person_id == person.id).limit(1)) is not None:
         return str(_l("A shelter stay records this person."))
     requests = db.session.scalars(sa.select(AdmissionRequest.person_ids)

@@ -1,22 +1,14 @@
-"""Shelter pages: list, configuration (settings, address, coordinators, rooms, beds, outages), the bed board,
-occupancy, waitlist, admission and refusal, the household page (the resident view, moves, extensions, discharge), and
-the request-from-case flow.
-
-Every shelter page loads the shelter through ``shelters.policies.load_shelter_for`` (``shelter_access``); rows inside
-a shelter (requests, stays, beds) are looked up *within* that shelter, so an id from another shelter is a 404.
-One commit per mutating request, then a redirect. A bed conflict refused by the database becomes a message and 409/422
-re-render, never a 500.
-"""
+"""Admissions and stays: admitting or declining a request, the household page (the resident view, moves,
+extensions, discharge), a request for a place from a case, and the case page's shelter partial."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
@@ -24,341 +16,19 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from app import access, audit
-from app.cli import register_demo_generator, register_demo_seeder
+from app.dates import local_today
 from app.db import db
-from app.main.views import register_dashboard_panel
-from app.users.models import Role, User
-from cases.policies import load_case_for
-from cases.services.erasure import register_erasure_guard
-from cases.services.people import register_removal_guard
-from shelters import demo, forms, generate, labels
-from shelters.dates import local_today
-from shelters.errors import BedTaken, ShelterError
-from shelters.models import AdmissionRequest, Bed, Outage, RequestStatus, Room, Shelter
-from shelters.policies import SHELTER_ROLES, can, can_see_address, load_shelter_for, visible_shelters_query
-from shelters.resident_view import resident_view
-from shelters.services import board as board_service
-from shelters.services import setup, stays
-
-bp = Blueprint("shelters", __name__, url_prefix="/shelters")
-
-F = TypeVar("F", bound=Callable[..., Any])
-T = TypeVar("T")
-
-
-def shelter_access(action: str) -> Callable[[F], F]:
-    return access.object_access("shelter", load_shelter_for, action, id_arg="shelter_id", obj_arg="shelter",
-                                allowed_roles=SHELTER_ROLES)
-
-
-@bp.app_context_processor
-def _labels() -> dict[str, Any]:
-    return {"shelter_labels": labels, "shelter_label": labels.label}
-
-
-def _inside(obj: T | None, what: str, object_id: object) -> T:
-    """A row looked up within the loaded shelter; absent (or another shelter's) → audited 404."""
-    if obj is None:
-        access.deny(f"{what}.view", object_type=what, object_id=object_id)
-    return obj
-
-
-def _fail(exc: ShelterError, shelter: Shelter) -> None:
-    """Undo the attempt, keep a record of the refusal, and tell the user why."""
-    db.session.rollback()
-    audit.record("shelter.refused", outcome=audit.Outcome.FAILURE, object_type="shelter",
-                 object_id=shelter.public_id, reason=type(exc).__name__)
-    db.session.commit()
-    flash(str(exc), "error")
-
-
-def _status_for(exc: ShelterError) -> int:
-    return 409 if isinstance(exc, BedTaken) else 422
-
-
-# --- list and new -------------------------------------------------------------------------------------------------
-
-@bp.get("/")
-@access.roles(Role.COORDINATOR, Role.SUPERVISOR, Role.ADMIN)
-def list_shelters():  # type: ignore[no-untyped-def]
-    today = local_today()
-    rows = []
-    for shelter in db.session.scalars(visible_shelters_query(current_user)):
-        can_view = can(current_user, "view", shelter)
-        rows.append({"shelter": shelter, "can_view": can_view,
-                     "occupancy": stays.occupancy_on(shelter, today) if can_view else None})
-    return render_template("shelters/list.html", rows=rows,
-                           can_create=current_user.role in (Role.SUPERVISOR, Role.ADMIN))
-
-
-@bp.route("/new", methods=["GET", "POST"])
-@access.roles(Role.SUPERVISOR, Role.ADMIN)
-def new_shelter():  # type: ignore[no-untyped-def]
-    # SECURITY: an admin never sees or types the address (configuration only); a supervisor may set it here.
-    form = forms.NewShelterForm() if current_user.role == Role.SUPERVISOR else forms.ShelterForm()
-    if request.method == "GET":
-        return render_template("shelters/shelter_form.html", form=form, shelter=None)
-    if not form.validate_on_submit():
-        return render_template("shelters/shelter_form.html", form=form, shelter=None), 422
-    shelter = setup.create_shelter(actor=current_user, name=form.name.data, capacity=form.capacity.data,
-                                   boy_age_limit=form.boy_age_limit.data, max_stay_days=form.max_stay_days.data,
-                                   address=getattr(form, "address", None) and form.address.data)
-    db.session.commit()
-    flash(_("Shelter created. Add its rooms and beds."), "success")
-    return redirect(url_for("shelters.rooms", shelter_id=shelter.public_id))
-
-
-# --- configuration ------------------------------------------------------------------------------------------------
-
-@bp.route("/<uuid:shelter_id>/settings", methods=["GET", "POST"])
-@shelter_access("manage")
-def settings(shelter: Shelter):  # type: ignore[no-untyped-def]
-    form = forms.ShelterForm(obj=shelter)
-    coordinator_form = _coordinator_form(shelter)
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            return render_template("shelters/settings.html", shelter=shelter, form=form,
-                                   coordinator_form=coordinator_form), 422
-        setup.update_shelter(shelter, actor=current_user, name=form.name.data, capacity=form.capacity.data,
-                             boy_age_limit=form.boy_age_limit.data, max_stay_days=form.max_stay_days.data)
-        db.session.commit()
-        flash(_("Settings saved."), "success")
-        return redirect(url_for("shelters.settings", shelter_id=shelter.public_id))
-    return render_template("shelters/settings.html", shelter=shelter, form=form, coordinator_form=coordinator_form)
-
-
-def _coordinator_form(shelter: Shelter) -> forms.CoordinatorForm:
-    form = forms.CoordinatorForm()
-    form.user.choices = [SelectChoice("", _("Choose a coordinator"))] + [
-        SelectChoice(str(u.public_id), u.name) for u in setup.coordinator_candidates(shelter)]
-    return form
-
-
-def _user_by_public_id(value: Any) -> User | None:
-    try:
-        public_id = value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except ValueError:
-        return None
-    return db.session.scalar(sa.select(User).where(User.public_id == public_id))
-
-
-@bp.post("/<uuid:shelter_id>/coordinators")
-@shelter_access("manage")
-def add_coordinator(shelter: Shelter):  # type: ignore[no-untyped-def]
-    form = _coordinator_form(shelter)
-    if not form.validate_on_submit():
-        return render_template("shelters/settings.html", shelter=shelter, form=forms.ShelterForm(obj=shelter),
-                               coordinator_form=form), 422
-    try:
-        setup.assign_coordinator(shelter, _user_by_public_id(form.user.data), actor=current_user)
-    except ShelterError as exc:
-        _fail(exc, shelter)
-        return redirect(url_for("shelters.settings", shelter_id=shelter.public_id))
-    db.session.commit()
-    flash(_("Coordinator added."), "success")
-    return redirect(url_for("shelters.settings", shelter_id=shelter.public_id))
-
-
-@bp.post("/<uuid:shelter_id>/coordinators/<uuid:user_id>/remove")
-@shelter_access("manage")
-def remove_coordinator(shelter: Shelter, user_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    try:
-        setup.remove_coordinator(shelter, _user_by_public_id(user_id), actor=current_user)
-    except ShelterError as exc:
-        _fail(exc, shelter)
-        return redirect(url_for("shelters.settings", shelter_id=shelter.public_id))
-    db.session.commit()
-    flash(_("Coordinator removed."), "success")
-    return redirect(url_for("shelters.settings", shelter_id=shelter.public_id))
-
-
-@bp.route("/<uuid:shelter_id>/address", methods=["GET", "POST"])
-@shelter_access("address")
-def address(shelter: Shelter):  # type: ignore[no-untyped-def]
-    form = forms.AddressForm()
-    if request.method == "GET":
-        form.address.data = shelter.address
-        return render_template("shelters/address.html", shelter=shelter, form=form)
-    if not form.validate_on_submit():
-        return render_template("shelters/address.html", shelter=shelter, form=form), 422
-    setup.set_address(shelter, form.address.data, actor=current_user)
-    db.session.commit()
-    flash(_("Address saved."), "success")
-    return redirect(url_for("shelters.address", shelter_id=shelter.public_id))
-
-
-def _rooms_page(shelter: Shelter, status: int = 200, **forms_: Any):  # type: ignore[no-untyped-def]
-    outage_form = forms_.pop("outage_form", None) or _outage_form(shelter)
-    return render_template(
-        "shelters/rooms.html", shelter=shelter, room_form=forms_.pop("room_form", None) or forms.RoomForm(),
-        bed_form=forms.BedForm(), rename_form=forms.RoomForm(), outage_form=outage_form,
-        end_form=forms.EndOutageForm(formdata=None, on=local_today()), outages=setup.outages_for(shelter),
-        today=local_today(),
-    ), status
-
-
-def _outage_form(shelter: Shelter) -> forms.OutageForm:
-    form = forms.OutageForm()
-    choices = [SelectChoice("", _("Choose"))]
-    for room in shelter.rooms:
-        choices.append(SelectChoice(f"room:{room.public_id}", _("Room %(name)s (all beds)", name=room.name)))
-        choices += [SelectChoice(f"bed:{bed.public_id}", f"{room.name} · {bed.label}") for bed in room.beds]
-    form.target.choices = choices
-    return form
-
-
-@bp.get("/<uuid:shelter_id>/rooms")
-@shelter_access("configure")
-def rooms(shelter: Shelter):  # type: ignore[no-untyped-def]
-    return _rooms_page(shelter)
-
-
-def _room(shelter: Shelter, room_id: uuid.UUID) -> Room:
-    room = db.session.scalar(sa.select(Room).where(Room.public_id == room_id, Room.shelter_id == shelter.id))
-    return _inside(room, "shelter_room", room_id)  # type: ignore[no-any-return]
-
-
-def _bed(shelter: Shelter, bed_id: uuid.UUID | str) -> Bed | None:
-    try:
-        public_id = bed_id if isinstance(bed_id, uuid.UUID) else uuid.UUID(str(bed_id))
-    except ValueError:
-        return None
-    return db.session.scalar(
-        sa.select(Bed).join(Room).where(Bed.public_id == public_id, Room.shelter_id == shelter.id))
-
-
-@bp.post("/<uuid:shelter_id>/rooms")
-@shelter_access("configure")
-def add_room(shelter: Shelter):  # type: ignore[no-untyped-def]
-    form = forms.RoomForm()
-    if not form.validate_on_submit():
-        return _rooms_page(shelter, 422, room_form=form)
-    setup.add_room(shelter, form.name.data, actor=current_user)
-    db.session.commit()
-    flash(_("Room added."), "success")
-    return redirect(url_for("shelters.rooms", shelter_id=shelter.public_id))
-
-
-@bp.post("/<uuid:shelter_id>/rooms/<uuid:room_id>/rename")
-@shelter_access("configure")
-def rename_room(shelter: Shelter, room_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    room = _room(shelter, room_id)
-    form = forms.RoomForm()
-    if not form.validate_on_submit():
-        flash(_("Enter a room name of up to 60 characters."), "error")
-        return _rooms_page(shelter, 422)
-    setup.rename_room(room, form.name.data, actor=current_user)
-    db.session.commit()
-    flash(_("Room renamed."), "success")
-    return redirect(url_for("shelters.rooms", shelter_id=shelter.public_id))
-
-
-@bp.post("/<uuid:shelter_id>/rooms/<uuid:room_id>/beds")
-@shelter_access("configure")
-def add_bed(shelter: Shelter, room_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    room = _room(shelter, room_id)
-    form = forms.BedForm()
-    if not form.validate_on_submit():
-        flash(_("Enter a bed label of up to 60 characters."), "error")
-        return _rooms_page(shelter, 422)
-    setup.add_bed(room, form.label.data, is_cot=bool(form.is_cot.data), actor=current_user)
-    db.session.commit()
-    flash(_("Bed added."), "success")
-    return redirect(url_for("shelters.rooms", shelter_id=shelter.public_id))
-
-
-@bp.post("/<uuid:shelter_id>/beds/<uuid:bed_id>/rename")
-@shelter_access("configure")
-def rename_bed(shelter: Shelter, bed_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    bed = _inside(_bed(shelter, bed_id), "shelter_bed", bed_id)
-    form = forms.BedForm()
-    if not form.validate_on_submit():
-        flash(_("Enter a bed label of up to 60 characters."), "error")
-        return _rooms_page(shelter, 422)
-    setup.rename_bed(bed, form.label.data, actor=current_user)
-    db.session.commit()
-    flash(_("Bed renamed."), "success")
-    return redirect(url_for("shelters.rooms", shelter_id=shelter.public_id))
-
-
-@bp.post("/<uuid:shelter_id>/out-of-service")
-@shelter_access("configure")
-def add_outage(shelter: Shelter):  # type: ignore[no-untyped-def]
-    form = _outage_form(shelter)
-    if not form.validate_on_submit():
-        return _rooms_page(shelter, 422, outage_form=form)
-    kind, _sep, target_id = form.target.data.partition(":")
-    bed = _bed(shelter, target_id) if kind == "bed" else None
-    # The choices were this shelter's rooms and beds when the form was built; one removed since → audited 404.
-    room = bed.room if bed is not None else _inside(db.session.scalar(
-        sa.select(Room).where(Room.public_id == uuid.UUID(target_id), Room.shelter_id == shelter.id)),
-        "shelter_room", target_id)
-    try:
-        setup.mark_out_of_service(room, bed, reason=form.reason.data, starts_on=form.starts_on.data,
-                                  ends_on=form.ends_on.data, actor=current_user)
-    except ShelterError as exc:
-        _fail(exc, shelter)
-        return _rooms_page(shelter, 422, outage_form=form)
-    db.session.commit()
-    flash(_("Marked out of service."), "success")
-    return redirect(url_for("shelters.rooms", shelter_id=shelter.public_id))
-
-
-@bp.post("/<uuid:shelter_id>/out-of-service/<uuid:outage_id>/end")
-@shelter_access("configure")
-def end_outage(shelter: Shelter, outage_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    outage = _inside(db.session.scalar(sa.select(Outage).join(Room).where(
-        Outage.public_id == outage_id, Room.shelter_id == shelter.id)), "shelter_outage", outage_id)
-    form = forms.EndOutageForm()
-    if not form.validate_on_submit():
-        flash(_("Enter a valid date."), "error")
-        return _rooms_page(shelter, 422)
-    try:
-        setup.end_outage(outage, form.on.data, actor=current_user)
-    except ShelterError as exc:
-        _fail(exc, shelter)
-        return _rooms_page(shelter, 422)
-    db.session.commit()
-    flash(_("Back in service."), "success")
-    return redirect(url_for("shelters.rooms", shelter_id=shelter.public_id))
-
-
-# --- board, occupancy, waitlist -----------------------------------------------------------------------------------
-
-@bp.get("/<uuid:shelter_id>")
-@shelter_access("view")
-def view_board(shelter: Shelter):  # type: ignore[no-untyped-def]
-    today = local_today()
-    return render_template("shelters/board.html", shelter=shelter, board=board_service.board(shelter, today),
-                           alerts=board_service.alerts(shelter, today), today=today,
-                           waiting=len(stays.waitlist(shelter)),
-                           can_operate=can(current_user, "operate", shelter),
-                           can_configure=can(current_user, "configure", shelter),
-                           can_manage=can(current_user, "manage", shelter),
-                           can_see_address=can_see_address(current_user, shelter))
-
-
-@bp.get("/<uuid:shelter_id>/occupancy")
-@shelter_access("view")
-def occupancy(shelter: Shelter):  # type: ignore[no-untyped-def]
-    today = local_today()
-    series = board_service.occupancy_series(shelter, today)
-    return render_template("shelters/occupancy.html", shelter=shelter, series=series,
-                           chart=board_service.chart(series, shelter.capacity))
-
-
-@bp.get("/<uuid:shelter_id>/waitlist")
-@shelter_access("view")
-def waitlist(shelter: Shelter):  # type: ignore[no-untyped-def]
-    entries = []
-    for req in stays.waitlist(shelter):
-        people = stays.request_people(req)
-        entries.append({"request": req, "adults": sum(1 for p in people if p.kind == "applicant"),
-                        "children": sum(1 for p in people if p.kind == "child"),
-                        "first_name": board_service.first_name(people[0].full_name if people else None)})
-    return render_template("shelters/waitlist.html", shelter=shelter, entries=entries,
-                           can_operate=can(current_user, "operate", shelter))
-
+from app.users.models import Role
+from cases.core.policies import load_case_for
+from shelters.admissions import forms
+from shelters.admissions import services as stays
+from shelters.board import services as board_service
+from shelters.core import labels
+from shelters.core.blueprint import bed_of, bp, refuse, shelter_access, status_for, within_shelter
+from shelters.core.errors import ShelterError
+from shelters.core.models import AdmissionRequest, RequestStatus, Shelter
+from shelters.core.policies import can
+from shelters.core.resident_view import resident_view
 
 # --- admission ----------------------------------------------------------------------------------------------------
 
@@ -377,7 +47,7 @@ def _admit_page(shelter: Shelter, req: Any, people: list[Any], form: Any, declin
 
 
 def _pending_request(shelter: Shelter, request_id: uuid.UUID) -> AdmissionRequest:
-    req = _inside(stays.find_request(shelter, request_id), "shelter_admission_request", request_id)
+    req = within_shelter(stays.find_request(shelter, request_id), "shelter_admission_request", request_id)
     return req
 
 
@@ -403,7 +73,7 @@ def admit(shelter: Shelter, request_id: uuid.UUID):  # type: ignore[no-untyped-d
         return _admit_page(shelter, req, suffixes, form, forms.DeclineForm(formdata=None), 422)
     beds = {}
     for suffix, person in suffixes:
-        bed = _bed(shelter, getattr(form, f"bed_{suffix}").data)
+        bed = bed_of(shelter, getattr(form, f"bed_{suffix}").data)
         if bed is None:
             getattr(form, f"bed_{suffix}").errors.append(_("Choose a bed of this shelter."))
             return _admit_page(shelter, req, suffixes, form, forms.DeclineForm(formdata=None), 422)
@@ -411,11 +81,11 @@ def admit(shelter: Shelter, request_id: uuid.UUID):  # type: ignore[no-untyped-d
     try:
         stays.admit(req, beds=beds, starts_on=form.starts_on.data, actor=current_user, today=local_today())
     except ShelterError as exc:
-        _fail(exc, shelter)
-        req = _inside(stays.find_request(shelter, request_id), "shelter_admission_request", request_id)
+        refuse(exc, shelter)
+        req = within_shelter(stays.find_request(shelter, request_id), "shelter_admission_request", request_id)
         people = stays.request_people(req)
         suffixes = [(str(p.public_id).replace("-", ""), p) for p in people]
-        return _admit_page(shelter, req, suffixes, form, forms.DeclineForm(formdata=None), _status_for(exc))
+        return _admit_page(shelter, req, suffixes, form, forms.DeclineForm(formdata=None), status_for(exc))
     db.session.commit()
     flash(_("Admitted."), "success")
     return redirect(url_for("shelters.household", shelter_id=shelter.public_id, request_id=req.public_id))
@@ -435,7 +105,7 @@ def decline(shelter: Shelter, request_id: uuid.UUID):  # type: ignore[no-untyped
     try:
         stays.decline(req, reason=form.reason.data, note=form.note.data, actor=current_user)
     except ShelterError as exc:
-        _fail(exc, shelter)
+        refuse(exc, shelter)
         return redirect(url_for("shelters.waitlist", shelter_id=shelter.public_id))
     db.session.commit()
     flash(_("Request declined. The counsellor sees the reason on the case."), "success")
@@ -476,7 +146,7 @@ def _move_prefix(stay: Any) -> str:
 
 
 def _household(shelter: Shelter, request_id: uuid.UUID) -> Any:
-    req = _inside(stays.find_request(shelter, request_id), "shelter_admission_request", request_id)
+    req = within_shelter(stays.find_request(shelter, request_id), "shelter_admission_request", request_id)
     if req.status != RequestStatus.ADMITTED:
         access.deny("shelter_admission_request.view", object_type="shelter_admission_request", object_id=request_id)
     return req
@@ -496,21 +166,21 @@ def household(shelter: Shelter, request_id: uuid.UUID):  # type: ignore[no-untyp
 @bp.post("/<uuid:shelter_id>/stays/<uuid:stay_id>/move")
 @shelter_access("operate")
 def move_resident(shelter: Shelter, stay_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    stay = _inside(stays.find_stay(shelter, stay_id), "shelter_stay", stay_id)
+    stay = within_shelter(stays.find_stay(shelter, stay_id), "shelter_stay", stay_id)
     req = stay.request
     form = forms.MoveForm(prefix=_move_prefix(stay))
     form.bed.choices = [SelectChoice("", _("Choose a bed")), *_bed_choices(shelter)]
     if not form.validate_on_submit():
         return _household_page(shelter, req, 422, move_form=form, move_stay=stay.id)
-    bed = _bed(shelter, form.bed.data)
+    bed = bed_of(shelter, form.bed.data)
     try:
         if bed is None:
             raise ShelterError(_("Choose a bed of this shelter."))
         stays.move(stay, bed=bed, on=form.on.data, actor=current_user)
     except ShelterError as exc:
-        _fail(exc, shelter)
-        req = _inside(stays.find_request(shelter, req.public_id), "shelter_admission_request", req.public_id)
-        return _household_page(shelter, req, _status_for(exc))
+        refuse(exc, shelter)
+        req = within_shelter(stays.find_request(shelter, req.public_id), "shelter_admission_request", req.public_id)
+        return _household_page(shelter, req, status_for(exc))
     db.session.commit()
     flash(_("Moved."), "success")
     return redirect(url_for("shelters.household", shelter_id=shelter.public_id, request_id=req.public_id))
@@ -527,7 +197,7 @@ def request_extension(shelter: Shelter, request_id: uuid.UUID):  # type: ignore[
         stays.request_extension(req, new_end_on=form.new_end_on.data, reason=form.reason.data, note=form.note.data,
                                 actor=current_user)
     except ShelterError as exc:
-        _fail(exc, shelter)
+        refuse(exc, shelter)
         return _household_page(shelter, stays.find_request(shelter, request_id), 422)
     db.session.commit()
     flash(_("Extension requested. A supervisor will decide."), "success")
@@ -535,12 +205,12 @@ def request_extension(shelter: Shelter, request_id: uuid.UUID):  # type: ignore[
 
 
 def _decide(shelter: Shelter, extension_id: uuid.UUID, approve: bool) -> Response:
-    extension = _inside(stays.find_extension(shelter, extension_id), "shelter_extension_request", extension_id)
+    extension = within_shelter(stays.find_extension(shelter, extension_id), "shelter_extension_request", extension_id)
     request_id = extension.request.public_id
     try:
         stays.decide_extension(extension, approve=approve, actor=current_user)
     except ShelterError as exc:
-        _fail(exc, shelter)
+        refuse(exc, shelter)
         return redirect(url_for("shelters.household", shelter_id=shelter.public_id, request_id=request_id))
     db.session.commit()
     flash(_("Extension approved.") if approve else _("Extension refused."), "success")
@@ -574,7 +244,7 @@ def discharge(shelter: Shelter, request_id: uuid.UUID):  # type: ignore[no-untyp
         stays.discharge(req, stays=chosen, on=form.on.data, destination=form.destination.data, actor=current_user,
                         today=local_today())
     except ShelterError as exc:
-        _fail(exc, shelter)
+        refuse(exc, shelter)
         return _household_page(shelter, stays.find_request(shelter, request_id), 422)
     db.session.commit()
     flash(_("Discharge recorded."), "success")
@@ -615,8 +285,9 @@ def new_request():  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return render_template("shelters/request_new.html", case=case, form=form,
                                existing=stays.open_request_for(case)), 422
-    shelter = _inside(db.session.scalar(sa.select(Shelter).where(Shelter.public_id == uuid.UUID(form.shelter.data))),
-                      "shelter", form.shelter.data)
+    shelter = within_shelter(
+        db.session.scalar(sa.select(Shelter).where(Shelter.public_id == uuid.UUID(form.shelter.data))),
+        "shelter", form.shelter.data)
     try:
         stays.request_admission(case, shelter=shelter, child_ids=[uuid.UUID(c) for c in form.children.data or []],
                                 actor=current_user)
@@ -643,8 +314,8 @@ def _case_url(case: Any) -> str:
 def shelter_status(case: Any) -> dict[str, Any]:
     """For ``cases/partials/_shelter.html``: the case's requests and stays (status, shelter name, dates), and whether
     the current user may request a place. Never the address, never which bed or room."""
-    from cases.policies import can as can_case
-    from shelters.models import AdmissionRequest
+    from cases.core.policies import can as can_case
+    from shelters.core.models import AdmissionRequest
 
     rows = []
     for req in db.session.scalars(sa.select(AdmissionRequest).where(AdmissionRequest.case_id == case.id)
@@ -664,42 +335,3 @@ def shelter_status(case: Any) -> dict[str, Any]:
     may_request = (current_user.role in (Role.COUNSELLOR, Role.SUPERVISOR) and can_case(current_user, "edit", case)
                    and stays.open_request_for(case) is None)
     return {"rows": rows, "can_request": may_request}
-
-
-def _coordinator_panel(user: User) -> tuple[str, dict[str, Any]] | None:
-    if user.role != Role.COORDINATOR:
-        return None
-    today = local_today()
-    items = [{"shelter": s, "occupancy": stays.occupancy_on(s, today), "alerts": board_service.alerts(s, today),
-              "waiting": len(stays.waitlist(s))}
-             for s in db.session.scalars(visible_shelters_query(user))]
-    return "shelters/_panel_coordinator.html", {"items": items}
-
-
-def _supervisor_panel(user: User) -> tuple[str, dict[str, Any]] | None:
-    if user.role != Role.SUPERVISOR:
-        return None
-    today = local_today()
-    shelters = list(db.session.scalars(visible_shelters_query(user)))
-    capacity = [(s, stays.occupancy_on(s, today)) for s in shelters]
-    return "shelters/_panel_supervisor.html", {
-        "extensions": stays.pending_extensions(shelters),
-        "capacity_alerts": [(s, n) for s, n in capacity if n >= s.capacity],
-        "shelters": capacity,
-    }
-
-
-bp.record_once(lambda state: register_dashboard_panel(state.app, _coordinator_panel))
-bp.record_once(lambda state: register_dashboard_panel(state.app, _supervisor_panel))
-register_erasure_guard(stays.erasure_guard)
-register_removal_guard(stays.removal_guard)
-bp.record_once(lambda state: register_demo_seeder(state.app, 20, demo.seed_for_demo))
-bp.record_once(lambda state: register_demo_generator(state.app, 20, generate.generate_stays))
-
-
-@bp.app_template_global()
-def shelter_can(action: str, shelter: Shelter) -> bool:
-    return current_user.is_authenticated and can(current_user, action, shelter)
-
-
-from shelters import reports as _reports  # noqa: E402,F401  (registers the shelter statistics; needs bp above)

@@ -13,14 +13,14 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.db import db
-from shelters.models import AdmissionRequest, Bed, Outage, Room, Shelter, Stay
-from shelters.services.stays import (
+from shelters.admissions.services import (
     age_limit_for,
     birthday_estimate,
     current_assignment,
     occupancy_on,
     pending_extensions,
 )
+from shelters.core.models import AdmissionRequest, Bed, Outage, Room, Shelter, Stay
 
 ENDING_SOON_DAYS = 14
 AGE_LIMIT_WARNING_DAYS = 60

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 import crypto
 from app.db import Base, PublicIdMixin, UTCDateTime, utcnow
 from app.users.models import Centre, User
-from cases.models import Case, Person
+from cases.core.models import Case, Person
 
 DEFAULT_BOY_AGE_LIMIT = 12
 DEFAULT_MAX_STAY_DAYS = 183  # six months
@@ -44,7 +44,7 @@ class ExtensionStatus(enum.StrEnum):
     REFUSED = "refused"
 
 
-# Categorical vocabularies (keys stored; labels in shelters/labels.py).
+# Categorical vocabularies (keys stored; labels in shelters/core/labels.py).
 DECLINE_REASONS = ("no-capacity", "boy-over-age", "needs-other-service", "addiction", "safety-risk",
                    "declined-by-applicant", "placed-elsewhere", "other")
 EXIT_DESTINATIONS = ("own-home", "relatives", "another-shelter", "returned-to-perpetrator", "unknown")

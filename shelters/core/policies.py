@@ -9,7 +9,7 @@ Actions:
 * ``configure`` rooms, beds and outages (no residents shown): admins and supervisors of the centre, coordinators.
 * ``manage``    name, capacity, rules, coordinators: admins and supervisors of the centre.
 
-Counsellors reach shelters only through the request-from-case flow (``cases.policies.load_case_for``); auditors
+Counsellors reach shelters only through the request-from-case flow (``cases.core.policies.load_case_for``); auditors
 never. SECURITY: ``load_shelter_for`` filters by the user's centre in the query, and answers NotFound alike for a
 shelter that does not exist, is in another centre, or that the user may not ``action``.
 """
@@ -23,7 +23,7 @@ from werkzeug.exceptions import NotFound
 
 from app.db import db
 from app.users.models import Role, User
-from shelters.models import Shelter, ShelterCoordinator
+from shelters.core.models import Shelter, ShelterCoordinator
 
 ACTIONS = frozenset({"view", "operate", "approve", "address", "configure", "manage"})
 

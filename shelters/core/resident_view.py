@@ -16,9 +16,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.db import db
-from cases.models import Person, PersonKind
-from shelters.models import AdmissionRequest
-from shelters.services.stays import estimated_age, request_people
+from cases.core.models import Person, PersonKind
+from shelters.admissions.services import estimated_age, request_people
+from shelters.core.models import AdmissionRequest
 
 # Safety-plan sections that concern life in the shelter (who may reach her, the code word, the children's safety,
 # phone and location safety, getting to work or school). Escape routes from her former home are not shown.
@@ -58,7 +58,7 @@ def _split(full_name: str | None) -> tuple[str, str]:
 
 def _safety_plan_sections(case_id: int) -> tuple[bool, dict[str, str] | None]:
     try:
-        from cases.models.plans import PlanStatus, SafetyPlanVersion
+        from cases.plans.models import PlanStatus, SafetyPlanVersion
     except ImportError:  # the safety-plan module is optional
         return False, None
     latest = db.session.scalar(

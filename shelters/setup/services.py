@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 from app import audit
 from app.db import db
 from app.users.models import Role, User
-from shelters.errors import ShelterError
-from shelters.models import Bed, BedAssignment, Outage, Room, Shelter, ShelterCoordinator, Stay
+from shelters.core.errors import ShelterError
+from shelters.core.models import Bed, BedAssignment, Outage, Room, Shelter, ShelterCoordinator, Stay
 
 
 def create_shelter(*, actor: User, name: str, capacity: int, boy_age_limit: int, max_stay_days: int,
