@@ -4,8 +4,11 @@ keep ``cases`` from erasing a case or removing a child while a shelter still hol
 module only (``create_app`` and ``app.model_registry``).
 
 ``shelters`` uses ``cases`` only through a small, named interface: the case models (``cases.core.models``), the case
-policies (``cases.core.policies``: ``can``, ``load_case_for``), the guard hooks registered below, and the resident
-view (``shelters.core.resident_view``) that turns a case into the few fields a shelter needs.
+policies (``cases.core.policies``: ``can``, ``load_case_for``), the two guard hooks registered below
+(``cases.intake.services.register_removal_guard``, ``cases.retention.services.register_erasure_guard``), and the
+resident view (``shelters.admissions.resident_view``), the one module that reads a case (and its approved safety
+plan's code word, ``cases.plans.models``) into the few fields a shelter needs. The demo generator reuses
+``cases.generate``'s helpers.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from flask.blueprints import BlueprintSetupState
 from app.cli import register_demo_generator, register_demo_seeder
 from app.main.views import register_dashboard_panel
 from app.reports.registry import register_report_section
-from cases.people.services import register_removal_guard
+from cases.intake.services import register_removal_guard
 from cases.retention.services import register_erasure_guard
 from shelters import demo, generate
 from shelters.admissions import reports

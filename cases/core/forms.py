@@ -15,6 +15,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.dates import local_today
 
 EARLIEST = date(1900, 1, 1)
+TEXT_MAX = 5000  # a free-text answer on a casework form (reasons, descriptions, outcomes)
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -64,3 +66,9 @@ class SearchForm(FlaskForm):
     q = StringField(_l("T.C. Kimlik No, phone or name"),
                     validators=[DataRequired(message=_l("Enter what to search for.")), Length(max=200), single_line],
                     filters=[strip], render_kw={"autocomplete": "off", "spellcheck": "false"})
+
+
+def sensible_date(form: Any, field: Any) -> None:
+    """Dates far outside a case's life are typing mistakes (and would overflow date arithmetic)."""
+    if field.data and not EARLIEST_YEAR <= field.data.year <= LATEST_YEAR:
+        raise ValidationError(_l("Enter a date between %(start)s and %(end)s.", start=EARLIEST_YEAR, end=LATEST_YEAR))

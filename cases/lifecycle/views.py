@@ -15,11 +15,10 @@ from wtforms.fields.choices import SelectChoice
 from app import access
 from app.db import db
 from app.users.models import Centre, Role, User
-from cases.core.access import case_access
+from cases.core.access import audited_read, case_access
 from cases.core.blueprint import bp
 from cases.core.errors import CaseError
 from cases.core.models import Case
-from cases.core.views import audited_read
 from cases.lifecycle import services as lifecycle_service
 from cases.lifecycle.forms import BreakGlassForm, CloseForm, ReopenForm, ReviewForm, TeamForm, TransferForm
 

@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.db import db
-from cases.core.access import case_access
+from cases.casefile.page import render_case_page
+from cases.core.access import audited_read, case_access
 from cases.core.blueprint import bp
 from cases.core.errors import CaseError
 from cases.core.labels import SYSTEM_NOTE_KINDS
 from cases.core.models import Case
-from cases.core.views import audited_read, render_case_page
 from cases.notes import services as notes_service
 from cases.notes.forms import NoteForm
 from cases.notes.models import ContactNote

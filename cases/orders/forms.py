@@ -12,10 +12,17 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DateTimeLocalField, IntegerField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from cases.core.forms import MultiCheckboxField, no_control_chars, none_if_blank
+from cases.core.forms import (
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    TEXT_MAX,
+    MultiCheckboxField,
+    no_control_chars,
+    none_if_blank,
+    sensible_date,
+)
 from cases.orders.models import DEFAULT_DURATION_DAYS, MAX_DURATION_DAYS, ORDER_ISSUERS, ORDER_KINDS, ORDER_MEASURES
 from cases.orders.services import ISSUER_LABELS, KIND_LABELS, MEASURE_LABELS
-from cases.referrals.forms import EARLIEST_YEAR, LATEST_YEAR, TEXT_MAX, sensible_date
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 

@@ -17,6 +17,7 @@ from flask_login import current_user
 from app import access
 from app.dates import local_today
 from app.db import db, utcnow
+from cases.casefile.page import case_page_url
 from cases.core.access import case_access
 from cases.core.blueprint import bp
 from cases.core.errors import CaseError
@@ -25,7 +26,6 @@ from cases.core.policies import can
 from cases.orders import services as svc
 from cases.orders.forms import ApprovalForm, ExtensionForm, OrderForm, ViolationForm, aware
 from cases.orders.models import ProtectiveOrder
-from cases.referrals.views import case_page_url
 
 
 def _render_list(case: Case, *, form: OrderForm | None = None, status: int = 200) -> tuple[str, int]:

@@ -19,22 +19,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from cases.core.forms import MultiCheckboxField, no_control_chars, none_if_blank, single_line
+from cases.core.forms import TEXT_MAX, MultiCheckboxField, no_control_chars, none_if_blank, sensible_date, single_line
 from cases.referrals.models import CONSENT_METHODS, DATA_CLASSES, INSTITUTION_TYPES, REFERRAL_OUTCOMES
 from cases.referrals.services import DATA_CLASS_LABELS, INSTITUTION_LABELS, METHOD_LABELS, OUTCOME_LABELS, STATUS_LABELS
 
 NAME_MAX = 200
-TEXT_MAX = 5000
 REASON_MAX = 2000
-EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
-
-
-def sensible_date(form: Any, field: Any) -> None:
-    """Dates far outside a case's life are typing mistakes (and would overflow date arithmetic)."""
-    if field.data and not EARLIEST_YEAR <= field.data.year <= LATEST_YEAR:
-        raise ValidationError(_l("Enter a date between %(start)s and %(end)s.", start=EARLIEST_YEAR, end=LATEST_YEAR))
-
-
 def institution_choices(blank: bool = True) -> list[SelectChoice]:
     options = [SelectChoice(k, INSTITUTION_LABELS[k]) for k in INSTITUTION_TYPES]
     return ([SelectChoice("", _l("Choose…"))] if blank else []) + options

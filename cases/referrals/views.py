@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 from app import access, audit
 from app.db import db
 from app.users.models import Role, User
+from cases.casefile.page import case_page_url
 from cases.core.access import case_access
 from cases.core.blueprint import bp
 from cases.core.errors import CaseError
@@ -38,13 +39,6 @@ from cases.referrals.forms import (
     SendReferralForm,
 )
 from cases.referrals.models import REFERRAL_TRANSITIONS, ConsentRecord, Referral
-
-
-def case_page_url(case: Case) -> str | None:
-    """The case page, when the case-page module is installed (it is built alongside this one)."""
-    if "cases.view_case" in current_app.view_functions:
-        return url_for("cases.view_case", case_id=case.public_id)
-    return None
 
 
 def _colleagues(case: Case) -> list[User]:

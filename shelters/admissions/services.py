@@ -438,7 +438,7 @@ def discharge(request: AdmissionRequest, *, stays: list[Stay], on: date, destina
 
 def removal_guard(person: Person) -> str | None:
     """A person named by a shelter request (of any status: the waitlist and the household history show her) or by a
-    stay cannot be removed from her case (``cases.people.services``)."""
+    stay cannot be removed from her case (``cases.intake.services``)."""
     if db.session.scalar(sa.select(Stay.id).where(Stay.person_id == person.id).limit(1)) is not None:
         return str(_l("A shelter stay records this person."))
     requests = db.session.scalars(sa.select(AdmissionRequest.person_ids)

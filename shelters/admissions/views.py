@@ -22,13 +22,13 @@ from app.users.models import Role
 from cases.core.policies import load_case_for
 from shelters.admissions import forms
 from shelters.admissions import services as stays
+from shelters.admissions.resident_view import resident_view
 from shelters.board import services as board_service
 from shelters.core import labels
-from shelters.core.blueprint import bed_of, bp, refuse, shelter_access, status_for, within_shelter
+from shelters.core.blueprint import bed_of, bp, committed, refuse, shelter_access, status_for, within_shelter
 from shelters.core.errors import ShelterError
 from shelters.core.models import AdmissionRequest, RequestStatus, Shelter
 from shelters.core.policies import can
-from shelters.core.resident_view import resident_view
 
 # --- admission ----------------------------------------------------------------------------------------------------
 
@@ -86,9 +86,7 @@ def admit(shelter: Shelter, request_id: uuid.UUID):  # type: ignore[no-untyped-d
         people = stays.request_people(req)
         suffixes = [(str(p.public_id).replace("-", ""), p) for p in people]
         return _admit_page(shelter, req, suffixes, form, forms.DeclineForm(formdata=None), status_for(exc))
-    db.session.commit()
-    flash(_("Admitted."), "success")
-    return redirect(url_for("shelters.household", shelter_id=shelter.public_id, request_id=req.public_id))
+    return committed(_("Admitted."), "shelters.household", shelter_id=shelter.public_id, request_id=req.public_id)
 
 
 @bp.post("/<uuid:shelter_id>/requests/<uuid:request_id>/decline")
@@ -107,9 +105,8 @@ def decline(shelter: Shelter, request_id: uuid.UUID):  # type: ignore[no-untyped
     except ShelterError as exc:
         refuse(exc, shelter)
         return redirect(url_for("shelters.waitlist", shelter_id=shelter.public_id))
-    db.session.commit()
-    flash(_("Request declined. The counsellor sees the reason on the case."), "success")
-    return redirect(url_for("shelters.waitlist", shelter_id=shelter.public_id))
+    return committed(_("Request declined. The counsellor sees the reason on the case."),
+                     "shelters.waitlist", shelter_id=shelter.public_id)
 
 
 # --- household: resident view, move, extension, discharge ---------------------------------------------------------
@@ -181,9 +178,7 @@ def move_resident(shelter: Shelter, stay_id: uuid.UUID):  # type: ignore[no-unty
         refuse(exc, shelter)
         req = within_shelter(stays.find_request(shelter, req.public_id), "shelter_admission_request", req.public_id)
         return _household_page(shelter, req, status_for(exc))
-    db.session.commit()
-    flash(_("Moved."), "success")
-    return redirect(url_for("shelters.household", shelter_id=shelter.public_id, request_id=req.public_id))
+    return committed(_("Moved."), "shelters.household", shelter_id=shelter.public_id, request_id=req.public_id)
 
 
 @bp.post("/<uuid:shelter_id>/households/<uuid:request_id>/extension")
@@ -199,9 +194,8 @@ def request_extension(shelter: Shelter, request_id: uuid.UUID):  # type: ignore[
     except ShelterError as exc:
         refuse(exc, shelter)
         return _household_page(shelter, stays.find_request(shelter, request_id), 422)
-    db.session.commit()
-    flash(_("Extension requested. A supervisor will decide."), "success")
-    return redirect(url_for("shelters.household", shelter_id=shelter.public_id, request_id=req.public_id))
+    return committed(_("Extension requested. A supervisor will decide."),
+                     "shelters.household", shelter_id=shelter.public_id, request_id=req.public_id)
 
 
 def _decide(shelter: Shelter, extension_id: uuid.UUID, approve: bool) -> Response:

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Blueprint, flash
+from flask import Blueprint, flash, redirect, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from app import access, audit
 from app.db import db
@@ -72,3 +73,10 @@ def bed_of(shelter: Shelter, bed_id: uuid.UUID | str) -> Bed | None:
         return None
     return db.session.scalar(
         sa.select(Bed).join(Room).where(Bed.public_id == public_id, Room.shelter_id == shelter.id))
+
+
+def committed(message: str, endpoint: str, **values: Any) -> Response:
+    """Commit the request's one change (with its audit events), say so, and redirect (post/redirect/get)."""
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for(endpoint, **values))

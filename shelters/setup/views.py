@@ -17,7 +17,7 @@ from app.dates import local_today
 from app.db import db
 from app.users.models import Role, User
 from shelters.admissions import services as stays
-from shelters.core.blueprint import bed_of, bp, refuse, shelter_access, within_shelter
+from shelters.core.blueprint import bed_of, bp, committed, refuse, shelter_access, within_shelter
 from shelters.core.errors import ShelterError
 from shelters.core.models import Outage, Room, Shelter
 from shelters.core.policies import can, visible_shelters_query
@@ -51,9 +51,7 @@ def new_shelter():  # type: ignore[no-untyped-def]
     shelter = setup.create_shelter(actor=current_user, name=form.name.data, capacity=form.capacity.data,
                                    boy_age_limit=form.boy_age_limit.data, max_stay_days=form.max_stay_days.data,
                                    address=getattr(form, "address", None) and form.address.data)
-    db.session.commit()
-    flash(_("Shelter created. Add its rooms and beds."), "success")
-    return redirect(url_for("shelters.rooms", shelter_id=shelter.public_id))
+    return committed(_("Shelter created. Add its rooms and beds."), "shelters.rooms", shelter_id=shelter.public_id)
 
 
 # --- configuration ------------------------------------------------------------------------------------------------
@@ -69,9 +67,7 @@ def settings(shelter: Shelter):  # type: ignore[no-untyped-def]
                                    coordinator_form=coordinator_form), 422
         setup.update_shelter(shelter, actor=current_user, name=form.name.data, capacity=form.capacity.data,
                              boy_age_limit=form.boy_age_limit.data, max_stay_days=form.max_stay_days.data)
-        db.session.commit()
-        flash(_("Settings saved."), "success")
-        return redirect(url_for("shelters.settings", shelter_id=shelter.public_id))
+        return committed(_("Settings saved."), "shelters.settings", shelter_id=shelter.public_id)
     return render_template("shelters/settings.html", shelter=shelter, form=form, coordinator_form=coordinator_form)
 
 
@@ -102,9 +98,7 @@ def add_coordinator(shelter: Shelter):  # type: ignore[no-untyped-def]
     except ShelterError as exc:
         refuse(exc, shelter)
         return redirect(url_for("shelters.settings", shelter_id=shelter.public_id))
-    db.session.commit()
-    flash(_("Coordinator added."), "success")
-    return redirect(url_for("shelters.settings", shelter_id=shelter.public_id))
+    return committed(_("Coordinator added."), "shelters.settings", shelter_id=shelter.public_id)
 
 
 @bp.post("/<uuid:shelter_id>/coordinators/<uuid:user_id>/remove")
@@ -115,9 +109,7 @@ def remove_coordinator(shelter: Shelter, user_id: uuid.UUID):  # type: ignore[no
     except ShelterError as exc:
         refuse(exc, shelter)
         return redirect(url_for("shelters.settings", shelter_id=shelter.public_id))
-    db.session.commit()
-    flash(_("Coordinator removed."), "success")
-    return redirect(url_for("shelters.settings", shelter_id=shelter.public_id))
+    return committed(_("Coordinator removed."), "shelters.settings", shelter_id=shelter.public_id)
 
 
 @bp.route("/<uuid:shelter_id>/address", methods=["GET", "POST"])
@@ -130,9 +122,7 @@ def address(shelter: Shelter):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return render_template("shelters/address.html", shelter=shelter, form=form), 422
     setup.set_address(shelter, form.address.data, actor=current_user)
-    db.session.commit()
-    flash(_("Address saved."), "success")
-    return redirect(url_for("shelters.address", shelter_id=shelter.public_id))
+    return committed(_("Address saved."), "shelters.address", shelter_id=shelter.public_id)
 
 
 def _rooms_page(shelter: Shelter, status: int = 200, **forms_: Any):  # type: ignore[no-untyped-def]
@@ -173,9 +163,7 @@ def add_room(shelter: Shelter):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return _rooms_page(shelter, 422, room_form=form)
     setup.add_room(shelter, form.name.data, actor=current_user)
-    db.session.commit()
-    flash(_("Room added."), "success")
-    return redirect(url_for("shelters.rooms", shelter_id=shelter.public_id))
+    return committed(_("Room added."), "shelters.rooms", shelter_id=shelter.public_id)
 
 
 @bp.post("/<uuid:shelter_id>/rooms/<uuid:room_id>/rename")
@@ -187,9 +175,7 @@ def rename_room(shelter: Shelter, room_id: uuid.UUID):  # type: ignore[no-untype
         flash(_("Enter a room name of up to 60 characters."), "error")
         return _rooms_page(shelter, 422)
     setup.rename_room(room, form.name.data, actor=current_user)
-    db.session.commit()
-    flash(_("Room renamed."), "success")
-    return redirect(url_for("shelters.rooms", shelter_id=shelter.public_id))
+    return committed(_("Room renamed."), "shelters.rooms", shelter_id=shelter.public_id)
 
 
 @bp.post("/<uuid:shelter_id>/rooms/<uuid:room_id>/beds")
@@ -201,9 +187,7 @@ def add_bed(shelter: Shelter, room_id: uuid.UUID):  # type: ignore[no-untyped-de
         flash(_("Enter a bed label of up to 60 characters."), "error")
         return _rooms_page(shelter, 422)
     setup.add_bed(room, form.label.data, is_cot=bool(form.is_cot.data), actor=current_user)
-    db.session.commit()
-    flash(_("Bed added."), "success")
-    return redirect(url_for("shelters.rooms", shelter_id=shelter.public_id))
+    return committed(_("Bed added."), "shelters.rooms", shelter_id=shelter.public_id)
 
 
 @bp.post("/<uuid:shelter_id>/beds/<uuid:bed_id>/rename")
@@ -215,9 +199,7 @@ def rename_bed(shelter: Shelter, bed_id: uuid.UUID):  # type: ignore[no-untyped-
         flash(_("Enter a bed label of up to 60 characters."), "error")
         return _rooms_page(shelter, 422)
     setup.rename_bed(bed, form.label.data, actor=current_user)
-    db.session.commit()
-    flash(_("Bed renamed."), "success")
-    return redirect(url_for("shelters.rooms", shelter_id=shelter.public_id))
+    return committed(_("Bed renamed."), "shelters.rooms", shelter_id=shelter.public_id)
 
 
 @bp.post("/<uuid:shelter_id>/out-of-service")
@@ -238,9 +220,7 @@ def add_outage(shelter: Shelter):  # type: ignore[no-untyped-def]
     except ShelterError as exc:
         refuse(exc, shelter)
         return _rooms_page(shelter, 422, outage_form=form)
-    db.session.commit()
-    flash(_("Marked out of service."), "success")
-    return redirect(url_for("shelters.rooms", shelter_id=shelter.public_id))
+    return committed(_("Marked out of service."), "shelters.rooms", shelter_id=shelter.public_id)
 
 
 @bp.post("/<uuid:shelter_id>/out-of-service/<uuid:outage_id>/end")
@@ -257,6 +237,4 @@ def end_outage(shelter: Shelter, outage_id: uuid.UUID):  # type: ignore[no-untyp
     except ShelterError as exc:
         refuse(exc, shelter)
         return _rooms_page(shelter, 422)
-    db.session.commit()
-    flash(_("Back in service."), "success")
-    return redirect(url_for("shelters.rooms", shelter_id=shelter.public_id))
+    return committed(_("Back in service."), "shelters.rooms", shelter_id=shelter.public_id)

@@ -369,8 +369,8 @@ def test_the_shelter_sees_the_corrected_description(app, make_user, make_case) -
     from datetime import date
 
     from app.db import db
+    from shelters.admissions.resident_view import resident_view
     from shelters.core.models import AdmissionRequest
-    from shelters.core.resident_view import resident_view
     from tests.shelters.helpers import make_shelter, request_for
 
     counsellor = make_user("counsellor")

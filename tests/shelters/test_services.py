@@ -263,8 +263,8 @@ def test_resident_view_reads_only_the_shelter_fields(app, people, make_case) -> 
     from app.users.models import User
     from cases.core.models import Case, PersonKind
     from cases.core.services import add_person
+    from shelters.admissions.resident_view import ResidentView, resident_view
     from shelters.core.models import AdmissionRequest
-    from shelters.core.resident_view import ResidentView, resident_view
 
     shelter = make_shelter(app, people["admin"], coordinators=(people["coordinator"],))
     case = make_case(people["counsellor"], children=CHILDREN, risk_level="high")

@@ -1,4 +1,5 @@
-"""Case list, search, the case page and the per-case access report.
+"""Case list, search, the case page and the per-case access report (the page itself is put together in
+``cases.casefile.page``).
 
 Every page that shows case data writes its audit event before the page is returned: the case page through
 ``case_access`` (plus a break-glass read event when the reader holds only a grant), the list and the search with
@@ -17,13 +18,12 @@ from app import access, audit
 from app.audit import AuditEvent
 from app.db import db
 from app.users.models import Role, User
+from cases.casefile.page import case_page_context
 from cases.core import labels, policies
 from cases.core.access import case_access
 from cases.core.blueprint import bp
 from cases.core.forms import SearchForm
 from cases.core.models import Case, CaseStatus, Person, PersonKind
-from cases.lifecycle import services as lifecycle_service
-from cases.notes import services as notes_service
 from cases.notes.forms import NoteForm
 
 PAGE_SIZE = 50
@@ -123,43 +123,6 @@ def search_visible_cases(user: User, query: str, limit: int = PAGE_SIZE) -> list
     return list(db.session.scalars(
         sa.select(Case).where(Case.id.in_(list(found)[:limit])).order_by(Case.opened_at.desc(), Case.id.desc())
     ))
-
-
-def case_page_context(case: Case) -> dict[str, Any]:
-    """What the case page shows, for a reader already allowed to ``view`` the case."""
-    user = current_user
-    grant = None
-    if user.role == Role.COUNSELLOR and not policies.is_assigned(user, case):
-        grant = policies.active_break_glass(user, case)
-    perms = {action: policies.can(user, action, case)
-             for action in ("edit", "close", "manage", "reopen", "access-report")}
-    if user.role == Role.COUNSELLOR and case.primary_counsellor_id != user.id:
-        perms["close"] = False  # the primary counsellor or a supervisor closes a case
-    return {
-        "case": case,
-        "applicant": case.applicant,
-        "children": case.children,
-        "perpetrators": case.perpetrators,
-        "safe_contact": case.safe_contact or {},
-        "timeline": notes_service.timeline(case),
-        "team": lifecycle_service.team_members(case),
-        "perms": perms,
-        "grant": grant,
-        "can_edit_note": lambda note: notes_service.can_edit_note(user, note),
-        "editable_until": notes_service.editable_until,
-    }
-
-
-def render_case_page(case: Case, *, note_form: NoteForm | None = None, status: int = 200) -> Any:
-    context = case_page_context(case)
-    return render_template("cases/view.html", note_form=note_form or NoteForm(), **context), status
-
-
-def audited_read(case: Case, action: str = "view") -> None:
-    """After a refused change: drop what the request did, and put the read of the re-rendered page on record."""
-    db.session.rollback()
-    audit.record(f"case.{action}", object_type="case", object_id=case.public_id, case_number=case.number)
-    db.session.commit()
 
 
 @bp.get("/<uuid:case_id>")

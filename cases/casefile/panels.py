@@ -1,4 +1,4 @@
-"""Dashboard panels of case work (registered by ``cases.core.views`` with ``register_dashboard_panel``).
+"""Dashboard panels of case work (registered by ``cases.registry``).
 
 Counsellor: her open cases with risk badges, and the break-glass access she currently holds.
 Supervisor: caseloads per counsellor and break-glass grants awaiting her review (high-risk cases without an approved
