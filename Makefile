@@ -36,7 +36,14 @@ chromium: ## Install Debian's Chromium for the browser tests (when missing and r
 	  else echo "chromium is missing: sudo apt-get install chromium" >&2; exit 1; fi; \
 	fi
 
-test: lint translations chromium ## Lint, then the whole suite: SQLite, PostgreSQL and real Chromium
+stack-tools: ## Install Debian's nginx and redis-server for the full-stack test (when missing and root)
+	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ] || ! command -v redis-server >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx redis-server >/dev/null; \
+	  else echo "nginx or redis-server is missing: sudo apt-get install nginx redis-server" >&2; exit 1; fi; \
+	fi
+
+test: lint translations chromium stack-tools ## Lint, then the whole suite: SQLite, PostgreSQL, real Chromium, the deploy/ stack
 	$(BIN)/pytest -n 2 --dist loadfile -p no:cacheprovider
 
 lint: $(VENV)/.installed-dev ## ruff and mypy
@@ -60,4 +67,4 @@ bench: $(VENV)/.installed-dev bench-tools ## Performance benchmarks (DESIGN.md Â
 routes: $(VENV)/.installed ## Every URL with its access policy
 	$(FLASK) routes-policies
 
-.PHONY: help run test lint messages bench bench-tools routes translations chromium
+.PHONY: help run test lint messages bench bench-tools routes translations chromium stack-tools

@@ -76,6 +76,7 @@ PINNED = {
     "cases.view_support_plan": "object:case:view:counsellor,supervisor",
     "main.dashboard": "signed-in",
     "main.healthz": "public",
+    "main.too_large": "public",
     "reports.export_statistics": "roles:admin,supervisor",
     "reports.print_report": "roles:admin,supervisor",
     "reports.view_statistics": "roles:admin,supervisor",
