@@ -11,7 +11,7 @@ import importlib.util
 
 import sqlalchemy as sa
 
-FEATURE_MODEL_PACKAGES = ("cases.models", "shelters.models")
+FEATURE_MODEL_PACKAGES = ("cases.registry", "shelters.registry")
 
 
 def import_all_models() -> None:

@@ -92,7 +92,7 @@ def _place(attr: Any) -> tuple[str, str, bytes]:
 
 def build(scale: int, ctx: Any, key_file_text: str, seed: int = 7) -> Dataset:
     """Rows for ``scale`` cases; ``ctx`` is the app's CryptoContext (the key file the app will load)."""
-    from cases.models import Person
+    from cases.core.models import Person
     from crypto import envelope
 
     rng = random.Random(seed)
@@ -196,7 +196,7 @@ def load_or_build(scale: int, log: Any = print) -> tuple[Dataset, Path]:
 def insert(engine: sa.Engine, ds: Dataset, chunk: int = 20_000) -> None:
     """Bulk-insert the data set with Core (executemany / insertmanyvalues), then ANALYZE."""
     from app.users.models import Centre, User
-    from cases.models import Case, CaseMember, Person
+    from cases.core.models import Case, CaseMember, Person
     from crypto.models import DataKey
 
     with engine.begin() as conn:

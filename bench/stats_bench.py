@@ -35,11 +35,11 @@ def _fill(scale: int, seed: int = 6) -> dict[str, int]:
 
     from app.db import db
     from app.users.models import Centre, User
-    from cases.models import Case, Person
-    from cases.models.orders import ProtectiveOrder
-    from cases.models.referrals import Referral
-    from cases.services.core import AGE_BANDS
-    from shelters.models import AdmissionRequest, Shelter, Stay
+    from cases.core.models import Case, Person
+    from cases.core.services import AGE_BANDS
+    from cases.orders.models import ProtectiveOrder
+    from cases.referrals.models import Referral
+    from shelters.core.models import AdmissionRequest, Shelter, Stay
 
     rng = random.Random(seed)
     conn = db.session.connection()

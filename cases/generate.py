@@ -3,7 +3,7 @@
 Fictional women with Turkish names (İ ı Ş ş Ğ ğ Ç ç Ö ö Ü ü), valid-checksum TCKNs, Turkish mobile numbers, children,
 perpetrators, risk assessments, safety plans, consents and referrals, protective orders — with plausible
 frequencies, spread over the last three years. Registered with ``app.cli.register_demo_generator`` by
-``cases.views.generate_registration``.
+``cases.registry``.
 
 Speed: 10^5 cases cannot go through the ORM (the crypto and audit ``before_flush`` hooks run per object: about 40 ms
 per case). Rows are built here and written with Core ``executemany`` per batch: the case data keys are created in
@@ -25,15 +25,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 import crypto
+from app.dates import local_today
 from app.db import db
 from app.users.models import Centre, Role, User
-from cases.forms.common import local_today
-from cases.models import Case, Person, RiskLevel
-from cases.models.orders import ORDER_MEASURES, ProtectiveOrder
-from cases.models.plans import KADES_CHOICES, SafetyPlanVersion
-from cases.models.referrals import ConsentRecord, Referral
-from cases.models.risk import RiskAssessment, RiskChecklist
-from cases.services.core import age_band
+from cases.core.models import Case, Person, RiskLevel
+from cases.core.services import age_band
+from cases.orders.models import ORDER_MEASURES, ProtectiveOrder
+from cases.plans.models import KADES_CHOICES, SafetyPlanVersion
+from cases.referrals.models import ConsentRecord, Referral
+from cases.risk.models import RiskAssessment, RiskChecklist
 
 Progress = Callable[[int], Any]
 
@@ -221,7 +221,7 @@ class _Numbers:
 def _checklist(session: Session) -> RiskChecklist:
     checklist = session.scalar(sa.select(RiskChecklist).order_by(RiskChecklist.version.desc()).limit(1))
     if checklist is None:
-        from cases.services.risk import current_checklist
+        from cases.risk.services import current_checklist
 
         checklist = current_checklist()
     return checklist

@@ -125,8 +125,8 @@ def _shelter(app: Any, coordinator: Any, admin: Any) -> uuid.UUID:
 def _add_perpetrator(app: Any, case: Any) -> uuid.UUID:
     """Record a perpetrator on ``case`` (``make_case`` records none); his public id."""
     from app.db import db
-    from cases.models import Case, PersonKind
-    from cases.services.core import add_person
+    from cases.core.models import Case, PersonKind
+    from cases.core.services import add_person
 
     with app.app_context():
         person = add_person(db.session.get(Case, case.id), PersonKind.PERPETRATOR, full_name="Hakan Kaya",
@@ -201,7 +201,7 @@ def test_supervisor_pages(app, live_server, browser, make_user, make_case) -> No
 
 
 def test_coordinator_pages(app, live_server, browser, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
-    from shelters.dates import local_today
+    from app.dates import local_today
     from tests.shelters.helpers import admit, make_shelter, request_for
 
     coordinator = make_user("coordinator", name="Kader Koordinatör")

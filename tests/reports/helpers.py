@@ -23,8 +23,8 @@ def add_cases(app: Flask, counsellor: UserInfo, n: int, *, applied_on: date, cha
     """``n`` cases with these categorical values (and an applicant with identifying markers); returns numbers."""
     from app.db import db
     from app.users.models import User
-    from cases.models import PersonKind, RiskLevel
-    from cases.services.core import add_person, open_case
+    from cases.core.models import PersonKind, RiskLevel
+    from cases.core.services import add_person, open_case
 
     numbers = []
     with app.app_context():
@@ -44,8 +44,8 @@ def add_referrals(app: Flask, counsellor: UserInfo, case_number: str, n: int, *,
     import sqlalchemy as sa
 
     from app.db import db
-    from cases.models import Case
-    from cases.models.referrals import Referral
+    from cases.core.models import Case
+    from cases.referrals.models import Referral
 
     with app.app_context():
         case = db.session.scalar(sa.select(Case).where(Case.number == case_number))
@@ -61,8 +61,8 @@ def add_orders(app: Flask, counsellor: UserInfo, case_number: str, n: int, *, ki
     import sqlalchemy as sa
 
     from app.db import db
-    from cases.models import Case
-    from cases.models.orders import ProtectiveOrder
+    from cases.core.models import Case
+    from cases.orders.models import ProtectiveOrder
 
     with app.app_context():
         case = db.session.scalar(sa.select(Case).where(Case.number == case_number))

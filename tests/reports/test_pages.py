@@ -66,8 +66,8 @@ def world(app, centre, make_user, make_case):  # type: ignore[no-untyped-def]
 def _discharge(app, req, coordinator, on):  # type: ignore[no-untyped-def]
     from app.db import db
     from app.users.models import User
-    from shelters.models import AdmissionRequest
-    from shelters.services import stays
+    from shelters.admissions import services as stays
+    from shelters.core.models import AdmissionRequest
 
     with app.app_context():
         r = db.session.scalar(sa.select(AdmissionRequest).where(AdmissionRequest.public_id == req))
