@@ -209,7 +209,12 @@ class Pkcs11KekProvider:
             elif self._pid is not None and self._pid != os.getpid():
                 self._lib.reinitialize()        # a forked child: the parent's sessions are not ours
             token = self._lib.get_token(token_label=self.token_label)
-            self._session = token.open(user_pin=self.__pin, rw=True)
+            try:
+                self._session = token.open(user_pin=self.__pin, rw=True)
+            except p11e.UserAlreadyLoggedIn:
+                # The login belongs to the process (the PKCS#11 application), not the session: another provider
+                # object here logged in already, and this session shares it.
+                self._session = token.open(rw=True)
         except p11e.PKCS11Error as exc:
             self._session = None
             # SECURITY: the exception's name only (PinIncorrect, NoSuchToken…): nothing of the PIN.
