@@ -29,16 +29,24 @@ def _cached_blob(session: Session, ctx: crypto.CryptoContext, value: str = "Ayş
 
 def test_fast_path_ciphertext_is_the_documented_format(session: Session, ctx: crypto.CryptoContext) -> None:
     blob, uid = _cached_blob(session, ctx)
-    handle = ctx.dek_by_id(session, blob[2:18])
     assert blob[:2] == b"\x02\x01" and len(blob) == 30 + len("Ayşe Yılmaz".encode()) + 16
+    # Rebuild the data key from the database with the documented wrap (AES-GCM under the KEK, AAD = pack(DEK_DOMAIN,
+    # kek id, dek id, owner)), not through the context's cache: the bytes must follow the documented layout alone.
+    row = session.execute(sa.select(DataKey).where(DataKey.id == uuid.UUID(bytes=blob[2:18]))).scalar_one()
+    aad = envelope.pack(envelope.DEK_DOMAIN, str(row.kek_id), row.id.bytes, row.owner_type, row.owner_id.bytes)
+    assert row.wrapped is not None
+    dek = AESGCM(ctx.keyring.key(row.kek_id)).decrypt(row.wrapped[:12], row.wrapped[12:], aad)   # type: ignore[attr-defined]
     # An independent decryption with the documented v2 AAD (column prefix || row uid) succeeds ...
-    assert AESGCM(os.urandom(32)) is not handle.aead
-    assert envelope.decrypt_field(handle.aead, PREFIX, uid, blob) == "Ayşe Yılmaz".encode()
+    assert AESGCM(dek).decrypt(blob[18:30], blob[30:], PREFIX + uid) == "Ayşe Yılmaz".encode()
+    assert envelope.decrypt_field(AESGCM(dek), PREFIX, uid, blob) == "Ayşe Yılmaz".encode()
+    # ... a random key fails (the check above is not vacuous) ...
+    with pytest.raises(crypto.DecryptionError):
+        envelope.decrypt_field(AESGCM(os.urandom(32)), PREFIX, uid, blob)
     # ... and without the row uid or the prefix in the AAD it fails: both are bound.
     with pytest.raises(crypto.DecryptionError):
-        envelope.decrypt_field(handle.aead, envelope.aad_prefix("", "", "str"), uid, blob)
+        envelope.decrypt_field(AESGCM(dek), envelope.aad_prefix("", "", "str"), uid, blob)
     with pytest.raises(crypto.DecryptionError):
-        envelope.decrypt_field(handle.aead, PREFIX, b"", blob)
+        envelope.decrypt_field(AESGCM(dek), PREFIX, b"", blob)
 
 
 def test_cache_hit_still_checks_row_column_kind_and_header(session: Session, ctx: crypto.CryptoContext) -> None:
