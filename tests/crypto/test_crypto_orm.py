@@ -3,9 +3,8 @@ and the at-rest marker scan of the raw SQLite file and a pg_dump."""
 
 from __future__ import annotations
 
-import logging
-
 import datetime as dt
+import logging
 import os
 import shutil
 import subprocess
