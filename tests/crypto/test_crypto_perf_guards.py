@@ -328,3 +328,26 @@ def test_the_orm_reads_v1_values_and_preloads_their_keys(session: Session, engin
         assert rows[0].title_ct[0] == envelope.FORMAT_V2  # type: ignore[index]
     with Session(engine) as s:
         assert s.get(Case, cases[0].id).title == "güncel"  # type: ignore[union-attr]
+
+
+def test_raw_fork_never_reuses_the_parents_nonces(session: Session, ctx: crypto.CryptoContext) -> None:
+    """A raw fork() (uWSGI without lazy-apps, embedders) runs no Python fork hooks: the child inherits the parent's
+    nonce pool as it was. Emulated by putting the pool back in the child; it must draw its own nonces anyway."""
+    blob, uid = _cached_blob(session, ctx)
+    inherited = list(ctx._nonce_pool)
+    assert len(inherited) > 10
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                    # pragma: no cover (child)
+        try:
+            ctx._nonce_pool = list(inherited)       # what a raw fork leaves behind
+            nonces = [ctx.encrypt_bound(session, ("case", uuid.uuid4()), PREFIX, uid, "x")[18:30] for _ in range(3)]
+            os.write(write, b"".join(nonces))
+        finally:
+            os._exit(0)
+    os.close(write)
+    data = os.read(read, 36)
+    os.waitpid(pid, 0)
+    os.close(read)
+    assert len(data) == 36
+    assert not {data[i:i + 12] for i in range(0, 36, 12)} & set(inherited)
