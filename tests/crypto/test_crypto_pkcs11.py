@@ -116,22 +116,6 @@ def test_rotation_in_the_token_and_a_second_process(session: Session, engine: sa
     assert _titles(engine, hsm_ctx) == [f"dosya {i}" for i in range(7)]
 
 
-def test_forked_child_reopens_its_session(session: Session, engine: sa.Engine, hsm_ctx: crypto.CryptoContext) -> None:
-    session.add(Case(title="çatal"))
-    session.commit()
-    _titles(engine, hsm_ctx)                # the parent has a session open
-    engine.dispose()
-    pid = os.fork()
-    if pid == 0:                            # pragma: no cover (child)
-        ok = False
-        try:
-            ok = _titles(engine, hsm_ctx) == ["çatal"]
-        finally:
-            os._exit(0 if ok else 1)
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-
-
 def test_wrong_pin_fails_without_leaking_it(token: SoftHSMToken) -> None:
     # In a fresh process: a PKCS#11 login belongs to the process, and this one is logged in already.
     wrong = "9" * 8 + uuid.uuid4().hex[:6]
