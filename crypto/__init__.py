@@ -60,7 +60,7 @@ from crypto.keys import (
     read_key_file,
     write_key_file,
 )
-from crypto.models import CryptoBase, DataKey
+from crypto.models import CryptoBase, DataKey, KekRecord
 from crypto.normalise import (
     normalise_document_number,
     normalise_name,
@@ -69,11 +69,23 @@ from crypto.normalise import (
     normalise_ykn,
     turkish_lower,
 )
-from crypto.operations import KeyStatus, RotationResult, ShredResult, key_status, retire_kek, rotate_keks, shred
+from crypto.operations import (
+    KeyStatus,
+    RotationResult,
+    ShredResult,
+    key_status,
+    retire_kek,
+    rotate,
+    rotate_keks,
+    set_active_kek,
+    shred,
+)
 from crypto.orm import BlindIndex, Encrypted, EncryptedAttribute, encrypted_models, key_owner, search
+from crypto.providers import FileKekProvider, KekProvider, Pkcs11KekProvider, StaticKekProvider
 
 __all__ = [
-    "BlindIndex", "CryptoBase", "CryptoContext", "CryptoError", "DataKey", "DecryptionError", "DekHandle",
+    "BlindIndex", "CryptoBase", "FileKekProvider", "KekProvider", "Pkcs11KekProvider", "StaticKekProvider",
+    "rotate", "set_active_kek", "KekRecord", "CryptoContext", "CryptoError", "DataKey", "DecryptionError", "DekHandle",
     "Encrypted", "EncryptedAttribute", "IndexRing", "InvalidIdentifier", "InvalidPhone", "InvalidTCKN", "InvalidYKN",
     "KekInUse", "KeyDestroyed", "KeyFileError", "KeyMaterial", "KeyRing", "KeyStatus", "KeysMissing",
     "NotConfigured", "RotationResult", "ShredResult", "UnknownKey", "activate_kek", "add_index_epoch", "add_kek",

@@ -1,7 +1,9 @@
-"""The crypto tables, on their own declarative base: wrapped data keys (one per key owner).
+"""The crypto tables, on their own declarative base: wrapped data keys (one per key owner) and the KEK register.
 
-KEK metadata is not here (it lives in the key file); index epochs are in the key file too (``keys status`` reads
-them from there). The app includes ``CryptoBase.metadata`` in its Alembic ``target_metadata`` (a list of both
+KEK bytes are never here (they live in the key file, or inside a PKCS#11 token): ``crypto_keks`` records only which
+KEK ids exist and which one is active, so that every running process learns a rotation from the database without a
+restart (DESIGN.md §4). Index epochs are in the key file (``keys status`` reads them from there). The app
+includes ``CryptoBase.metadata`` in its Alembic ``target_metadata`` (a list of both
 metadatas), so these tables are migrated with the app's. Portable across SQLite and PostgreSQL.
 
 Operations guide: keep this table in its own backup regime (shorter retention than the data): crypto-shredding is
@@ -77,3 +79,29 @@ class DataKey(CryptoBase):
         # SECURITY: never the wrapped bytes.
         state = " destroyed" if self.destroyed_at else ""
         return f"<DataKey {self.id} owner={self.owner_type} kek={self.kek_id}{state}>"
+
+
+class KekRecord(CryptoBase):
+    """One KEK id as the database knows it: which is active (wraps new data keys), which are retired.
+
+    The active id lives here, not in each process: ``keys rotate`` activates a new KEK with one committed row change
+    and every process reads it when it next creates a data key. No row at all (a fresh install) means the key
+    ring's own active id.
+    """
+
+    __tablename__ = "crypto_keks"
+    __table_args__ = (
+        # SECURITY: at most one active KEK, enforced by the database (two concurrent rotations cannot both win).
+        sa.Index("uq_crypto_keks_active", "is_active", unique=True,
+                 sqlite_where=sa.text("is_active"), postgresql_where=sa.text("is_active")),
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    provider: Mapped[str] = mapped_column(sa.String(16))
+    is_active: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(_UTCDateTime)
+    activated_at: Mapped[datetime | None] = mapped_column(_UTCDateTime)
+    retired_at: Mapped[datetime | None] = mapped_column(_UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<KekRecord {self.id} {self.provider}{' active' if self.is_active else ''}>"
