@@ -74,7 +74,7 @@ def applications_per_month(rows: list[tuple[int, int, Any, int]], period: Period
         counts[index[(y, m)]][0] += n
     return Table(key="applications-month", section=_("Applications"), title=_("Applications per month"),
                  row_header=_("Month"), row_labels=[month_label(m) for m in period.months],
-                 col_labels=[_("Applications")], counts=counts, chart=("count", 0))
+                 col_labels=[_("Applications")], counts=counts, chart=("count", 0), population="applications")
 
 
 _CHILDREN_BAND = sa.case((Case.children_count >= 3, "3+"), else_=sa.cast(Case.children_count, sa.String))
@@ -99,14 +99,16 @@ def channels(profile: dict[str, Counter[Any]]) -> Table:
     keys = list(CHANNEL_LABELS)
     return Table(key="channels", section=_("Applications"), title=_("How women came to the centre"),
                  row_header=_("Channel"), row_labels=_labels(keys, CHANNEL_LABELS, _("Not recorded")),
-                 col_labels=[_("Applications")], counts=_column(profile["channel"].items(), keys))
+                 col_labels=[_("Applications")], counts=_column(profile["channel"].items(), keys),
+                 population="applications")
 
 
 def age_bands(profile: dict[str, Counter[Any]]) -> Table:
     keys = [band for _low, _high, band in AGE_BANDS]
     return Table(key="age-bands", section=_("Applications"), title=_("Age of applicants"),
                  row_header=_("Age band"), row_labels=_labels(keys, {}, _("Not recorded")),
-                 col_labels=[_("Applications")], counts=_column(profile["age"].items(), keys))
+                 col_labels=[_("Applications")], counts=_column(profile["age"].items(), keys),
+                 population="applications")
 
 
 def violence_types(rows: list[tuple[int, int, Any, int]]) -> Table:
@@ -130,7 +132,8 @@ def violence_types(rows: list[tuple[int, int, Any, int]]) -> Table:
 def children(profile: dict[str, Counter[Any]]) -> Table:
     return Table(key="children", section=_("Applications"), title=_("Applications by number of children"),
                  row_header=_("Children"), row_labels=list(CHILDREN_BANDS), col_labels=[_("Applications")],
-                 counts=_column(profile["children"].items(), CHILDREN_BANDS, unknown=False))
+                 counts=_column(profile["children"].items(), CHILDREN_BANDS, unknown=False),
+                 population="applications")
 
 
 def risk_levels(profile: dict[str, Counter[Any]]) -> Table:
@@ -138,7 +141,8 @@ def risk_levels(profile: dict[str, Counter[Any]]) -> Table:
     keys = list(RISK_LABELS)
     return Table(key="risk-levels", section=_("Applications"), title=_("Risk level (latest assessment)"),
                  row_header=_("Risk level"), row_labels=_labels(keys, RISK_LABELS, _("Not assessed")),
-                 col_labels=[_("Applications")], counts=_column(profile["risk"].items(), keys))
+                 col_labels=[_("Applications")], counts=_column(profile["risk"].items(), keys),
+                 population="applications")
 
 
 def _referral_filter(centre_ids: Sequence[int], period: Period) -> list[sa.ColumnElement[bool]]:
@@ -164,14 +168,16 @@ def referrals_by_institution(rows: list[tuple[str, str, str | None, int]]) -> Ta
         counts[row_of.get(institution, row_of["other"])][col_of[status]] += int(n)
     return Table(key="referrals", section=_("Referrals"), title=_("Referrals sent, by institution and status"),
                  row_header=_("Institution"), row_labels=_labels(institutions, INSTITUTION_LABELS),
-                 col_labels=_labels(SENT_STATUSES, REFERRAL_STATUS_LABELS), counts=counts, row_totals=True)
+                 col_labels=_labels(SENT_STATUSES, REFERRAL_STATUS_LABELS), counts=counts, row_totals=True,
+                 population="referrals")
 
 
 def referral_outcomes(rows: list[tuple[str, str, str | None, int]]) -> Table:
     keys = list(REFERRAL_OUTCOMES)
     return Table(key="referral-outcomes", section=_("Referrals"), title=_("Outcome of referrals sent"),
                  row_header=_("Outcome"), row_labels=_labels(keys, OUTCOME_LABELS, _("No outcome recorded yet")),
-                 col_labels=[_("Referrals")], counts=_column([(o, n) for _i, _s, o, n in rows], keys))
+                 col_labels=[_("Referrals")], counts=_column([(o, n) for _i, _s, o, n in rows], keys),
+                 population="referrals")
 
 
 def protective_orders(centre_ids: Sequence[int], period: Period) -> Table:
@@ -191,6 +197,15 @@ def protective_orders(centre_ids: Sequence[int], period: Period) -> Table:
                  title=_("Protective orders (6284) starting in the period, by issuer and kind"),
                  row_header=_("Issued by"), row_labels=_labels(ORDER_ISSUERS, ISSUER_LABELS),
                  col_labels=_labels(ORDER_KINDS, KIND_LABELS), counts=counts, row_totals=True)
+
+
+def applications_by_centre(period: Period) -> dict[int, int]:
+    """centre id -> applications in the period: the population counter registered with ``app.reports`` (a release
+    shows a centre alone only when this is large enough)."""
+    return {int(c): int(n) for c, n in db.session.execute(
+        sa.select(Case.centre_id, sa.func.count()).where(Case.applied_on >= period.start,
+                                                         Case.applied_on < period.end)
+        .group_by(Case.centre_id)).all()}
 
 
 def sections(centre_ids: Sequence[int], period: Period) -> list[Table]:
