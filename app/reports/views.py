@@ -185,7 +185,7 @@ def print_report():  # type: ignore[no-untyped-def]
         return _page(form, 422)
     loaded = _load_audited(form, "reports.print")
     if loaded is None:
-        return _page(form, 404, not_published=True)
+        return _page(form, 200 if form.year.data is None else 404, not_published=True)
     scope, tables = loaded
     return render_template("reports/print.html", scope=scope, sections=_by_section(tables),
                            charts=_charts(tables), k=scope.release.min_cell, withheld=_withheld_titles(scope),
