@@ -86,6 +86,8 @@ class CryptoContext:
         self._by_id: dict[bytes, DekHandle] = {}
         self._by_owner: dict[tuple[str, int], DekHandle] = {}
         self._index_keys: dict[tuple[str, str, int], bytes] = {}
+        self._derived_keys: dict[tuple[int, tuple[bytes | str, ...]], bytes] = {}    # crypto.blind: tag, pointer
+        self._index_aeads: dict[tuple[str, int], AESGCM] = {}
         self._lock = threading.Lock()
         self._next_expiry = math.inf      # the earliest expiry among the cached keys (sweep() is O(1) before it)
         # Field nonces: with the default RNG they come from os.urandom in batches (see _refill_nonces); an injected
@@ -472,9 +474,6 @@ class CryptoContext:
         key = self.index_key(table, column, self.index_ring.active_id if epoch is None else epoch)
         digest = hmac.digest(key, normalised.encode("utf-8", "surrogatepass"), "sha256")
         return int.from_bytes(digest[:8], "big") >> (64 - bits)
-
-    def blind_indexes_all_epochs(self, table: str, column: str, normalised: str, bits: int) -> list[int]:
-        return sorted({self.blind_index(table, column, normalised, bits, e) for e in self.index_ring.ids})
 
 
 _KEKS = cast(sa.Table, KekRecord.__table__)

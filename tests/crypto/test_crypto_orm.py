@@ -43,16 +43,18 @@ def test_update_reencrypts_and_reindexes(session: Session, engine: sa.Engine) ->
     p = Person(case_public_id=uuid.uuid4(), full_name="Ayşe", tckn="10000000146")
     session.add(p)
     session.commit()
-    before_ct, before_bidx = p.full_name_ct, p.full_name_bidx
+    before_ct, before_bidx = p.full_name_ct, crypto.index_buckets(session, Person, "full_name", p.public_id)
     p.full_name = "Fatma"
     p.tckn = None
     session.commit()
-    assert p.full_name_ct != before_ct and p.tckn_ct is None and p.tckn_bidx is None
+    assert p.full_name_ct != before_ct and p.tckn_ct is None
+    assert crypto.index_buckets(session, Person, "tckn", p.public_id) == []
+    assert len(crypto.index_buckets(session, Person, "full_name", p.public_id)) == 1   # replaced, not added
     with new_session(engine) as s:
         q = s.get(Person, p.id)
         assert q is not None and q.full_name == "Fatma" and q.tckn is None
         assert crypto.search(s, Person.full_name, "fatma") == [q]
-        if before_bidx != q.full_name_bidx:
+        if before_bidx != crypto.index_buckets(s, Person, "full_name", q.public_id):
             assert crypto.search(s, Person.full_name, "ayse") == []
 
 
