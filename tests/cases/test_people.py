@@ -11,7 +11,6 @@ from datetime import date
 import sqlalchemy as sa
 
 import crypto
-
 from tests import factories
 from tests.cases.core_helpers import OTHER_TCKN, VALID_TCKN, post
 
