@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, attributes, object_session
 
 from crypto import blind, envelope
 from crypto.context import CryptoContext, Owner, get_context, set_miss_hook
-from crypto.errors import CryptoError, KeyDestroyed
+from crypto.errors import CryptoError, DecryptionError, KeyDestroyed
 from crypto.normalise import NORMALISERS
 
 T = TypeVar("T")
@@ -114,7 +114,12 @@ class Encrypted(Generic[T]):
         hit = cache.get(self.name)
         if hit is not None and hit[0] is blob:
             return hit[1]
-        value = self.decrypt_blob(get_context(), object_session(obj), type(obj), self._uid(obj), blob)
+        ctx = get_context()
+        session = object_session(obj)
+        value = self.decrypt_blob(ctx, session, type(obj), self._uid(obj), blob)
+        # SECURITY: the data key must be the row's owner's: a row moved to another case with its uid and
+        # ciphertexts (AAD intact) would otherwise show one woman's data in another woman's file.
+        check_owner(ctx, session, obj, blob, self.row_uid)
         cache[self.name] = (blob, value)
         return value
 
@@ -176,6 +181,14 @@ class EncryptedAttribute(Generic[T]):
         if not uids:
             return sa.false()
         return getattr(self.model, self.descriptor.row_uid).in_(uids)  # type: ignore[no-any-return]
+
+
+def check_owner(ctx: CryptoContext, session: Session | None, obj: Any, blob: bytes, row_uid: str) -> None:
+    """DecryptionError unless ``blob``'s data key belongs to ``obj``'s key owner (the key is already unwrapped)."""
+    handle = ctx.dek_by_id(session, bytes(blob[2:18]))
+    owner = key_owner(obj, row_uid)
+    if handle.owner[0] != owner[0] or handle.owner[1] != owner[1]:
+        raise DecryptionError("ciphertext is under another owner's data key (row moved to another case?)")
 
 
 def key_owner(obj: Any, row_uid: str = "public_id") -> Owner:
@@ -347,6 +360,10 @@ def search(session: Session, attribute: EncryptedAttribute[Any], value: str, *,
         if obj is None:
             continue
         blob = obj.__dict__.get(d.ct_attr)
+        try:
+            check_owner(ctx, session, obj, checked, d.row_uid)
+        except DecryptionError:
+            continue    # SECURITY: a row moved under another owner is not a match (and its values do not open)
         if blob is not None and blob == checked and _PENDING not in obj.__dict__:
             # The very ciphertext just verified: reading the attribute needs no second decryption.
             obj.__dict__.setdefault(_PLAIN, {})[d.name] = (blob, plain)

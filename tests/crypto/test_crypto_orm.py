@@ -226,6 +226,29 @@ def test_changed_row_uid_fails(session: Session, engine: sa.Engine) -> None:
             _ = s.get(Person, a.id).full_name  # type: ignore[union-attr]
 
 
+def test_row_moved_to_another_case_with_its_uid_fails(session: Session, engine: sa.Engine,
+                                                     ctx: crypto.CryptoContext) -> None:
+    """An insider moves a person row (uid and ciphertexts intact, so the AAD still matches) into another case:
+    its values must not open there, nor be found by a search scoped to that case."""
+    a, _ = _two_people(session)
+    other = Person(case_public_id=uuid.uuid4(), full_name="Başka Dosya")
+    session.add(other)
+    session.commit()
+    with engine.begin() as conn:
+        conn.execute(sa.update(Person).where(Person.id == a.id).values(case_public_id=other.case_public_id))
+    ctx.clear_cache()
+    with new_session(engine) as s:
+        moved = s.get(Person, a.id)
+        with pytest.raises(crypto.DecryptionError):
+            _ = moved.full_name  # type: ignore[union-attr]
+        assert crypto.search(s, Person.full_name, "Ayşe Kaya",
+                             where=Person.case_public_id == other.case_public_id) == []
+    with new_session(engine) as s:   # warm key cache this time
+        assert s.get(Person, other.id).full_name == "Başka Dosya"  # type: ignore[union-attr]
+        with pytest.raises(crypto.DecryptionError):
+            _ = s.get(Person, a.id).phone  # type: ignore[union-attr]
+
+
 def test_swap_to_another_column_fails(session: Session, engine: sa.Engine) -> None:
     a, _ = _two_people(session)
     with engine.begin() as conn:
