@@ -152,3 +152,17 @@ class IndexGeneration(CryptoBase):
 
     def __repr__(self) -> str:
         return f"<IndexGeneration {self.scope} g{self.generation} {self.state}>"
+
+
+class ShredCounter(CryptoBase):
+    """One row: how many erasures have committed. Every process reads it when a transaction begins (while it holds
+    cached data keys) and empties its key cache when it moved, so no process decrypts an erased case's values after
+    the erasure committed (DESIGN.md §4 crypto-shredding; the cache TTL alone left up to 60 s)."""
+
+    __tablename__ = "crypto_shred_counter"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    generation: Mapped[int] = mapped_column(sa.BigInteger)
+
+    def __repr__(self) -> str:
+        return f"<ShredCounter {self.generation}>"

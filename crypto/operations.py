@@ -25,7 +25,7 @@ from crypto import blind, envelope
 from crypto.context import CryptoContext, get_context
 from crypto.errors import CryptoError, DecryptionError, KekInUse, KeyFileError, UnknownKey
 from crypto.keys import KeyRing, write_key_file
-from crypto.models import DataKey, KekRecord
+from crypto.models import DataKey, KekRecord, ShredCounter
 from crypto.orm import search_columns
 
 _DK = cast(sa.Table, DataKey.__table__)
@@ -381,6 +381,11 @@ def shred(session: Session, owner_type: str, owner_id: uuid.UUID, *, models: Ite
         scope = blind.scope_of(cls, d)
         # SECURITY: the erased rows' blind-index entries are deleted (found by their keyed tags, no value needed).
         cleared[scope] = blind.remove(session, ctx, scope, uids)
+    # SECURITY: every process empties its key cache at its next transaction after this commits (crypto.context).
+    counter = cast(sa.Table, ShredCounter.__table__)
+    bumped = session.execute(counter.update().where(counter.c.id == 1).values(generation=counter.c.generation + 1))
+    if not cast(sa.CursorResult[Any], bumped).rowcount:
+        session.execute(counter.insert().values(id=1, generation=1))
     pending = session.info.get("crypto.pending_deks") or {}
     pending.pop((owner_type, owner_id), None)
     for dek_id in dek_ids:

@@ -1,4 +1,4 @@
-"""unlinkable blind indexes: entries in crypto_blind_indexes, none on the person row (issue 14 §3)
+"""unlinkable blind indexes: entries in crypto_blind_indexes, none on the person row (issue 14 §3); shred counter
 
 Revision ID: 0014b
 Revises: 0015a
@@ -44,6 +44,12 @@ def upgrade():
     )
     op.create_index('uq_crypto_index_generations_active', 'crypto_index_generations', ['scope'], unique=True,
                     sqlite_where=sa.text("state = 'active'"), postgresql_where=sa.text("state = 'active'"))
+    op.create_table('crypto_shred_counter',
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('generation', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_crypto_shred_counter'))
+    )
+    op.execute("INSERT INTO crypto_shred_counter (id, generation) VALUES (1, 0)")
     with op.batch_alter_table('persons', schema=None) as batch_op:
         for name in _BIDX:
             batch_op.drop_index(batch_op.f(f'ix_persons_{name}_bidx'))
@@ -55,6 +61,7 @@ def downgrade():
         for name in _BIDX:
             batch_op.add_column(sa.Column(f'{name}_bidx', sa.Integer(), nullable=True))
             batch_op.create_index(batch_op.f(f'ix_persons_{name}_bidx'), [f'{name}_bidx'], unique=False)
+    op.drop_table('crypto_shred_counter')
     op.drop_index('uq_crypto_index_generations_active', table_name='crypto_index_generations',
                   sqlite_where=sa.text("state = 'active'"), postgresql_where=sa.text("state = 'active'"))
     op.drop_table('crypto_index_generations')
