@@ -2,7 +2,8 @@
 
 ``make_keys_cli(get_session, get_context)`` returns a click group; the app passes callables returning a SQLAlchemy
 Session (e.g. ``lambda: db.session``) and the CryptoContext. Commands: status, rotate (add + activate + rewrap, the
-usual one), retire, and the pieces add-kek, activate-kek, add-index-epoch. Nothing here prints key bytes or PINs.
+usual one), retire, reindex (blind indexes: widen or re-key online), and the pieces add-kek, activate-kek,
+add-index-epoch. Nothing here prints key bytes or PINs.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from dataclasses import asdict
 from typing import Any, TypeVar
 
 import click
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from crypto import blind
 from crypto.context import CryptoContext
 from crypto.errors import CryptoError
 from crypto.keys import add_index_epoch
 from crypto.operations import key_status, retire_kek, rotate, save_key_material, set_active_kek
+from crypto.orm import encrypted_models
 
 T = TypeVar("T")
 
@@ -111,12 +115,40 @@ def make_keys_cli(get_session: Callable[[], Session], get_context: Callable[[], 
 
     @keys.command("add-index-epoch")
     def add_epoch() -> None:
-        """Add a blind-index key epoch (decrypt-free: searches try every epoch; writes keep the active one)."""
+        """Add a blind-index key epoch; the next `keys reindex` rebuilds every index under it."""
         ctx = get_context()
         epoch = add_index_epoch(ctx.material)
-        click.echo(f"added blind-index epoch {epoch} to {_save(ctx)} (not active).")
+        click.echo(f"added blind-index epoch {epoch} to {_save(ctx)}; run `keys reindex` to build under it.")
+
+    @keys.command("reindex")
+    @click.option("--scope", help="Only this index (table.column, e.g. persons.tckn_ct).")
+    @click.option("--bits", type=click.IntRange(1, 31), help="Width (default: from the number of stored values).")
+    def reindex_cmd(scope: str | None, bits: int | None) -> None:
+        """Rebuild blind indexes as a new generation, online; switch when complete; delete the old one.
+
+        Widens an index as the population grows (buckets of 5+ values on average), moves it to the newest index
+        key epoch, and on PostgreSQL rewrites its rows in bucket order (no insertion order left in a dump)."""
+        session, ctx = get_session(), get_context()
+        fields = [(cls, d) for cls, d in blind.indexed_fields(encrypted_models())
+                  if scope in (None, blind.scope_of(cls, d))]
+        if not fields:
+            raise click.ClickException(f"no blind index {scope!r}")
+        for cls, d in fields:
+            count = session.execute(sa.select(sa.func.count()).select_from(cls)).scalar_one()
+            with click.progressbar(length=count, label=blind.scope_of(cls, d)) as bar:
+                result = _reindex(session, ctx, cls, d, bits, bar.update)
+            click.echo(f"{result.scope}: generation {result.generation} active ({result.bits} bits, index key "
+                       f"epoch {result.key_epoch}, {result.entries} entries); generation {result.retired} deleted.")
 
     return keys
+
+
+def _reindex(session: Session, ctx: CryptoContext, cls: type, d: Any, bits: int | None,
+             progress: Callable[[int], None]) -> blind.ReindexResult:
+    try:
+        return blind.reindex(session, ctx, cls, d, bits=bits, key_epoch=max(ctx.index_ring.ids), progress=progress)
+    except CryptoError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _guard(fn: Callable[[], T]) -> T:

@@ -31,7 +31,7 @@ from crypto import envelope
 from crypto.envelope import Rng
 from crypto.errors import CryptoError, DecryptionError, KeyDestroyed, KeysMissing, NotConfigured, UnknownKey
 from crypto.keys import IndexRing, KeyMaterial
-from crypto.models import DataKey, KekRecord
+from crypto.models import DataKey, KekRecord, ShredCounter
 from crypto.providers import FileKekProvider, KekProvider, KekRing, StaticKekProvider
 
 Owner = tuple[str, uuid.UUID]
@@ -86,12 +86,15 @@ class CryptoContext:
         self._by_id: dict[bytes, DekHandle] = {}
         self._by_owner: dict[tuple[str, int], DekHandle] = {}
         self._index_keys: dict[tuple[str, str, int], bytes] = {}
+        self._derived_keys: dict[tuple[int, tuple[bytes | str, ...]], bytes] = {}    # crypto.blind: tag, pointer
+        self._index_aeads: dict[tuple[str, int], AESGCM] = {}
         self._lock = threading.Lock()
         self._next_expiry = math.inf      # the earliest expiry among the cached keys (sweep() is O(1) before it)
         # Field nonces: with the default RNG they come from os.urandom in batches (see _refill_nonces); an injected
         # RNG (known-answer tests) is called once per nonce, so the pool stays empty.
         self._nonce_pool: list[bytes] = []
         self._nonce_pid = os.getpid()
+        self._shred_generation: int | None = None    # the erasure count this process's cache was filled under
         _CONTEXTS.add(self)
 
     def __repr__(self) -> str:
@@ -473,11 +476,10 @@ class CryptoContext:
         digest = hmac.digest(key, normalised.encode("utf-8", "surrogatepass"), "sha256")
         return int.from_bytes(digest[:8], "big") >> (64 - bits)
 
-    def blind_indexes_all_epochs(self, table: str, column: str, normalised: str, bits: int) -> list[int]:
-        return sorted({self.blind_index(table, column, normalised, bits, e) for e in self.index_ring.ids})
-
 
 _KEKS = cast(sa.Table, KekRecord.__table__)
+_SHRED = cast(sa.Table, ShredCounter.__table__)
+_SHRED_GENERATION = sa.select(_SHRED.c.generation).where(_SHRED.c.id == 1)
 _ACTIVE_KEK = sa.select(_KEKS.c.id).where(_KEKS.c.is_active.is_(True))
 _HEADER_START = bytes((envelope.FORMAT_V2, envelope.ALG_AES256GCM))      # the cache key: v2 header start
 _HEADER_STARTS = frozenset((_HEADER_START, bytes((envelope.FORMAT_V1, envelope.ALG_AES256GCM))))
@@ -546,6 +548,23 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(_CTX, None)
 
 
+def _after_begin(session: Session, transaction: Any, connection: Any) -> None:
+    # SECURITY: an erasure committed by another process since this process cached keys empties the cache before
+    # this transaction reads anything, so no process decrypts an erased case after its erasure committed. Costs one
+    # primary-key read per transaction while keys are cached (and once per process before that).
+    if transaction.parent is not None:
+        return
+    contexts = [c for c in list(_CONTEXTS) if c._by_id or c._shred_generation is None]
+    if not contexts:
+        return
+    current = connection.execute(_SHRED_GENERATION).scalar() or 0
+    for context in contexts:
+        if context._shred_generation != current:
+            if context._by_id:
+                context.clear_cache()       # also when unknown (keys cached before the first check): once
+            context._shred_generation = current
+
+
 def _after_transaction_create(session: Session, transaction: Any) -> None:
     # SECURITY: expired data keys leave every cache before the transaction reads or writes a ciphertext.
     if transaction.parent is None:
@@ -556,7 +575,7 @@ def _after_transaction_create(session: Session, transaction: Any) -> None:
 def install_session_hooks(target: Any = Session) -> None:
     """Register the commit/rollback/begin hooks (done at import for every Session; idempotent)."""
     for name, fn in (("after_commit", _after_commit), ("after_rollback", _after_rollback),
-                     ("after_transaction_create", _after_transaction_create)):
+                     ("after_transaction_create", _after_transaction_create), ("after_begin", _after_begin)):
         if not sa.event.contains(target, name, fn):
             sa.event.listen(target, name, fn)
 

@@ -21,12 +21,12 @@ import sqlalchemy as sa
 from cryptography.exceptions import InvalidTag
 from sqlalchemy.orm import Session
 
-from crypto import envelope
+from crypto import blind, envelope
 from crypto.context import CryptoContext, get_context
 from crypto.errors import CryptoError, DecryptionError, KekInUse, KeyFileError, UnknownKey
 from crypto.keys import KeyRing, write_key_file
-from crypto.models import DataKey, KekRecord
-from crypto.orm import encrypted_attributes
+from crypto.models import DataKey, KekRecord, ShredCounter
+from crypto.orm import search_columns
 
 _DK = cast(sa.Table, DataKey.__table__)
 _KEKS = cast(sa.Table, KekRecord.__table__)
@@ -373,18 +373,19 @@ def shred(session: Session, owner_type: str, owner_id: uuid.UUID, *, models: Ite
         session.execute(_DK.update().where(_DK.c.id.in_(dek_ids), _DK.c.destroyed_at.is_(None))
                         .values(wrapped=None, destroyed_at=now, destroyed_reason=(reason or "")[:200] or None))
     cleared: dict[str, int] = {}
-    for cls in models:
-        for d in encrypted_attributes(cls):
-            if d.index is None or d.bidx_attr is None or not dek_ids:
-                continue
-            ct_col: sa.Column[Any] = sa.inspect(cls).columns[d.ct_attr]
-            bidx_col: sa.Column[Any] = sa.inspect(cls).columns[d.bidx_attr]
-            table = ct_col.table
-            # The dek id sits at bytes 3..18 (1-based) of every ciphertext header; substr works on BLOB and bytea.
-            header_dek = sa.func.substr(ct_col, 3, 16)
-            res = session.execute(table.update().where(header_dek.in_([i.bytes for i in dek_ids]),
-                                                       bidx_col.is_not(None)).values({bidx_col.name: None}))
-            cleared[f"{table.name}.{ct_col.name}"] = cast(sa.CursorResult[Any], res).rowcount or 0
+    for cls, d in blind.indexed_fields(models):
+        _, uid_col, ct_col = search_columns(cls, d)
+        # The dek id sits at bytes 3..18 (1-based) of every ciphertext header; substr works on BLOB and bytea.
+        header_dek = sa.func.substr(ct_col, 3, 16)
+        uids = [r[0] for r in session.execute(sa.select(uid_col).where(header_dek.in_([i.bytes for i in dek_ids])))]
+        scope = blind.scope_of(cls, d)
+        # SECURITY: the erased rows' blind-index entries are deleted (found by their keyed tags, no value needed).
+        cleared[scope] = blind.remove(session, ctx, scope, uids)
+    # SECURITY: every process empties its key cache at its next transaction after this commits (crypto.context).
+    counter = cast(sa.Table, ShredCounter.__table__)
+    bumped = session.execute(counter.update().where(counter.c.id == 1).values(generation=counter.c.generation + 1))
+    if not cast(sa.CursorResult[Any], bumped).rowcount:
+        session.execute(counter.insert().values(id=1, generation=1))
     pending = session.info.get("crypto.pending_deks") or {}
     pending.pop((owner_type, owner_id), None)
     for dek_id in dek_ids:

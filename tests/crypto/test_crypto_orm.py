@@ -43,16 +43,18 @@ def test_update_reencrypts_and_reindexes(session: Session, engine: sa.Engine) ->
     p = Person(case_public_id=uuid.uuid4(), full_name="Ayşe", tckn="10000000146")
     session.add(p)
     session.commit()
-    before_ct, before_bidx = p.full_name_ct, p.full_name_bidx
+    before_ct, before_bidx = p.full_name_ct, crypto.index_buckets(session, Person, "full_name", p.public_id)
     p.full_name = "Fatma"
     p.tckn = None
     session.commit()
-    assert p.full_name_ct != before_ct and p.tckn_ct is None and p.tckn_bidx is None
+    assert p.full_name_ct != before_ct and p.tckn_ct is None
+    assert crypto.index_buckets(session, Person, "tckn", p.public_id) == []
+    assert len(crypto.index_buckets(session, Person, "full_name", p.public_id)) == 1   # replaced, not added
     with new_session(engine) as s:
         q = s.get(Person, p.id)
         assert q is not None and q.full_name == "Fatma" and q.tckn is None
         assert crypto.search(s, Person.full_name, "fatma") == [q]
-        if before_bidx != q.full_name_bidx:
+        if before_bidx != crypto.index_buckets(s, Person, "full_name", q.public_id):
             assert crypto.search(s, Person.full_name, "ayse") == []
 
 
@@ -222,6 +224,29 @@ def test_changed_row_uid_fails(session: Session, engine: sa.Engine) -> None:
     with new_session(engine) as s:
         with pytest.raises(crypto.DecryptionError):
             _ = s.get(Person, a.id).full_name  # type: ignore[union-attr]
+
+
+def test_row_moved_to_another_case_with_its_uid_fails(session: Session, engine: sa.Engine,
+                                                     ctx: crypto.CryptoContext) -> None:
+    """An insider moves a person row (uid and ciphertexts intact, so the AAD still matches) into another case:
+    its values must not open there, nor be found by a search scoped to that case."""
+    a, _ = _two_people(session)
+    other = Person(case_public_id=uuid.uuid4(), full_name="Başka Dosya")
+    session.add(other)
+    session.commit()
+    with engine.begin() as conn:
+        conn.execute(sa.update(Person).where(Person.id == a.id).values(case_public_id=other.case_public_id))
+    ctx.clear_cache()
+    with new_session(engine) as s:
+        moved = s.get(Person, a.id)
+        with pytest.raises(crypto.DecryptionError):
+            _ = moved.full_name  # type: ignore[union-attr]
+        assert crypto.search(s, Person.full_name, "Ayşe Kaya",
+                             where=Person.case_public_id == other.case_public_id) == []
+    with new_session(engine) as s:   # warm key cache this time
+        assert s.get(Person, other.id).full_name == "Başka Dosya"  # type: ignore[union-attr]
+        with pytest.raises(crypto.DecryptionError):
+            _ = s.get(Person, a.id).phone  # type: ignore[union-attr]
 
 
 def test_swap_to_another_column_fails(session: Session, engine: sa.Engine) -> None:
