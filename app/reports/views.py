@@ -285,3 +285,6 @@ def list_releases():  # type: ignore[no-untyped-def]
                           format_datetime(r.data_cut_at, "short"), email, len(r.content["units"]) - 1,
                           list(r.withheld)) for r, email in rows]
     return render_template("reports/releases.html", releases=listing)
+
+
+from app.reports import cli as _cli  # noqa: E402,F401  (registers ``flask reports publish`` on this blueprint)
