@@ -38,9 +38,10 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from app import audit
 from app.db import db, utcnow
 from app.reports.models import StatisticsRelease
-from app.reports.registry import Period, Table, collect_tables, population_counts
+from app.reports.registry import Period, Table, population_counts, tables_for_units
 from app.reports.suppression import (
     TOTAL,
     Bounds,
@@ -251,17 +252,17 @@ def build_content(year: int, earlier: Sequence[StatisticsRelease]) -> dict[str, 
         groups = partition(centres, threshold)
 
     locales = list(current_app.config.get("LANGUAGES", ("tr", "en")))
+    by_locale, per_unit = tables_for_units([[c.id for c in centres], *([c.id for c in g] for g in groups)],
+                                           period, locales)
     labels: dict[str, Any] = {}
-    all_tables: dict[str, Table] = {}
     for locale in locales:
-        with force_locale(locale):
-            tables = collect_tables([c.id for c in centres], period)
-            labels[locale] = _labels(tables)
-            all_tables = all_tables or {t.key: t for t in tables}
+        with force_locale(locale):  # "Total" in the locale's language
+            labels[locale] = _labels(by_locale[locale])
+    all_tables = {t.key: t for t in by_locale[locales[0]]}
     order = list(all_tables)
     units: list[tuple[str, dict[str, Table]]] = [(ALL, all_tables)]
-    for members in groups:
-        units.append((_unit_key(members), {t.key: t for t in collect_tables([c.id for c in members], period)}))
+    for members, tables in zip(groups, per_unit, strict=True):
+        units.append((_unit_key(members), {t.key: t for t in tables}))
 
     values, lines, fixed = _figures(units, all_tables)
     marks = protect(values, lines, k, fixed)
@@ -317,4 +318,18 @@ def issue_release(year: int, *, actor: Any) -> StatisticsRelease:
                                 content=content)
     db.session.add(release)
     db.session.flush()
+    return release
+
+
+def publish_year(year: int, *, actor: Any, audit_actor: Any = None) -> StatisticsRelease:
+    """Issue the release (or next revision) of ``year`` and put it on the audit log: the one way a year is published,
+    from the page (``POST /reports/releases``) or the command line (``flask --app wsgi reports publish``). Flushes;
+    the caller commits. ``actor``: the admin account the release is issued by; ``audit_actor``: who acted, when not
+    the signed-in user (the command line)."""
+    release = issue_release(year, actor=actor)
+    audit.record("reports.release", object_type="statistics-release", object_id=release.public_id,
+                 actor=audit_actor,
+                 details={"year": release.year, "revision": release.revision, "withheld": release.withheld,
+                          "units": len(release.content["units"]) - 1, "k": release.min_cell,
+                          "min_population": release.min_population})
     return release

@@ -33,7 +33,7 @@ from app.reports.releases import (
     ALL,
     ReleaseRefused,
     current_year,
-    issue_release,
+    publish_year,
     published_years,
     releases_of,
 )
@@ -253,14 +253,10 @@ def issue_statistics_release():  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return _page(ReleaseChoiceForm(meta={"csrf": False}), 422, issue_errors=form.year.errors)
     try:
-        release = issue_release(form.year.data, actor=current_user)
+        release = publish_year(form.year.data, actor=current_user)
     except ReleaseRefused as exc:
         db.session.rollback()
         return _page(ReleaseChoiceForm(meta={"csrf": False}), 422, issue_errors=[str(exc)])
-    audit.record("reports.release", object_type="statistics-release", object_id=release.public_id,
-                 details={"year": release.year, "revision": release.revision, "withheld": release.withheld,
-                          "units": len(release.content["units"]) - 1, "k": release.min_cell,
-                          "min_population": release.min_population})
     db.session.commit()
     flash(_("The statistics for %(year)d were published (revision %(n)d).", year=release.year, n=release.revision))
     return redirect(url_for("reports.view_statistics", year=release.year))
@@ -289,3 +285,6 @@ def list_releases():  # type: ignore[no-untyped-def]
                           format_datetime(r.data_cut_at, "short"), email, len(r.content["units"]) - 1,
                           list(r.withheld)) for r, email in rows]
     return render_template("reports/releases.html", releases=listing)
+
+
+from app.reports import cli as _cli  # noqa: E402,F401  (registers ``flask reports publish`` on this blueprint)

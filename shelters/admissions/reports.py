@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 
 from app.dates import local_today
 from app.db import db
-from app.reports.registry import Derived, Period, Table, month_label
+from app.reports.registry import Derived, GroupedSection, Period, Table, month_label
 from cases.core.models import Person, PersonKind
 from shelters.core.labels import EXIT_DESTINATION_LABELS
 from shelters.core.models import EXIT_DESTINATIONS, Shelter, Stay
@@ -43,17 +43,29 @@ def _overlap(a_start: date, a_end: date, b_start: date, b_end: date) -> int:
     return max(0, (min(a_end, b_end) - max(a_start, b_start)).days)
 
 
-def sections(centre_ids: Sequence[int], period: Period) -> list[Table]:
-    today = local_today()
+def _gather(centre_ids: Sequence[int], period: Period) -> tuple[list[sa.Row], dict[int, int]]:  # type: ignore[type-arg]
+    """The stays overlapping the period in these centres' shelters (each with its centre) and the capacity of each
+    centre's open shelters: one read for every centre of a release."""
     stays = db.session.execute(
-        sa.select(Stay.person_id, Stay.starts_on, Stay.ended_on, Stay.exit_destination, Person.kind, Person.sex)
+        sa.select(Shelter.centre_id, Stay.person_id, Stay.starts_on, Stay.ended_on, Stay.exit_destination,
+                  Person.kind, Person.sex)
         .join(Shelter, Shelter.id == Stay.shelter_id).join(Person, Person.id == Stay.person_id)
         .where(Shelter.centre_id.in_(list(centre_ids)), Stay.starts_on < period.end,
                sa.or_(Stay.ended_on.is_(None), Stay.ended_on >= period.start))
     ).all()
-    capacity = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Shelter.capacity), 0))
-        .where(Shelter.centre_id.in_(list(centre_ids)), Shelter.is_active.is_(True))) or 0
+    capacity = {int(c): int(n or 0) for c, n in db.session.execute(
+        sa.select(Shelter.centre_id, sa.func.sum(Shelter.capacity))
+        .where(Shelter.centre_id.in_(list(centre_ids)), Shelter.is_active.is_(True))
+        .group_by(Shelter.centre_id)).all()}
+    return list(stays), capacity
+
+
+def _build(gathered: tuple[list[sa.Row], dict[int, int]], centre_ids: Sequence[int],  # type: ignore[type-arg]
+           period: Period) -> list[Table]:
+    today = local_today()
+    wanted = set(centre_ids)
+    stays = [s for s in gathered[0] if s.centre_id in wanted]
+    capacity = sum(n for c, n in gathered[1].items() if c in wanted)
     if not capacity and not stays:
         return []  # no shelter in these centres: no shelter tables rather than a page of zeros
     return [
@@ -64,6 +76,10 @@ def sections(centre_ids: Sequence[int], period: Period) -> list[Table]:
     ]
 
 
+# The provider registered with ``app.reports`` (``shelters.registry``): one read for every centre of a release.
+sections = GroupedSection(_gather, _build)
+
+
 def _occupancy(stays: Sequence[sa.Row], capacity: int, period: Period, today: date) -> Table:  # type: ignore[type-arg]
     """People staying per month, with the bed-nights and occupancy they make. The bed-nights of a month describe
     the stays of the people counted beside them, so they are shown only where that count is (``basis=0``)."""
@@ -71,14 +87,19 @@ def _occupancy(stays: Sequence[sa.Row], capacity: int, period: Period, today: da
     nights = [0] * len(months)
     people: list[set[int]] = [set() for _ in months]
     everyone: set[int] = set()
+    bounds = [(m, _next_month(m)) for m in months]
+    first = (months[0].year, months[0].month)
     for stay in stays:
         end = _stay_end(stay.starts_on, stay.ended_on, today)
-        for i, month in enumerate(months):
-            n = _overlap(stay.starts_on, end, month, _next_month(month))
+        # only the months the stay can overlap (P6: a few months per stay, not every month of the period)
+        i = max(0, (stay.starts_on.year - first[0]) * 12 + stay.starts_on.month - first[1])
+        while i < len(bounds) and bounds[i][0] < end:
+            n = _overlap(stay.starts_on, end, *bounds[i])
             nights[i] += n
             if n:
                 people[i].add(stay.person_id)
                 everyone.add(stay.person_id)
+            i += 1
     capacity_nights = [capacity * (_next_month(m) - m).days for m in months]
     occupancy = [100 * n / c if c else None for n, c in zip(nights, capacity_nights, strict=True)]
     total_capacity = sum(capacity_nights)

@@ -112,3 +112,16 @@ def csv_table(rows: list[list[str]], title: str) -> list[list[str]]:
 def main_html(response: Any) -> str:
     text = response.get_data(as_text=True)
     return text[text.index("<main"):text.index("</main>")]
+
+
+def publish(app: Flask, admin: UserInfo, year: int = 2025) -> int:
+    """Publish ``year`` as ``admin`` the way the page does (``publish_year``, committed); the revision number."""
+    from app.db import db
+    from app.reports.releases import publish_year
+    from app.users.models import User
+
+    with app.test_request_context("/"):
+        actor = db.session.get(User, admin.id)
+        release = publish_year(year, actor=actor, audit_actor=actor)
+        db.session.commit()
+        return release.revision

@@ -108,16 +108,24 @@ def _attack(figures: dict[tuple[str, ...], str], units: list[str]) -> dict[tuple
         if col == "Total":
             cells = tuple(k for k in known if k[0] == unit and k[1] == title and k[2] == row and k[3] != "Total")
             lines.append((cells, key))
-    return _propagate(known, lines)
+    # each type of violence is reported by at most every applicant: a type's count <= the applications total
+    at_most = [(key, (key[0], "Applications per month", "Total", "Applications")) for key in known
+               if key[1] == "Types of violence reported"]
+    return _propagate(known, lines, [(cell, total) for cell, total in at_most if total in known])
 
 
-def _propagate(known, lines):  # type: ignore[no-untyped-def]
+def _propagate(known, lines, at_most=()):  # type: ignore[no-untyped-def]
     """The attacker's own solver (independent of the app's): for each sum, each term lies between the total's
-    bounds minus the other terms' bounds; repeat until nothing changes."""
+    bounds minus the other terms' bounds; ``at_most``: (figure, bound) pairs, figure <= bound; repeat until
+    nothing changes."""
     inf = float("inf")
     bounds = dict(known)
     for _ in range(100):
         changed = False
+        for cell, bound in at_most:
+            new = (bounds[cell][0], min(bounds[cell][1], bounds[bound][1]))
+            if new != bounds[cell]:
+                bounds[cell], changed = new, True
         for cells, total in lines:
             for cell in cells:
                 others = [bounds[c] for c in cells if c != cell]
@@ -197,3 +205,36 @@ def test_before_and_after_one_known_application(app, client, login_as, world):  
         if key in old:
             lo, hi = b[0] - old[key][1], b[1] - old[key][0]
             assert not (hi - lo <= 2 and any(1 <= abs(v) <= K - 1 for v in range(int(lo), int(hi) + 1))), key
+
+
+def test_a_year_minus_its_months_gives_no_month(app, client, login_as, world, centre):  # type: ignore[no-untyped-def]
+    """The year's total minus its published months (in every unit, with all centres = the sum of the units) pins no
+    month of 1..4 applications: centre A's months (3 a month, December 4) and the small centres' group (2 a month,
+    November 3) are all small."""
+    login_as(client, world["admin"])
+    _publish(client)
+    figures, units = _read_all(client)
+    months = {key: text for key, text in figures.items() if key[1] == "Applications per month"}
+    assert months, "no months published"
+    bounds = _attack(months, units)
+    a_id = str(centre.public_id)  # centre A is published alone
+    small = [key for key in bounds if key[0] != "all" and key[2] != "Total"]
+    assert any(key[0] == a_id for key in small)
+    for key in small:
+        assert not _exposed(bounds[key]), (key, bounds[key], months[key])
+
+
+def test_each_violence_type_is_bounded_by_the_total(app, client, login_as, world):  # type: ignore[no-untyped-def]
+    """The attacker knows a type of violence is reported by at most every applicant; with that bound too, the tiny
+    centre's lone woman (stalking, digital violence) cannot be pinned in her unit."""
+    login_as(client, world["admin"])
+    _publish(client)
+    figures, units = _read_all(client)
+    bounds = _attack(figures, units)
+    violence = [key for key in bounds if key[1] == "Types of violence reported" and key[0] != "all"]
+    assert violence
+    total = {u: bounds[(u, "Applications per month", "Total", "Applications")] for u, *_r in violence}
+    for key in violence:
+        assert bounds[key][1] <= total[key[0]][1]  # the bound is applied
+        if figures[key] == f"<{K}":
+            assert not _exposed(bounds[key]) or bounds[key] == (0, 0), (key, bounds[key])

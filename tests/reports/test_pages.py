@@ -1,9 +1,13 @@
 """Statistics pages (/reports/): correct counts on a known data set, suppression as a reader sees it, no identifiers
-or day-level dates in any output, role and centre scoping, CSV export safe and audited, bad periods → 422."""
+or day-level dates in any output, role and centre scoping, CSV export safe and audited, bad periods → 422.
+
+Every page, CSV and printout serves a published release (``publish``): the page tests publish 2025 first, with
+enough applications in each centre (``_fill``) for both to be shown alone."""
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -12,11 +16,17 @@ import sqlalchemy as sa
 from tests.factories import make_centre
 from tests.reports.helpers import (
     MARKER_NAME,
+    MARKER_TCKN,
     add_cases,
     add_orders,
     add_referrals,
     as_dict,
+    csv_rows,
+    csv_table,
+    main_html,
+    publish,
 )
+from tests.reports.helpers import table as page_table
 from tests.shelters.helpers import admit, make_shelter, request_for
 
 YEAR = "/reports/?year=2025"
@@ -54,6 +64,7 @@ def world(app, centre, make_user, make_case):  # type: ignore[no-untyped-def]
     other_counsellor = make_user("counsellor", centre=other)
     add_cases(app, other_counsellor, 3, applied_on=date(2025, 3, 5))
     return {"counsellor": counsellor, "admin": admin, "coordinator": coordinator, "other": other,
+            "other_counsellor": other_counsellor,
             "numbers": [*march, *april, *old, case.number], "centre": centre}
 
 
@@ -175,3 +186,190 @@ def test_malformed_period_is_422(app, client, make_user, login_as, query):  # ty
     assert 'class="error-summary' in r.get_data(as_text=True)
 
 
+
+
+# -- the published pages ----------------------------------------------------------------------------------------
+
+
+def _fill(app, world):  # type: ignore[no-untyped-def]
+    """Enough 2025 applications for each centre to be published alone (at least 20): centre A gets 14 more in
+    September (NGO, 45-54, digital violence, one child, medium risk): 22 in all; centre B 20 more in March: 23."""
+    add_cases(app, world["counsellor"], 14, applied_on=date(2025, 9, 8), channel="ngo", age_band="45-54",
+              violence_types=("digital",), children=1, risk="medium", named=False)
+    other_counsellor = world["other_counsellor"]
+    add_cases(app, other_counsellor, 20, applied_on=date(2025, 3, 9), named=False)
+
+
+@pytest.fixture
+def published(app, world):  # type: ignore[no-untyped-def]
+    _fill(app, world)
+    publish(app, world["admin"])
+    return world
+
+
+def _shown_numbers_are_not_small(html):  # type: ignore[no-untyped-def]
+    for key in re.findall(r'data-table="([^"]+)"', html):
+        for row in page_table(html, key)[1:]:
+            for cell in row[1:]:
+                if cell.isdigit():
+                    assert not 0 <= int(cell) <= 4, (key, row)
+
+
+def test_small_counts_are_suppressed_on_the_page(app, client, make_user, login_as, page, published):  # type: ignore[no-untyped-def]
+    login_as(client, make_user("supervisor"))
+    html = page(client, YEAR).get_data(as_text=True)
+    months = as_dict(page_table(html, "applications-month"))
+    assert months["Total"] == "22"
+    # April's 2 and every empty month alike print <5; March's 6 would give them away from the total, so it is hidden
+    assert months["April 2025"] == "<5" and months["January 2025"] == "<5" and months["March 2025"] == "x"
+    channels = as_dict(page_table(html, "channels"))
+    assert channels["Phone"] == "<5" and channels["Walk-in"] == "x"
+    occupancy = {row[0]: row[1:] for row in page_table(html, "occupancy")[1:]}
+    # two people staying in March: the bed-nights and occupancy of their stays are hidden with them
+    assert occupancy["March 2025"] == ["<5", "x", "310", "x"]
+    people = {row[0]: row[1:] for row in page_table(html, "people-sheltered")[1:]}
+    assert people["Women"][0] == "<5" and people["Total"][0] == "<5"
+    stay = {row[0]: row[1:] for row in page_table(html, "length-of-stay")[1:]}
+    assert stay["Under 1 month"] == ["<5", "x"]  # an average of one stay is that stay
+    _shown_numbers_are_not_small(html)  # no shown count anywhere is 0..4 (zero and small alike)
+
+
+def test_chart_is_inline_svg_with_a_text_alternative(app, client, make_user, login_as, page, published):  # type: ignore[no-untyped-def]
+    login_as(client, make_user("supervisor"))
+    html = page(client, YEAR).get_data(as_text=True)  # page() also checks: no style= attribute, no inline script
+    svgs = re.findall(r"<svg[^>]*>.*?</svg>", html, re.S)
+    assert len(svgs) >= 2  # applications per month, occupancy
+    for svg in svgs:
+        assert 'role="img"' in svg and "<title" in svg and "<desc" in svg and "aria-labelledby" in svg
+    monthly = next(s for s in svgs if "Applications per month" in s)
+    assert "&lt;5" in monthly  # the hidden April value is marked, not drawn
+
+
+def test_no_identifiers_or_day_level_dates_anywhere(app, client, page, login_as, published):  # type: ignore[no-untyped-def]
+    from app.db import db
+    from app.reports.models import StatisticsRelease
+
+    login_as(client, published["admin"])
+    outputs = [main_html(page(client, YEAR)), main_html(page(client, "/reports/print?year=2025")),
+               client.get("/reports/export.csv?year=2025").data.decode("utf-8-sig"),
+               main_html(page(client, f"{YEAR}&centre={published['centre'].public_id}"))]
+    with app.app_context():  # the stored release itself holds display text only
+        stored = json.dumps(db.session.scalars(sa.select(StatisticsRelease.content)).one(), ensure_ascii=False)
+    for original in [*outputs, stored]:
+        text = original
+        for forbidden in [MARKER_NAME, "Statmarker", MARKER_TCKN, "Elif", *published["numbers"]]:
+            assert forbidden not in text
+        # the one date shown is when the release was published ("Release 1, published …"), never a case's day
+        text = re.sub(r"published [^<]*\.", "", text)
+        assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b", text), text[:300]
+        if original is not stored:  # (the release names its units by the centres' public ids)
+            assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                                 text.split("<select")[0])
+
+
+def test_supervisor_sees_only_her_centre(app, client, make_user, login_as, page, published):  # type: ignore[no-untyped-def]
+    login_as(client, make_user("supervisor"))
+    html = page(client, YEAR).get_data(as_text=True)
+    assert as_dict(page_table(html, "applications-month"))["Total"] == "22"  # not all centres' 45, not B's 23
+    assert "Kadıköy Merkezi" not in html and "All centres" not in html
+    other_id = published["other"].public_id
+    page(client, f"{YEAR}&centre={other_id}", status=404)
+    page(client, f"{YEAR}&centre=all", status=404)
+    assert client.get(f"/reports/export.csv?year=2025&centre={other_id}").status_code == 404
+    assert client.get(f"/reports/print?year=2025&centre={other_id}").status_code == 404
+    denied = [d for outcome, d, _r in _events(app, "reports.view") if outcome == "denied"]
+    assert len(denied) == 4
+    html = page(client, f"{YEAR}&centre={published['centre'].public_id}").get_data(as_text=True)  # her own, named
+    assert as_dict(page_table(html, "applications-month"))["Total"] == "22"
+
+
+def test_admin_sees_all_centres_or_one(app, client, login_as, page, published):  # type: ignore[no-untyped-def]
+    login_as(client, published["admin"])
+    html = page(client, YEAR).get_data(as_text=True)
+    months = as_dict(page_table(html, "applications-month"))
+    assert months["Total"] == "45"
+    html = page(client, f"{YEAR}&centre={published['other'].public_id}").get_data(as_text=True)
+    months = as_dict(page_table(html, "applications-month"))
+    assert months["March 2025"] == "23" and months["Total"] == "23"
+    assert 'data-table="occupancy"' not in html  # centre B runs no shelter
+    page(client, f"{YEAR}&centre=6f1c8a3e-1111-4c4c-8888-000000000000", status=404)
+    events = [d for o, d, _r in _events(app, "reports.view") if o == "success"]
+    assert events[0] == {"year": 2025, "revision": 1, "unit": "all"}
+    assert events[1] == {"year": 2025, "revision": 1, "unit": str(published["other"].public_id)}
+
+
+def test_month_range_is_refused_and_a_year_has_only_its_months(app, client, make_user, login_as, page,  # type: ignore[no-untyped-def]
+                                                                published):
+    login_as(client, make_user("supervisor"))
+    r = page(client, "/reports/?start=2024-12&end=2025-03", status=422)
+    html = r.get_data(as_text=True)
+    assert "whole calendar years only" in html and 'data-table="' not in html
+    months = as_dict(page_table(page(client, YEAR).get_data(as_text=True), "applications-month"))
+    assert list(months) == [f"{m} 2025" for m in ("January", "February", "March", "April", "May", "June", "July",
+                                                  "August", "September", "October", "November", "December")] + [
+        "Total"]  # the 2024 case has no row
+
+
+def test_csv_export_is_suppressed_safe_and_audited(app, client, login_as, world):  # type: ignore[no-untyped-def]
+    from app.db import db
+    from app.users.models import Centre
+
+    with app.app_context():  # a centre name a spreadsheet would run as a formula
+        db.session.get(Centre, world["centre"].id).name = '=HYPERLINK("http://evil.example","x")'
+        db.session.commit()
+    _fill(app, world)
+    publish(app, world["admin"])
+    login_as(client, world["admin"])
+    r = client.get(f"/reports/export.csv?year=2025&centre={world['centre'].public_id}")
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    assert "statistics-2025-r1.csv" in r.headers["Content-Disposition"]
+    assert "no-store" in r.headers.get("Cache-Control", "")
+    rows = csv_rows(r.data)
+    assert ["Centre", '\'=HYPERLINK("http://evil.example","x")'] in rows
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+    months = {row[0]: row[1] for row in csv_table(rows, "Applications per month")[1:]}
+    assert months["April 2025"] == "<5" and months["March 2025"] == "x" and months["Total"] == "22"
+    events = _events(app, "reports.export")
+    assert len(events) == 1
+    outcome, details, role = events[0]
+    assert outcome == "success" and role == "admin"
+    assert details["year"] == 2025 and details["unit"] == str(world["centre"].public_id) and details["k"] == 5
+
+
+def test_printable_report(app, client, make_user, login_as, page, published):  # type: ignore[no-untyped-def]
+    login_as(client, make_user("supervisor"))
+    html = page(client, "/reports/print?year=2025").get_data(as_text=True)
+    assert "Equality in Service report" in html and 'class="main report-print' in html
+    assert as_dict(page_table(html, "applications-month"))["April 2025"] == "<5"
+    assert _events(app, "reports.print")
+
+
+def test_printable_report_prints_the_release_not_live_data(app, client, make_user, login_as, page,  # type: ignore[no-untyped-def]
+                                                           published):
+    """The centre's section of the yearly Equality in Service report prints from the stored release: cases added
+    afterwards change nothing until a revision is issued, and each revision prints its own figures."""
+    login_as(client, make_user("supervisor"))
+    before = main_html(page(client, "/reports/print?year=2025"))
+    add_cases(app, published["counsellor"], 10, applied_on=date(2025, 6, 3), named=False)
+    assert main_html(page(client, "/reports/print?year=2025")) == before
+    assert as_dict(page_table(before, "applications-month"))["Total"] == "22"
+    publish(app, published["admin"])  # revision 2
+    revised = page(client, "/reports/print?year=2025").get_data(as_text=True)
+    assert "revision 2" in revised
+    assert as_dict(page_table(revised, "applications-month"))["Total"] == "32"
+    first = page(client, "/reports/print?year=2025&revision=1").get_data(as_text=True)
+    assert as_dict(page_table(first, "applications-month"))["Total"] == "22"
+
+
+def test_default_is_the_latest_published_year_and_nothing_published_says_so(app, client, make_user, login_as,  # type: ignore[no-untyped-def]
+                                                                              page, world):
+    login_as(client, make_user("supervisor"))
+    for url in ("/reports/", "/reports/print"):
+        html = main_html(page(client, url))
+        assert "No statistics have been published" in html and 'data-table="' not in html
+    page(client, YEAR, status=404)  # a year that was not published
+    assert client.get("/reports/export.csv").status_code == 404
+    _fill(app, world)
+    publish(app, world["admin"])
+    html = page(client, "/reports/").get_data(as_text=True)
+    assert "2025" in html and as_dict(page_table(html, "applications-month"))["Total"] == "22"
