@@ -19,6 +19,7 @@ from cases.core import models as core_models  # noqa: F401  (every model module:
 from cases.core.blueprint import bp
 from cases.intake import reports as intake_reports
 from cases.intake import views as intake_views  # noqa: F401
+from cases.lifecycle import models as lifecycle_models  # noqa: F401
 from cases.lifecycle import views as lifecycle_views  # noqa: F401
 from cases.notes import models as notes_models  # noqa: F401
 from cases.notes import views as notes_views  # noqa: F401

@@ -32,6 +32,7 @@ PINNED = {
     "cases.break_glass": "roles:counsellor",
     "cases.break_glass_reviews": "roles:supervisor",
     "cases.close_case": "object:case:close:counsellor,supervisor",
+    "cases.decide_closure": "object:case:approve:counsellor,supervisor",
     "cases.confirm_remove_child": "object:case:edit:counsellor,supervisor",
     "cases.correct_note": "object:case:edit:counsellor,supervisor",
     "cases.create_consent": "object:case:edit:counsellor,supervisor",
