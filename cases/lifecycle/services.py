@@ -18,6 +18,7 @@ from app import audit
 from app.dates import local_today
 from app.db import db, utcnow
 from app.users.models import Centre, Role, User
+from cases.alerts.services import notify
 from cases.core.errors import CaseError
 from cases.core.labels import (
     CLOSE_REASON_LABELS,
@@ -226,6 +227,7 @@ def approve_closure(request: ClosureRequest, *, actor: User, note: str | None) -
         raise CaseError(str(_l("The case is already closed.")))
     _decide(request, actor, ClosureStatus.APPROVED, note)
     _close(case, request, actor)
+    notify([request.requested_by_id], case, "closure-approved", actor=actor)
     audit.record("case.closure-approve", object_type="case", object_id=case.public_id, case_number=case.number,
                  details={"request": str(request.public_id), "high_risk": is_high_risk(case, request.risk_at_closure)})
 
@@ -235,6 +237,7 @@ def return_closure(request: ClosureRequest, *, actor: User, comments: str) -> No
     if not (comments and comments.strip()):
         raise CaseError(str(_l("Write what should be done before the case can be closed.")))
     _decide(request, actor, ClosureStatus.RETURNED, comments)
+    notify([request.requested_by_id], request.case, "closure-returned", actor=actor)
     db.session.flush()
     audit.record("case.closure-return", object_type="case", object_id=request.case.public_id,
                  case_number=request.case.number, details={"request": str(request.public_id)})

@@ -1,4 +1,4 @@
-"""casework depth: closure requests decided by a supervisor (issue 18)
+"""casework depth: closure requests decided by a supervisor, in-app alerts (issue 18)
 
 Revision ID: 0018a
 Revises: 0015a
@@ -44,7 +44,35 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_closure_requests_status'), ['status'], unique=False)
 
 
+    op.create_table('alerts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('public_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_alerts_actor_id_users')),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_alerts_case_id_cases')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_alerts_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_alerts')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_alerts_public_id'))
+    )
+    with op.batch_alter_table('alerts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alerts_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_alerts_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_alerts_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('ix_alerts_user_unread', ['user_id', 'read_at'], unique=False)
+
+
 def downgrade():
+    with op.batch_alter_table('alerts', schema=None) as batch_op:
+        batch_op.drop_index('ix_alerts_user_unread')
+        batch_op.drop_index(batch_op.f('ix_alerts_user_id'))
+        batch_op.drop_index(batch_op.f('ix_alerts_created_at'))
+        batch_op.drop_index(batch_op.f('ix_alerts_case_id'))
+    op.drop_table('alerts')
     with op.batch_alter_table('closure_requests', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_closure_requests_status'))
         batch_op.drop_index(batch_op.f('ix_closure_requests_requested_by_id'))
