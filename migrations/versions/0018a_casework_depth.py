@@ -1,4 +1,4 @@
-"""casework depth: closure requests decided by a supervisor, in-app alerts (issue 18)
+"""casework depth: closure requests decided by a supervisor, in-app alerts, incidents (issue 18)
 
 Revision ID: 0018a
 Revises: 0015a
@@ -65,8 +65,38 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_alerts_user_id'), ['user_id'], unique=False)
         batch_op.create_index('ix_alerts_user_unread', ['user_id', 'read_at'], unique=False)
 
+    op.create_table('incidents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('case_public_id', sa.Uuid(), nullable=False),
+    sa.Column('occurred_on', sa.Date(), nullable=False),
+    sa.Column('is_approximate', sa.Boolean(), nullable=False),
+    sa.Column('violence_types', sa.JSON(), nullable=False),
+    sa.Column('sub_kinds', sa.JSON(), nullable=False),
+    sa.Column('place_type', sa.String(length=20), nullable=True),
+    sa.Column('perpetrator_id', sa.Integer(), nullable=True),
+    sa.Column('reported_to', sa.JSON(), nullable=False),
+    sa.Column('forensic_report', sa.Boolean(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=False),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('injuries_ct', sa.LargeBinary(), nullable=True),
+    sa.Column('public_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_incidents_case_id_cases')),
+    sa.ForeignKeyConstraint(['perpetrator_id'], ['persons.id'], name=op.f('fk_incidents_perpetrator_id_persons')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_incidents_recorded_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_incidents')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_incidents_public_id'))
+    )
+    with op.batch_alter_table('incidents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_incidents_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_incidents_occurred_on'), ['occurred_on'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('incidents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_incidents_occurred_on'))
+        batch_op.drop_index(batch_op.f('ix_incidents_case_id'))
+    op.drop_table('incidents')
     with op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.drop_index('ix_alerts_user_unread')
         batch_op.drop_index(batch_op.f('ix_alerts_user_id'))

@@ -54,6 +54,7 @@ PINNED = {
     "cases.manage_case": "object:case:manage:counsellor,supervisor",
     "cases.manage_risk_checklists": "roles:admin",
     "cases.new_case": "roles:counsellor,supervisor",
+    "cases.new_incident": "object:case:edit:counsellor,supervisor",
     "cases.new_risk_assessment": "object:case:edit:counsellor,supervisor",
     "cases.new_support_action": "object:case:edit:counsellor,supervisor",
     "cases.new_support_goal": "object:case:edit:counsellor,supervisor",
