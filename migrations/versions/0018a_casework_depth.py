@@ -1,7 +1,7 @@
 """casework depth: closure requests decided by a supervisor, in-app alerts, incidents (issue 18)
 
 Revision ID: 0018a
-Revises: 0015a
+Revises: 0014b
 Create Date: 2026-12-05 10:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018a'
-down_revision = '0015a'
+down_revision = '0014b'
 branch_labels = None
 depends_on = None
 
