@@ -72,6 +72,10 @@ class Config:
     # `flask --app wsgi retention run`. Default 2557 days (seven years); validated at start-up.
     RETENTION_CLOSED_CASE_DAYS: int | str = os.environ.get("DAYANISMA_RETENTION_CLOSED_CASE_DAYS", "2557")
 
+    # Behind nginx (deploy/nginx/dayanisma.conf): how many proxies in front of gunicorn set X-Forwarded-For/-Proto.
+    # 0 (default) trusts no forwarded header; 1 behind the one nginx. More than one would let a client choose her IP.
+    PROXY_FIX: int | str = os.environ.get("DAYANISMA_PROXY_FIX", "0")
+
     DEMO_ALLOWED = False
     TOTP_ISSUER = "Dayanışma"
     TOTP_VALID_WINDOW = 1
@@ -83,6 +87,7 @@ class Config:
         """Refuse unsafe settings and normalise the numeric ones; environments with stricter rules extend this
         (and call it first)."""
         app_config["RETENTION_CLOSED_CASE_DAYS"] = _retention_days(app_config.get("RETENTION_CLOSED_CASE_DAYS"))
+        app_config["PROXY_FIX"] = _proxy_hops(app_config.get("PROXY_FIX"))
 
 
 RETENTION_DAYS_MIN, RETENTION_DAYS_MAX = 365, 36500
@@ -100,6 +105,15 @@ def _retention_days(value: object) -> int:
                           f"of days from {RETENTION_DAYS_MIN} to {RETENTION_DAYS_MAX} (default 2557, about seven "
                           f"years); got {str(value)[:40]!r}.")
     return days
+
+
+def _proxy_hops(value: object) -> int:
+    """DAYANISMA_PROXY_FIX: 0 or 1 trusted proxies (an int from overrides, or the environment's text)."""
+    text = str(int(value) if isinstance(value, bool) else value or 0).strip()
+    if text not in {"0", "1"}:
+        raise ConfigError(f"DAYANISMA_PROXY_FIX (PROXY_FIX) must be 0 (no proxy) or 1 (behind one nginx); "
+                          f"got {text[:20]!r}.")
+    return int(text)
 
 
 class DevelopmentConfig(Config):

@@ -14,6 +14,7 @@ from flask import Flask, current_app, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import static_files
 from config import INSTANCE_DIR, config_for
 
 
@@ -30,8 +31,11 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     config_cls.validate(app.config)
     Path(app.instance_path).mkdir(mode=0o700, exist_ok=True)
 
-    if app.config.get("PROXY_FIX"):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
+    if app.config["PROXY_FIX"]:
+        # SECURITY: trust exactly the one nginx in front (it overwrites X-Forwarded-For with the peer address).
+        hops = app.config["PROXY_FIX"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    static_files.init_app(app)
 
     _init_extensions(app)
     _init_keys(app)

@@ -67,3 +67,48 @@ def test_only_development_and_test_have_default_secrets() -> None:
 
     assert ProductionConfig.DEMO_ALLOWED is False and ProductionConfig.GENERATE_DEV_KEYS is False
     assert ProductionConfig.SESSION_COOKIE_SECURE is True and Config.SESSION_COOKIE_SECURE is True
+
+
+# --- behind nginx (deploy/): forwarded headers and versioned static URLs (issue 19) ---------------------------------
+
+
+@pytest.mark.parametrize("value", ["2", "yes", "-1", "1; x"])
+def test_proxy_fix_accepts_only_none_or_one_proxy(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError, match="DAYANISMA_PROXY_FIX"):
+        _prod(tmp_path, PROXY_FIX=value)
+
+
+@pytest.mark.parametrize(("value", "client"), [("0", "127.0.0.1"), ("1", "192.0.2.7"), (1, "192.0.2.7")])
+def test_proxy_fix_trusts_one_forwarded_hop(tmp_path: Path, value: object, client: str) -> None:
+    """Behind nginx (which overwrites X-Forwarded-For) the app takes the last hop: the address nginx saw."""
+    app = _prod(tmp_path, PROXY_FIX=value)
+    seen = {}
+
+    from app import access
+
+    @app.get("/whoami-test")
+    @access.public
+    def whoami():  # type: ignore[no-untyped-def]
+        from flask import request
+
+        seen["ip"], seen["scheme"] = request.remote_addr, request.scheme
+        return ""
+
+    app.test_client().get("/whoami-test", headers={"X-Forwarded-For": "203.0.113.9, 192.0.2.7",
+                                                   "X-Forwarded-Proto": "https"})
+    assert seen["ip"] == client
+    assert seen["scheme"] == ("https" if client != "127.0.0.1" else "http")
+
+
+def test_static_urls_carry_a_content_version(tmp_path: Path) -> None:
+    import hashlib
+
+    from flask import url_for
+
+    app = _prod(tmp_path)
+    with app.test_request_context():
+        url = url_for("static", filename="css/app.css")
+        missing = url_for("static", filename="no-such-file.css")
+    digest = hashlib.sha256((Path(app.static_folder or "") / "css" / "app.css").read_bytes()).hexdigest()[:12]
+    assert url == f"/static/css/app.css?v={digest}"
+    assert missing == "/static/no-such-file.css"

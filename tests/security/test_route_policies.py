@@ -82,6 +82,7 @@ PINNED = {
     "cases.view_support_plan": "object:case:view:counsellor,supervisor",
     "main.dashboard": "signed-in",
     "main.healthz": "public",
+    "main.too_large": "public",
     "reports.export_statistics": "roles:admin,supervisor",
     "reports.issue_statistics_release": "roles:admin",
     "reports.list_releases": "roles:admin,auditor",
