@@ -1,7 +1,9 @@
 """Configuration for the three environments: development, test and production.
 
-``DAYANISMA_ENV`` picks one (default: development). Production reads every secret from the environment and refuses
-to start when one is missing or weak; no secret has a default value outside development and test.
+``DAYANISMA_ENV`` picks one and has no default: unset, the app refuses to start (``make run`` and ``make test`` set
+it), so a server someone forgot to configure never runs with development's public secret key, generated keys, demo
+commands and cookies without ``Secure``. Production reads every secret from the environment and refuses to start
+when one is missing or weak; no secret has a default value outside development and test.
 """
 
 from __future__ import annotations
@@ -120,6 +122,8 @@ WEAK_SECRETS = {"secret", "changeme", "change-me", "dev", "development", "passwo
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    # No SQLite fallback: a server that forgot DATABASE_URL must not quietly keep the files in instance/.
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # type: ignore[assignment]
 
     @classmethod
     def validate(cls, app_config: dict[str, object]) -> None:
@@ -132,6 +136,9 @@ class ProductionConfig(Config):
                               "print(secrets.token_urlsafe(48))'`.")
         if app_config.get("DEBUG"):
             raise ConfigError("DEBUG must be off in production.")
+        if not app_config.get("SQLALCHEMY_DATABASE_URI"):
+            raise ConfigError("DATABASE_URL must be set in production (e.g. postgresql+psycopg://dayanisma@/dayanisma"
+                              "?host=/run/postgresql).")
         if not app_config.get("KEYS_FROM_ENV") and not Path(str(app_config.get("KEY_FILE"))).is_file():
             raise ConfigError("Encryption keys are missing: set DAYANISMA_KEYS or DAYANISMA_KEY_FILE.")
         # crypto.load_keys() then refuses malformed key material when the app initialises its keys.
@@ -147,7 +154,12 @@ CONFIGS: dict[str, type[Config]] = {
 
 
 def config_for(name: str | None = None) -> type[Config]:
-    name = name or os.environ.get("DAYANISMA_ENV", "development")
+    name = name or os.environ.get("DAYANISMA_ENV")
+    if not name:
+        # SECURITY: no silent default; development would mean a public SECRET_KEY and demo commands on a server.
+        raise ConfigError("DAYANISMA_ENV is not set. Set DAYANISMA_ENV=production on a server (with SECRET_KEY, "
+                          "DATABASE_URL and the keys), or DAYANISMA_ENV=development to try the app locally "
+                          "(`make run` sets it).")
     try:
         return CONFIGS[name]
     except KeyError:

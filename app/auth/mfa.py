@@ -14,11 +14,13 @@ from datetime import UTC, datetime
 
 import pyotp
 import segno
+import sqlalchemy as sa
 from flask import current_app
 from markupsafe import Markup
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth import secrets_store
-from app.db import utcnow
+from app.db import db, utcnow
 from app.users.models import RecoveryCode, User
 
 RECOVERY_CODE_COUNT = 10
@@ -56,24 +58,55 @@ def _normalise_code(code: str) -> str:
     return "".join(ch for ch in code if not ch.isspace() and ch != "-").upper()
 
 
-def verify_totp(user: User, code: str, *, at: float | None = None) -> bool:
-    """Accept a code from the current step ±1, once: the step is remembered and older steps are refused."""
+def matching_step(secret: str, code: str, *, at: float | None = None) -> int | None:
+    """The time step whose code ``code`` is under ``secret`` (current step ±window), or None."""
     code = _normalise_code(code)
-    if len(code) != 6 or not code.isdigit() or user.totp_secret_enc is None:
-        return False
-    totp = pyotp.TOTP(get_secret(user))
+    if len(code) != 6 or not code.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
     now = time.time() if at is None else at
     current_step = totp.timecode(datetime.fromtimestamp(now, UTC))
     window = current_app.config["TOTP_VALID_WINDOW"]
     for offset in range(-window, window + 1):
         step = current_step + offset
         if hmac.compare_digest(totp.generate_otp(step), code):
-            # SECURITY: a replayed code (same or earlier step) is refused even inside its 30 s window.
-            if user.last_totp_step is not None and step <= user.last_totp_step:
-                return False
-            user.last_totp_step = step
-            return True
-    return False
+            return step
+    return None
+
+
+def verify_totp(user: User, code: str, *, at: float | None = None) -> bool:
+    """Accept a code from the current step ±window, once: the step is remembered and older steps are refused."""
+    if user.totp_secret_enc is None:
+        return False
+    step = matching_step(get_secret(user), code, at=at)
+    if step is None:
+        return False
+    # SECURITY: one conditional UPDATE, not read-then-write: of two requests carrying the same code (or a replay in
+    # its 30 s window), only one changes the row; the other's UPDATE waits for the row lock and then matches nothing.
+    return _update_once(user, sa.update(User).where(
+        User.id == user.id, sa.or_(User.last_totp_step.is_(None), User.last_totp_step < step)),
+        last_totp_step=step)
+
+
+def confirm_enrolment(user: User, secret: str, code: str, *, at: float | None = None) -> bool:
+    """Make ``secret`` the user's authenticator if ``code`` matches it and she has not enrolled meanwhile."""
+    step = matching_step(secret, code, at=at)
+    if step is None:
+        return False
+    sealed = secrets_store.seal_totp_secret(user, secret)
+    # SECURITY: conditional, so two enrolment attempts racing cannot both install their secret.
+    return _update_once(user, sa.update(User).where(User.id == user.id, User.mfa_enrolled_at.is_(None)),
+                        totp_secret_enc=sealed, mfa_enrolled_at=utcnow(), last_totp_step=step)
+
+
+def _update_once(obj: object, stmt: sa.Update, **values: object) -> bool:
+    """Run a conditional UPDATE; True if it changed exactly one row, whose loaded ``obj`` then shows the values."""
+    result = db.session.execute(stmt.values(**values), execution_options={"synchronize_session": False})
+    if int(getattr(result, "rowcount", 0) or 0) != 1:
+        return False
+    for name, value in values.items():
+        set_committed_value(obj, name, value)
+    return True
 
 
 def current_code(user: User) -> str:
@@ -103,8 +136,9 @@ def use_recovery_code(user: User, code: str) -> bool:
     digest = _hash_recovery(normalised)
     for rc in user.recovery_codes:
         if rc.used_at is None and hmac.compare_digest(rc.code_hash, digest):
-            rc.used_at = utcnow()
-            return True
+            # SECURITY: spent with one conditional UPDATE; two requests with the same code cannot both succeed.
+            return _update_once(rc, sa.update(RecoveryCode).where(RecoveryCode.id == rc.id,
+                                                                  RecoveryCode.used_at.is_(None)), used_at=utcnow())
     return False
 
 

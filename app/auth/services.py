@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
+import hashlib
+import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app, session
+from flask import current_app, g, session
+from sqlalchemy.orm import joinedload
 
 from app import audit
-from app.auth import mfa, passwords, sessions
+from app.auth import mfa, passwords, secrets_store, sessions
 from app.db import db, utcnow
-from app.users.models import User
+from app.users.models import PendingLogin, User
 
+# The cookie key of the sign-in in progress: a random token whose hash is a PendingLogin row (never the user id).
 PENDING_KEY = "pending_login"
+STEP_CODE, STEP_SETUP = "code", "setup"
 
 
 def normalise_email(email: str) -> str:
@@ -46,33 +50,80 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def begin_pending_login(user: User, next_url: str | None) -> None:
+def _token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def begin_pending_login(user: User, next_url: str | None) -> PendingLogin:
+    """Remember, server-side, that ``user`` has passed the password step in this browser.
+
+    The cookie gets only a random token; the row holds its hash, the step reached (``code`` or ``setup``), where to
+    go afterwards and a short expiry. An enrolment attempt gets a fresh authenticator secret of its own.
+    """
+    now = utcnow()
+    # Lapsed attempts are of no use to anyone; clear them as we go (a day's grace keeps this cheap and rare).
+    db.session.execute(sa.delete(PendingLogin).where(PendingLogin.expires_at < now - timedelta(days=1)))
+    locale = session.get("locale")
     session.clear()
-    session[PENDING_KEY] = {"uid": str(user.public_id), "at": utcnow().timestamp(), "next": next_url}
+    token = secrets.token_urlsafe(32)
+    pending = PendingLogin(token_hash=_token_hash(token), user_id=user.id,
+                           step=STEP_CODE if user.mfa_enrolled else STEP_SETUP, next_url=next_url,
+                           created_at=now, expires_at=now + current_app.config["LOGIN_PENDING_TIMEOUT"])
+    db.session.add(pending)
+    db.session.flush()
+    if pending.step == STEP_SETUP:
+        # A secret the server operator provisioned with `users create` (and handed over herself) is confirmed as it
+        # is (DESIGN.md §5); otherwise every attempt gets a fresh one, shown only to whoever passed this password step.
+        secret = mfa.get_secret(user) if user.totp_secret_enc is not None else mfa.new_secret()
+        pending.totp_secret_enc = secrets_store.seal_enrolment_secret(user, pending, secret)
+    session[PENDING_KEY] = token
+    if locale:
+        session["locale"] = locale
+    g.pending_login = pending
+    return pending
+
+
+def pending_login(step: str | None = None) -> PendingLogin | None:
+    """This browser's sign-in in progress: unused, not expired, of an active account (and at ``step`` if given)."""
+    if "pending_login" not in g:
+        token = session.get(PENDING_KEY)
+        found = None
+        if isinstance(token, str) and 0 < len(token) <= 100:
+            found = db.session.scalar(
+                sa.select(PendingLogin).options(joinedload(PendingLogin.user))
+                .where(PendingLogin.token_hash == _token_hash(token), PendingLogin.used_at.is_(None),
+                       PendingLogin.expires_at > utcnow())
+            )
+        if found is not None and not found.user.is_active:
+            found = None
+        g.pending_login = found
+    pending: PendingLogin | None = g.pending_login
+    if pending is None or (step is not None and pending.step != step):
+        return None
+    return pending
 
 
 def pending_user() -> User | None:
     """The user who has passed the password step in this browser, if it was recent enough."""
-    data = session.get(PENDING_KEY)
-    if not isinstance(data, dict):
-        return None
-    started = datetime.fromtimestamp(float(data.get("at", 0)), tz=utcnow().tzinfo)
-    if utcnow() - started > current_app.config["LOGIN_PENDING_TIMEOUT"]:
-        session.pop(PENDING_KEY, None)
-        return None
-    try:
-        public_id = uuid.UUID(str(data.get("uid")))
-    except ValueError:
-        return None
-    user = db.session.scalar(sa.select(User).where(User.public_id == public_id))
-    if user is None or not user.is_active:
-        return None
-    return user
+    pending = pending_login()
+    return pending.user if pending else None
 
 
-def pending_next() -> str | None:
-    data = session.get(PENDING_KEY)
-    return data.get("next") if isinstance(data, dict) else None
+def enrolment_secret(pending: PendingLogin) -> str:
+    if pending.totp_secret_enc is None:
+        raise LookupError("this sign-in is not an enrolment")
+    return secrets_store.open_enrolment_secret(pending, pending.totp_secret_enc)
+
+
+def consume_pending(pending: PendingLogin) -> bool:
+    """Mark the sign-in in progress used, once (a conditional UPDATE: two requests cannot both finish it)."""
+    result = db.session.execute(
+        sa.update(PendingLogin)
+        .where(PendingLogin.id == pending.id, PendingLogin.used_at.is_(None), PendingLogin.expires_at > utcnow())
+        .values(used_at=utcnow(), totp_secret_enc=None),
+        execution_options={"synchronize_session": False},
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
 
 
 def check_second_factor(user: User, code: str) -> bool:
@@ -95,12 +146,12 @@ def finish_login(user: User) -> None:
     audit.record("auth.login", actor=user)
 
 
-def enrol(user: User, code: str) -> list[str] | None:
-    """Confirm enrolment with a first code; returns the new recovery codes, or None if the code is wrong."""
-    if not mfa.verify_totp(user, code):
+def enrol(pending: PendingLogin, code: str) -> list[str] | None:
+    """Confirm enrolment with a first code from this attempt's secret; returns the new recovery codes, or None."""
+    user = pending.user
+    if not mfa.confirm_enrolment(user, enrolment_secret(pending), code):
         audit.record("auth.mfa-enrol", outcome=audit.Outcome.FAILURE, actor=user)
         return None
-    user.mfa_enrolled_at = utcnow()
     codes = mfa.new_recovery_codes(user)
     audit.record("auth.mfa-enrol", actor=user)
     return codes

@@ -83,15 +83,16 @@ def login():  # type: ignore[no-untyped-def]
 @_per_ip
 @_per_account
 def verify_code():  # type: ignore[no-untyped-def]
-    user = services.pending_user()
-    if user is None:
+    pending = services.pending_login()
+    if pending is None:
         return redirect(url_for("auth.login"))
-    if not user.mfa_enrolled:
+    if pending.step != services.STEP_CODE:
         return redirect(url_for("auth.enrol_mfa"))
+    user = pending.user
     form = CodeForm()
     if form.validate_on_submit():
-        if services.check_second_factor(user, form.code.data or ""):
-            next_url = services.pending_next()
+        if services.check_second_factor(user, form.code.data or "") and services.consume_pending(pending):
+            next_url = pending.next_url
             services.finish_login(user)
             db.session.commit()
             return redirect(next_url or url_for("main.dashboard"))
@@ -106,25 +107,28 @@ def verify_code():  # type: ignore[no-untyped-def]
 @_per_ip
 @_per_account
 def enrol_mfa():  # type: ignore[no-untyped-def]
-    user = services.pending_user()
-    if user is None:
+    # A GET only shows this attempt's secret (made when the password was accepted); it writes nothing.
+    pending = services.pending_login()
+    if pending is None:
         return redirect(url_for("auth.login"))
-    if user.mfa_enrolled:
+    if pending.step != services.STEP_SETUP:
         return redirect(url_for("auth.verify_code"))
-    if user.totp_secret_enc is None:
-        mfa.set_secret(user, mfa.new_secret())
-        db.session.commit()
-    secret = mfa.get_secret(user)
+    user = pending.user
     form = EnrolForm()
     if form.validate_on_submit():
-        codes = services.enrol(user, form.code.data or "")
-        if codes is not None:
-            next_url = services.pending_next()
+        codes = services.enrol(pending, form.code.data or "")
+        if codes is not None and services.consume_pending(pending):
+            next_url = pending.next_url
             services.finish_login(user)
             db.session.commit()
             return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
+        if codes is not None:
+            # This attempt lapsed or was finished meanwhile by another request: nothing is kept; start again.
+            db.session.rollback()
+            return redirect(url_for("auth.login"))
         db.session.commit()
         form.code.errors.append(_("That code is not right. Check the time on your phone and try the next code."))
+    secret = services.enrolment_secret(pending)
     uri = mfa.provisioning_uri(user, secret)
     status = 422 if request.method == "POST" else 200
     return render_template("auth/enrol.html", form=form, qr=mfa.qr_svg(uri), secret=secret), status

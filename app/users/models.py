@@ -1,8 +1,9 @@
-"""Centre, User, UserSession and RecoveryCode models."""
+"""Centre, User, UserSession, PendingLogin and RecoveryCode models."""
 
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -89,6 +90,32 @@ class UserSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(sa.String(40))
+
+    user: Mapped[User] = relationship()
+
+
+class PendingLogin(Base):
+    """A half-finished sign-in: the password is accepted, the second factor (or the enrolment) is not yet done.
+
+    SECURITY: the signed cookie carries only a random token; its SHA-256, the step reached and a short expiry live
+    here, so whoever holds ``SECRET_KEY`` alone cannot forge a sign-in in progress (DESIGN.md §3.9). A row is used
+    once: finishing the sign-in marks it with one conditional UPDATE.
+    """
+
+    __tablename__ = "pending_logins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Row uid the enrolment secret's ciphertext is bound to (crypto/ associated data).
+    uid: Mapped[uuid.UUID] = mapped_column(sa.Uuid, default=uuid.uuid4, unique=True)
+    token_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    step: Mapped[str] = mapped_column(sa.String(10))  # "code" (enrolled) or "setup" (enrols now)
+    next_url: Mapped[str | None] = mapped_column(sa.String(500))
+    # The authenticator secret offered in this enrolment attempt (sealed by crypto/); fresh for every attempt.
+    totp_secret_enc: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
 

@@ -67,3 +67,26 @@ def test_only_development_and_test_have_default_secrets() -> None:
 
     assert ProductionConfig.DEMO_ALLOWED is False and ProductionConfig.GENERATE_DEV_KEYS is False
     assert ProductionConfig.SESSION_COOKIE_SECURE is True and Config.SESSION_COOKIE_SECURE is True
+
+
+def test_unset_environment_refuses_to_start_naming_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unset used to mean development: a public SECRET_KEY, generated keys, demo commands, cookies without Secure."""
+    monkeypatch.delenv("DAYANISMA_ENV", raising=False)
+    with pytest.raises(ConfigError, match="DAYANISMA_ENV is not set"):
+        create_app()
+    monkeypatch.setenv("DAYANISMA_ENV", "")
+    with pytest.raises(ConfigError, match="DAYANISMA_ENV is not set"):
+        create_app()
+
+
+def test_production_refuses_missing_database_url(tmp_path: Path) -> None:
+    """README promised it; production used to start on a SQLite file under instance/."""
+    import os
+
+    if os.environ.get("DATABASE_URL"):
+        pytest.skip("DATABASE_URL is set in this environment")
+    keyfile = tmp_path / "keys.json"
+    crypto.write_key_file(keyfile, crypto.generate_key_material())
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        create_app("production", SECRET_KEY=STRONG, KEY_FILE=str(keyfile),
+                   RATELIMIT_STORAGE_URI="redis://127.0.0.1:6399")
