@@ -148,8 +148,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.main.views import bp as main_bp
     from app.reports.views import bp as reports_bp
     from app.users.views import bp as users_bp
+    from app.users.views import requests_bp as account_requests_bp
 
-    for bp in (auth_bp, main_bp, users_bp, audit_bp, reports_bp):
+    for bp in (auth_bp, main_bp, users_bp, account_requests_bp, audit_bp, reports_bp):
         app.register_blueprint(bp)
 
     # Feature packages (the only place app names them, besides the migrations' model registry).

@@ -59,7 +59,8 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     hasher = _hasher()
-    if password_hash is None:
+    if password_hash is None or not password_hash.startswith("$argon2"):
+        # (Not a hash: an account waiting for its activation has no password that works.)
         # SECURITY: spend the same time for unknown users, so timing does not reveal who has an account.
         hasher.hash(normalise(password))
         return False

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, g, session
@@ -13,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from app import audit
 from app.auth import mfa, passwords, secrets_store, sessions
 from app.db import db, utcnow
+from app.users import services as accounts
 from app.users.models import PendingLogin, User
 
 # The cookie key of the sign-in in progress: a random token whose hash is a PendingLogin row (never the user id).
@@ -139,11 +141,26 @@ def check_second_factor(user: User, code: str) -> bool:
     return False
 
 
-def finish_login(user: User) -> None:
+@dataclass(frozen=True)
+class SignInNotice:
+    """What she is told as she signs in: a reset of her credentials (when, asked by whom, confirmed by whom)."""
+
+    reset_at: datetime | None = None
+    reset_by: str | None = None
+    confirmed_by: str | None = None
+
+
+def finish_login(user: User) -> SignInNotice:
     sessions.start_session(user)
     if user.locale:
         session["locale"] = user.locale
     audit.record("auth.login", actor=user)
+    reset = accounts.reset_notice(user)
+    if reset is None:
+        return SignInNotice()
+    return SignInNotice(reset_at=reset.confirmed_at or reset.requested_at,
+                        reset_by=reset.requested_by.name if reset.requested_by else None,
+                        confirmed_by=reset.confirmed_by.name if reset.confirmed_by else None)
 
 
 def enrol(pending: PendingLogin, code: str) -> list[str] | None:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import access, audit
 from app.auth import mfa, services, sessions
-from app.auth.forms import ChangePasswordForm, CodeForm, EnrolForm, LanguageForm, LoginForm
+from app.auth.forms import ActivateForm, ChangePasswordForm, CodeForm, EnrolForm, LanguageForm, LoginForm
 from app.auth.passwords import PasswordRejected
 from app.db import db
 from app.extensions import client_ip, limiter
+from app.users import services as accounts
 
 bp = Blueprint("auth", __name__)
 
@@ -78,6 +80,22 @@ def login():  # type: ignore[no-untyped-def]
     return render_template("auth/login.html", form=form)
 
 
+def _flash_sign_in_notice(notice: services.SignInNotice) -> None:
+    """Tell her what happened to her account since her last visit (DESIGN.md §3.9)."""
+    if notice.reset_at is None:
+        return
+    date = format_datetime(notice.reset_at, "short")
+    requester = notice.reset_by or _("the server operator")
+    if notice.confirmed_by:
+        message = _("Your sign-in details were reset on %(date)s, asked by %(requester)s and confirmed by "
+                    "%(confirmer)s. If you did not ask for this, tell your supervisor now.",
+                    date=date, requester=requester, confirmer=notice.confirmed_by)
+    else:
+        message = _("Your sign-in details were reset on %(date)s, asked by %(requester)s. If you did not ask for "
+                    "this, tell your supervisor now.", date=date, requester=requester)
+    flash(message, "warning")
+
+
 @bp.route("/login/code", methods=["GET", "POST"])
 @access.public
 @_per_ip
@@ -93,8 +111,9 @@ def verify_code():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         if services.check_second_factor(user, form.code.data or "") and services.consume_pending(pending):
             next_url = pending.next_url
-            services.finish_login(user)
+            notice = services.finish_login(user)
             db.session.commit()
+            _flash_sign_in_notice(notice)
             return redirect(next_url or url_for("main.dashboard"))
         db.session.commit()
         form.code.errors.append(_("That code is not right, or it has been used already. Wait for the next code."))
@@ -119,8 +138,9 @@ def enrol_mfa():  # type: ignore[no-untyped-def]
         codes = services.enrol(pending, form.code.data or "")
         if codes is not None and services.consume_pending(pending):
             next_url = pending.next_url
-            services.finish_login(user)
+            notice = services.finish_login(user)
             db.session.commit()
+            _flash_sign_in_notice(notice)
             return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
         if codes is not None:
             # This attempt lapsed or was finished meanwhile by another request: nothing is kept; start again.
@@ -132,6 +152,32 @@ def enrol_mfa():  # type: ignore[no-untyped-def]
     uri = mfa.provisioning_uri(user, secret)
     status = 422 if request.method == "POST" else 200
     return render_template("auth/enrol.html", form=form, qr=mfa.qr_svg(uri), secret=secret), status
+
+
+@bp.route("/activate", methods=["GET", "POST"])
+@access.public
+@_per_ip
+def activate():  # type: ignore[no-untyped-def]
+    """She sets her own password with the one-time code she was given, then enrols her own authenticator."""
+    form = ActivateForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.activate(form.email.data or "", form.code.data or "", form.new_password.data or "")
+        except accounts.ActivationInvalid:
+            db.session.commit()  # the failed attempt stays on record
+            # SECURITY: one message whatever was wrong (unknown, used, lapsed, unconfirmed, another account's).
+            form.code.errors.append(_("This code does not work for this email: it may be mistyped, used or "
+                                      "expired. Ask for a new one."))
+        except PasswordRejected as exc:
+            db.session.rollback()
+            form.new_password.errors.append(str(exc))
+        else:
+            services.begin_pending_login(user, None)
+            db.session.commit()
+            return redirect(url_for("auth.enrol_mfa"))
+        return render_template("auth/activate.html", form=form), 422
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/activate.html", form=form), status
 
 
 @bp.post("/logout")

@@ -1,4 +1,4 @@
-"""Centre, User, UserSession, PendingLogin and RecoveryCode models."""
+"""Centre, User, UserSession, PendingLogin, AccountActivation and RecoveryCode models."""
 
 from __future__ import annotations
 
@@ -118,6 +118,56 @@ class PendingLogin(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+# Roles that read case content: creating, re-enabling or resetting such an account needs a supervisor's confirmation.
+CASE_READING_ROLES = frozenset({Role.COUNSELLOR, Role.COORDINATOR, Role.SUPERVISOR})
+
+
+class ActivationKind(enum.StrEnum):
+    CREATE = "create"  # a new account: she sets her password and enrols her authenticator
+    RESET = "reset"    # credentials reset: the same, after her old password and authenticator are removed
+    ENABLE = "enable"  # a disabled case-reading account re-enabled (no code: she keeps her credentials)
+
+
+class AccountActivation(PublicIdMixin, Base):
+    """An administrator's request to create, reset or re-enable an account, and its one-time activation code.
+
+    SECURITY (DESIGN.md §3.9): an administrator never knows a working credential of another person. The code lets
+    its holder set her own password and enrol her own authenticator; only its SHA-256 is stored, it works once and
+    lapses. For case-reading roles nothing takes effect until a supervisor of the account's centre confirms (the code
+    is then shown to her, not to the administrator): two people, not one, decide who reads cases.
+    """
+
+    __tablename__ = "account_activations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    kind: Mapped[ActivationKind] = mapped_column(
+        sa.Enum(ActivationKind, native_enum=False, length=10, validate_strings=True,
+                values_callable=lambda kinds: [k.value for k in kinds])
+    )
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    needs_confirmation: Mapped[bool] = mapped_column(default=False)
+    confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # refused, or replaced by a newer request
+    token_hash: Mapped[bytes | None] = mapped_column(sa.LargeBinary(32), unique=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When she was told, at a sign-in, that her credentials were reset (by whom, when).
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])
+
+    @property
+    def is_open(self) -> bool:
+        """Waiting for a confirmation (or for its code to be used)."""
+        return self.closed_at is None and self.used_at is None and (
+            self.confirmed_at is None if self.needs_confirmation else True)
 
 
 class RecoveryCode(Base):
