@@ -45,9 +45,13 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_ENABLED = True
-    # Sign-in and MFA limits: per account (protects the account) and per IP (protects the service).
+    # Sign-in and MFA limits. Per account *from one address* (so guessing from elsewhere cannot lock her out) and per
+    # address (protects the service); across addresses, each wrong password after the first few makes the account
+    # wait longer before the next one is even checked (1 s, 2 s, 4 s, … up to the cap): never a lock. README explains.
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
     LOGIN_LIMIT_PER_IP = "50 per 15 minutes"
+    SIGN_IN_FREE_FAILURES = 5
+    SIGN_IN_DELAY_CAP = timedelta(seconds=30)
 
     BABEL_DEFAULT_LOCALE = "tr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Istanbul"

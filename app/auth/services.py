@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,13 +38,47 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
+class SignInDelayed(Exception):
+    """Too many wrong passwords on this account lately: the next one is checked after ``wait`` seconds."""
+
+    def __init__(self, wait: int) -> None:
+        super().__init__("sign-in delayed")
+        self.wait = wait
+
+
+def sign_in_wait(user: User) -> int:
+    """Seconds until this account accepts the next password attempt (0: now)."""
+    free = current_app.config["SIGN_IN_FREE_FAILURES"]
+    if user.failed_sign_ins < free or user.last_failed_sign_in_at is None:
+        return 0
+    cap = current_app.config["SIGN_IN_DELAY_CAP"].total_seconds()
+    delay = min(2.0 ** min(user.failed_sign_ins - free, 30), cap)
+    remaining = (user.last_failed_sign_in_at - utcnow()).total_seconds() + delay
+    return max(0, math.ceil(remaining))
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """The user if the password is right and the account active; None otherwise, with the same cost either way."""
+    """The user if the password is right and the account active; None otherwise, with the same cost either way.
+
+    Raises SignInDelayed, without checking the password, while the account's progressive delay runs.
+    """
     user = find_user(email)
+    who = audit.Actor(None, normalise_email(email) if "@" in email else None, None, None)
+    if user is not None and (wait := sign_in_wait(user)):
+        passwords.verify_password(None, password)  # the same cost as a checked password
+        audit.record("auth.rate-limited", outcome=audit.Outcome.DENIED, actor=who,
+                     details={"endpoint": "auth.login", "scope": "account-delay"})
+        raise SignInDelayed(wait)
     ok = passwords.verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
-        audit.record("auth.login", outcome=audit.Outcome.FAILURE,
-                     actor=audit.Actor(None, normalise_email(email) if "@" in email else None, None, None),
+        if user is not None and not ok:
+            # SECURITY: counted in the database with one UPDATE, so parallel guesses all count.
+            db.session.execute(
+                sa.update(User).where(User.id == user.id)
+                .values(failed_sign_ins=User.failed_sign_ins + 1, last_failed_sign_in_at=utcnow()),
+                execution_options={"synchronize_session": False},
+            )
+        audit.record("auth.login", outcome=audit.Outcome.FAILURE, actor=who,
                      reason="bad credentials" if user is None or not ok else "account disabled")
         return None
     if passwords.needs_rehash(user.password_hash):
@@ -143,11 +178,13 @@ def check_second_factor(user: User, code: str) -> bool:
 
 @dataclass(frozen=True)
 class SignInNotice:
-    """What she is told as she signs in: a reset of her credentials (when, asked by whom, confirmed by whom)."""
+    """What she is told as she signs in: a reset of her credentials (when, asked by whom, confirmed by whom) and the
+    wrong passwords tried on her account since her last sign-in."""
 
     reset_at: datetime | None = None
     reset_by: str | None = None
     confirmed_by: str | None = None
+    failed_attempts: int = 0
 
 
 def finish_login(user: User) -> SignInNotice:
@@ -155,12 +192,17 @@ def finish_login(user: User) -> SignInNotice:
     if user.locale:
         session["locale"] = user.locale
     audit.record("auth.login", actor=user)
+    failed = user.failed_sign_ins
+    if failed:
+        user.failed_sign_ins = 0
+        user.last_failed_sign_in_at = None
     reset = accounts.reset_notice(user)
     if reset is None:
-        return SignInNotice()
+        return SignInNotice(failed_attempts=failed)
     return SignInNotice(reset_at=reset.confirmed_at or reset.requested_at,
                         reset_by=reset.requested_by.name if reset.requested_by else None,
-                        confirmed_by=reset.confirmed_by.name if reset.confirmed_by else None)
+                        confirmed_by=reset.confirmed_by.name if reset.confirmed_by else None,
+                        failed_attempts=failed)
 
 
 def enrol(pending: PendingLogin, code: str) -> list[str] | None:

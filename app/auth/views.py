@@ -19,11 +19,13 @@ bp = Blueprint("auth", __name__)
 
 
 def _account_key() -> str:
-    """Rate-limit key for one account: the email typed at sign-in, or the pending user at the MFA step."""
+    """Rate-limit key for one account from one address: the email typed at sign-in, or the pending user at the MFA
+    step. SECURITY: with the address in the key, guessing from elsewhere cannot lock her out of her own office; the
+    account's progressive delay (services.sign_in_wait) slows guessing spread over many addresses."""
     if request.endpoint == "auth.login":
-        return "acct:" + services.normalise_email(request.form.get("email", ""))
+        return "acct:" + services.normalise_email(request.form.get("email", "")) + "|" + client_ip()
     user = services.pending_user()
-    return "acct:" + (user.email if user else "none:" + client_ip())
+    return "acct:" + (user.email if user else "none") + "|" + client_ip()
 
 
 def _failed(response) -> bool:  # type: ignore[no-untyped-def]
@@ -40,8 +42,9 @@ def _record_rate_limited(limit) -> None:  # type: ignore[no-untyped-def]
     """Flask-Limiter ``on_breach``: the refusal is on record (who was targeted, from where)."""
     db.session.rollback()
     key = _account_key()
+    email = key.removeprefix("acct:").rpartition("|")[0]
     audit.record("auth.rate-limited", outcome=audit.Outcome.DENIED,
-                 actor=audit.Actor(None, key.removeprefix("acct:") if "@" in key else None, None, None),
+                 actor=audit.Actor(None, email if "@" in email else None, None, None),
                  details={"endpoint": request.endpoint, "scope": "account" if limit.key.find("acct:") >= 0 else "ip"})
     db.session.commit()
 
@@ -61,7 +64,13 @@ def login():  # type: ignore[no-untyped-def]
         return redirect(url_for("main.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data or "", form.password.data or "")
+        try:
+            user = services.authenticate(form.email.data or "", form.password.data or "")
+        except services.SignInDelayed as exc:
+            db.session.commit()
+            form.password.errors.append(_("There were many wrong passwords for this account lately. Wait %(n)d "
+                                          "seconds, then try again.", n=exc.wait))
+            return render_template("auth/login.html", form=form), 429
         if user is not None:
             next_url = access.safe_next(request.args.get("next"))
             services.begin_pending_login(user, next_url)
@@ -82,6 +91,9 @@ def login():  # type: ignore[no-untyped-def]
 
 def _flash_sign_in_notice(notice: services.SignInNotice) -> None:
     """Tell her what happened to her account since her last visit (DESIGN.md §3.9)."""
+    if notice.failed_attempts:
+        flash(_("Wrong passwords were tried on your account since your last sign-in: %(n)d. If that was not you, "
+                "tell your supervisor.", n=notice.failed_attempts), "warning")
     if notice.reset_at is None:
         return
     date = format_datetime(notice.reset_at, "short")

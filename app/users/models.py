@@ -50,6 +50,10 @@ class User(PublicIdMixin, Base):
     # SECURITY: the last accepted TOTP time step; a code from this step or earlier is refused (no replay).
     last_totp_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     locale: Mapped[str | None] = mapped_column(sa.String(5))
+    # Wrong passwords since her last completed sign-in: they slow further attempts on this account down (never lock
+    # it) and she is told how many at her next sign-in (app/auth/services.py).
+    failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_failed_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_active: Mapped[bool] = mapped_column(default=True)
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -283,6 +283,14 @@ def reset_notice(user: User) -> AccountActivation | None:
     return activation
 
 
+def clear_failed_sign_ins(user: User, *, actor: object) -> None:
+    """End the account's sign-in delay (she called: she cannot wait for someone guessing her password to stop)."""
+    audit.record("users.sign-in-unlock", actor=actor, object_type="users", object_id=user.public_id,
+                 details={"failed": user.failed_sign_ins})
+    user.failed_sign_ins = 0
+    user.last_failed_sign_in_at = None
+
+
 def disable_user(user: User, *, actor: object) -> None:
     user.is_active = False
     user.disabled_at = utcnow()

@@ -188,6 +188,16 @@ def enable_user(user_id: uuid.UUID):  # type: ignore[no-untyped-def]
     return _back_to(user)
 
 
+@bp.post("/<uuid:user_id>/unlock-sign-in")
+@access.roles(Role.ADMIN)
+def unlock_sign_in(user_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    user = load_user_or_404(user_id)
+    services.clear_failed_sign_ins(user, actor=current_user)
+    db.session.commit()
+    flash(_("The failed sign-ins are cleared: she can try again at once."), "success")
+    return _back_to(user)
+
+
 @bp.post("/<uuid:user_id>/reset-sign-in")
 @access.roles(Role.ADMIN)
 def reset_credentials(user_id: uuid.UUID):  # type: ignore[no-untyped-def]

@@ -115,6 +115,7 @@ PINNED = {
     "users.list_users": "roles:admin",
     "users.new_user": "roles:admin",
     "users.reset_credentials": "roles:admin",
+    "users.unlock_sign_in": "roles:admin",
 }
 
 
