@@ -39,6 +39,12 @@ class Config:
     # A half-finished sign-in (password accepted, code not yet entered) lapses quickly.
     LOGIN_PENDING_TIMEOUT = timedelta(minutes=5)
 
+    # Hostile bodies (DESIGN.md §3.10): forms are small, so a large body is refused (413) before it is parsed.
+    # A future upload route raises its own limit (app/request_guard.py).
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 512 * 1024
+    MAX_FORM_PARTS = 500
+
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the (server-side) session
     WTF_CSRF_SSL_STRICT = True
 
@@ -126,6 +132,9 @@ WEAK_SECRETS = {"secret", "changeme", "change-me", "dev", "development", "passwo
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    # SECURITY: the __Host- prefix makes the browser refuse the cookie unless it is Secure, for this host only and
+    # for the whole path, so a sibling subdomain cannot plant or overwrite it.
+    SESSION_COOKIE_NAME = "__Host-dayanisma_session"
     # No SQLite fallback: a server that forgot DATABASE_URL must not quietly keep the files in instance/.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # type: ignore[assignment]
 

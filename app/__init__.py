@@ -36,8 +36,9 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     _init_extensions(app)
     _init_keys(app)
 
-    from app import access, errors, security_headers
+    from app import access, errors, request_guard, security_headers
 
+    request_guard.init_app(app)
     access.init_app(app)
     security_headers.init_app(app)
     errors.init_app(app)

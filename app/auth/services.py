@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, g, session
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from app import audit
@@ -70,7 +71,9 @@ def authenticate(email: str, password: str) -> User | None:
                      details={"endpoint": "auth.login", "scope": "account-delay"})
         raise SignInDelayed(wait)
     ok = passwords.verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or not user.is_active:
+    # SECURITY: demo accounts (published passwords) never sign in where demo data is not allowed (production).
+    demo_refused = user is not None and user.is_demo and not current_app.config["DEMO_ALLOWED"]
+    if not ok or user is None or not user.is_active or demo_refused:
         if user is not None and not ok:
             # SECURITY: counted in the database with one UPDATE, so parallel guesses all count.
             db.session.execute(
@@ -79,7 +82,8 @@ def authenticate(email: str, password: str) -> User | None:
                 execution_options={"synchronize_session": False},
             )
         audit.record("auth.login", outcome=audit.Outcome.FAILURE, actor=who,
-                     reason="bad credentials" if user is None or not ok else "account disabled")
+                     reason="bad credentials" if user is None or not ok
+                     else "demo account" if demo_refused else "account disabled")
         return None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
@@ -221,7 +225,9 @@ def change_password(user: User, current: str, new: str) -> None:
     if not passwords.verify_password(user.password_hash, current):
         audit.record("auth.password-change", outcome=audit.Outcome.FAILURE, actor=user)
         raise passwords.PasswordRejected("current")
-    passwords.check_policy(new, email=user.email)
+    if passwords.verify_password(user.password_hash, new):
+        raise passwords.PasswordRejected(_("Choose a new password, not the one you have now."))
+    passwords.check_policy(new, email=user.email, context=accounts.context_words(user))
     user.password_hash = passwords.hash_password(new)
     user.password_changed_at = utcnow()
     sessions.end_all_sessions(user, "password-change")

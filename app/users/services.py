@@ -52,6 +52,11 @@ class ActivationInvalid(ValueError):
     """The activation code is unknown, used, lapsed, not confirmed yet, or not this account's."""
 
 
+def context_words(user: User) -> tuple[str, ...]:
+    """Words of her deployment a password must not be built on: her centre's name and code, her name."""
+    return (user.centre.name, user.centre.code, user.name)
+
+
 def needs_confirmation(role: Role) -> bool:
     return role in CASE_READING_ROLES
 
@@ -126,7 +131,7 @@ def create_operator_account(*, email: str, name: str, role: Role, centre: Centre
     email = normalise_email(email)
     if db.session.scalar(sa.select(User.id).where(User.email == email)):
         raise UserError(_("An account with this email exists already."))
-    passwords.check_policy(password, email=email)
+    passwords.check_policy(password, email=email, context=(centre.name, centre.code))
     user = User(email=email, name=name.strip()[:200] or email, role=role, centre_id=centre.id,
                 password_hash=passwords.hash_password(password))
     db.session.add(user)
@@ -253,7 +258,7 @@ def activate(email: str, code: str, password: str) -> User:
                      actor=audit.Actor(None, email or None, None, None))
         raise ActivationInvalid("invalid")
     user = activation.user
-    passwords.check_policy(password, email=user.email)
+    passwords.check_policy(password, email=user.email, context=context_words(user))
     if not _spend(sa.update(AccountActivation)
                   .where(AccountActivation.id == activation.id, AccountActivation.used_at.is_(None))
                   .values(used_at=now)):
