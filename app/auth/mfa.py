@@ -1,4 +1,4 @@
-"""TOTP (RFC 6238) with single-use codes, hashed recovery codes, and QR codes for enrolment.
+"""TOTP (RFC 6238) with single-use codes, argon2id-hashed recovery codes, and QR codes for enrolment.
 
 The TOTP secret is stored encrypted by ``crypto/`` with the user as key owner; it is decrypted only to check a
 code or to show the enrolment QR code once.
@@ -19,11 +19,12 @@ from flask import current_app
 from markupsafe import Markup
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.auth import secrets_store
+from app.auth import passwords, secrets_store
 from app.db import db, utcnow
 from app.users.models import RecoveryCode, User
 
 RECOVERY_CODE_COUNT = 10
+RECOVERY_CODE_LENGTH, SELECTOR_LENGTH = 28, 4  # 5 bits a character: 120 secret bits after the selector
 _RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 
 
@@ -114,32 +115,48 @@ def current_code(user: User) -> str:
     return pyotp.TOTP(get_secret(user)).now()
 
 
-def _hash_recovery(code: str) -> bytes:
+def _legacy_sha256(code: str) -> bytes:
     return hashlib.sha256(_normalise_code(code).encode()).digest()
 
 
 def new_recovery_codes(user: User) -> list[str]:
-    """Replace the user's recovery codes; the plain codes are returned once, only hashes are kept."""
-    codes = []
-    for _ in range(RECOVERY_CODE_COUNT):
-        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(16))  # 80 bits
-        codes.append("-".join(raw[i : i + 4] for i in range(0, 16, 4)))
+    """Replace the user's recovery codes; the plain codes are returned once, only argon2id hashes are kept.
+
+    Each code is 28 characters of a 32-letter alphabet: a 4-character selector (20 bits, distinct per user: which
+    row to check, so a guess costs one argon2id verification, not ten) and 24 secret characters (120 bits).
+    """
+    raws: list[str] = []
+    while len(raws) < RECOVERY_CODE_COUNT:
+        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(RECOVERY_CODE_LENGTH))
+        if raw[:SELECTOR_LENGTH] not in {r[:SELECTOR_LENGTH] for r in raws}:
+            raws.append(raw)
     user.recovery_codes.clear()
-    user.recovery_codes.extend(RecoveryCode(code_hash=_hash_recovery(c)) for c in codes)
-    return codes
+    user.recovery_codes.extend(
+        RecoveryCode(selector=raw[:SELECTOR_LENGTH], code_hash=passwords.hash_password(raw)) for raw in raws
+    )
+    return ["-".join(raw[i : i + 4] for i in range(0, RECOVERY_CODE_LENGTH, 4)) for raw in raws]
 
 
 def use_recovery_code(user: User, code: str) -> bool:
     normalised = _normalise_code(code)
-    if len(normalised) != 16:
+    if len(normalised) == RECOVERY_CODE_LENGTH:
+        selector = normalised[:SELECTOR_LENGTH]
+        candidates = [rc for rc in user.recovery_codes
+                      if rc.used_at is None and rc.selector == selector and rc.code_hash]
+        match = next((rc for rc in candidates if passwords.verify_password(rc.code_hash, normalised)), None)
+        if not candidates:
+            passwords.verify_password(None, normalised)  # the same cost whether the selector exists or not
+    elif len(normalised) == 16:  # issued before issue 13; never written any more
+        digest = _legacy_sha256(normalised)
+        match = next((rc for rc in user.recovery_codes if rc.used_at is None and rc.legacy_sha256
+                      and hmac.compare_digest(rc.legacy_sha256, digest)), None)
+    else:
         return False
-    digest = _hash_recovery(normalised)
-    for rc in user.recovery_codes:
-        if rc.used_at is None and hmac.compare_digest(rc.code_hash, digest):
-            # SECURITY: spent with one conditional UPDATE; two requests with the same code cannot both succeed.
-            return _update_once(rc, sa.update(RecoveryCode).where(RecoveryCode.id == rc.id,
-                                                                  RecoveryCode.used_at.is_(None)), used_at=utcnow())
-    return False
+    if match is None:
+        return False
+    # SECURITY: spent with one conditional UPDATE; two requests with the same code cannot both succeed.
+    return _update_once(match, sa.update(RecoveryCode).where(RecoveryCode.id == match.id,
+                                                             RecoveryCode.used_at.is_(None)), used_at=utcnow())
 
 
 def remaining_recovery_codes(user: User) -> int:

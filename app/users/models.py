@@ -175,13 +175,20 @@ class AccountActivation(PublicIdMixin, Base):
 
 
 class RecoveryCode(Base):
-    """Single-use MFA recovery codes; only a SHA-256 of each (80 random bits) is stored."""
+    """Single-use MFA recovery codes: a 4-character selector (which row to check) and 120 secret bits, stored only
+    as an argon2id hash of the whole code, like a password (app/auth/mfa.py).
+
+    ``legacy_sha256``: codes issued before issue 13 (80 bits, unsalted SHA-256) keep working once until she gets
+    new codes; no new one is ever written.
+    """
 
     __tablename__ = "recovery_codes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    code_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
+    selector: Mapped[str | None] = mapped_column(sa.String(8))
+    code_hash: Mapped[str | None] = mapped_column(sa.String(200))
+    legacy_sha256: Mapped[bytes | None] = mapped_column(sa.LargeBinary(32))
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="recovery_codes")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
+import sqlalchemy as sa
 
 import crypto
 from tests.conftest import make_app
@@ -124,3 +125,32 @@ def test_an_uncaught_exception_logs_its_type_and_place_not_its_message(db_url, t
     text = caplog.text
     assert "ValueError" in text and "test_auth_hardening.py" in text and "boom" in text
     assert "marker" not in text and "12345678950" not in text and "Ayşe" not in text
+
+
+def test_recovery_codes_carry_120_bits_and_are_stored_like_passwords(app, make_user) -> None:  # type: ignore[no-untyped-def]
+    """Before: 80 bits, unsalted SHA-256 (a leaked table is brute-forced offline). Codes issued then still work."""
+    import hashlib
+    import math
+
+    from app.auth import mfa
+    from app.db import db
+    from app.users.models import RecoveryCode, User
+
+    user = make_user("counsellor")
+    with app.app_context():
+        me = db.session.get(User, user.id)
+        assert me is not None
+        codes = mfa.new_recovery_codes(me)
+        db.session.commit()
+        secret_chars = len(codes[0].replace("-", "")) - mfa.SELECTOR_LENGTH
+        assert secret_chars * math.log2(len(set(mfa._RECOVERY_ALPHABET))) >= 112
+        stored = db.session.scalars(sa.select(RecoveryCode).where(RecoveryCode.user_id == user.id)).all()
+        assert len(stored) == 10 and all(rc.code_hash and rc.code_hash.startswith("$argon2id$") for rc in stored)
+        assert all(rc.legacy_sha256 is None for rc in stored)
+        assert not mfa.use_recovery_code(me, codes[0][:-1] + ("A" if codes[0][-1] != "A" else "B"))
+        assert mfa.use_recovery_code(me, codes[0].lower()) and not mfa.use_recovery_code(me, codes[0])
+        # a code issued before (80 bits, SHA-256) works once more, and only once
+        me.recovery_codes.append(RecoveryCode(legacy_sha256=hashlib.sha256(b"ABCDEFGHJKLMNPQR").digest()))
+        db.session.commit()
+        assert mfa.use_recovery_code(me, "abcd-efgh-jklm-npqr") and not mfa.use_recovery_code(me, "ABCDEFGHJKLMNPQR")
+        db.session.commit()
