@@ -76,6 +76,11 @@ class Config:
     # `flask --app wsgi retention run`. Default 2557 days (seven years); validated at start-up.
     RETENTION_CLOSED_CASE_DAYS: int | str = os.environ.get("DAYANISMA_RETENTION_CLOSED_CASE_DAYS", "2557")
 
+    # How many reverse proxies in front of the app set X-Forwarded-For / -Proto (nginx alone: 1; none: 0). Without it,
+    # behind a proxy every client has the proxy's address: one shared sign-in limit, audit rows naming the proxy.
+    # Production refuses to start unless it is stated (0 is a valid answer). ``PROXY_FIX`` (code only) means 1.
+    PROXY_HOPS: int | str | None = os.environ.get("DAYANISMA_PROXY_HOPS")
+
     DEMO_ALLOWED = False
     TOTP_ISSUER = "Dayanışma"
     TOTP_VALID_WINDOW = 1
@@ -87,6 +92,23 @@ class Config:
         """Refuse unsafe settings and normalise the numeric ones; environments with stricter rules extend this
         (and call it first)."""
         app_config["RETENTION_CLOSED_CASE_DAYS"] = _retention_days(app_config.get("RETENTION_CLOSED_CASE_DAYS"))
+        app_config["PROXY_HOPS"] = _proxy_hops(app_config.get("PROXY_HOPS"), legacy=bool(app_config.get("PROXY_FIX")))
+
+
+PROXY_HOPS_MAX = 5
+
+
+def _proxy_hops(value: object, *, legacy: bool = False) -> int:
+    """A whole number of trusted proxies in [0, PROXY_HOPS_MAX]; unset is 0 (or 1 with the old ``PROXY_FIX``)."""
+    if value is None or value == "":
+        return 1 if legacy else 0
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= PROXY_HOPS_MAX:
+        return value
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        if int(value.strip()) <= PROXY_HOPS_MAX:
+            return int(value.strip())
+    raise ConfigError(f"DAYANISMA_PROXY_HOPS (PROXY_HOPS) must be the number of reverse proxies in front of the app, "
+                      f"0 to {PROXY_HOPS_MAX}; got {str(value)[:20]!r}.")
 
 
 RETENTION_DAYS_MIN, RETENTION_DAYS_MAX = 365, 36500
@@ -140,6 +162,9 @@ class ProductionConfig(Config):
 
     @classmethod
     def validate(cls, app_config: dict[str, object]) -> None:
+        if app_config.get("PROXY_HOPS") in (None, "") and not app_config.get("PROXY_FIX"):
+            raise ConfigError("DAYANISMA_PROXY_HOPS must be set in production: how many reverse proxies in front of "
+                              "the app set X-Forwarded-For (nginx alone: 1; none: 0).")
         super().validate(app_config)
         secret = app_config.get("SECRET_KEY")
         if not isinstance(secret, str) or len(secret) < 32 or secret.lower() in WEAK_SECRETS or "insecure" in secret:

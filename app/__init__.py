@@ -30,8 +30,10 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     config_cls.validate(app.config)
     Path(app.instance_path).mkdir(mode=0o700, exist_ok=True)
 
-    if app.config.get("PROXY_FIX"):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        # SECURITY: trust exactly the stated number of proxies; a client's own X-Forwarded-For beyond them is ignored.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     _init_extensions(app)
     _init_keys(app)

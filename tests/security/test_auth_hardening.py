@@ -24,7 +24,7 @@ def _production_app(tmp_path: Path):  # type: ignore[no-untyped-def]
     keyfile = tmp_path / "keys.json"
     crypto.write_key_file(keyfile, crypto.generate_key_material())
     return create_app("production", SECRET_KEY=secrets.token_urlsafe(48), KEY_FILE=str(keyfile),
-                      RATELIMIT_STORAGE_URI="redis://127.0.0.1:6399",
+                      RATELIMIT_STORAGE_URI="redis://127.0.0.1:6399", PROXY_HOPS=0,
                       SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'p.db'}", SERVER_NAME="localhost")
 
 
