@@ -36,6 +36,8 @@ class Config:
     SESSION_IDLE_TIMEOUT = timedelta(minutes=15)
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=8)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    # Sensitive actions (break-glass, exports, printouts, credential changes) need a second factor this recent.
+    STEP_UP_WINDOW = timedelta(minutes=5)
     # A half-finished sign-in (password accepted, code not yet entered) lapses quickly.
     LOGIN_PENDING_TIMEOUT = timedelta(minutes=5)
 

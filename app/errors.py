@@ -89,7 +89,18 @@ def handle_unexpected(exc: Exception):  # type: ignore[no-untyped-def]
     return _render(500)
 
 
+def handle_data_refused(exc: sa_exc.DataError):  # type: ignore[no-untyped-def]
+    """A value the database refuses to compare or store (a NUL byte in a query string on PostgreSQL): the request
+    was bad, nothing crashed. One line, no value."""
+    with contextlib.suppress(Exception):
+        db.session.rollback()
+    current_app.logger.warning("database refused a value: %s at %s on %s %s; answered 400", type(exc.orig).__name__,
+                               where(exc), request.method, request.endpoint)
+    return _render(400)
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(sa_exc.DataError, handle_data_refused)
     for error in DATABASE_UNAVAILABLE:
         app.register_error_handler(error, handle_database_unavailable)
     app.register_error_handler(CSRFError, handle_csrf_error)

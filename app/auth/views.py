@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import access, audit
-from app.auth import mfa, services, sessions
+from app.auth import mfa, services, sessions, stepup
 from app.auth.forms import ActivateForm, ChangePasswordForm, CodeForm, EnrolForm, LanguageForm, LoginForm
 from app.auth.passwords import PasswordRejected
 from app.db import db
@@ -82,8 +84,6 @@ def login():  # type: ignore[no-untyped-def]
         return render_template("auth/login.html", form=form), 422
     if request.method == "POST":
         return render_template("auth/login.html", form=form), 422
-    from flask import g
-
     if getattr(g, "session_ended", False) or request.args.get("expired"):
         flash(_("Your session has ended. Please sign in again."), "info")
     return render_template("auth/login.html", form=form)
@@ -206,8 +206,33 @@ def logout():  # type: ignore[no-untyped-def]
     return response
 
 
+_per_user_step_up = limiter.limit(lambda: _limits()[0], key_func=lambda: f"step-up:{current_user.get_id()}",
+                                  methods=["POST"], deduct_when=_failed, scope="step-up")
+
+
+@bp.route("/account/confirm", methods=["GET", "POST"])
+@access.signed_in
+@_per_user_step_up
+def confirm_identity():  # type: ignore[no-untyped-def]
+    """Step-up: a fresh code from her authenticator before a sensitive action (app/auth/stepup.py)."""
+    next_url = access.safe_next(request.args.get("next")) or url_for("main.dashboard")
+    form = EnrolForm()  # a code from the authenticator only: a recovery code is for a lost phone, not for this
+    if form.validate_on_submit():
+        if mfa.verify_totp(current_user, form.code.data or ""):
+            sessions.mark_step_up(g.user_session)
+            audit.record("auth.step-up", details={"for": urlsplit(next_url).path[:200]})
+            db.session.commit()
+            return redirect(next_url)
+        audit.record("auth.step-up", outcome=audit.Outcome.FAILURE)
+        db.session.commit()
+        form.code.errors.append(_("That code is not right, or it has been used already. Wait for the next code."))
+        return render_template("auth/confirm.html", form=form), 422
+    return render_template("auth/confirm.html", form=form), 422 if request.method == "POST" else 200
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @access.signed_in
+@stepup.required
 def change_password():  # type: ignore[no-untyped-def]
     form = ChangePasswordForm()
     if form.validate_on_submit():

@@ -24,6 +24,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app import access, audit
+from app.auth import stepup
 from app.db import db
 from app.users import services
 from app.users.forms import NewUserForm, RoleCentreForm, UserFilterForm
@@ -200,6 +201,7 @@ def unlock_sign_in(user_id: uuid.UUID):  # type: ignore[no-untyped-def]
 
 @bp.post("/<uuid:user_id>/reset-sign-in")
 @access.roles(Role.ADMIN)
+@stepup.required
 def reset_credentials(user_id: uuid.UUID):  # type: ignore[no-untyped-def]
     user = load_user_or_404(user_id)
     if _is_self(user):
@@ -232,6 +234,7 @@ def _request_or_404(request_id: uuid.UUID) -> Any:
 
 @requests_bp.post("/<uuid:request_id>/confirm")
 @access.roles(Role.SUPERVISOR)
+@stepup.required
 def confirm_request(request_id: uuid.UUID):  # type: ignore[no-untyped-def]
     activation = _request_or_404(request_id)
     try:

@@ -22,6 +22,7 @@ PINNED = {
     "account_requests.refuse_request": "roles:supervisor",
     "auth.activate": "public",
     "auth.change_password": "signed-in",
+    "auth.confirm_identity": "signed-in",
     "auth.enrol_mfa": "public",
     "auth.login": "public",
     "auth.logout": "public",
