@@ -4,9 +4,8 @@
 * File parts: no form takes a file yet, so a file part in a text field (``curl -F 'email=@file'``) is refused with a
   400 instead of reaching a validator that expects text. A view that takes files declares it with
   ``@accepts_files``.
-* NUL bytes in a form field: PostgreSQL cannot store them and nobody types them; 400. (Query strings are left to
-  each page's own validation, which explains the mistake; a NUL that still reaches the database is a 400 from
-  ``errors.py``, not a 500.)
+NUL bytes are left to each form's own validation, which names the field (most forms refuse control characters);
+one that still reaches PostgreSQL is a 400 from ``errors.py``, not a 500.
 """
 
 from __future__ import annotations
@@ -26,18 +25,12 @@ def accepts_files(view: F) -> F:
     return view
 
 
-def _has_nul(values: Any) -> bool:
-    return any("\x00" in value for _key, value in values.items(multi=True))
-
-
 def refuse_hostile_input() -> None:
-    """``before_request``: file parts where no file is expected, and NUL bytes in a form, answer 400."""
+    """``before_request``: file parts where no file is expected answer 400."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     view = current_app.view_functions.get(request.endpoint or "")
     if request.files and not getattr(view, ACCEPTS_FILES_ATTR, False):
-        abort(400)
-    if _has_nul(request.form):
         abort(400)
 
 
