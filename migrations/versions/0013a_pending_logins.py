@@ -1,7 +1,7 @@
 """pending_logins: the half-finished sign-in lives server-side (issue 13)
 
 Revision ID: 0013a
-Revises: 0007
+Revises: 0018a
 Create Date: 2026-12-05 08:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013a'
-down_revision = '0007'
+down_revision = '0018a'
 branch_labels = None
 depends_on = None
 

@@ -59,7 +59,7 @@ def test_break_glass_gives_read_only_access_audited_and_reviewed(app, make_user,
     assert case.number in html and REASON in html and "Filiz Ağ" in html
     report = page(s, f"/cases/{case.public_id}/access-report").get_data(as_text=True)
     assert "case.break-glass" in report and "audit-row--break-glass" in report
-    from cases.models import BreakGlassGrant
+    from cases.core.models import BreakGlassGrant
 
     with app.app_context():
         grant_id = db.session.scalar(sa.select(BreakGlassGrant.id))
@@ -78,7 +78,7 @@ def test_grant_lasts_the_configured_hours_then_404(app, make_user, make_case) ->
     c = _client(app, colleague)
     assert _break_glass(c, case.number).status_code == 302
     from app.db import db, utcnow
-    from cases.models import BreakGlassGrant
+    from cases.core.models import BreakGlassGrant
 
     with app.app_context():
         grant = db.session.scalar(sa.select(BreakGlassGrant))
@@ -95,7 +95,7 @@ def test_configured_hours_are_used(app, make_user, make_case) -> None:  # type: 
     c = _client(app, make_user("counsellor"))
     assert _break_glass(c, case.number).status_code == 302
     from app.db import db
-    from cases.models import BreakGlassGrant
+    from cases.core.models import BreakGlassGrant
 
     with app.app_context():
         grant = db.session.scalar(sa.select(BreakGlassGrant))
@@ -120,7 +120,7 @@ def test_no_oracle_for_other_centres_or_unknown_numbers(app, make_user, make_cas
     r = _break_glass(_client(app, own_user), own.number)
     assert r.status_code == 422
     from app.db import db
-    from cases.models import BreakGlassGrant
+    from cases.core.models import BreakGlassGrant
 
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(BreakGlassGrant)) == 0
@@ -145,7 +145,7 @@ def test_supervisor_cannot_review_another_centres_grant(app, make_user, make_cas
     other = factories.make_centre(app)
     s = _client(app, factories.make_user(app, "supervisor", centre=other))
     from app.db import db
-    from cases.models import BreakGlassGrant
+    from cases.core.models import BreakGlassGrant
 
     with app.app_context():
         grant_id = db.session.scalar(sa.select(BreakGlassGrant.id))

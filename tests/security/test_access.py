@@ -154,7 +154,7 @@ def test_a_change_to_encrypted_fields_only_is_recorded_under_the_field_name(app,
     the event names the field (``phone``), never the stored columns or the value."""
     from app.audit import AuditEvent
     from app.db import db
-    from cases.models import Person
+    from cases.core.models import Person
 
     counsellor = make_user("counsellor")
     case = make_case(counsellor)
@@ -176,7 +176,7 @@ def test_rows_deleted_by_the_orphan_cascade_are_recorded_once(app, make_user, ma
     ``session.delete`` is recorded by before_flush and must not be recorded a second time."""
     from app.audit import AuditEvent
     from app.db import db
-    from cases.models import Case, CaseMember, Person
+    from cases.core.models import Case, CaseMember, Person
 
     counsellor = make_user("counsellor")
     case = make_case(counsellor, team=(make_user("counsellor"), make_user("counsellor")),
