@@ -31,17 +31,18 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     config_cls.validate(app.config)
     Path(app.instance_path).mkdir(mode=0o700, exist_ok=True)
 
-    if app.config["PROXY_FIX"]:
-        # SECURITY: trust exactly the one nginx in front (it overwrites X-Forwarded-For with the peer address).
-        hops = app.config["PROXY_FIX"]
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        # SECURITY: trust exactly the stated number of proxies; a client's own X-Forwarded-For beyond them is ignored.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     static_files.init_app(app)
 
     _init_extensions(app)
     _init_keys(app)
 
-    from app import access, errors, security_headers
+    from app import access, errors, request_guard, security_headers
 
+    request_guard.init_app(app)
     access.init_app(app)
     security_headers.init_app(app)
     errors.init_app(app)
@@ -152,8 +153,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.main.views import bp as main_bp
     from app.reports.views import bp as reports_bp
     from app.users.views import bp as users_bp
+    from app.users.views import requests_bp as account_requests_bp
 
-    for bp in (auth_bp, main_bp, users_bp, audit_bp, reports_bp):
+    for bp in (auth_bp, main_bp, users_bp, account_requests_bp, audit_bp, reports_bp):
         app.register_blueprint(bp)
 
     # Feature packages (the only place app names them, besides the migrations' model registry).

@@ -8,6 +8,7 @@ from the feature's ``policies.py``: denial is a 404 and is audited, an allowed r
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, NoReturn, TypeVar
@@ -51,8 +52,11 @@ def _unauthenticated() -> Any:
 
 
 def safe_next(target: str | None) -> str | None:
-    """A same-site relative path, or None (no open redirects)."""
+    """A same-site relative path, or None (no open redirects, no header injection)."""
     if not target:
+        return None
+    # SECURITY: no control or invisible formatting characters (a CR LF would split the Location header).
+    if any(ord(ch) < 32 or ord(ch) == 127 or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in target):
         return None
     target = target.rstrip("?")
     parts = urlsplit(target)

@@ -14,6 +14,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from app import access
+from app.auth import stepup
 from app.db import db
 from app.users.models import Centre, Role, User
 from cases.core.access import audited_read, case_access
@@ -228,6 +229,7 @@ def reopen_case(case: Case):  # type: ignore[no-untyped-def]
 
 @bp.route("/break-glass", methods=["GET", "POST"])
 @access.roles(Role.COUNSELLOR)
+@stepup.required
 def break_glass():  # type: ignore[no-untyped-def]
     form = BreakGlassForm()
     hours = lifecycle_service.break_glass_hours()

@@ -124,7 +124,7 @@ class Stack:
             "DATABASE_URL": self.app_url,
             "DAYANISMA_KEY_FILE": str(self.base / "keys.json"),
             "RATELIMIT_STORAGE_URI": f"redis+unix://{self.base / 'redis.sock'}?db=0",
-            "DAYANISMA_PROXY_FIX": "1",
+            "DAYANISMA_PROXY_HOPS": "1",
             "DAYANISMA_INSTANCE_DIR": str(self.base / "instance"),
             "DAYANISMA_WORKERS": "2",
             "DAYANISMA_PROXY_IPS": "127.0.0.1",

@@ -103,7 +103,7 @@ def journey(stack: Stack, account: Account, browser) -> Iterator[Journey]:  # ty
     response = page.reload()
     assert response is not None and response.status == 200
     assert APPLICANT in page.content()
-    cookie = next(c for c in context.cookies() if c["name"] == "dayanisma_session")
+    cookie = next(c for c in context.cookies() if c["name"] == "__Host-dayanisma_session")
     assert cookie["secure"] and cookie["httpOnly"]
     journey = Journey(f"{cookie['name']}={cookie['value']}", urlparse(page.url).path,
                       {k.lower(): v for k, v in response.all_headers().items()})

@@ -17,7 +17,12 @@ PINNED = {
     "audit.export_events": "roles:auditor",
     "audit.list_events": "roles:auditor",
     "audit.verify_log": "roles:auditor",
+    "account_requests.confirm_request": "roles:supervisor",
+    "account_requests.list_requests": "roles:supervisor",
+    "account_requests.refuse_request": "roles:supervisor",
+    "auth.activate": "public",
     "auth.change_password": "signed-in",
+    "auth.confirm_identity": "signed-in",
     "auth.enrol_mfa": "public",
     "auth.login": "public",
     "auth.logout": "public",
@@ -119,8 +124,8 @@ PINNED = {
     "users.enable_user": "roles:admin",
     "users.list_users": "roles:admin",
     "users.new_user": "roles:admin",
-    "users.reset_mfa": "roles:admin",
-    "users.reset_password": "roles:admin",
+    "users.reset_credentials": "roles:admin",
+    "users.unlock_sign_in": "roles:admin",
 }
 
 
