@@ -13,6 +13,7 @@ from app.cli import register_demo_generator, register_demo_seeder
 from app.main.views import register_dashboard_panel
 from app.reports.registry import register_report_section
 from cases import demo, generate
+from cases.casefile import models as casefile_models  # noqa: F401
 from cases.casefile import panels as casefile_panels
 from cases.casefile import views as casefile_views  # noqa: F401
 from cases.core import models as core_models  # noqa: F401  (every model module: Alembic must see every table)

@@ -11,7 +11,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from tests import factories
-from tests.cases.core_helpers import OTHER_TCKN, VALID_TCKN, post
+from tests.cases.core_helpers import OTHER_TCKN, VALID_TCKN, post, search
 
 NEW_NAME = "Şükriye Işıklı-Güneş"
 CHILD = ("Elif Yılmaz", "girl", 2018)
@@ -77,7 +77,7 @@ def _events(app, action=None):  # type: ignore[no-untyped-def]
 
 
 def _search(client, q):  # type: ignore[no-untyped-def]
-    r = post(client, "/cases/search", {"q": q}, token_url="/cases/")
+    r = search(client, q)
     assert r.status_code == 200, r.status_code
     return r.get_data(as_text=True)
 
