@@ -22,11 +22,12 @@ from app.db import db
 from app.users.models import Role, User
 from cases.casefile import services as search
 from cases.casefile.page import case_page_context
+from cases.casefile.services import applicant_names
 from cases.core import labels, policies
 from cases.core.access import case_access
 from cases.core.blueprint import bp
 from cases.core.forms import SearchForm
-from cases.core.models import Case, CaseStatus, Person, PersonKind
+from cases.core.models import Case, CaseStatus
 from cases.notes.forms import NoteForm
 
 PAGE_SIZE = 50
@@ -36,16 +37,6 @@ STATUS_FILTERS = ("current", "open", "active", "closed", "all")
 def _case_labels() -> dict[str, Any]:
     """``case_label("status", case.status)`` etc. in every template (dashboard panels included)."""
     return {"case_label": labels.label, "case_labels": labels}
-
-
-def applicant_names(case_ids: list[int]) -> dict[int, str | None]:
-    """case id → decrypted applicant name, for one page of cases."""
-    if not case_ids:
-        return {}
-    people = db.session.scalars(
-        sa.select(Person).where(Person.case_id.in_(case_ids), Person.kind == PersonKind.APPLICANT)
-    )
-    return {p.case_id: p.full_name for p in people}
 
 
 def counsellor_names(user_ids: set[int | None]) -> dict[int, str]:

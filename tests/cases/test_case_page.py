@@ -3,6 +3,7 @@ dashboards, and encryption at rest of what intake writes."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import sqlalchemy as sa
@@ -120,13 +121,20 @@ def test_dashboards_show_cases_and_caseloads(app, make_user, make_case, page) ->
     factories.login_as(c, counsellor)
     html = page(c, "/").get_data(as_text=True)
     assert "My open cases" in html and case.number in html and "High risk" in html
-    assert "Zehra" not in html  # no names on the dashboard
+    # Her client's name next to the case number (issue 16), and the dashboard is then an audited read of it.
+    assert re.search(rf"{case.number}</span> · Zehra Kılıç", html)
+    from app.audit import AuditEvent
+    from app.db import db
+
+    with app.app_context():
+        shown = [json.loads(d) for d in db.session.scalars(
+            sa.select(AuditEvent.details).where(AuditEvent.action == "case.list"))]
+    assert {"cases": [case.number], "panel": "counsellor"} in shown
     sup = app.test_client()
     factories.login_as(sup, make_user("supervisor"))
     html = page(sup, "/").get_data(as_text=True)
     assert "Caseloads" in html and "Sevgi Ünal" in html
     assert "High risk without an approved safety plan" in html and case.number in html
-    from app.db import db
     from app.users.models import User
     from cases.plans.services import high_risk_without_approved_plan
 
