@@ -48,7 +48,7 @@ def test_search_by_partial_name_number_phone_and_back(app, live_server, context,
     assert not [u for u in visited if "ozturk" in u.lower() or "6543" in u]
 
 
-def test_covering_counsellor_finds_her_client_and_opens_break_glass(app, live_server, context, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+def test_covering_counsellor_finds_and_opens_by_break_glass(app, live_server, context, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
     covering = make_user("counsellor")
     colleague = make_user("counsellor", name="Nermin Aksoy")
     case = make_case(colleague, applicant_name="Gülşen Öztürk", tckn="10000000146")
