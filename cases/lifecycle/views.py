@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -234,6 +234,10 @@ def break_glass():  # type: ignore[no-untyped-def]
     form = BreakGlassForm()
     hours = lifecycle_service.break_glass_hours()
     if not form.is_submitted():
+        # From the search page: the case number she found there (a case number, never identity data).
+        number = request.args.get("number", "")
+        if number and len(number) <= 40 and number.isprintable():
+            form.number.data = number
         return render_template("cases/lifecycle/break_glass.html", form=form, hours=hours)
     if not form.validate():
         return render_template("cases/lifecycle/break_glass.html", form=form, hours=hours), 422

@@ -73,6 +73,7 @@ PINNED = {
     "cases.revoke_consent": "object:case:edit:counsellor,supervisor",
     "cases.risk_history": "object:case:view:counsellor,supervisor",
     "cases.search_cases": "roles:counsellor,supervisor",
+    "cases.search_results": "roles:counsellor,supervisor",
     "cases.send_referral": "object:case:edit:counsellor,supervisor",
     "cases.submit_safety_plan": "object:case:edit:counsellor,supervisor",
     "cases.transfer_case": "object:case:manage:counsellor,supervisor",
