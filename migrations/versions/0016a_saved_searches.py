@@ -1,7 +1,7 @@
 """saved searches: the query of a case search, encrypted, bound to the session, for Back and reload
 
 Revision ID: 0016a
-Revises: 0007
+Revises: 0013e
 Create Date: 2026-12-05 10:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0016a'
-down_revision = '0018a'
+down_revision = '0013e'
 branch_labels = None
 depends_on = None
 
