@@ -37,6 +37,9 @@ class Config:
     # A half-finished sign-in (password accepted, code not yet entered) lapses quickly.
     LOGIN_PENDING_TIMEOUT = timedelta(minutes=5)
 
+    # Largest request body: a 20 MB case document plus its form (DESIGN.md §3.10: huge bodies get a 413).
+    MAX_CONTENT_LENGTH = 21 * 1024 * 1024
+
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the (server-side) session
     WTF_CSRF_SSL_STRICT = True
 

@@ -17,6 +17,8 @@ from cases.casefile import panels as casefile_panels
 from cases.casefile import views as casefile_views  # noqa: F401
 from cases.core import models as core_models  # noqa: F401  (every model module: Alembic must see every table)
 from cases.core.blueprint import bp
+from cases.documents import models as documents_models  # noqa: F401
+from cases.documents import views as documents_views  # noqa: F401
 from cases.intake import reports as intake_reports
 from cases.intake import views as intake_views  # noqa: F401
 from cases.lifecycle import views as lifecycle_views  # noqa: F401
