@@ -161,26 +161,31 @@ class Sealer:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.ctx = crypto.get_context()
-        self._fields: dict[tuple[type, str], tuple[Any, str, str | None, str, str, bytes]] = {}
+        self._fields: dict[tuple[type, str], tuple[Any, str, str, str, bytes]] = {}
+        self.index_entries: list[dict[str, Any]] = []    # blind-index entries, inserted by flush_index()
 
-    def _field(self, cls: type, name: str) -> tuple[Any, str, str | None, str, str, bytes]:
+    def _field(self, cls: type, name: str) -> tuple[Any, str, str, str, bytes]:
         field = self._fields.get((cls, name))
         if field is None:
             d = getattr(cls, name).descriptor
             table, column, prefix = d.place(cls)
-            bidx = sa.inspect(cls).columns[d.bidx_attr].name if d.bidx_attr else None
-            field = self._fields[(cls, name)] = (d, column, bidx, table, column, prefix)
+            field = self._fields[(cls, name)] = (d, column, table, column, prefix)
         return field
 
     def put(self, row: dict[str, Any], cls: type, name: str, owner: tuple[str, uuid.UUID], uid: uuid.UUID,
             value: Any) -> None:
-        """Set ``row``'s ciphertext column (and blind-index column) of attribute ``cls.name``."""
-        d, ct_col, bidx_col, table, column, prefix = self._field(cls, name)
+        """Set ``row``'s ciphertext column of attribute ``cls.name`` (and queue its blind-index entry)."""
+        d, ct_col, table, column, prefix = self._field(cls, name)
         row[ct_col] = None if value is None else self.ctx.encrypt_bound(self.session, owner, prefix, uid.bytes,
                                                                          value, d.kind)
-        if bidx_col is not None:
-            normalised = d.index.normalise(value) if value is not None else None
-            row[bidx_col] = self.ctx.blind_index(table, column, normalised, d.index.bits) if normalised else None
+        normalised = d.index.normalise(value) if d.index is not None and value is not None else None
+        if normalised:
+            for gen in crypto.blind.generations(self.session, self.ctx, f"{table}.{column}", d.index.bits):
+                self.index_entries.append(crypto.blind.entry(self.ctx, gen, table, column, uid, normalised))
+
+    def flush_index(self) -> None:
+        crypto.blind.insert_entries(self.session, self.index_entries)
+        self.index_entries = []
 
 
 def _insert(session: Session, model: type, rows: list[dict[str, Any]], returning: bool = False) -> list[int]:
@@ -331,6 +336,7 @@ def _batch(session: Session, sealer: Sealer, centre: Centre, counsellor: User, s
     for i, row in people:
         row["case_id"] = ids[i]
     _insert(session, Person, [row for _, row in people])
+    sealer.flush_index()
     _extras(session, sealer, counsellor, supervisor, checklist, ids, later, rng, today, now)
 
 

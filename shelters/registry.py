@@ -19,6 +19,7 @@ from flask.blueprints import BlueprintSetupState
 from app.cli import register_demo_generator, register_demo_seeder
 from app.main.views import register_dashboard_panel
 from app.reports.registry import register_report_section
+from app.tasks import register_task_provider
 from cases.inquiries.services import register_shelter_lookup
 from cases.intake.services import register_removal_guard
 from cases.retention.services import register_erasure_guard
@@ -44,6 +45,7 @@ register_shelter_lookup(stays.inquiry_alert_recipients)
 def _register(state: BlueprintSetupState) -> None:
     register_dashboard_panel(state.app, panels.coordinator_panel)
     register_dashboard_panel(state.app, panels.supervisor_panel)
+    register_task_provider(state.app, panels.shelter_tasks, panels.TASK_KINDS)
     register_report_section(state.app, reports.sections)
     register_demo_seeder(state.app, DEMO_ORDER, demo.seed_for_demo)
     register_demo_generator(state.app, DEMO_ORDER, generate.generate_stays)

@@ -71,6 +71,7 @@ RISK_BADGES = {"standard": "ok", "medium": "warning", "high": "danger"}
 
 CLOSE_REASON_LABELS = {
     "goals-met": _l("Goals met"),
+    "her-request": _l("At her own request"),
     "moved-away": _l("Moved away"),
     "no-contact": _l("No contact"),
     "transferred": _l("Transferred to another institution"),
@@ -80,9 +81,11 @@ CLOSE_REASON_LABELS = {
 CLOSE_REASONS = tuple(CLOSE_REASON_LABELS)
 
 CLOSURE_CHECKLIST_LABELS = {
+    "needs-met-or-referred": _l("Her needs were met, or she was referred on for them"),
     "safety-plan-reviewed": _l("The safety plan was reviewed"),
     "referrals-followed-up": _l("Open referrals were followed up"),
     "woman-informed": _l("She was informed that her file is being closed"),
+    "told-can-return": _l("She was told she can come back at any time"),
     "records-complete": _l("The records are complete"),
 }
 CLOSURE_CHECKLIST = tuple(CLOSURE_CHECKLIST_LABELS)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from cases.core.forms import MultiCheckboxField, no_control_chars, none_if_blank, single_line, strip
-from cases.core.labels import CLOSE_REASON_LABELS, CLOSURE_CHECKLIST_LABELS, choices
+from cases.core.labels import CLOSE_REASON_LABELS, CLOSURE_CHECKLIST_LABELS, RISK_LABELS, choices
 
 REASON_MIN = 10
 
@@ -34,10 +34,31 @@ class CloseForm(FlaskForm):
                          validators=[DataRequired(message=_l("Choose why the case is being closed."))])
     checklist = MultiCheckboxField(_l("Before closing"), choices=choices(CLOSURE_CHECKLIST_LABELS),
                                    description=_l("Tick what has been done."))
+    risk_at_closure = SelectField(_l("Her risk level at closure"),
+                                  choices=choices(RISK_LABELS, blank=_l("Choose")), default="",
+                                  validators=[DataRequired(message=_l("Choose her risk level at closure."))])
     explanation = TextAreaField(_l("What is missing, and why"),
-                                description=_l("Needed when an item above is not ticked."),
+                                description=_l("Needed when an item above is not ticked, or the risk level at closure "
+                                               "is lower than the last assessment."),
                                 validators=[Optional(), Length(max=2000), no_control_chars],
                                 filters=[none_if_blank], render_kw={"rows": 3})
+    decision_note = TextAreaField(_l("Reason for approving the closure"),
+                                  description=_l("Required for a high-risk case."),
+                                  validators=[Optional(), Length(max=2000), no_control_chars],
+                                  filters=[none_if_blank], render_kw={"rows": 3})
+
+
+DECISION_LABELS = {"approve": _l("Approve and close the case"),
+                   "return": _l("Return it to the counsellor with comments")}
+
+
+class ClosureDecisionForm(FlaskForm):
+    decision = RadioField(_l("Your decision"), choices=choices(DECISION_LABELS),
+                          validators=[DataRequired(message=_l("Choose approve or return."))])
+    note = TextAreaField(_l("Comments, or the reason for approving"),
+                         description=_l("Required when you return the request, and to close a high-risk case."),
+                         validators=[Optional(), Length(max=2000), no_control_chars],
+                         filters=[none_if_blank], render_kw={"rows": 4})
 
 
 class ReopenForm(FlaskForm):

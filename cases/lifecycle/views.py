@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -18,9 +19,18 @@ from app.users.models import Centre, Role, User
 from cases.core.access import audited_read, case_access
 from cases.core.blueprint import bp
 from cases.core.errors import CaseError
+from cases.core.labels import CLOSURE_CHECKLIST_LABELS
 from cases.core.models import Case
 from cases.lifecycle import services as lifecycle_service
-from cases.lifecycle.forms import BreakGlassForm, CloseForm, ReopenForm, ReviewForm, TeamForm, TransferForm
+from cases.lifecycle.forms import (
+    BreakGlassForm,
+    CloseForm,
+    ClosureDecisionForm,
+    ReopenForm,
+    ReviewForm,
+    TeamForm,
+    TransferForm,
+)
 
 
 def _team_form(case: Case, formdata: Any = None) -> TeamForm:
@@ -119,24 +129,80 @@ def transfer_case(case: Case):  # type: ignore[no-untyped-def]
     return redirect(url_for("cases.list_cases"))
 
 
+def _close_page(case: Case, form: CloseForm, status: int = 200) -> Any:
+    return render_template("cases/lifecycle/close.html", case=case, form=form,
+                           pending=lifecycle_service.pending_closure(case),
+                           is_supervisor=current_user.role == Role.SUPERVISOR,
+                           high_risk=lifecycle_service.is_high_risk(case, None)), status
+
+
 @bp.route("/<uuid:case_id>/close", methods=["GET", "POST"])
 @case_access("close")
 def close_case(case: Case):  # type: ignore[no-untyped-def]
+    """The counsellor asks for closure; a supervisor closes directly (she is the approver)."""
+    pending = lifecycle_service.pending_closure(case)
+    if pending is not None and current_user.role == Role.SUPERVISOR:
+        return redirect(url_for("cases.decide_closure", case_id=case.public_id))
     form = CloseForm()
     if not form.is_submitted():
-        return render_template("cases/lifecycle/close.html", case=case, form=form)
+        if case.risk_level is not None:
+            form.risk_at_closure.data = case.risk_level.value
+        return _close_page(case, form)
     if not form.validate():
         db.session.commit()
-        return render_template("cases/lifecycle/close.html", case=case, form=form), 422
+        return _close_page(case, form, 422)
+    data = {"reason": form.reason.data, "checklist": form.checklist.data or [],
+            "explanation": form.explanation.data, "risk_at_closure": form.risk_at_closure.data}
     try:
-        lifecycle_service.close_case(case, actor=current_user, reason=form.reason.data,
-                                     checklist=form.checklist.data or [], explanation=form.explanation.data)
+        if current_user.role == Role.SUPERVISOR:
+            lifecycle_service.close_case(case, actor=current_user, decision_note=form.decision_note.data, **data)
+        else:
+            lifecycle_service.request_closure(case, actor=current_user, **data)
     except CaseError as exc:
         audited_read(case, "close")
-        form.explanation.errors = [str(exc)]
-        return render_template("cases/lifecycle/close.html", case=case, form=form), 422
+        target = form.decision_note if isinstance(exc, lifecycle_service.ClosureApprovalRequired) else form.explanation
+        target.errors = [str(exc)]
+        return _close_page(case, form, 422)
     db.session.commit()
-    flash(_("Case %(number)s was closed.", number=case.number), "success")
+    if case.is_closed:
+        flash(_("Case %(number)s was closed.", number=case.number), "success")
+    else:
+        flash(_("Your closure request was sent to your supervisor. The case stays open until she decides."),
+              "success")
+    return redirect(url_for("cases.view_case", case_id=case.public_id))
+
+
+@bp.route("/<uuid:case_id>/closure-request", methods=["GET", "POST"])
+@case_access("approve")
+def decide_closure(case: Case):  # type: ignore[no-untyped-def]
+    """The supervisor approves a closure request (and the case closes) or returns it with comments."""
+    request_ = lifecycle_service.pending_closure(case)
+    if request_ is None:
+        flash(_("No closure request of this case is waiting for a decision."), "info")
+        return redirect(url_for("cases.view_case", case_id=case.public_id))
+    form = ClosureDecisionForm()
+    page = "cases/lifecycle/decide.html"
+    high_risk = lifecycle_service.is_high_risk(case, request_.risk_at_closure)
+    if not form.is_submitted():
+        return render_template(page, case=case, form=form, request_=request_, high_risk=high_risk)
+    if not form.validate():
+        db.session.commit()
+        return render_template(page, case=case, form=form, request_=request_, high_risk=high_risk), 422
+    try:
+        if form.decision.data == "approve":
+            lifecycle_service.approve_closure(request_, actor=current_user, note=form.note.data)
+        else:
+            lifecycle_service.return_closure(request_, actor=current_user, comments=form.note.data or "")
+    except CaseError as exc:
+        audited_read(case, "approve")
+        request_ = lifecycle_service.pending_closure(case)
+        form.note.errors = [str(exc)]
+        return render_template(page, case=case, form=form, request_=request_, high_risk=high_risk), 422
+    db.session.commit()
+    if case.is_closed:
+        flash(_("Case %(number)s was closed.", number=case.number), "success")
+    else:
+        flash(_("The closure request was returned to the counsellor."), "success")
     return redirect(url_for("cases.view_case", case_id=case.public_id))
 
 
@@ -204,3 +270,22 @@ def review_break_glass():  # type: ignore[no-untyped-def]
     db.session.commit()
     flash(_("Emergency access to case %(number)s marked as reviewed.", number=grant.case.number), "success")
     return redirect(url_for("cases.break_glass_reviews"))
+
+
+CLOSURE_STATUS_LABELS = {"pending": _l("Waiting for a decision"), "approved": _l("Approved"),
+                         "returned": _l("Returned with comments")}
+
+
+@bp.app_template_global("closure_history")
+def closure_history(case: Case) -> list[Any]:
+    return lifecycle_service.closure_history(case)
+
+
+@bp.app_template_global("closure_status_label")
+def closure_status_label(status: str) -> str:
+    return str(CLOSURE_STATUS_LABELS.get(status, status))
+
+
+@bp.app_template_global("closure_checklist_labels")
+def closure_checklist_labels() -> dict[str, Any]:
+    return CLOSURE_CHECKLIST_LABELS

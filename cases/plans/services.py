@@ -21,6 +21,7 @@ from app import audit
 from app.dates import local_today
 from app.db import db, utcnow
 from app.users.models import Role, User
+from cases.alerts.services import notify
 from cases.core.errors import CaseClosed, CaseError
 from cases.core.models import Case, CaseStatus, RiskLevel
 from cases.plans.models import (
@@ -161,6 +162,8 @@ def approve_safety_plan(case: Case, *, actor: User, review_due_on: date | None =
     plan.reviewed_by_id = actor.id
     plan.reviewed_at = utcnow()
     plan.review_due_on = due
+    if plan.submitted_by_id is not None:
+        notify([plan.submitted_by_id], case, "plan-approved", actor=actor)
     db.session.flush()
     audit.record("safety_plan.approved", object_type="safety_plan", object_id=plan.public_id,
                  case_number=case.number, details={"version": plan.version})
@@ -176,6 +179,8 @@ def return_safety_plan(case: Case, *, actor: User, comments: str) -> SafetyPlanV
     plan.reviewed_by_id = actor.id
     plan.reviewed_at = utcnow()
     plan.return_comments = comments
+    if plan.submitted_by_id is not None:
+        notify([plan.submitted_by_id], case, "plan-returned", actor=actor)
     db.session.flush()
     audit.record("safety_plan.returned", object_type="safety_plan", object_id=plan.public_id,
                  case_number=case.number, details={"version": plan.version})
@@ -359,11 +364,35 @@ def open_actions(case: Case) -> list[SupportAction]:
 
 def actions_due_for(user: User, within_days: int = 7, today: date | None = None) -> list[SupportAction]:
     """Open actions she owns, due within ``within_days`` or overdue, on open cases of her centre."""
+    return actions_due(SupportAction.owner_user_id == user.id, user.centre_id, within_days, today)
+
+
+def actions_due(criterion: sa.ColumnElement[bool], centre_id: int, within_days: int = 7,
+                today: date | None = None) -> list[SupportAction]:
+    """Open actions matching ``criterion`` (an owner, a set of cases), due within ``within_days`` or overdue, on
+    open cases of the centre."""
     today = today or local_today()
     return list(db.session.scalars(
         sa.select(SupportAction).join(Case, Case.id == SupportAction.case_id)
-        .where(SupportAction.owner_user_id == user.id, SupportAction.status.in_(OPEN_ACTION_STATUSES),
+        .where(criterion, SupportAction.status.in_(OPEN_ACTION_STATUSES),
                SupportAction.due_on.is_not(None), SupportAction.due_on <= today + timedelta(days=within_days),
-               Case.centre_id == user.centre_id, Case.status != CaseStatus.CLOSED)
+               Case.centre_id == centre_id, Case.status != CaseStatus.CLOSED)
         .order_by(SupportAction.due_on, SupportAction.id)
+    ))
+
+
+def safety_plan_reviews_due(case_ids: sa.Select[tuple[int]], within_days: int = 7,
+                            today: date | None = None) -> list[SafetyPlanVersion]:
+    """The approved safety plan of each case among ``case_ids`` whose review is due within ``within_days`` or
+    overdue (the latest approved version only: a newer approval replaces the older review date)."""
+    today = today or local_today()
+    newer = sa.orm.aliased(SafetyPlanVersion)
+    return list(db.session.scalars(
+        sa.select(SafetyPlanVersion).join(Case, Case.id == SafetyPlanVersion.case_id)
+        .where(SafetyPlanVersion.case_id.in_(case_ids), SafetyPlanVersion.status == PlanStatus.APPROVED,
+               SafetyPlanVersion.review_due_on <= today + timedelta(days=within_days),
+               Case.status != CaseStatus.CLOSED,
+               ~sa.exists().where(newer.case_id == SafetyPlanVersion.case_id, newer.status == PlanStatus.APPROVED,
+                                  newer.version > SafetyPlanVersion.version))
+        .order_by(SafetyPlanVersion.review_due_on, SafetyPlanVersion.id)
     ))

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.db import db
-from app.reports.registry import Period, Table
+from app.reports.registry import GroupedSection, Period, Table
 from cases.core.models import Case
 from cases.core.reports import column_counts, labels_of
 from cases.referrals.models import INSTITUTION_TYPES, REFERRAL_OUTCOMES, REFERRAL_STATUSES, Referral
@@ -26,9 +26,10 @@ def _referral_filter(centre_ids: Sequence[int], period: Period) -> list[sa.Colum
             Referral.sent_at < end, Referral.status.in_(SENT_STATUSES)]
 
 
-def _referral_counts(centre_ids: Sequence[int], period: Period) -> list[tuple[str, str, str | None, int]]:
-    """(institution, status, outcome, count) of the referrals sent in the period: one scan for both tables."""
-    columns = (Referral.institution_type, Referral.status, Referral.outcome)
+def _referral_counts(centre_ids: Sequence[int], period: Period) -> list[tuple[int, str, str, str | None, int]]:
+    """(centre id, institution, status, outcome, count) of the referrals sent in the period: one scan for both
+    tables and every centre."""
+    columns = (Case.centre_id, Referral.institution_type, Referral.status, Referral.outcome)
     return [tuple(r) for r in db.session.execute(  # type: ignore[misc]
         sa.select(*columns, sa.func.count()).join(Case, Case.id == Referral.case_id)
         .where(*_referral_filter(centre_ids, period)).group_by(*columns)).all()]
@@ -43,17 +44,24 @@ def referrals_by_institution(rows: list[tuple[str, str, str | None, int]]) -> Ta
         counts[row_of.get(institution, row_of["other"])][col_of[status]] += int(n)
     return Table(key="referrals", section=_("Referrals"), title=_("Referrals sent, by institution and status"),
                  row_header=_("Institution"), row_labels=labels_of(institutions, INSTITUTION_LABELS),
-                 col_labels=labels_of(SENT_STATUSES, REFERRAL_STATUS_LABELS), counts=counts, row_totals=True)
+                 col_labels=labels_of(SENT_STATUSES, REFERRAL_STATUS_LABELS), counts=counts, row_totals=True,
+                 population="referrals")
 
 
 def referral_outcomes(rows: list[tuple[str, str, str | None, int]]) -> Table:
     keys = list(REFERRAL_OUTCOMES)
     return Table(key="referral-outcomes", section=_("Referrals"), title=_("Outcome of referrals sent"),
                  row_header=_("Outcome"), row_labels=labels_of(keys, OUTCOME_LABELS, _("No outcome recorded yet")),
-                 col_labels=[_("Referrals")], counts=column_counts([(o, n) for _i, _s, o, n in rows], keys))
+                 col_labels=[_("Referrals")], counts=column_counts([(o, n) for _i, _s, o, n in rows], keys),
+                 population="referrals")
 
 
-def sections(centre_ids: Sequence[int], period: Period) -> list[Table]:
-    """The provider registered with ``app.reports`` (``cases.registry``)."""
-    referrals = _referral_counts(centre_ids, period)
+def _build(gathered: list[tuple[int, str, str, str | None, int]], centre_ids: Sequence[int],
+           period: Period) -> list[Table]:
+    wanted = set(centre_ids)
+    referrals = [(i, s, o, n) for c, i, s, o, n in gathered if c in wanted]
     return [referrals_by_institution(referrals), referral_outcomes(referrals)]
+
+
+# The provider registered with ``app.reports`` (``cases.registry``): one read for every centre of a release.
+sections = GroupedSection(_referral_counts, _build)

@@ -35,6 +35,7 @@ from app import audit
 from app.dates import centre_zone, local_today
 from app.db import db, utcnow
 from app.users.models import User
+from cases.alerts.services import case_team_ids, notify
 from cases.core.errors import CaseClosed, CaseError
 from cases.core.models import Case
 from cases.documents import services as documents_service
@@ -532,6 +533,9 @@ def send_referral(
     return referral
 
 
+ANSWER_STATUSES = ("accepted", "declined")  # the institution's answer arrived
+
+
 def change_referral_status(
     referral: Referral,
     *,
@@ -562,6 +566,8 @@ def change_referral_status(
         referral.outcome_text = text
     if follow_up_on is not None:
         referral.follow_up_on = follow_up_on
+    if status in ANSWER_STATUSES:
+        notify(case_team_ids(referral.case), referral.case, "referral-answered", actor=actor)
     db.session.flush()
     audit.record("case.referral-status", object_type="referral", object_id=referral.public_id,
                  case_number=referral.case.number, actor=actor,

@@ -1,7 +1,7 @@
 """documents
 
 Revision ID: 0017a
-Revises: 0007
+Revises: 0018a
 Create Date: 2026-12-05
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0017a'
-down_revision = '0007'
+down_revision = '0018a'
 branch_labels = None
 depends_on = None
 

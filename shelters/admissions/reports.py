@@ -2,7 +2,9 @@
 against capacity), people sheltered (women, girls, boys), length of stay and exit destinations.
 
 Counts plain columns only (``Stay.starts_on/ended_on/exit_destination``, ``Person.kind/sex``, ``Shelter.capacity``);
-the confidential address and every name stay encrypted and untouched. Stays are few (beds × turnover), so the one
+the confidential address and every name stay encrypted and untouched. Bed-nights and average stays describe the
+stays of the people counted beside them: they are derived values shown only where that count is shown.
+Stays are few (beds × turnover), so the one
 fetch of the stays overlapping the period is counted in Python. A night belongs to the month it starts in; a same-day
 admission and discharge counts one night; an open stay counts up to last night (``Stay.bed_nights``).
 Registered with the reports registry below; ``shelters/registry.py`` imports this module.
@@ -18,7 +20,7 @@ from flask_babel import gettext as _
 
 from app.dates import local_today
 from app.db import db
-from app.reports.registry import Derived, Period, Table, month_label
+from app.reports.registry import Derived, GroupedSection, Period, Table, month_label
 from cases.core.models import Person, PersonKind
 from shelters.core.labels import EXIT_DESTINATION_LABELS
 from shelters.core.models import EXIT_DESTINATIONS, Shelter, Stay
@@ -41,17 +43,29 @@ def _overlap(a_start: date, a_end: date, b_start: date, b_end: date) -> int:
     return max(0, (min(a_end, b_end) - max(a_start, b_start)).days)
 
 
-def sections(centre_ids: Sequence[int], period: Period) -> list[Table]:
-    today = local_today()
+def _gather(centre_ids: Sequence[int], period: Period) -> tuple[list[sa.Row], dict[int, int]]:  # type: ignore[type-arg]
+    """The stays overlapping the period in these centres' shelters (each with its centre) and the capacity of each
+    centre's open shelters: one read for every centre of a release."""
     stays = db.session.execute(
-        sa.select(Stay.person_id, Stay.starts_on, Stay.ended_on, Stay.exit_destination, Person.kind, Person.sex)
+        sa.select(Shelter.centre_id, Stay.person_id, Stay.starts_on, Stay.ended_on, Stay.exit_destination,
+                  Person.kind, Person.sex)
         .join(Shelter, Shelter.id == Stay.shelter_id).join(Person, Person.id == Stay.person_id)
         .where(Shelter.centre_id.in_(list(centre_ids)), Stay.starts_on < period.end,
                sa.or_(Stay.ended_on.is_(None), Stay.ended_on >= period.start))
     ).all()
-    capacity = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Shelter.capacity), 0))
-        .where(Shelter.centre_id.in_(list(centre_ids)), Shelter.is_active.is_(True))) or 0
+    capacity = {int(c): int(n or 0) for c, n in db.session.execute(
+        sa.select(Shelter.centre_id, sa.func.sum(Shelter.capacity))
+        .where(Shelter.centre_id.in_(list(centre_ids)), Shelter.is_active.is_(True))
+        .group_by(Shelter.centre_id)).all()}
+    return list(stays), capacity
+
+
+def _build(gathered: tuple[list[sa.Row], dict[int, int]], centre_ids: Sequence[int],  # type: ignore[type-arg]
+           period: Period) -> list[Table]:
+    today = local_today()
+    wanted = set(centre_ids)
+    stays = [s for s in gathered[0] if s.centre_id in wanted]
+    capacity = sum(n for c, n in gathered[1].items() if c in wanted)
     if not capacity and not stays:
         return []  # no shelter in these centres: no shelter tables rather than a page of zeros
     return [
@@ -62,26 +76,45 @@ def sections(centre_ids: Sequence[int], period: Period) -> list[Table]:
     ]
 
 
+# The provider registered with ``app.reports`` (``shelters.registry``): one read for every centre of a release.
+sections = GroupedSection(_gather, _build)
+
+
 def _occupancy(stays: Sequence[sa.Row], capacity: int, period: Period, today: date) -> Table:  # type: ignore[type-arg]
+    """People staying per month, with the bed-nights and occupancy they make. The bed-nights of a month describe
+    the stays of the people counted beside them, so they are shown only where that count is (``basis=0``)."""
     months = period.months
     nights = [0] * len(months)
+    people: list[set[int]] = [set() for _ in months]
+    everyone: set[int] = set()
+    bounds = [(m, _next_month(m)) for m in months]
+    first = (months[0].year, months[0].month)
     for stay in stays:
         end = _stay_end(stay.starts_on, stay.ended_on, today)
-        for i, month in enumerate(months):
-            nights[i] += _overlap(stay.starts_on, end, month, _next_month(month))
+        # only the months the stay can overlap (P6: a few months per stay, not every month of the period)
+        i = max(0, (stay.starts_on.year - first[0]) * 12 + stay.starts_on.month - first[1])
+        while i < len(bounds) and bounds[i][0] < end:
+            n = _overlap(stay.starts_on, end, *bounds[i])
+            nights[i] += n
+            if n:
+                people[i].add(stay.person_id)
+                everyone.add(stay.person_id)
+            i += 1
     capacity_nights = [capacity * (_next_month(m) - m).days for m in months]
     occupancy = [100 * n / c if c else None for n, c in zip(nights, capacity_nights, strict=True)]
     total_capacity = sum(capacity_nights)
     return Table(
         key="occupancy", section=_("Shelters"), title=_("Shelter occupancy per month"), row_header=_("Month"),
-        row_labels=[month_label(m) for m in months], col_labels=[_("Bed-nights used")],
-        counts=[[n] for n in nights],
-        derived=[Derived(_("Capacity (bed-nights)"), [float(c) for c in capacity_nights], float(total_capacity),
+        row_labels=[month_label(m) for m in months], col_labels=[_("Women and children staying")],
+        counts=[[len(p)] for p in people], totals_add_up=False,
+        derived=[Derived(_("Bed-nights used"), [float(n) for n in nights], float(sum(nights)), basis=0),
+                 Derived(_("Capacity (bed-nights)"), [float(c) for c in capacity_nights], float(total_capacity),
                          basis=None),
                  Derived(_("Occupancy"), occupancy, 100 * sum(nights) / total_capacity if total_capacity else None,
                          basis=0, fmt="{:.0f}%")],
-        chart=("derived", 1), chart_unit="%",
-        note=_("Capacity counts every place, children's included, of the shelters open today."),
+        chart=("derived", 2), chart_unit="%",
+        note=_("Capacity counts every place, children's included, of the shelters open today. A person who stayed "
+               "in several months is counted once in the total."),
     )
 
 
@@ -94,7 +127,6 @@ def _group(kind: object, sex: object) -> int:
 def _people(stays: Sequence[sa.Row], period: Period, today: date) -> Table:  # type: ignore[type-arg]
     sheltered: list[set[int]] = [set(), set(), set(), set()]
     admitted: list[set[int]] = [set(), set(), set(), set()]
-    nights = [0, 0, 0, 0]
     for stay in stays:
         if stay.kind not in (PersonKind.APPLICANT, PersonKind.CHILD):
             continue
@@ -106,13 +138,12 @@ def _people(stays: Sequence[sa.Row], period: Period, today: date) -> Table:  # t
             sheltered[g].add(stay.person_id)
         if starts_inside:
             admitted[g].add(stay.person_id)
-        nights[g] += n
     labels = [_("Women"), _("Girls"), _("Boys"), _("Children (sex not recorded)")]
     return Table(
         key="people-sheltered", section=_("Shelters"), title=_("Women and children sheltered"),
         row_header=_("Resident"), row_labels=labels,
-        col_labels=[_("Sheltered in the period"), _("Admitted in the period"), _("Bed-nights used")],
-        counts=[[len(sheltered[g]), len(admitted[g]), nights[g]] for g in range(4)],
+        col_labels=[_("Sheltered in the period"), _("Admitted in the period")],
+        counts=[[len(sheltered[g]), len(admitted[g])] for g in range(4)],
     )
 
 
@@ -137,6 +168,7 @@ def _length_of_stay(stays: Sequence[sa.Row], period: Period) -> Table:  # type: 
         counts=[[c] for c in counts],
         derived=[Derived(_("Average stay (nights)"), [s / c if c else None for s, c in zip(sums, counts, strict=True)],
                          sum(sums) / total if total else None, basis=0)],
+        population="women-left",
     )
 
 
@@ -149,7 +181,7 @@ def _exit_destinations(stays: Sequence[sa.Row], period: Period) -> Table:  # typ
         key="exit-destinations", section=_("Shelters"), title=_("Where women went when they left the shelter"),
         row_header=_("Destination"),
         row_labels=[*(str(EXIT_DESTINATION_LABELS[k]) for k in keys), _("Not recorded")],
-        col_labels=[_("Women")], counts=[[c] for c in counts],
+        col_labels=[_("Women")], counts=[[c] for c in counts], population="women-left",
     )
 
 

@@ -184,6 +184,7 @@ class Alert:
     message: str
     household_id: str | None = None
     level: str = "warning"
+    due_on: date | None = None  # the planned end, for a stay ending or overdue
 
 
 def alerts(shelter: Shelter, today: date) -> list[Alert]:
@@ -204,10 +205,10 @@ def alerts(shelter: Shelter, today: date) -> list[Alert]:
         days_left = (end - today).days
         if days_left < 0:
             found.append(Alert("overdue", _("%(name)s's stay passed its planned end %(days)s days ago.",
-                                            name=who, days=-days_left), hid, "danger"))
+                                            name=who, days=-days_left), hid, "danger", end))
         elif days_left <= ENDING_SOON_DAYS:
             found.append(Alert("ending-soon", _("%(name)s's stay ends in %(days)s days (%(date)s).",
-                                                name=who, days=days_left, date=end.isoformat()), hid))
+                                                name=who, days=days_left, date=end.isoformat()), hid, due_on=end))
         for stay in stays:
             person = stay.person
             if person.sex != "boy" or person.birth_year is None:

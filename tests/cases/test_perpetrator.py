@@ -53,6 +53,7 @@ def _record_perpetrator(app, case, **fields) -> uuid.UUID:  # type: ignore[no-un
 def _perpetrators(app, case):  # type: ignore[no-untyped-def]
     """Detached snapshots of the case's perpetrators (decrypted values and raw ciphertexts), and the case's copy of
     the relationship."""
+    import crypto
     from app.db import db
     from cases.core.models import Case, Person, PersonKind
 
@@ -62,7 +63,8 @@ def _perpetrators(app, case):  # type: ignore[no-untyped-def]
                                     .order_by(Person.id)).all()
         snaps = [{"public_id": p.public_id, "full_name": p.full_name, "notes": p.notes,
                   "relationship_to_applicant": p.relationship_to_applicant,
-                  "ct": {"full_name": p.full_name_ct, "notes": p.notes_ct}, "bidx": p.full_name_bidx}
+                  "ct": {"full_name": p.full_name_ct, "notes": p.notes_ct},
+                  "bidx": crypto.index_buckets(db.session(), Person, "full_name", p.public_id)}
                  for p in people]
         return snaps, db.session.get(Case, case.id).relationship_to_perpetrator
 

@@ -75,9 +75,10 @@ def _stored_secrets(app, case) -> tuple[list[Any], list[Any]]:  # type: ignore[n
     from crypto.models import DataKey
 
     with app.app_context():
-        people = db.session.execute(sa.select(Person.full_name_ct, Person.full_name_bidx, Person.tckn_ct,
-                                              Person.tckn_bidx, Person.phone_bidx)
-                                    .where(Person.case_id == case.id).order_by(Person.id)).all()
+        people = [(p.full_name_ct, p.tckn_ct, *(tuple(crypto.index_buckets(db.session(), Person, n, p.public_id))
+                                                for n in ("full_name", "tckn", "phone")))
+                  for p in db.session.scalars(sa.select(Person).where(Person.case_id == case.id)
+                                              .order_by(Person.id))]
         narrative = db.session.scalar(sa.select(Case.narrative_ct).where(Case.id == case.id))
         keys = db.session.execute(sa.select(DataKey.id, DataKey.wrapped, DataKey.destroyed_at)
                                   .where(DataKey.owner_type == "case", DataKey.owner_id == case.public_id)).all()
