@@ -42,7 +42,7 @@ class Config:
     LOGIN_PENDING_TIMEOUT = timedelta(minutes=5)
 
     # Hostile bodies (DESIGN.md §3.10): forms are small, so a large body is refused (413) before it is parsed.
-    # A future upload route raises its own limit (app/request_guard.py).
+    # An upload view raises its own limit (``request_guard.accepts_files``: documents, 21 MiB).
     MAX_CONTENT_LENGTH = 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 512 * 1024
     MAX_FORM_PARTS = 500

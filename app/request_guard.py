@@ -1,9 +1,9 @@
 """Hostile and broken requests get a clear 4xx before any view runs (DESIGN.md §3.10).
 
 * Body size: ``MAX_CONTENT_LENGTH`` (config) answers 413 with the friendly page; form fields are small.
-* File parts: no form takes a file yet, so a file part in a text field (``curl -F 'email=@file'``) is refused with a
-  400 instead of reaching a validator that expects text. A view that takes files declares it with
-  ``@accepts_files``.
+* File parts: a file part in a text field (``curl -F 'email=@file'``) is refused with a 400 instead of reaching a
+  validator that expects text. A view that takes files declares it with ``@accepts_files(max_bytes)``, which also
+  raises the body limit for that view only (set before anything reads the body).
 NUL bytes are left to each form's own validation, which names the field (most forms refuse control characters);
 one that still reaches PostgreSQL is a 400 from ``errors.py``, not a 500.
 """
@@ -19,18 +19,27 @@ F = TypeVar("F", bound=Callable[..., Any])
 ACCEPTS_FILES_ATTR = "accepts_files"
 
 
-def accepts_files(view: F) -> F:
-    """Declare that a view reads uploaded files (``request.files``)."""
-    setattr(view, ACCEPTS_FILES_ATTR, True)
-    return view
+def accepts_files(max_bytes: int, fields: tuple[str, ...] = ("file",)) -> Callable[[F], F]:
+    """Declare that a view reads uploaded files in ``fields`` only, in a body of at most ``max_bytes``."""
+
+    def decorate(view: F) -> F:
+        setattr(view, ACCEPTS_FILES_ATTR, (max_bytes, frozenset(fields)))
+        return view
+
+    return decorate
 
 
 def refuse_hostile_input() -> None:
-    """``before_request``: file parts where no file is expected answer 400."""
+    """``before_request``: an upload view's own body limit; file parts where no file is expected answer 400."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     view = current_app.view_functions.get(request.endpoint or "")
-    if request.files and not getattr(view, ACCEPTS_FILES_ATTR, False):
+    upload: tuple[int, frozenset[str]] | None = getattr(view, ACCEPTS_FILES_ATTR, None)
+    allowed: frozenset[str] = frozenset()
+    if upload is not None and request.mimetype == "multipart/form-data":
+        # Before anything reads the body: this view's own limit (for a file upload only); the rest keep the small one.
+        request.max_content_length, allowed = upload
+    if set(request.files) - allowed:
         abort(400)
 
 

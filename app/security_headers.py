@@ -23,6 +23,8 @@ CSP = "; ".join(
     ]
 )
 
+# A downloaded file (a case document): no script, no plugin, no same-origin access even if a browser renders it.
+DOWNLOAD_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'"
 
 # Static assets may be cached (they carry no data); everything else is never stored.
 STATIC_MIMETYPES = {"text/css", "application/javascript", "text/javascript"}
@@ -30,7 +32,8 @@ STATIC_MIMETYPES = {"text/css", "application/javascript", "text/javascript"}
 
 def set_security_headers(response: Response) -> Response:
     headers = response.headers
-    headers["Content-Security-Policy"] = CSP
+    if headers.get("Content-Security-Policy") != DOWNLOAD_CSP:  # SECURITY: the only policy a view may set
+        headers["Content-Security-Policy"] = CSP
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
     # SECURITY: the Referer never leaves this origin (no case URL reaches another host), but is sent to it: over

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 import logging  # noqa: E402
 
-from bench import crypto_bench, db_bench, load_bench, stats_bench  # noqa: E402
+from bench import crypto_bench, db_bench, document_bench, load_bench, stats_bench  # noqa: E402
 from bench.dataset import RESULTS  # noqa: E402
 
 DOC = ROOT / "docs" / "PERFORMANCE.md"
@@ -136,6 +136,8 @@ def main() -> int:
             url = pg.create_database("bench_p6") if backend == "postgresql" else None
             out["p6"][backend] = stats_bench.run(p6_scale, url=url)
             log(f"  best {out['p6'][backend]['best_s']} s (first {out['p6'][backend]['first_s']} s)")
+        log("P8 document upload and download, 2 and 20 MB …")
+        out["p8"] = document_bench.run(pg.create_database if pg is not None else None)
     finally:
         if pg is not None:
             pg.stop()
@@ -158,7 +160,7 @@ def main() -> int:
     print()
     print(table)
     DOC.parent.mkdir(exist_ok=True)
-    DOC.write_text(render(out, table))
+    DOC.write_text(render(out, table) + ("\n" + document_bench.render(out["p8"]) if out.get("p8") else ""))
     log(f"\nwrote {DOC.relative_to(ROOT)} in {out['seconds']} s")
     return 0
 
@@ -446,7 +448,7 @@ def rerender() -> int:
     for key in ("p2", "p3"):
         out[key] = {b: {int(k): v for k, v in by.items()} for b, by in out[key].items()}
     table = summary_table(out)
-    DOC.write_text(render(out, table))
+    DOC.write_text(render(out, table) + ("\n" + document_bench.render(out["p8"]) if out.get("p8") else ""))
     print(table)
     return 0
 

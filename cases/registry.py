@@ -21,8 +21,13 @@ from cases.casefile import panels as casefile_panels
 from cases.casefile import views as casefile_views  # noqa: F401
 from cases.core import models as core_models  # noqa: F401  (every model module: Alembic must see every table)
 from cases.core.blueprint import bp
+from cases.documents import models as documents_models  # noqa: F401
+from cases.documents import views as documents_views  # noqa: F401
 from cases.incidents import models as incidents_models  # noqa: F401
 from cases.incidents import views as incidents_views  # noqa: F401
+from cases.inquiries import models as inquiries_models  # noqa: F401
+from cases.inquiries import panels as inquiries_panels
+from cases.inquiries import views as inquiries_views  # noqa: F401
 from cases.intake import reports as intake_reports
 from cases.intake import views as intake_views  # noqa: F401
 from cases.lifecycle import models as lifecycle_models  # noqa: F401
@@ -58,6 +63,8 @@ DASHBOARD_PANELS = (
     plans_panels.counsellor_plans_panel,
     plans_panels.supervisor_plans_panel,
     plans_panels.admin_checklist_panel,
+    inquiries_panels.supervisor_panel,
+    inquiries_panels.coordinator_panel,
 )
 REPORT_SECTIONS = (intake_reports.sections, referrals_reports.sections, orders_reports.sections)  # in page order
 DEMO_ORDER = 10  # before the shelters (20): their demo stays need the demo cases

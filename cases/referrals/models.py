@@ -25,7 +25,7 @@ from cases.core.models import Case
 INSTITUTION_TYPES = ("police", "prosecutor", "family-court", "sonim", "bar-legal-aid", "hospital", "ashb",
                      "iskur", "ministry-shelter", "ngo", "other")
 # What may leave the centre, by class (the preview shows each class's actual values).
-DATA_CLASSES = ("identity", "contact", "address", "narrative", "risk", "children")
+DATA_CLASSES = ("identity", "contact", "address", "narrative", "risk", "children", "documents")
 CONSENT_METHODS = ("written", "verbal")
 
 # Referral lifecycle: draft → sent → accepted / declined; accepted → completed; withdrawn from any open state.

@@ -38,6 +38,7 @@ from app.users.models import User
 from cases.alerts.services import case_team_ids, notify
 from cases.core.errors import CaseClosed, CaseError
 from cases.core.models import Case
+from cases.documents import services as documents_service
 from cases.referrals.models import (
     CONSENT_METHODS,
     DATA_CLASSES,
@@ -71,10 +72,12 @@ DATA_CLASS_LABELS = {
     "narrative": _l("What happened (intake narrative)"),
     "risk": _l("Risk level"),
     "children": _l("Children (names and birth years)"),
+    "documents": _l("Documents (court decisions, reports, photos)"),
 }
 DATA_CLASS_SHORT = {
     "identity": _l("identity"), "contact": _l("contact"), "address": _l("address"),
     "narrative": _l("narrative"), "risk": _l("risk"), "children": _l("children"),
+    "documents": _l("documents"),
 }
 METHOD_LABELS = {"written": _l("Written"), "verbal": _l("Verbal")}
 STATUS_LABELS = {
@@ -437,6 +440,8 @@ def build_preview(referral: Referral) -> list[PreviewSection]:
             for child in case.children:
                 year = str(child.birth_year) if child.birth_year else _("birth year not recorded")
                 section.items.append((_("Child"), f"{child.full_name or ''} ({year})"))
+        elif key == "documents":
+            section.items.extend(documents_service.preview_items(case))
         sections.append(section)
     return sections
 

@@ -29,6 +29,7 @@ from cases.retention.services import (
     expire_case,
     is_erased,
     order_in_force,
+    reclaim_destroyed_keys,
     record_run,
     retention_days,
     retention_hold,
@@ -73,6 +74,8 @@ def run(dry_run: bool) -> None:
             db.session.rollback()  # a dry run or a hold changed nothing; a failure is undone
     record_run(counts, dry_run=dry_run, actor=RETENTION_ACTOR)
     db.session.commit()
+    if counts.erased and not dry_run and (warning := reclaim_destroyed_keys()) is not None:
+        click.echo(f"Warning: {warning}", err=True)
     verb = "would be erased" if dry_run else "erased"
     prefix = "Dry run, nothing changed. " if dry_run else ""
     click.echo(f"{prefix}Cases closed more than {days} days ago: {counts.due} due, {counts.erased} {verb}, "
@@ -111,5 +114,7 @@ def erase(case_number: str, reason: str, yes: bool, despite_order: bool) -> None
         click.echo(str(exc), err=True)
         sys.exit(2)
     db.session.commit()
+    if (warning := reclaim_destroyed_keys()) is not None:
+        click.echo(f"Warning: {warning}", err=True)
     click.echo(f"Case {case.number} erased: {len(result.dek_ids)} data key(s) destroyed, "
                f"{sum(result.cleared_indexes.values())} search index value(s) cleared.")

@@ -174,3 +174,26 @@ def record_run(counts: RunCounts, *, dry_run: bool, actor: object) -> None:
                  outcome=audit.Outcome.FAILURE if counts.failed else audit.Outcome.SUCCESS,
                  details={"days": counts.days, "due": counts.due, erased_key: counts.erased,
                           "skipped": dict(sorted(counts.held.items())), "failed": counts.failed})
+
+
+def reclaim_destroyed_keys() -> str | None:
+    """After an erasure is committed: make the destroyed data keys' old row versions go on PostgreSQL.
+
+    Shredding overwrites ``wrapped`` with NULL, but PostgreSQL's MVCC leaves the previous row version (with the
+    wrapped key) in the table's pages until VACUUM removes it, and a plain VACUUM only marks its space free. ``VACUUM
+    FULL`` rewrites the key table into a new file without dead rows (one row per case: well under a second at 10^5
+    cases; it locks the key table meanwhile). SQLite needs nothing here: ``secure_delete`` zeroes freed space at
+    once. WAL segments and backups keep old versions until they are recycled or expire (see the README). Returns a
+    warning to show when the database role may not vacuum the table (it must own it), else None.
+    """
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return None
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("VACUUM FULL crypto_data_keys"))
+    except sa.exc.DBAPIError as exc:
+        return (f"VACUUM FULL crypto_data_keys failed ({type(exc.orig).__name__}); run it as the table's owner, "
+                "or the destroyed keys' old row versions stay in the table's pages until autovacuum reuses them")
+    return None
+

@@ -458,3 +458,14 @@ def erasure_guard(case: Case) -> str | None:
     if pending or open_stays:
         return "the woman is on a shelter waiting list or in a shelter: decline the request or discharge first"
     return None
+
+
+def inquiry_alert_recipients(case: Case) -> list[tuple[str, list[int]]]:
+    """For ``cases.inquiries``: the shelters where someone of this household stays now, with their coordinators'
+    user ids (they are told that someone asked about a resident, nothing more)."""
+    shelter_ids = db.session.scalars(sa.select(Stay.shelter_id).where(Stay.case_id == case.id,
+                                                                      Stay.ended_on.is_(None)).distinct()).all()
+    result = []
+    for shelter in db.session.scalars(sa.select(Shelter).where(Shelter.id.in_(shelter_ids))):
+        result.append((shelter.name, [c.user_id for c in shelter.coordinators]))
+    return result

@@ -96,13 +96,56 @@ def test_erased_case_household_page_is_gone_after_discharge(app, make_user, make
     assert client.get(url).status_code == 404
 
 
-def test_erasure_leaves_no_copy_of_the_wrapped_data_key_in_the_sqlite_file(app, make_user, make_case, backend,  # type: ignore[no-untyped-def]
-                                                                             db_url) -> None:
-    """Shredding NULLs the wrapped key; on SQLite ``secure_delete`` also zeroes the freed bytes, so the old wrapped
-    key is not left in the file's free space (PostgreSQL's dead tuples are VACUUM's job; pg_dump shows live rows)."""
+def _platform_default_secure_delete_off(app) -> None:  # type: ignore[no-untyped-def]
+    """Make every new SQLite connection start with ``secure_delete`` OFF before the app's own connect hook runs, as
+    on a platform whose SQLite is built with the default off (Debian's is built with it on, which hid a missing
+    pragma). Without the app's ``PRAGMA secure_delete=ON`` the erasure test below then finds the old key."""
+    from app.db import db
+
+    def off(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA secure_delete=OFF")
+        cur.close()
+
+    with app.app_context():
+        sa.event.listen(db.engine, "connect", off, insert=True)
+        db.engine.dispose()
+
+
+def _key_table_bytes(app, backend: str, db_url: str) -> bytes:  # type: ignore[no-untyped-def]
+    """What is on disk for the key table: the whole SQLite file, or PostgreSQL's relation file after a checkpoint
+    (old row versions are there, which pg_dump never shows)."""
+    from pathlib import Path
+
+    from app.db import db
+
+    with app.app_context():
+        if backend == "sqlite":
+            db.session.remove()
+            db.engine.dispose()
+            return Path(db_url.removeprefix("sqlite:///")).read_bytes()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("CHECKPOINT"))
+            data_dir = conn.execute(sa.text("SHOW data_directory")).scalar_one()
+            rel = conn.execute(sa.text("SELECT pg_relation_filepath('crypto_data_keys')")).scalar_one()
+        db.engine.dispose()
+    return b"".join(p.read_bytes() for p in sorted(Path(data_dir).glob(rel + "*")) if p.name.split(".")[0] ==
+                    Path(rel).name)
+
+
+def test_erasure_leaves_no_copy_of_the_wrapped_data_key_on_disk(app, make_user, make_case, backend,  # type: ignore[no-untyped-def]
+                                                                  db_url) -> None:
+    """Shredding NULLs the wrapped key. On SQLite the app's ``secure_delete`` zeroes the freed bytes (tested with the
+    platform default off, so the test fails without the app's pragma); on PostgreSQL the old row version stays in
+    the table's pages until ``VACUUM FULL crypto_data_keys``, which the erasure commands run after committing."""
     from app.db import db
     from crypto.models import DataKey
 
+    if backend == "sqlite":
+        _platform_default_secure_delete_off(app)
+        with app.app_context():
+            assert db.session.execute(sa.text("PRAGMA secure_delete")).scalar_one() == 1  # the app's hook set it
+            db.session.rollback()
     counsellor = make_user("counsellor")
     cases = [make_case(counsellor, applicant_name=f"Kadın {i}", tckn=None, phone=None) for i in range(12)]
     case = cases[5]  # a key in the middle of a full page of keys: its cell is freed, not the page rebuilt
@@ -110,16 +153,40 @@ def test_erasure_leaves_no_copy_of_the_wrapped_data_key_in_the_sqlite_file(app, 
         wrapped = db.session.scalars(sa.select(DataKey.wrapped).where(
             DataKey.owner_type == "case", DataKey.owner_id == case.public_id)).one()
         db.session.rollback()
-    def copies(dump: bytes) -> list[bytes]:  # any 16-byte window of the key, raw (SQLite) or as hex (pg_dump)
+
+    def copies(dump: bytes) -> list[bytes]:  # any 16-byte window of the key, raw (files) or as hex (pg_dump)
         windows = [wrapped[i:i + 16] for i in range(len(wrapped) - 15)]
         return [w for w in windows if w in dump or w.hex().encode() in dump]
 
-    assert wrapped and copies(_raw_dump(app, backend, db_url))
+    assert wrapped and copies(_key_table_bytes(app, backend, db_url))
     # A long reason makes the new row larger than the old one: SQLite moves it and frees the old cell.
     reason = "KVKK kapsamında ilgili kişinin silme talebi, dilekçe 2026/18, Şubat ayında alındı; İlçe müdürlüğü onaylı"
     result = app.test_cli_runner().invoke(args=["cases", "erase", case.number, "--reason", reason, "--yes"])
     assert result.exit_code == 0, result.output
+    assert "Warning" not in result.output
+    assert copies(_key_table_bytes(app, backend, db_url)) == []
     assert copies(_raw_dump(app, backend, db_url)) == []
+
+
+def test_without_vacuum_postgresql_keeps_the_old_key_version(app, make_user, make_case, backend, db_url) -> None:  # type: ignore[no-untyped-def]
+    """Why the erasure commands vacuum: the shredding UPDATE alone leaves the wrapped key in the table's pages."""
+    if backend != "postgresql":
+        pytest.skip("SQLite's secure_delete zeroes freed space at once")
+    import crypto
+    from app.db import db
+    from crypto.models import DataKey
+
+    case = make_case(make_user("counsellor"), tckn=None, phone=None)
+    with app.app_context():
+        wrapped = db.session.scalars(sa.select(DataKey.wrapped).where(DataKey.owner_id == case.public_id)).one()
+        crypto.shred(db.session(), "case", case.public_id, models=[], reason="test")
+        db.session.commit()
+    assert wrapped[:16] in _key_table_bytes(app, backend, db_url)
+    from cases.retention.services import reclaim_destroyed_keys
+
+    with app.app_context():
+        assert reclaim_destroyed_keys() is None
+    assert wrapped[:16] not in _key_table_bytes(app, backend, db_url)
 
 
 def test_manual_erasure_of_a_case_under_a_protective_order_needs_despite_order(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
