@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench import audit_bench
-from bench.run import splice_p10
+from bench.run import splice_p10, summary_table
 from tests.pgserver import PostgresServer
 
 
@@ -47,3 +47,10 @@ def test_the_report_gives_p10_a_summary_row_and_a_section_and_replaces_them_on_t
     assert twice.count("## P10 ") == 1 and twice.count("| P10 ") == 1
     assert "**FAIL** (chain)" in twice and "BROKEN: sequence gap" in twice
     assert twice.index("## P9 — other") < twice.index("## P10 ")
+
+
+def test_a_full_bench_run_puts_p10_in_the_summary_table() -> None:
+    p1 = {"ratio": 1.2, "field_us": 3.0, "field_p95_us": 3.5, "raw_us": 2.5, "ok": True}
+    table = summary_table({"p1": p1, "scales": [1000], "p2": {}, "p3": {}, "p5": {}, "p10": _p10()})
+    assert table.split("\n")[-1].startswith("| P10 audit-chained writes/s, PostgreSQL, 1 / 4 / 16 writers |")
+    assert "P10" not in summary_table({"p1": p1, "scales": [1000], "p2": {}, "p3": {}, "p5": {}})
