@@ -11,15 +11,26 @@ export DAYANISMA_ENV ?= development
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
+# Every file pip installs must match a SHA-256 in requirements*.txt (--require-hashes); `make lock` re-pins them.
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements.txt
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $@
+
+LOCK := .venv-lock
+PIP_COMPILE := $(LOCK)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+
+lock: ## Re-pin requirements*.txt with hashes from requirements*.in (pip-tools in its own venv)
+	test -x $(LOCK)/bin/pip-compile || { $(PYTHON) -m venv $(LOCK) && $(LOCK)/bin/pip install --quiet pip-tools==7.6.2; }
+	$(PIP_COMPILE) -o requirements.txt requirements.in
+	$(PIP_COMPILE) -o requirements-dev.txt requirements-dev.in
+
+sbom: $(VENV)/.installed ## CycloneDX SBOM of the shipped dependencies: sbom.cdx.json
+	$(BIN)/python deploy/sbom.py -o sbom.cdx.json
 
 translations: $(VENV)/.installed ## Compile the Turkish and English catalogues
 	$(BIN)/pybabel compile --use-fuzzy -d translations 2>&1 | grep -v "^compiling" || true
@@ -74,4 +85,4 @@ bench: $(VENV)/.installed-dev bench-tools softhsm ## Performance benchmarks (DES
 routes: $(VENV)/.installed ## Every URL with its access policy
 	$(FLASK) routes-policies
 
-.PHONY: help run test lint messages bench bench-tools routes translations chromium softhsm stack-tools
+.PHONY: help run test lint messages bench bench-tools routes translations chromium softhsm stack-tools lock sbom

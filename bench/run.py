@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run.py                  # full: P1, P5 (10^5 keys), P2/P3 at 10^3, 10^4, 10^5 cases
     BENCH_SCALE=small .venv/bin/python bench/run.py   # quick: P2/P3 at 10^3 and 10^4, P5 with 10^4 keys
+    BENCH_ONLY=p10 .venv/bin/python bench/run.py      # P10 alone (audit chain writers); splices its row/section
 
 Both SQLite and a throwaway PostgreSQL 15 (tests/pgserver.py) are measured. Data sets are cached under
 bench-results/ (git-ignored): the first full run builds them (a few minutes), later runs reuse them.
@@ -26,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 import logging  # noqa: E402
 
-from bench import crypto_bench, db_bench, document_bench, load_bench, stats_bench  # noqa: E402
+from bench import audit_bench, crypto_bench, db_bench, document_bench, load_bench, stats_bench  # noqa: E402
 from bench.dataset import RESULTS  # noqa: E402
 
 DOC = ROOT / "docs" / "PERFORMANCE.md"
@@ -152,6 +153,10 @@ def main() -> int:
             out["p4"] = {"error": str(exc)}
             log(f"  not measured: {exc}")
 
+    if not skip_pg:
+        log("P10 audit-chained writes/s on PostgreSQL at 1, 4, 16 writers (durable, then fsync off) …")
+        out["p10"] = audit_bench.run(log=log)
+
     out["machine"]["load_after"] = os.getloadavg()
     out["seconds"] = round(time.perf_counter() - started, 1)
     RESULTS.mkdir(exist_ok=True)
@@ -224,6 +229,8 @@ def summary_rows(out: dict[str, Any]) -> list[list[str]]:
         if p6:
             rows.append([f"P6 yearly statistics, {p6['cases']:,} cases, {name}", "≤ 1 s", f"{p6['best_s']:.2f} s",
                          f"first run {p6['first_s']:.2f} s, {p6['tables']} tables", _status(p6["ok"])])
+    if out.get("p10"):
+        rows.append(audit_bench.summary_row(out["p10"]))
     return rows
 
 
@@ -409,6 +416,8 @@ synthetic names repeat, so a name search also returns ~76 real matches. The inde
 (DESIGN.md §4: an index must not be a unique fingerprint); at 10^6 persons, widening TCKN/phone to 14–16 bits (with
 a second index epoch, so existing rows are re-indexed) would bring candidates back to the 10^5 level.
 """)
+    if out.get("p10"):
+        parts.append("\n" + audit_bench.section(out["p10"]) + "\n")
     parts.append("""
 ## P4 and P6: how they are measured
 
@@ -437,9 +446,42 @@ a second index epoch, so existing rows are re-indexed) would bring candidates ba
 
 `make bench` (full, ≈10 min on this machine once the data sets are cached; the first run builds them), or
 `BENCH_SCALE=small make bench` (10^3 and 10^4 cases, 10^4 keys for P5). `BENCH_SKIP_PG=1` skips PostgreSQL.
+`BENCH_ONLY=p10 make bench` measures P10 alone and updates only its row and section.
 Raw figures of the last run: `bench-results/last-run.json`.
 """)
     return "".join(parts)
+
+
+def splice_p10(doc: str, p10: dict[str, Any]) -> str:
+    """The P10 row of the summary table and the P10 section of ``doc`` replaced by (or given) these figures."""
+    row = "| " + " | ".join(audit_bench.summary_row(p10)) + " |"
+    lines = doc.split("\n")
+    old = [i for i, line in enumerate(lines) if line.startswith("| P10 ")]
+    if old:
+        lines[old[0]] = row
+    else:
+        rows = [i for i, line in enumerate(lines) if line.startswith("| P") and "|" in line[2:]]
+        lines.insert(rows[0] + next((k for k, i in enumerate(rows) if i != rows[0] + k), len(rows)), row)
+    doc = "\n".join(lines)
+    section = audit_bench.section(p10)
+    start = doc.find("\n## P10 ")
+    if start < 0:
+        return doc.rstrip("\n") + "\n\n" + section + "\n"
+    end = doc.find("\n## ", start + 1)
+    return doc[:start + 1] + section + "\n" + (doc[end:] if end >= 0 else "")
+
+
+def only_p10() -> int:
+    """``BENCH_ONLY=p10 make bench``: measure P10 alone and update its row and section in docs/PERFORMANCE.md."""
+    logging.disable(logging.WARNING)
+    log(f"P10 audit-chained writes/s on PostgreSQL at 1, 4, 16 writers; load {os.getloadavg()[0]:.1f} …")
+    p10 = audit_bench.run(log=log)
+    p10["load"] = os.getloadavg()
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "p10.json").write_text(json.dumps(p10, indent=2))
+    DOC.write_text(splice_p10(DOC.read_text(), p10))
+    log(f"updated P10 in {DOC.relative_to(ROOT)}")
+    return 0 if p10["ok"] else 1
 
 
 def rerender() -> int:
@@ -454,4 +496,6 @@ def rerender() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(rerender() if "--render" in sys.argv else main())
+    if "--render" in sys.argv:
+        raise SystemExit(rerender())
+    raise SystemExit(only_p10() if os.environ.get("BENCH_ONLY", "").lower() == "p10" else main())

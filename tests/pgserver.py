@@ -31,7 +31,9 @@ def _pg_bin(name: str) -> str:
 class PostgresServer:
     """Start with ``start()``, get a URL per database with ``create_database()``, ``stop()`` at the end."""
 
-    def __init__(self) -> None:
+    def __init__(self, durable: bool = False) -> None:
+        # durable: fsync and synchronous commit on, as deployed (benchmarks of commit-bound work); else test speed.
+        self.durable = durable
         self.base = Path(tempfile.mkdtemp(prefix="dayanisma-pg-"))
         self.data = self.base / "data"
         self.sock = self.base / "sock"
@@ -48,8 +50,8 @@ class PostgresServer:
                           "--locale=C.UTF-8", "-U", self.user]),
             check=True, capture_output=True,
         )
-        opts = (f"-k {self.sock} -c listen_addresses='' -p {self.port} -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        speed = "" if self.durable else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+        opts = f"-k {self.sock} -c listen_addresses='' -p {self.port} {speed}-c max_connections=200"
         subprocess.run(
             _as_postgres([_pg_bin("pg_ctl"), "-D", str(self.data), "-o", opts, "-w", "-l",
                           str(self.base / "log"), "start"]),
