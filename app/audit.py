@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, g, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -201,6 +201,8 @@ def record(
     session.execute(sa.update(AuditHead).where(AuditHead.id == 1).values(hash=event_row.hash),
                     execution_options={"synchronize_session": False})
     session.add(event_row)
+    session.info[_PENDING] = session.info.get(_PENDING, 0) + 1
+    session.info[_NEWEST] = (seq, event_row.hash)
     if flush:  # inside before_flush the event joins the flush that is under way
         session.info["dayanisma.in_audit"] = True
         try:
@@ -208,6 +210,65 @@ def record(
         finally:
             session.info["dayanisma.in_audit"] = False
     return event_row
+
+
+# --- fail closed: no response leaves while an audit event of the request is uncommitted -----------------------------
+# Every event ``record()`` appends is counted on its session until the transaction ends. A commit puts it on record; a
+# rollback takes it away *together with the change it describes* (a refused change). What must never happen is a
+# response going out while an event is still pending: the teardown would roll it back after the page (with case data)
+# had left -- the 422 re-render that was never on record. The guard below refuses that response.
+
+_PENDING = "dayanisma.audit_pending"
+_NEWEST = "dayanisma.audit_newest"
+
+
+@event.listens_for(Session, "after_commit")
+def _events_committed(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+    newest = session.info.pop(_NEWEST, None)
+    if newest is not None and _has_app_g():
+        # The transaction held the head's lock, so its newest event is the committed head: an anchor candidate.
+        from app import audit_anchors
+
+        writer = audit_anchors.writer()
+        if writer is not None:
+            writer.committed(Anchor(*newest))
+
+
+@event.listens_for(Session, "after_rollback")
+def _events_rolled_back(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+    session.info.pop(_NEWEST, None)
+
+
+def uncommitted_events(session: Session | None = None) -> int:
+    """How many audit events this session appended since its transaction began (0 once committed or rolled back)."""
+    return int((session or db.session()).info.get(_PENDING, 0))
+
+
+def refuse_uncommitted(response: Response) -> Response:
+    """``after_request``: a response may leave only once every audit event of the request is committed.
+
+    Otherwise the page is replaced by the plain 500 page and the transaction rolled back; the log line names the
+    endpoint and the count, never values."""
+    pending = uncommitted_events()
+    if not pending:
+        return response
+    db.session.rollback()
+    current_app.logger.error("refused a response: %d audit event(s) of %s %s were not committed",
+                             pending, request.method, request.endpoint)
+    from flask import make_response, render_template
+
+    return make_response(render_template("errors/500.html"), 500)
+
+
+def init_app(app: Flask) -> None:
+    """Register after the security headers' hook: Flask runs ``after_request`` hooks in reverse order, so the guard
+    runs first and a refusal still gets every header."""
+    app.after_request(refuse_uncommitted)
+    from app import audit_anchors
+
+    audit_anchors.init_app(app)
 
 
 @dataclass(frozen=True)

@@ -166,10 +166,9 @@ def render_case_page(case: Case, *, note_form: NoteForm | None = None, status: i
 
 
 def audited_read(case: Case, action: str = "view") -> None:
-    """After a refused change: drop what the request did, and put the read of the re-rendered page on record."""
+    """After a refused change: drop what the request did. The read of the re-rendered page is already on record
+    (``case_access`` commits the access decision before the view runs, for every method)."""
     db.session.rollback()
-    audit.record(f"case.{action}", object_type="case", object_id=case.public_id, case_number=case.number)
-    db.session.commit()
 
 
 @bp.get("/<uuid:case_id>")

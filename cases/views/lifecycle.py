@@ -75,7 +75,6 @@ def _users_by_public_id(case: Case, public_ids: list[str]) -> list[User]:
 def update_team(case: Case):  # type: ignore[no-untyped-def]
     form = _team_form(case)
     if not form.validate_on_submit():
-        db.session.commit()
         return _manage_page(case, team_form=form, status=422)
     primary = _users_by_public_id(case, [form.primary.data])
     members = _users_by_public_id(case, form.members.data or [])
@@ -98,7 +97,6 @@ def update_team(case: Case):  # type: ignore[no-untyped-def]
 def transfer_case(case: Case):  # type: ignore[no-untyped-def]
     form = _transfer_form(case)
     if not form.validate_on_submit():
-        db.session.commit()
         return _manage_page(case, transfer_form=form, status=422)
     try:
         to_centre = db.session.scalar(sa.select(Centre).where(Centre.public_id == uuid.UUID(form.centre.data)))
@@ -127,7 +125,6 @@ def close_case(case: Case):  # type: ignore[no-untyped-def]
     if not form.is_submitted():
         return render_template("cases/lifecycle/close.html", case=case, form=form)
     if not form.validate():
-        db.session.commit()
         return render_template("cases/lifecycle/close.html", case=case, form=form), 422
     try:
         lifecycle_service.close_case(case, actor=current_user, reason=form.reason.data,
@@ -148,7 +145,6 @@ def reopen_case(case: Case):  # type: ignore[no-untyped-def]
     if not form.is_submitted():
         return render_template("cases/lifecycle/reopen.html", case=case, form=form)
     if not form.validate():
-        db.session.commit()
         return render_template("cases/lifecycle/reopen.html", case=case, form=form), 422
     try:
         lifecycle_service.reopen_case(case, actor=current_user, reason=form.reason.data)

@@ -30,7 +30,6 @@ def _note_or_404(case: Case, note_id: object) -> ContactNote:
 def add_note(case: Case):  # type: ignore[no-untyped-def]
     form = NoteForm()
     if not form.validate_on_submit():
-        db.session.commit()  # the access event; the page shows the case again
         return render_case_page(case, note_form=form, status=422)
     try:
         notes_service.add_note(case, actor=current_user, kind=form.kind.data, occurred_on=form.occurred_on.data,
@@ -49,14 +48,12 @@ def add_note(case: Case):  # type: ignore[no-untyped-def]
 def edit_note(case: Case, note_id):  # type: ignore[no-untyped-def]
     note = _note_or_404(case, note_id)
     if not notes_service.can_edit_note(current_user, note):
-        db.session.commit()
         return render_template("cases/notes/locked.html", case=case, note=note), 403
     form = NoteForm(obj=note)
     if not form.is_submitted():
         return render_template("cases/notes/edit.html", case=case, note=note, form=form,
                                until=notes_service.editable_until(note))
     if not form.validate():
-        db.session.commit()
         return render_template("cases/notes/edit.html", case=case, note=note, form=form,
                                until=notes_service.editable_until(note)), 422
     try:
@@ -84,7 +81,6 @@ def correct_note(case: Case, note_id):  # type: ignore[no-untyped-def]
         form.kind.data = original.kind
         return render_template("cases/notes/correction.html", case=case, note=original, form=form)
     if not form.validate():
-        db.session.commit()
         return render_template("cases/notes/correction.html", case=case, note=original, form=form), 422
     try:
         notes_service.add_note(case, actor=current_user, kind=form.kind.data, occurred_on=form.occurred_on.data,

@@ -62,7 +62,6 @@ def edit_person(case: Case, person_id):  # type: ignore[no-untyped-def]
     if not form.is_submitted():
         return render_template("cases/people/edit.html", case=case, person=person, form=form)
     if not form.validate():
-        db.session.commit()  # the access event; nothing was changed
         return render_template("cases/people/edit.html", case=case, person=person, form=form), 422
     try:
         changed = people_service.update_person(person, actor=current_user, values=form.values())
@@ -83,7 +82,6 @@ def add_child(case: Case):  # type: ignore[no-untyped-def]
     if not form.is_submitted():
         return render_template("cases/people/add_child.html", case=case, form=form)
     if not form.validate():
-        db.session.commit()
         return render_template("cases/people/add_child.html", case=case, form=form), 422
     try:
         people_service.add_child(case, actor=current_user, values=form.values())
@@ -107,7 +105,6 @@ def add_perpetrator(case: Case):  # type: ignore[no-untyped-def]
                                     person_id=case.perpetrators[0].public_id))
         return render_template("cases/people/add_perpetrator.html", case=case, form=form)
     if not form.validate():
-        db.session.commit()
         return render_template("cases/people/add_perpetrator.html", case=case, form=form), 422
     try:
         people_service.add_perpetrator(case, actor=current_user, values=form.values())
@@ -140,7 +137,6 @@ def remove_child(case: Case, person_id):  # type: ignore[no-untyped-def]
     child = _person_or_404(case, person_id, (PersonKind.CHILD,), "remove")
     form = RemoveChildForm()
     if not form.validate_on_submit():  # CSRF is checked before the view; nothing else can be wrong here
-        db.session.commit()
         return render_template("cases/people/remove_child.html", case=case, child=child, form=form,
                                reasons=[]), 422
     try:

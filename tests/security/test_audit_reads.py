@@ -1,0 +1,181 @@
+"""Every read of case data is on record, whatever the method (issue 12 §1, DESIGN.md §3.2).
+
+The access decision is committed before the view runs, for every method, so a POST whose form is refused (422, the
+page shown again with the case's content) is on record like a GET. An ``after_request`` guard refuses any response
+while an audit event of the request is still uncommitted (fail closed).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from app import access, audit
+from app.users.models import Role
+from tests import factories
+from tests.conftest import make_app
+from tests.shelters.helpers import make_shelter, request_for
+
+SECTIONS = {"safe_contacts": "Komşu Hatice", "code_word": "kırmızı şemsiye", "escape_route": "Mutfak kapısı",
+            "safe_place": "Ablası", "documents_ready": "Kimlik çantada", "children_safety": "Okul bilgilendirildi",
+            "digital_safety": "Konum paylaşımı kapalı", "workplace_school": "Güvenlik görevlisi"}
+
+
+def _token(client: Any, url: str = "/") -> str:
+    html = client.get(url).get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+
+
+def _rows_since(app: Flask, seq: int) -> list[tuple[str, str, str | None, str | None]]:
+    from app.audit import AuditEvent
+    from app.db import db
+
+    with app.app_context():
+        rows = db.session.execute(sa.select(AuditEvent.action, AuditEvent.outcome, AuditEvent.object_id,
+                                            AuditEvent.case_number)
+                                  .where(AuditEvent.seq > seq).order_by(AuditEvent.seq)).all()
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def _head(app: Flask) -> int:
+    from app.audit import AuditHead
+    from app.db import db
+
+    with app.app_context():
+        return int(db.session.scalar(sa.select(AuditHead.seq)) or 0)
+
+
+def test_an_invalid_safety_plan_approval_is_on_record(app, make_user, make_case, login_as) -> None:  # type: ignore[no-untyped-def]
+    """The reproduction: a supervisor POSTs approve with a bad date → 422 with every section → an audit row."""
+    counsellor, supervisor = make_user("counsellor"), make_user("supervisor")
+    case = make_case(counsellor, risk_level="high")
+    me, boss = app.test_client(), app.test_client()
+    login_as(me, counsellor)
+    login_as(boss, supervisor)
+    url = f"/cases/{case.public_id}/safety-plan"
+    assert me.post(url + "/edit", data={**SECTIONS, "csrf_token": _token(me)}).status_code == 302
+    assert me.post(url + "/submit", data={"csrf_token": _token(me)}).status_code == 302
+    token = _token(boss)
+    for suffix, data in (("/approve", {"review_due_on": "notadate"}), ("/return", {"comments": "  "})):
+        before = _head(app)
+        r = boss.post(url + suffix, data={**data, "csrf_token": token})
+        assert r.status_code == 422
+        assert "kırmızı şemsiye" in r.get_data(as_text=True)  # the content did go out …
+        action = "case.approve"
+        assert (action, "success", str(case.public_id), case.number) in _rows_since(app, before), suffix  # … on record
+
+
+def test_an_invalid_admission_is_on_record_with_the_case_number(app, make_user, make_case, login_as) -> None:  # type: ignore[no-untyped-def]
+    counsellor, coordinator, supervisor = make_user("counsellor"), make_user("coordinator"), make_user("supervisor")
+    case = make_case(counsellor, applicant_name="Gizli Nermin", children=(("Çocuk Deniz", "girl", 2018),))
+    shelter = make_shelter(app, supervisor, coordinators=(coordinator,))
+    request_id = request_for(app, case, shelter, counsellor)
+    client = app.test_client()
+    login_as(client, coordinator)
+    before = _head(app)
+    r = client.post(f"/shelters/{shelter.public_id}/requests/{request_id}/admit",
+                    data={"starts_on": "notadate", "csrf_token": _token(client)})
+    assert r.status_code == 422 and "Gizli" in r.get_data(as_text=True)
+    rows = _rows_since(app, before)
+    assert ("shelter.operate", "success", str(shelter.public_id), None) in rows
+    assert ("shelter.resident-view", "success", str(request_id), case.number) in rows
+
+
+# --- the sweep: every POST route that takes an object -----------------------------------------------------------
+
+
+def _fill(rule: Any, values: dict[str, str]) -> str:
+    url = rule.rule
+    for name in rule.arguments:
+        value = values.get(name, str(uuid.uuid4()))
+        url = re.sub(rf"<(?:[^>:]+:)?{name}>", value, url)
+    return url
+
+
+def test_every_object_post_with_an_invalid_form_writes_an_audit_row(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    """Walk ``app.url_map``: an allowed user POSTs an empty form (a valid CSRF token, nothing else) to every POST
+    route whose policy loads an object; the object's access decision must be on record, whatever the answer."""
+    counsellor, supervisor, coordinator = make_user("counsellor"), make_user("supervisor"), make_user("coordinator")
+    stranger = make_user("counsellor")  # unassigned: the one who may break the glass
+    case = make_case(counsellor, risk_level="high", children=(("Çocuk Ece", "girl", 2017),))
+    shelter = make_shelter(app, supervisor, coordinators=(coordinator,))
+    clients = {}
+    for name, user in (("counsellor", counsellor), ("supervisor", supervisor), ("coordinator", coordinator),
+                       ("stranger", stranger)):
+        clients[name] = app.test_client()
+        factories.login_as(clients[name], user)
+    tokens = {name: _token(c) for name, c in clients.items()}
+    values = {"case_id": str(case.public_id), "shelter_id": str(shelter.public_id)}
+    checked = []
+    for rule in app.url_map.iter_rules():
+        if "POST" not in (rule.methods or ()):
+            continue
+        policy = access.policy_of(app, rule.endpoint) or ""
+        if not policy.startswith(("object:case:", "object:shelter:")):
+            continue
+        _, kind, action = policy.split(":")[:3]
+        if kind == "case":
+            who = "stranger" if action == "break-glass" else "supervisor"
+            object_id = str(case.public_id)
+        else:
+            who = "supervisor" if action in ("approve", "manage") else "coordinator"
+            object_id = str(shelter.public_id)
+        before = _head(app)
+        r = clients[who].post(_fill(rule, values), data={"csrf_token": tokens[who]})
+        assert r.status_code != 500, (rule.rule, r.status_code)
+        rows = _rows_since(app, before)
+        assert any(a == f"{kind}.{action}" and o == "success" and oid == object_id for a, o, oid, _ in rows), \
+            (rule.rule, r.status_code, rows)
+        checked.append(rule.rule)
+    assert len(checked) >= 40, checked
+
+
+# --- the guard --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def guarded_app(db_url: str, tmp_path: Any) -> Flask:
+    application = make_app(db_url, tmp_path)
+
+    @application.get("/forgetful")
+    @access.roles(Role.COUNSELLOR)
+    def forgetful():  # type: ignore[no-untyped-def]
+        # A view that shows something and leaves its audit event uncommitted (the bug class this guard stops).
+        audit.record("case.view", object_type="case", object_id="x", case_number="TST-2026-0001")
+        return "Gizli içerik"
+
+    @application.get("/careful")
+    @access.roles(Role.COUNSELLOR)
+    def careful():  # type: ignore[no-untyped-def]
+        from app.db import db
+
+        audit.record("case.view", object_type="case", object_id="y", case_number="TST-2026-0002")
+        db.session.commit()
+        return "ok"
+
+    return application
+
+
+def test_a_response_with_an_uncommitted_audit_event_is_refused(guarded_app: Flask, caplog) -> None:  # type: ignore[no-untyped-def]
+    centre = factories.make_centre(guarded_app)
+    user = factories.make_user(guarded_app, "counsellor", centre=centre)
+    client = guarded_app.test_client()
+    factories.login_as(client, user)
+    before = _head(guarded_app)
+    with caplog.at_level(logging.ERROR):
+        r = client.get("/forgetful")
+    assert r.status_code == 500
+    assert "Gizli" not in r.get_data(as_text=True)
+    assert "no-store" in r.headers["Cache-Control"] and "Content-Security-Policy" in r.headers
+    assert "1 audit event(s) of GET forgetful were not committed" in caplog.text
+    assert "TST-2026-0001" not in caplog.text  # logged without values
+    assert _rows_since(guarded_app, before) == []  # and nothing half-done stays behind
+    r = client.get("/careful")
+    assert r.status_code == 200
+    assert [row[3] for row in _rows_since(guarded_app, before)] == ["TST-2026-0002"]
