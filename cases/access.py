@@ -1,5 +1,6 @@
 """The case view decorator: ``@case_access("edit")`` loads the case through ``cases.policies.load_case_for``,
-answers an audited 404 on denial, audits the read, and passes ``case=`` to the view."""
+answers an audited 404 on denial, audits (and commits) the access before the view, and passes ``case=`` to it;
+``in_case`` does the same denial for rows nested in the case."""
 
 from __future__ import annotations
 
@@ -10,8 +11,17 @@ from app import access
 from cases.policies import CASE_ROLES, load_case_for
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def case_access(action: str) -> Callable[[F], F]:
     return access.object_access("case", load_case_for, action, id_arg="case_id", obj_arg="case",
                                 allowed_roles=CASE_ROLES)
+
+
+def in_case(obj: T | None, object_type: str, object_id: object, action: str = "view") -> T:
+    """A row looked up inside the loaded case (a note, goal, action, assessment …); absent or another case's → the
+    audited 404 of ``access.deny``, identical to a missing case (DESIGN.md §1)."""
+    if obj is None:
+        access.deny(f"{object_type}.{action}", object_type=object_type, object_id=object_id, reason="not in case")
+    return obj

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.db import db
-from cases.access import case_access
+from cases.access import case_access, in_case
 from cases.errors import CaseError
 from cases.forms.notes import NoteForm
 from cases.labels import SYSTEM_NOTE_KINDS
@@ -19,10 +19,7 @@ from cases.views.core import audited_read, render_case_page
 
 def _note_or_404(case: Case, note_id: object) -> ContactNote:
     # SECURITY: the note is looked up inside this case only; another case's note id is a plain 404.
-    note = notes_service.load_note(case, note_id)
-    if note is None:
-        abort(404)
-    return note
+    return in_case(notes_service.load_note(case, note_id), "contact_note", note_id)
 
 
 @bp.post("/<uuid:case_id>/notes")

@@ -19,7 +19,7 @@ from cases import (
     dashboard_plans,  # noqa: F401  (registers the dashboard panels)
     policies,
 )
-from cases.access import case_access
+from cases.access import case_access, in_case
 from cases.errors import CaseError
 from cases.forms.plans import (
     ACTION_STATUS_BADGES,
@@ -215,9 +215,7 @@ def new_support_goal(case: Case):  # type: ignore[no-untyped-def]
 @bp.post("/<uuid:case_id>/support-plan/goals/<uuid:goal_id>/status")
 @case_access("edit")
 def update_support_goal(case: Case, goal_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    goal = plans_service.find_goal(case, goal_id)
-    if goal is None:
-        abort(404)
+    goal = in_case(plans_service.find_goal(case, goal_id), "support_goal", goal_id)
     form = GoalStatusForm()
     if not form.validate_on_submit():
         flash(_("Choose a status from the list."), "error")
@@ -235,9 +233,7 @@ def update_support_goal(case: Case, goal_id: uuid.UUID):  # type: ignore[no-unty
 @bp.route("/<uuid:case_id>/support-plan/goals/<uuid:goal_id>/actions/new", methods=["GET", "POST"])
 @case_access("edit")
 def new_support_action(case: Case, goal_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    goal = plans_service.find_goal(case, goal_id)
-    if goal is None:
-        abort(404)
+    goal = in_case(plans_service.find_goal(case, goal_id), "support_goal", goal_id)
     form = ActionForm()
     form.fill_owner_choices(plans_service.staff_owners(case))
     if request.method == "GET":
@@ -269,9 +265,7 @@ def _fill_action(form: ActionUpdateForm, action: SupportAction) -> None:
 @bp.route("/<uuid:case_id>/support-plan/actions/<uuid:action_id>", methods=["GET", "POST"])
 @case_access("edit")
 def edit_support_action(case: Case, action_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    action = plans_service.find_action(case, action_id)
-    if action is None:
-        abort(404)
+    action = in_case(plans_service.find_action(case, action_id), "support_action", action_id)
     form = ActionUpdateForm()
     form.fill_owner_choices(plans_service.staff_owners(case))
     context = {"case": case, "form": form, "goal": action.goal, "action": action}

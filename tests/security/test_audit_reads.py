@@ -179,3 +179,35 @@ def test_a_response_with_an_uncommitted_audit_event_is_refused(guarded_app: Flas
     r = client.get("/careful")
     assert r.status_code == 200
     assert [row[3] for row in _rows_since(guarded_app, before)] == ["TST-2026-0002"]
+
+
+# --- rows nested in a case ----------------------------------------------------------------------------------------
+
+
+def test_every_nested_id_under_my_case_that_is_not_in_it_is_an_audited_404(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    """Walk ``app.url_map``: under my own case, an id of something not in it (another case's note, goal, action,
+    assessment, person, order, referral … — here ids that match nothing in this case) answers 404 and the denial
+    is on record with that id, like a case of another centre (``access.deny``)."""
+    counsellor, supervisor = make_user("counsellor"), make_user("supervisor")
+    case = make_case(counsellor)
+    clients = {"counsellor": app.test_client(), "supervisor": app.test_client()}
+    factories.login_as(clients["counsellor"], counsellor)
+    factories.login_as(clients["supervisor"], supervisor)
+    tokens = {name: _token(c) for name, c in clients.items()}
+    checked = []
+    for rule in app.url_map.iter_rules():
+        nested = [a for a in rule.arguments - {"case_id"} if "UUID" in type(rule._converters[a]).__name__]  # noqa: SLF001
+        policy = access.policy_of(app, rule.endpoint) or ""
+        if not policy.startswith("object:case:") or not nested or policy.startswith("object:case:break-glass"):
+            continue
+        who = "counsellor" if policy.split(":")[2] in ("view", "edit", "close") else "supervisor"
+        stray = {a: str(uuid.uuid4()) for a in nested}
+        url = _fill(rule, {"case_id": str(case.public_id), **stray})
+        for method in sorted((rule.methods or set()) & {"GET", "POST"}):
+            before = _head(app)
+            r = clients[who].open(url, method=method, data={"csrf_token": tokens[who]} if method == "POST" else None)
+            assert r.status_code == 404, (method, rule.rule, r.status_code)
+            denied = [row for row in _rows_since(app, before) if row[1] == "denied"]
+            assert any(row[2] in stray.values() for row in denied), (method, rule.rule, _rows_since(app, before))
+            checked.append((method, rule.rule))
+    assert len(checked) >= 15, checked
