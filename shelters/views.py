@@ -329,8 +329,11 @@ def end_outage(shelter: Shelter, outage_id: uuid.UUID):  # type: ignore[no-untyp
 @shelter_access("view")
 def view_board(shelter: Shelter):  # type: ignore[no-untyped-def]
     today = local_today()
-    return render_template("shelters/board.html", shelter=shelter, board=board_service.board(shelter, today),
-                           alerts=board_service.alerts(shelter, today), today=today,
+    board, alerts = board_service.board(shelter, today), board_service.alerts(shelter, today)
+    # SECURITY: the board names residents: the households shown are on record before it leaves.
+    board_service.households_shown("board", [*board.households, *(a.household_id for a in alerts)], shelter)
+    access.commit_read()
+    return render_template("shelters/board.html", shelter=shelter, board=board, alerts=alerts, today=today,
                            waiting=len(stays.waitlist(shelter)),
                            can_operate=can(current_user, "operate", shelter),
                            can_configure=can(current_user, "configure", shelter),
@@ -350,12 +353,14 @@ def occupancy(shelter: Shelter):  # type: ignore[no-untyped-def]
 @bp.get("/<uuid:shelter_id>/waitlist")
 @shelter_access("view")
 def waitlist(shelter: Shelter):  # type: ignore[no-untyped-def]
-    entries = []
+    entries: list[dict[str, Any]] = []
     for req in stays.waitlist(shelter):
         people = stays.request_people(req)
         entries.append({"request": req, "adults": sum(1 for p in people if p.kind == "applicant"),
                         "children": sum(1 for p in people if p.kind == "child"),
                         "first_name": board_service.first_name(people[0].full_name if people else None)})
+    board_service.households_shown("waitlist", [str(e["request"].public_id) for e in entries], shelter)
+    access.commit_read()
     return render_template("shelters/waitlist.html", shelter=shelter, entries=entries,
                            can_operate=can(current_user, "operate", shelter))
 
@@ -673,9 +678,12 @@ def _coordinator_panel(user: User) -> tuple[str, dict[str, Any]] | None:
     if user.role != Role.COORDINATOR:
         return None
     today = local_today()
-    items = [{"shelter": s, "occupancy": stays.occupancy_on(s, today), "alerts": board_service.alerts(s, today),
-              "waiting": len(stays.waitlist(s))}
-             for s in db.session.scalars(visible_shelters_query(user))]
+    items: list[dict[str, Any]] = [
+        {"shelter": s, "occupancy": stays.occupancy_on(s, today), "alerts": board_service.alerts(s, today),
+         "waiting": len(stays.waitlist(s))} for s in db.session.scalars(visible_shelters_query(user))]
+    # SECURITY: the alerts name residents and sons nearing the age limit: on record before the dashboard leaves.
+    board_service.households_shown("dashboard", [a.household_id for i in items for a in i["alerts"]])
+    access.commit_read()
     return "shelters/_panel_coordinator.html", {"items": items}
 
 

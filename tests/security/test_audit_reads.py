@@ -211,3 +211,51 @@ def test_every_nested_id_under_my_case_that_is_not_in_it_is_an_audited_404(app, 
             assert any(row[2] in stray.values() for row in denied), (method, rule.rule, _rows_since(app, before))
             checked.append((method, rule.rule))
     assert len(checked) >= 15, checked
+
+
+# --- pages that name residents outside a case page ----------------------------------------------------------------
+
+
+def test_board_waitlist_and_coordinator_dashboard_name_the_cases_they_show(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    """The bed board, the waiting list and the coordinator's dashboard show first names (and a son's age-limit
+    date): each page is one event naming the case numbers shown, as the case list does. The counsellor's and the
+    supervisor's dashboards show case numbers and staff names only: no women's names, so nothing more to record."""
+    import json
+    from datetime import timedelta
+
+    from cases.forms.common import local_today
+    from tests.shelters.helpers import admit
+
+    counsellor, coordinator, supervisor = make_user("counsellor"), make_user("coordinator"), make_user("supervisor")
+    staying = make_case(counsellor, applicant_name="Gizli Nermin")
+    waiting = make_case(counsellor, applicant_name="Gizli Sevgül", tckn=None, phone=None)
+    unrelated = make_case(counsellor, applicant_name="Gizli Başka", tckn=None, phone=None)
+    shelter = make_shelter(app, supervisor, coordinators=(coordinator,))
+    started = local_today() - timedelta(days=180)  # planned end in 3 days: an alert on the dashboard
+    admit(app, shelter, request_for(app, staying, shelter, counsellor), coordinator, [0], started, today=started)
+    request_for(app, waiting, shelter, counsellor)
+    client = app.test_client()
+    factories.login_as(client, coordinator)
+    start = _head(app)
+
+    def shown(url: str, action: str, name: str) -> list[str]:
+        before = _head(app)
+        r = client.get(url)
+        assert r.status_code == 200 and name in r.get_data(as_text=True), url
+        from app.audit import AuditEvent
+        from app.db import db
+
+        with app.app_context():
+            details = db.session.scalars(sa.select(AuditEvent.details).where(
+                AuditEvent.seq > before, AuditEvent.action == action)).all()
+        assert len(details) == 1, (url, _rows_since(app, before))
+        return list(json.loads(details[0] or "{}")["cases"])
+
+    assert shown(f"/shelters/{shelter.public_id}", "shelter.board", "Gizli") == [staying.number]
+    assert shown(f"/shelters/{shelter.public_id}/waitlist", "shelter.waitlist", "Gizli") == [waiting.number]
+    assert shown("/", "shelter.dashboard", "Gizli") == [staying.number]
+    assert unrelated.number not in str(_rows_since(app, start))
+    for user in (counsellor, supervisor):
+        other = app.test_client()
+        factories.login_as(other, user)
+        assert "Gizli" not in other.get("/").get_data(as_text=True)
