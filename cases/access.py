@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from app import access
-from cases.policies import CASE_ROLES, load_case_for
+from cases.policies import CASE_ROLES, REPORT_ROLES, load_case_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -16,7 +16,7 @@ T = TypeVar("T")
 
 def case_access(action: str) -> Callable[[F], F]:
     return access.object_access("case", load_case_for, action, id_arg="case_id", obj_arg="case",
-                                allowed_roles=CASE_ROLES)
+                                allowed_roles=REPORT_ROLES if action == "access-report" else CASE_ROLES)
 
 
 def in_case(obj: T | None, object_type: str, object_id: object, action: str = "view") -> T:

@@ -259,3 +259,34 @@ def test_board_waitlist_and_coordinator_dashboard_name_the_cases_they_show(app, 
         other = app.test_client()
         factories.login_as(other, user)
         assert "Gizli" not in other.get("/").get_data(as_text=True)
+
+
+# --- the auditor's per-case access report -------------------------------------------------------------------------
+
+
+def test_the_auditor_reads_a_case_access_report_by_number_without_content(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    counsellor, auditor = make_user("counsellor"), make_user("auditor")
+    case = make_case(counsellor, applicant_name="Gizli Nermin")
+    other = factories.make_centre(app)
+    theirs = factories.make_case(app, factories.make_user(app, "counsellor", centre=other),
+                                 applicant_name="Gizli Başka", tckn=None, phone=None)
+    c = app.test_client()
+    factories.login_as(c, counsellor)
+    assert c.get(f"/cases/{case.public_id}").status_code == 200
+    client = app.test_client()
+    factories.login_as(client, auditor)
+    assert case.number in client.get(f"/audit/?case_number={case.number}").get_data(as_text=True)
+    r = client.get(f"/cases/access-report?number={case.number}")
+    assert r.status_code == 302
+    before = _head(app)
+    page = factories.page(client, r.headers["Location"])
+    html = page.get_data(as_text=True)
+    assert counsellor.email in html and "case.view" in html and case.number in html
+    assert "Gizli" not in html and "Back to the audit log" in html
+    assert ("case.access-report", "success", str(case.public_id), case.number) in _rows_since(app, before)
+    # the case itself stays closed to her; another centre's number is the same audited 404 as none
+    assert client.get(f"/cases/{case.public_id}").status_code == 404
+    before = _head(app)
+    assert client.get(f"/cases/access-report?number={theirs.number}").status_code == 404
+    assert client.get("/cases/access-report?number=YOK-2026-0001").status_code == 404
+    assert [row[:2] for row in _rows_since(app, before)] == [("case.access-report", "denied")] * 2
