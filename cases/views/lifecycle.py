@@ -168,7 +168,7 @@ def break_glass():  # type: ignore[no-untyped-def]
         return render_template("cases/lifecycle/break_glass.html", form=form, hours=hours), 422
     try:
         grant = lifecycle_service.grant_break_glass(actor=current_user, number=form.number.data,
-                                                    reason=form.reason.data)
+                                                    reason=form.reason.data, category=form.category.data)
     except lifecycle_service.BreakGlassRefused:
         db.session.rollback()
         # The same answer for a missing number, another centre's number and a case she is already on.
