@@ -110,7 +110,7 @@ def retention_hold(case: Case, *, today: date | None = None, now: datetime | Non
 
 def expire_case(case: Case, *, days: int, actor: object) -> crypto.ShredResult:
     """Crypto-shred a case past its retention period (flushes, never commits; the erasure writes ``case.shred``)."""
-    return erase_case(case, reason=retention_reason(days), actor=actor)
+    return erase_case(case, reason=retention_reason(days), actor=actor, category="retention")
 
 
 def record_run(counts: RunCounts, *, dry_run: bool, actor: object) -> None:

@@ -1,5 +1,6 @@
-"""``flask --app wsgi cases erase CASE_NUMBER --reason "…"``: crypto-shred one case (operators, after a KVKK
-erasure request has been decided). Prompts for confirmation unless ``--yes``."""
+"""``flask --app wsgi cases erase CASE_NUMBER --reason "…" [--category kvkk-request]``: crypto-shred one case
+(operators, after a KVKK erasure request has been decided). Prompts for confirmation unless ``--yes``. The audit log
+records the category only; the reason goes with the key's destruction record."""
 
 from __future__ import annotations
 
@@ -11,18 +12,20 @@ import sqlalchemy as sa
 from app.audit import Actor
 from app.db import db
 from cases.models import Case
-from cases.services.erasure import ErasureRefused, erase_case, is_erased
+from cases.services.erasure import ERASURE_CATEGORIES, ErasureRefused, erase_case, is_erased
 from cases.services.retention import order_in_force
 from cases.views import bp
 
 
 @bp.cli.command("erase")
 @click.argument("case_number")
-@click.option("--reason", required=True, help="Why the case is erased (recorded in the audit log).")
+@click.option("--reason", required=True, help="Why the case is erased (kept with the destruction record).")
+@click.option("--category", type=click.Choice(ERASURE_CATEGORIES), default="kvkk-request", show_default=True,
+              help="What kind of erasure this is: the only part the audit log records.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--despite-order", is_flag=True,
               help="Erase even though a protective order is in force, awaiting approval or not yet started.")
-def erase(case_number: str, reason: str, yes: bool, despite_order: bool) -> None:
+def erase(case_number: str, reason: str, category: str, yes: bool, despite_order: bool) -> None:
     """Destroy a case's data key: its encrypted data becomes unreadable for good."""
     case = db.session.scalar(sa.select(Case).where(Case.number == case_number.strip().upper()))
     if case is None:
@@ -40,7 +43,7 @@ def erase(case_number: str, reason: str, yes: bool, despite_order: bool) -> None
     if not yes:
         click.confirm(f"Erase case {case.number} for good? Its data cannot be recovered", abort=True)
     try:
-        result = erase_case(case, reason=reason, actor=Actor(None, "cli", "system", None))
+        result = erase_case(case, reason=reason, actor=Actor(None, "cli", "system", None), category=category)
     except ErasureRefused as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
