@@ -290,3 +290,27 @@ def test_the_auditor_reads_a_case_access_report_by_number_without_content(app, m
     assert client.get(f"/cases/access-report?number={theirs.number}").status_code == 404
     assert client.get("/cases/access-report?number=YOK-2026-0001").status_code == 404
     assert [row[:2] for row in _rows_since(app, before)] == [("case.access-report", "denied")] * 2
+
+
+# --- key operations -----------------------------------------------------------------------------------------------
+
+
+def test_key_operations_write_audit_events_success_or_failure(app) -> None:  # type: ignore[no-untyped-def]
+    runner = app.test_cli_runner()
+    before = _head(app)
+    assert runner.invoke(args=["keys", "add-index-epoch"]).exit_code == 0
+    assert runner.invoke(args=["keys", "add-kek"]).exit_code == 0
+    assert runner.invoke(args=["keys", "activate-kek", "2"]).exit_code == 0
+    assert runner.invoke(args=["keys", "rotate"]).exit_code == 0
+    assert runner.invoke(args=["keys", "retire", "99"]).exit_code != 0  # no such KEK: refused, and on record
+    rows = [(a, o) for a, o, _, _ in _rows_since(app, before) if a.startswith("keys.")]
+    assert rows == [("keys.add-index-epoch", "success"), ("keys.add-kek", "success"), ("keys.activate-kek", "success"),
+                    ("keys.rotate", "success"), ("keys.retire", "failure")]
+    with app.app_context():
+        from app.audit import AuditEvent
+        from app.db import db
+
+        details = db.session.scalar(sa.select(AuditEvent.details).where(AuditEvent.action == "keys.activate-kek"))
+        assert details == '{"kek_id": 2}'
+        assert audit.verify_chain(db.session(), app.extensions["dayanisma.audit_key"]) is None
+        db.session.rollback()
