@@ -77,6 +77,8 @@ class Config:
     AUDIT_ANCHOR_SYSLOG: str | None = os.environ.get("DAYANISMA_AUDIT_ANCHOR_SYSLOG") or None
     AUDIT_ANCHOR_EVERY_EVENTS = int(os.environ.get("DAYANISMA_AUDIT_ANCHOR_EVERY_EVENTS", "100"))
     AUDIT_ANCHOR_EVERY_SECONDS = int(os.environ.get("DAYANISMA_AUDIT_ANCHOR_EVERY_SECONDS", "300"))
+    # The audit chain's versioned key ring (app/audit_keys.py); default: audit-keys.json beside KEY_FILE.
+    AUDIT_KEY_FILE: str | None = os.environ.get("DAYANISMA_AUDIT_KEY_FILE") or None
     # PostgreSQL: migrations run as the owner role; the app's role may not own or truncate the audit log
     # (app/db_roles.py). Production refuses to start when it does.
     DATABASE_OWNER_URL: str | None = os.environ.get("DATABASE_OWNER_URL") or None

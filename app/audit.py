@@ -69,6 +69,7 @@ class AuditEvent(Base):
     details: Mapped[str | None] = mapped_column(sa.Text)  # canonical JSON; names, never values
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
+    key_version: Mapped[int] = mapped_column(sa.SmallInteger, default=1, server_default="1")
 
     @property
     def is_highlighted(self) -> bool:
@@ -91,6 +92,8 @@ class AuditEvent(Base):
             "reason": self.reason,
             "details": self.details,
         }
+        if self.key_version != 1:  # events chained before versioned keys hash exactly as they did
+            fields["key_version"] = self.key_version
         return json.dumps(fields, sort_keys=True, ensure_ascii=True, separators=(",", ":")).encode()
 
 
@@ -104,10 +107,22 @@ class AuditHead(Base):
     hash: Mapped[str] = mapped_column(sa.String(64))
 
 
-def _chain_key() -> bytes:
+def _chain_key() -> tuple[int, bytes]:
+    """(version, key) that new events are chained with: the ring's active version."""
+    ring = current_app.extensions.get("dayanisma.audit_keys")
+    if ring is not None:
+        return ring.active, ring.active_key
     key = current_app.extensions["dayanisma.audit_key"]
     assert isinstance(key, bytes) and len(key) >= 32
-    return key
+    return 1, key
+
+
+def _key_for(keys: Any, version: int) -> bytes | None:
+    if isinstance(keys, bytes):
+        return keys  # one key for every event (callers that predate the ring)
+    table = keys if isinstance(keys, dict) else keys.keys  # a {version: key} dict or an AuditKeyRing
+    found = table.get(version)
+    return found if isinstance(found, bytes) else None
 
 
 def chain_hash(key: bytes, prev_hash: str, canonical: bytes) -> str:
@@ -197,7 +212,8 @@ def record(
         prev_hash=prev_hash,
         hash="",
     )
-    event_row.hash = chain_hash(_chain_key(), prev_hash, event_row.canonical())
+    event_row.key_version, key = _chain_key()
+    event_row.hash = chain_hash(key, prev_hash, event_row.canonical())
     session.execute(sa.update(AuditHead).where(AuditHead.id == 1).values(hash=event_row.hash),
                     execution_options={"synchronize_session": False})
     session.add(event_row)
@@ -278,8 +294,10 @@ class ChainBreak:
     problem: str
 
 
-def verify_chain(session: Session, key: bytes, batch: int = 5000) -> ChainBreak | None:
+def verify_chain(session: Session, key: Any, batch: int = 5000) -> ChainBreak | None:
     """Walk the chain in seq order; return the first break, or None when it is intact.
+
+    ``key``: the audit key ring (each event is checked with the version it names) or one key for every event.
 
     The head is read first and the walk stops at its seq: events appended while the walk runs are left for the
     next run (reading the head last reported a false "deleted at the end" whenever a writer committed meanwhile).
@@ -299,7 +317,11 @@ def verify_chain(session: Session, key: bytes, batch: int = 5000) -> ChainBreak 
             return ChainBreak(row.seq, row.id, "events out of insertion order (reordered)")
         if row.prev_hash != prev_hash:
             return ChainBreak(row.seq, row.id, "prev_hash does not match the previous event")
-        if not hmac.compare_digest(row.hash, chain_hash(key, prev_hash, row.canonical())):
+        row_key = _key_for(key, row.key_version)
+        if row_key is None:
+            return ChainBreak(row.seq, row.id, f"the event names audit key version {row.key_version}, which is not "
+                                               "in the ring (restore it from the key backups)")
+        if not hmac.compare_digest(row.hash, chain_hash(row_key, prev_hash, row.canonical())):
             return ChainBreak(row.seq, row.id, "hash mismatch (the event was edited)")
         prev_hash = row.hash
         expected_seq += 1

@@ -37,7 +37,7 @@ def _anchor_option(ctx: click.Context, param: click.Parameter, values: tuple[str
               help="A file (or - for stdin) holding anchors, e.g. a copy of the anchor file or journalctl output.")
 def verify_command(anchors: list[Anchor], anchor_files: tuple[Any, ...]) -> None:
     """Verify the audit log's hash chain and every anchor found; exit 1 at the first break."""
-    key = current_app.extensions["dayanisma.audit_key"]
+    key = current_app.extensions["dayanisma.audit_keys"]
     writer = audit_anchors.writer()
     found = writer.read() if writer is not None else []
     for handle in anchor_files:
@@ -85,3 +85,38 @@ def head_command() -> None:
         click.echo("The audit log is empty: no anchor yet.", err=True)
         raise SystemExit(1)
     click.echo(str(anchor))
+
+
+@audit_cli.command("add-key")
+@click.option("--activate", is_flag=True, help="Chain new events with it (processes started from now on).")
+def add_key_command(activate: bool) -> None:
+    """Add a random version to the audit chain's key ring (keep every version as long as the log)."""
+    from app import audit, audit_keys
+
+    ring = current_app.extensions["dayanisma.audit_keys"]
+    try:
+        version = audit_keys.add_key(ring, activate=activate)
+        path = audit_keys.save(ring)
+    except audit_keys.AuditKeyError as exc:
+        raise click.ClickException(str(exc)) from None
+    audit.record("audit.key-add", actor=audit.SYSTEM, details={"version": version, "activate": activate})
+    db.session.commit()
+    click.echo(f"audit key version {version} added{' (active)' if activate else ''} to {path}. Restart every app "
+               "process; back the file up with the key file.")
+
+
+@audit_cli.command("activate-key")
+@click.argument("version", type=int)
+def activate_key_command(version: int) -> None:
+    """Chain new events with VERSION (processes started from now on)."""
+    from app import audit, audit_keys
+
+    ring = current_app.extensions["dayanisma.audit_keys"]
+    try:
+        audit_keys.activate(ring, version)
+        audit_keys.save(ring)
+    except audit_keys.AuditKeyError as exc:
+        raise click.ClickException(str(exc)) from None
+    audit.record("audit.key-activate", actor=audit.SYSTEM, details={"version": version})
+    db.session.commit()
+    click.echo(f"audit key version {version} is active. Restart every app process.")

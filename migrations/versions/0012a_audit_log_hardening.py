@@ -12,6 +12,8 @@ owner as well; a determined owner can still drop it, which the anchors outside t
 key material is loaded by the app that runs ``flask db upgrade``). Audit rows written before this revision keep the
 text they were given (they are append-only); new ones carry the category only.
 
+3. ``audit_events.key_version``: the version of the chain's own key ring that chained the event (existing: 1).
+
 Revision ID: 0012a
 Revises: 0007
 Create Date: 2026-11-20
@@ -29,6 +31,9 @@ depends_on = None
 
 
 def upgrade():
+    # 3. each event names the version of the audit key that chained it (app/audit_keys.py); existing ones: 1
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('key_version', sa.SmallInteger(), server_default='1', nullable=False))
     _break_glass_upgrade()
     if op.get_bind().dialect.name != "postgresql":
         return
@@ -48,6 +53,13 @@ def upgrade():
 
 def downgrade():
     _break_glass_downgrade()
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.drop_column('key_version')
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite rebuilt the table for the dropped column, and its triggers went with the old one.
+        for verb in ("UPDATE", "DELETE"):
+            op.execute(f"CREATE TRIGGER IF NOT EXISTS audit_events_no_{verb.lower()} BEFORE {verb} ON audit_events "
+                       "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END")
     if op.get_bind().dialect.name != "postgresql":
         return
     for table in ("audit_events", "audit_head"):

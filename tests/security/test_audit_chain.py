@@ -106,6 +106,8 @@ def chain(app: Flask) -> Iterator[dict[int, int]]:
 def _tampered(column: str, raw: Any) -> Any:
     if column == "seq":
         return 10_000 + raw
+    if column == "key_version":
+        return raw + 1
     if column == "occurred_at":
         if isinstance(raw, str):  # SQLite stores text: change the last digit (a microsecond)
             return raw[:-1] + ("1" if raw[-1] != "1" else "2")
@@ -443,3 +445,42 @@ def test_concurrent_writers_keep_one_unbroken_chain(app: Flask, backend: str) ->
     assert [s for (s,) in _sql(app, "SELECT seq FROM audit_events ORDER BY seq")] == list(range(1, total + 1))
     assert _sql(app, "SELECT seq FROM audit_head")[0][0] == total
     assert _verify(app) is None
+
+
+# --- the chain's own, versioned key --------------------------------------------------------------------------------
+
+
+def test_the_chain_key_rotates_and_every_version_verifies(app: Flask, tmp_path: Any) -> None:
+    """Issue 12 §2: the chain key is its own (not blind-index epoch 1); events name their key version, verify takes
+    each event's own version, and retiring the index epoch the first version came from changes nothing."""
+    from app import audit_keys
+    from tests.conftest import make_app
+
+    _append(app, 3)
+    ring_path = tmp_path / "audit-keys.json"
+    assert ring_path.exists() and (ring_path.stat().st_mode & 0o777) == 0o600
+    result = app.test_cli_runner().invoke(args=["audit", "add-key", "--activate"])
+    assert result.exit_code == 0, result.output
+    assert "audit key version 2 added (active)" in result.output
+    restarted = make_app(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path)  # a process started after the rotation
+    assert restarted.extensions["dayanisma.audit_keys"].active == 2
+    _append(restarted, 3, start=3)
+    versions = [v for (v,) in _sql(app, "SELECT key_version FROM audit_events ORDER BY seq")]
+    assert versions[:3] == [1, 1, 1] and set(versions[4:]) == {2}  # (4: the add-key event, by the old process)
+    result = restarted.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    # the ring file keeps version 1 even after its source (blind-index epoch 1) is gone from the key material
+    ring = audit_keys.load_ring(ring_path, legacy_key=b"\0" * 32)
+    assert sorted(ring.keys) == [1, 2] and ring.keys[1] != b"\0" * 32
+    # an event moved to another version, or a version missing from the ring, breaks verification
+    _unlock(app)
+    _sql(app, "UPDATE audit_events SET key_version = 1 WHERE seq = 5")
+    with restarted.app_context():
+        broken = audit.verify_chain(db.session(), restarted.extensions["dayanisma.audit_keys"])
+        db.session.rollback()
+    assert broken is not None and broken.seq == 5
+    _sql(app, "UPDATE audit_events SET key_version = 3 WHERE seq = 5")
+    with restarted.app_context():
+        broken = audit.verify_chain(db.session(), restarted.extensions["dayanisma.audit_keys"])
+        db.session.rollback()
+    assert broken is not None and broken.seq == 5 and "version 3" in broken.problem
