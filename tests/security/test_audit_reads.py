@@ -314,3 +314,33 @@ def test_key_operations_write_audit_events_success_or_failure(app) -> None:  # t
         assert details == '{"kek_id": 2}'
         assert audit.verify_chain(db.session(), app.extensions["dayanisma.audit_key"]) is None
         db.session.rollback()
+
+
+def test_every_object_get_page_writes_its_access_row(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    """Walk ``app.url_map``: every GET page of a case or a shelter, opened by an allowed user, puts the object's access
+    decision on record before it answers (whatever it answers: a nested id that matches nothing is a 404)."""
+    counsellor, supervisor, coordinator = make_user("counsellor"), make_user("supervisor"), make_user("coordinator")
+    case = make_case(counsellor, risk_level="high")
+    shelter = make_shelter(app, supervisor, coordinators=(coordinator,))
+    clients = {}
+    for name, user in (("supervisor", supervisor), ("coordinator", coordinator)):
+        clients[name] = app.test_client()
+        factories.login_as(clients[name], user)
+    values = {"case_id": str(case.public_id), "shelter_id": str(shelter.public_id)}
+    checked = []
+    for rule in app.url_map.iter_rules():
+        policy = access.policy_of(app, rule.endpoint) or ""
+        if "GET" not in (rule.methods or ()) or not policy.startswith(("object:case:", "object:shelter:")):
+            continue
+        _, kind, action = policy.split(":")[:3]
+        if action == "break-glass":
+            continue  # the unassigned counsellor's door: covered in tests/cases/test_break_glass.py
+        who = "supervisor" if kind == "case" or action in ("approve", "manage") else "coordinator"
+        object_id = values[f"{kind}_id"]
+        before = _head(app)
+        r = clients[who].get(_fill(rule, values))
+        assert r.status_code in (200, 302, 404), (rule.rule, r.status_code)
+        assert any(a == f"{kind}.{action}" and o == "success" and oid == object_id
+                   for a, o, oid, _ in _rows_since(app, before)), rule.rule
+        checked.append(rule.rule)
+    assert len(checked) >= 25, checked
