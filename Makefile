@@ -36,7 +36,14 @@ chromium: ## Install Debian's Chromium for the browser tests (when missing and r
 	  else echo "chromium is missing: sudo apt-get install chromium" >&2; exit 1; fi; \
 	fi
 
-test: lint translations chromium ## Lint, then the whole suite: SQLite, PostgreSQL and real Chromium
+softhsm: ## Install Debian's SoftHSM2 for the PKCS#11 KEK provider tests (when missing and root)
+	@if ! command -v softhsm2-util >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq softhsm2 >/dev/null; \
+	  else echo "softhsm2 is missing: sudo apt-get install softhsm2" >&2; exit 1; fi; \
+	fi
+
+test: lint translations chromium softhsm ## Lint, then the whole suite: SQLite, PostgreSQL and real Chromium
 	$(BIN)/pytest -n 2 --dist loadfile -p no:cacheprovider
 
 lint: $(VENV)/.installed-dev ## ruff and mypy
@@ -54,10 +61,10 @@ bench-tools: ## Install Debian's redis-server and wrk for the P4 load test (when
 	  else echo "redis-server or wrk is missing: sudo apt-get install redis-server wrk" >&2; exit 1; fi; \
 	fi
 
-bench: $(VENV)/.installed-dev bench-tools ## Performance benchmarks (DESIGN.md §7)
+bench: $(VENV)/.installed-dev bench-tools softhsm ## Performance benchmarks (DESIGN.md §7)
 	$(BIN)/python bench/run.py
 
 routes: $(VENV)/.installed ## Every URL with its access policy
 	$(FLASK) routes-policies
 
-.PHONY: help run test lint messages bench bench-tools routes translations chromium
+.PHONY: help run test lint messages bench bench-tools routes translations chromium softhsm

@@ -53,8 +53,16 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
 
     KEY_FILE = os.environ.get("DAYANISMA_KEY_FILE", str(INSTANCE_DIR / "keys.json"))
-    KEYS_FROM_ENV = os.environ.get("DAYANISMA_KEYS")
+    # The key JSON itself: None here, so it never sits in a class attribute; DAYANISMA_KEYS is read at start-up and
+    # then removed from the environment and from app.config (app/keys.py).
+    KEYS_FROM_ENV: str | None = None
     GENERATE_DEV_KEYS = False
+    # Where the KEKs live: "file" (the key file's kek ring) or "pkcs11" (a token: DAYANISMA_PKCS11_MODULE, _TOKEN and
+    # _PIN; the PIN is read from the environment only, then removed from it). The key file then holds the
+    # blind-index ring only.
+    KEK_PROVIDER = os.environ.get("DAYANISMA_KEK_PROVIDER", "file")
+    # Seconds an unwrapped data key stays cached in a process (a shredded key is gone from every process within it).
+    DEK_CACHE_TTL = 60.0
 
     # Statistics: counts below this are suppressed (GBVIMS practice: 1..k-1 hidden).
     STATS_MIN_CELL = 5
@@ -149,7 +157,8 @@ class ProductionConfig(Config):
                               "print(secrets.token_urlsafe(48))'`.")
         if app_config.get("DEBUG"):
             raise ConfigError("DEBUG must be off in production.")
-        if not app_config.get("KEYS_FROM_ENV") and not Path(str(app_config.get("KEY_FILE"))).is_file():
+        has_env_keys = bool(app_config.get("KEYS_FROM_ENV") or os.environ.get("DAYANISMA_KEYS"))
+        if not has_env_keys and not Path(str(app_config.get("KEY_FILE"))).is_file():
             raise ConfigError("Encryption keys are missing: set DAYANISMA_KEYS or DAYANISMA_KEY_FILE.")
         # crypto.load_keys() then refuses malformed key material when the app initialises its keys.
         if str(app_config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):

@@ -158,10 +158,10 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
 
     # Feature packages (the only place app names them, besides the migrations' model registry).
-    from cases.views import bp as cases_bp
+    from cases.registry import bp as cases_bp
 
     app.register_blueprint(cases_bp)
-    from shelters.views import bp as shelters_bp
+    from shelters.registry import bp as shelters_bp
     app.register_blueprint(shelters_bp)
 
 

@@ -416,13 +416,8 @@ _NOT_AUDITED_TABLES = {"audit_events", "audit_head", "user_sessions"}
 
 @functools.cache
 def _logical_names(cls: type) -> dict[str, str]:
-    """Stored attribute → field name for encrypted fields (``full_name_ct`` and ``full_name_bidx`` → ``full_name``)."""
-    names = {}
-    for descriptor in crypto.orm.encrypted_attributes(cls):
-        names[descriptor.ct_attr] = descriptor.name
-        if descriptor.bidx_attr is not None:
-            names[descriptor.bidx_attr] = descriptor.name
-    return names
+    """Stored attribute → field name for encrypted fields (``full_name_ct`` → ``full_name``)."""
+    return {descriptor.ct_attr: descriptor.name for descriptor in crypto.orm.encrypted_attributes(cls)}
 
 
 def _object_ref(obj: Any) -> tuple[str, str | None, str | None]:

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench-results"
-FORMAT = 5   # bump when the row shape changes: old cache files are then rebuilt
+FORMAT = 6   # bump when the row shape changes: old cache files are then rebuilt
 
 FIRST = ["Ayşe", "Fatma", "Emine", "Hatice", "Zeynep", "Elif", "Meryem", "Şerife", "Zehra", "Sultan", "Hanife",
          "Merve", "Havva", "Zeliha", "Esra", "Fadime", "Özlem", "Hacer", "Yasemin", "Hülya", "Cennet", "Gül",
@@ -81,6 +81,7 @@ class Dataset:
     cases: list[dict[str, Any]] = field(default_factory=list)
     persons: list[dict[str, Any]] = field(default_factory=list)
     members: list[dict[str, Any]] = field(default_factory=list)
+    index_entries: list[dict[str, Any]] = field(default_factory=list)   # crypto_blind_indexes rows
     # Plaintexts of a sample of applicants, for search queries: (tckn, phone, name, case index)
     probes: list[tuple[str, str, str, int]] = field(default_factory=list)
 
@@ -92,8 +93,8 @@ def _place(attr: Any) -> tuple[str, str, bytes]:
 
 def build(scale: int, ctx: Any, key_file_text: str, seed: int = 7) -> Dataset:
     """Rows for ``scale`` cases; ``ctx`` is the app's CryptoContext (the key file the app will load)."""
-    from cases.models import Person
-    from crypto import envelope
+    from cases.core.models import Person
+    from crypto import blind, envelope
 
     rng = random.Random(seed)
     ds = Dataset(scale=scale, key_file_text=key_file_text)
@@ -164,7 +165,8 @@ def build(scale: int, ctx: Any, key_file_text: str, seed: int = 7) -> Dataset:
                                                            envelope.encode_plain(kind_, value), os.urandom)
                 if name in indexes:
                     normalise, bits = indexes[name]
-                    row[f"{name}_bidx"] = ctx.blind_index(table, column, normalise(value), bits)
+                    gen = blind.Generation(f"{table}.{column}", 1, ctx.index_ring.ids[0], bits, "active")
+                    ds.index_entries.append(blind.entry(ctx, gen, table, column, uid, normalise(value)))
             ds.persons.append(row)
             if k == 0 and len(ds.probes) < 2000 and rng.random() < 2000 / scale * 1.2:
                 ds.probes.append((values["tckn"], values["phone"], values["full_name"], i))
@@ -196,13 +198,16 @@ def load_or_build(scale: int, log: Any = print) -> tuple[Dataset, Path]:
 def insert(engine: sa.Engine, ds: Dataset, chunk: int = 20_000) -> None:
     """Bulk-insert the data set with Core (executemany / insertmanyvalues), then ANALYZE."""
     from app.users.models import Centre, User
-    from cases.models import Case, CaseMember, Person
-    from crypto.models import DataKey
+    from cases.core.models import Case, CaseMember, Person
+    from crypto.models import BlindIndexEntry, DataKey
 
+    # The entries in (bucket, id) order, as `keys reindex` leaves them (bulk loads are followed by a re-index).
+    entries = sorted(ds.index_entries, key=lambda e: (e["scope"], e["generation"], e["bucket"], e["id"]))
     with engine.begin() as conn:
         for table, rows in ((Centre.__table__, ds.centres), (User.__table__, ds.users),
                             (DataKey.__table__, ds.data_keys), (Case.__table__, ds.cases),
-                            (Person.__table__, ds.persons), (CaseMember.__table__, ds.members)):
+                            (Person.__table__, ds.persons), (CaseMember.__table__, ds.members),
+                            (BlindIndexEntry.__table__, entries)):
             for i in range(0, len(rows), chunk):
                 conn.execute(table.insert(), rows[i:i + chunk])
         if engine.dialect.name == "postgresql":

@@ -89,7 +89,7 @@ def bench_search(app: Any, ds: Dataset, queries: int = 150, seed: int = 1) -> di
     """P2: crypto.search on Person by TCKN, phone and name, for applicants that exist (every result is checked)."""
     import crypto
     from app.db import db
-    from cases.models import Person
+    from cases.core.models import Person
 
     rng = random.Random(seed)
     probes = rng.sample(ds.probes, min(queries, len(ds.probes)))
@@ -132,8 +132,8 @@ def bench_case_list(app: Any, ds: Dataset, repeats: int = 60) -> dict[str, Any]:
     import crypto
     from app.db import db
     from app.users.models import User
-    from cases import policies
-    from cases.models import Case, CaseStatus, Person, PersonKind
+    from cases.core import policies
+    from cases.core.models import Case, CaseStatus, Person, PersonKind
 
     def page_of(user: Any) -> list[Any]:
         stmt = policies.visible_cases_query(user).where(Case.status != CaseStatus.CLOSED)

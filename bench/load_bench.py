@@ -104,8 +104,8 @@ def _prepare(db_url: str, key_file: Path, secret: str, redis_url: str, cases: in
         from app.auth.sessions import _hash
         from app.db import db
         from app.users.models import Centre, Role, User, UserSession
-        from cases.models import PersonKind
-        from cases.services.core import add_person, open_case
+        from cases.core.models import PersonKind
+        from cases.core.services import add_person, open_case
 
         app = create_app("production", SECRET_KEY=secret, SQLALCHEMY_DATABASE_URI=db_url, KEY_FILE=str(key_file),
                          RATELIMIT_STORAGE_URI=redis_url, ARGON2_PARAMS={"time_cost": 1, "memory_cost": 1024})

@@ -363,7 +363,7 @@ there would decrypt ~1,000 candidates and is not expected to meet 10 ms p95 — 
 """)
         else:
             parts.append("""Page 1 of "Open and active" cases of one counsellor (`policies.visible_cases_query`, newest
-first, 50 rows, with the total count, as `cases.views.core.list_cases` runs it) plus the page's applicants — names
+first, 50 rows, with the total count, as `cases.casefile.views.list_cases` runs it) plus the page's applicants — names
 decrypted (what the page shows) vs the same queries reading the ciphertext column (no decryption). Template
 rendering is excluded (it is the same for both and would only dilute the ratio). Interleaved rounds.
 

@@ -1,6 +1,6 @@
 """Demo cases for ``flask demo seed`` (development only): three fictional women with Turkish names, clearly marked.
 
-Registered with ``app.cli.register_demo_seeder`` by ``cases.views.demo_registration``.
+Registered with ``app.cli.register_demo_seeder`` by ``cases.registry``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from app.db import db
 from app.users.models import Centre, Role, User
-from cases.models import Case, PersonKind, RiskLevel
-from cases.services.core import add_person, age_band, open_case
+from cases.core.models import Case, PersonKind, RiskLevel
+from cases.core.services import add_person, age_band, open_case
 
 DEMO_CASES: list[dict[str, Any]] = [
     {

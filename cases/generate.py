@@ -3,7 +3,7 @@
 Fictional women with Turkish names (İ ı Ş ş Ğ ğ Ç ç Ö ö Ü ü), valid-checksum TCKNs, Turkish mobile numbers, children,
 perpetrators, risk assessments, safety plans, consents and referrals, protective orders — with plausible
 frequencies, spread over the last three years. Registered with ``app.cli.register_demo_generator`` by
-``cases.views.generate_registration``.
+``cases.registry``.
 
 Speed: 10^5 cases cannot go through the ORM (the crypto and audit ``before_flush`` hooks run per object: about 40 ms
 per case). Rows are built here and written with Core ``executemany`` per batch: the case data keys are created in
@@ -25,15 +25,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 import crypto
+from app.dates import local_today
 from app.db import db
 from app.users.models import Centre, Role, User
-from cases.forms.common import local_today
-from cases.models import Case, Person, RiskLevel
-from cases.models.orders import ORDER_MEASURES, ProtectiveOrder
-from cases.models.plans import KADES_CHOICES, SafetyPlanVersion
-from cases.models.referrals import ConsentRecord, Referral
-from cases.models.risk import RiskAssessment, RiskChecklist
-from cases.services.core import age_band
+from cases.core.models import Case, Person, RiskLevel
+from cases.core.services import age_band
+from cases.orders.models import ORDER_MEASURES, ProtectiveOrder
+from cases.plans.models import KADES_CHOICES, SafetyPlanVersion
+from cases.referrals.models import ConsentRecord, Referral
+from cases.risk.models import RiskAssessment, RiskChecklist
 
 Progress = Callable[[int], Any]
 
@@ -161,26 +161,31 @@ class Sealer:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.ctx = crypto.get_context()
-        self._fields: dict[tuple[type, str], tuple[Any, str, str | None, str, str, bytes]] = {}
+        self._fields: dict[tuple[type, str], tuple[Any, str, str, str, bytes]] = {}
+        self.index_entries: list[dict[str, Any]] = []    # blind-index entries, inserted by flush_index()
 
-    def _field(self, cls: type, name: str) -> tuple[Any, str, str | None, str, str, bytes]:
+    def _field(self, cls: type, name: str) -> tuple[Any, str, str, str, bytes]:
         field = self._fields.get((cls, name))
         if field is None:
             d = getattr(cls, name).descriptor
             table, column, prefix = d.place(cls)
-            bidx = sa.inspect(cls).columns[d.bidx_attr].name if d.bidx_attr else None
-            field = self._fields[(cls, name)] = (d, column, bidx, table, column, prefix)
+            field = self._fields[(cls, name)] = (d, column, table, column, prefix)
         return field
 
     def put(self, row: dict[str, Any], cls: type, name: str, owner: tuple[str, uuid.UUID], uid: uuid.UUID,
             value: Any) -> None:
-        """Set ``row``'s ciphertext column (and blind-index column) of attribute ``cls.name``."""
-        d, ct_col, bidx_col, table, column, prefix = self._field(cls, name)
+        """Set ``row``'s ciphertext column of attribute ``cls.name`` (and queue its blind-index entry)."""
+        d, ct_col, table, column, prefix = self._field(cls, name)
         row[ct_col] = None if value is None else self.ctx.encrypt_bound(self.session, owner, prefix, uid.bytes,
                                                                          value, d.kind)
-        if bidx_col is not None:
-            normalised = d.index.normalise(value) if value is not None else None
-            row[bidx_col] = self.ctx.blind_index(table, column, normalised, d.index.bits) if normalised else None
+        normalised = d.index.normalise(value) if d.index is not None and value is not None else None
+        if normalised:
+            for gen in crypto.blind.generations(self.session, self.ctx, f"{table}.{column}", d.index.bits):
+                self.index_entries.append(crypto.blind.entry(self.ctx, gen, table, column, uid, normalised))
+
+    def flush_index(self) -> None:
+        crypto.blind.insert_entries(self.session, self.index_entries)
+        self.index_entries = []
 
 
 def _insert(session: Session, model: type, rows: list[dict[str, Any]], returning: bool = False) -> list[int]:
@@ -221,7 +226,7 @@ class _Numbers:
 def _checklist(session: Session) -> RiskChecklist:
     checklist = session.scalar(sa.select(RiskChecklist).order_by(RiskChecklist.version.desc()).limit(1))
     if checklist is None:
-        from cases.services.risk import current_checklist
+        from cases.risk.services import current_checklist
 
         checklist = current_checklist()
     return checklist
@@ -331,6 +336,7 @@ def _batch(session: Session, sealer: Sealer, centre: Centre, counsellor: User, s
     for i, row in people:
         row["case_id"] = ids[i]
     _insert(session, Person, [row for _, row in people])
+    sealer.flush_index()
     _extras(session, sealer, counsellor, supervisor, checklist, ids, later, rng, today, now)
 
 

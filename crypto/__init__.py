@@ -15,13 +15,14 @@ Model authors (the before_flush hook is installed on every Session when ``crypto
         __tablename__ = "persons"
         case_public_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
         full_name_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)     # ciphertext, never read directly
-        full_name_bidx: Mapped[int | None] = mapped_column(sa.Integer, index=True)
         full_name = crypto.Encrypted(index="name")      # str; also kind="date" / "int" / "json"; index="tckn" …
+        # the blind index is not on the row: one unlinkable entry in crypto_blind_indexes (crypto.blind)
         def __key_owner__(self): return ("case", self.case_public_id)   # or __key_owner__ = "case" (own key)
 
     db.session.add(Person(case_public_id=case.public_id, full_name="Ayşe Yılmaz")); db.session.flush()
     crypto.search(db.session, Person.full_name, "AYSE YILMAZ")   # -> [person]: decrypted, verified matches only
-    select(Person).where(Person.full_name.matches("ayşe yılmaz"))   # candidates only (blind-index collisions)
+    select(Person).where(Person.full_name.matches(session, "ayşe yılmaz"))   # candidates only (collisions too)
+    crypto.reindex(session, Person, "full_name")    # widen / re-key one index online (``keys reindex``)
 
 Erasure: ``result = crypto.shred(db.session, "case", case.public_id, models=crypto.encrypted_models(Base),
 reason="KVKK request")`` then write the audit event from ``result`` and commit. Reading a shredded value raises
@@ -32,6 +33,7 @@ get_context)``.
 
 from __future__ import annotations
 
+from crypto import blind
 from crypto.context import CryptoContext, DekHandle, configure, get_context
 from crypto.errors import (
     CryptoError,
@@ -60,7 +62,7 @@ from crypto.keys import (
     read_key_file,
     write_key_file,
 )
-from crypto.models import CryptoBase, DataKey
+from crypto.models import BlindIndexEntry, CryptoBase, DataKey, IndexGeneration, KekRecord
 from crypto.normalise import (
     normalise_document_number,
     normalise_name,
@@ -69,11 +71,33 @@ from crypto.normalise import (
     normalise_ykn,
     turkish_lower,
 )
-from crypto.operations import KeyStatus, RotationResult, ShredResult, key_status, retire_kek, rotate_keks, shred
-from crypto.orm import BlindIndex, Encrypted, EncryptedAttribute, encrypted_models, key_owner, search
+from crypto.operations import (
+    KeyStatus,
+    RotationResult,
+    ShredResult,
+    key_status,
+    retire_kek,
+    rotate,
+    rotate_keks,
+    set_active_kek,
+    shred,
+)
+from crypto.orm import (
+    BlindIndex,
+    Encrypted,
+    EncryptedAttribute,
+    encrypted_models,
+    index_buckets,
+    key_owner,
+    reindex,
+    search,
+)
+from crypto.providers import FileKekProvider, KekProvider, Pkcs11KekProvider, StaticKekProvider
 
 __all__ = [
-    "BlindIndex", "CryptoBase", "CryptoContext", "CryptoError", "DataKey", "DecryptionError", "DekHandle",
+    "BlindIndex", "BlindIndexEntry", "IndexGeneration", "blind", "index_buckets", "reindex",
+    "CryptoBase", "FileKekProvider", "KekProvider", "Pkcs11KekProvider", "StaticKekProvider",
+    "rotate", "set_active_kek", "KekRecord", "CryptoContext", "CryptoError", "DataKey", "DecryptionError", "DekHandle",
     "Encrypted", "EncryptedAttribute", "IndexRing", "InvalidIdentifier", "InvalidPhone", "InvalidTCKN", "InvalidYKN",
     "KekInUse", "KeyDestroyed", "KeyFileError", "KeyMaterial", "KeyRing", "KeyStatus", "KeysMissing",
     "NotConfigured", "RotationResult", "ShredResult", "UnknownKey", "activate_kek", "add_index_epoch", "add_kek",

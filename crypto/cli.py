@@ -1,24 +1,29 @@
 """The ``keys`` command group (registered by the app as ``flask --app wsgi keys``), Flask-free.
 
 ``make_keys_cli(get_session, get_context)`` returns a click group; the app passes callables returning a SQLAlchemy
-Session (e.g. ``lambda: db.session``) and the CryptoContext. Commands: status, add-kek, activate-kek, rotate, retire,
-add-index-epoch. Nothing here prints key bytes.
+Session (e.g. ``lambda: db.session``) and the CryptoContext. Commands: status, rotate (add + activate + rewrap, the
+usual one), retire, reindex (blind indexes: widen or re-key online), and the pieces add-kek, activate-kek,
+add-index-epoch. Nothing here prints key bytes or PINs.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import asdict
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from crypto import blind
 from crypto.context import CryptoContext
 from crypto.errors import CryptoError
-from crypto.keys import activate_kek, add_index_epoch, add_kek
-from crypto.operations import key_status, retire_kek, rotate_keks, save_key_material
+from crypto.keys import add_index_epoch
+from crypto.operations import key_status, retire_kek, rotate, save_key_material, set_active_kek
+from crypto.orm import encrypted_models
 
 T = TypeVar("T")
 
@@ -47,57 +52,103 @@ def make_keys_cli(get_session: Callable[[], Session], get_context: Callable[[], 
         click.echo(f"blind-index epochs: {', '.join(map(str, st.index_epochs))} (active {st.active_index_epoch})")
 
     @keys.command("add-kek")
-    @click.option("--activate", is_flag=True, help="Make it active at once (single-process deployments only).")
-    def add_kek_cmd(activate: bool) -> None:
-        """Add a new KEK to the key file (decrypt-only until activated)."""
-        ctx = get_context()
-        new_id = add_kek(ctx.material)
-        if activate:
-            activate_kek(ctx.material, new_id)
-        path = _save(ctx)
-        click.echo(f"added KEK {new_id}{' (active)' if activate else ''} to {path}. "
-                   "Restart every app process so all of them know it, then activate and rotate.")
+    def add_kek_cmd() -> None:
+        """Add a KEK to the provider without activating it (`keys rotate` does add + activate + rewrap)."""
+        session, ctx = get_session(), get_context()
+        new_id = _guard(ctx.provider.create)
+        ctx.reload_keks()
+        click.echo(f"added KEK {new_id} ({ctx.provider.name}); not active. Running processes load it when needed.")
+        del session
 
     @keys.command("activate-kek")
     @click.argument("kek_id", type=int)
     def activate_cmd(kek_id: int) -> None:
-        """Make KEK_ID the one that wraps new data keys."""
-        ctx = get_context()
-        _guard(lambda: activate_kek(ctx.material, kek_id))
-        click.echo(f"KEK {kek_id} is active in {_save(ctx)}. Restart app processes, then run `keys rotate`.")
+        """Make KEK_ID the one that wraps new data keys (every process follows; no restart)."""
+        session, ctx = get_session(), get_context()
+        _guard(lambda: set_active_kek(session, ctx, kek_id))
+        session.commit()
+        click.echo(f"KEK {kek_id} is active. Run `keys rotate` to rewrap the data keys still under older KEKs.")
 
     @keys.command("rotate")
     @click.option("--batch-size", default=2000, show_default=True, type=click.IntRange(1))
-    def rotate(batch_size: int) -> None:
-        """Rewrap every data key with the active KEK (online; each batch committed; rerun to resume)."""
+    @click.option("--pause", default=0.0, show_default=True, type=click.FloatRange(0),
+                  help="Seconds to wait between batches (spares a busy database).")
+    def rotate_cmd(batch_size: int, pause: float) -> None:
+        """Add a new KEK, make it active and rewrap every data key to it, online, in committed batches.
+
+        Killed half-way? Run it again: it finishes the rewrap instead of adding another KEK.
+        """
         session, ctx = get_session(), get_context()
-        st = key_status(session, ctx)
-        with click.progressbar(length=st.pending_rewrap, label=f"rewrapping to KEK {ctx.keyring.active_id}") as bar:
-            done = [0]
+        bar: list[Any] = []
 
-            def progress(n: int, total: int) -> None:
-                bar.update(n - done[0])
-                done[0] = n
+        def start(active: int, resumed: bool, pending: int) -> None:
+            click.echo(f"{'resuming rotation to' if resumed else 'added and activated'} KEK {active} "
+                       f"({ctx.provider.name}); {pending} data keys to rewrap")
+            bar.append(click.progressbar(length=pending, label=f"rewrapping to KEK {active}"))
+            bar[0].__enter__()
 
-            result = _guard(lambda: rotate_keks(session, ctx, batch_size=batch_size, progress=progress))
-        click.echo(f"rewrapped {result.rewrapped} data keys in {result.batches} batches.")
+        done = [0]
+
+        def progress(n: int, total: int) -> None:
+            if bar:
+                bar[0].update(n - done[0])
+            done[0] = n
+            if pause:
+                time.sleep(pause)
+
+        try:
+            result = _guard(lambda: rotate(session, ctx, batch_size=batch_size, progress=progress, on_start=start))
+        finally:
+            if bar:
+                bar[0].__exit__(None, None, None)
+        click.echo(f"rewrapped {result.rewrapped} data keys in {result.batches} batches; "
+                   f"KEK {result.active_kek} is active.")
 
     @keys.command("retire")
     @click.argument("kek_id", type=int)
     def retire(kek_id: int) -> None:
-        """Remove KEK_ID from the key file; refused while any data key is wrapped with it."""
+        """Destroy KEK_ID in the provider; refused while it is active or any data key is wrapped with it."""
         session, ctx = get_session(), get_context()
         _guard(lambda: retire_kek(session, ctx, kek_id))
+        session.commit()
         click.echo(f"KEK {kek_id} retired. Destroy old copies of the key file once backups holding it expire.")
 
     @keys.command("add-index-epoch")
     def add_epoch() -> None:
-        """Add a blind-index key epoch (decrypt-free: searches try every epoch; writes keep the active one)."""
+        """Add a blind-index key epoch; the next `keys reindex` rebuilds every index under it."""
         ctx = get_context()
         epoch = add_index_epoch(ctx.material)
-        click.echo(f"added blind-index epoch {epoch} to {_save(ctx)} (not active).")
+        click.echo(f"added blind-index epoch {epoch} to {_save(ctx)}; run `keys reindex` to build under it.")
+
+    @keys.command("reindex")
+    @click.option("--scope", help="Only this index (table.column, e.g. persons.tckn_ct).")
+    @click.option("--bits", type=click.IntRange(1, 31), help="Width (default: from the number of stored values).")
+    def reindex_cmd(scope: str | None, bits: int | None) -> None:
+        """Rebuild blind indexes as a new generation, online; switch when complete; delete the old one.
+
+        Widens an index as the population grows (buckets of 5+ values on average), moves it to the newest index
+        key epoch, and on PostgreSQL rewrites its rows in bucket order (no insertion order left in a dump)."""
+        session, ctx = get_session(), get_context()
+        fields = [(cls, d) for cls, d in blind.indexed_fields(encrypted_models())
+                  if scope in (None, blind.scope_of(cls, d))]
+        if not fields:
+            raise click.ClickException(f"no blind index {scope!r}")
+        for cls, d in fields:
+            count = session.execute(sa.select(sa.func.count()).select_from(cls)).scalar_one()
+            with click.progressbar(length=count, label=blind.scope_of(cls, d)) as bar:
+                result = _reindex(session, ctx, cls, d, bits, bar.update)
+            click.echo(f"{result.scope}: generation {result.generation} active ({result.bits} bits, index key "
+                       f"epoch {result.key_epoch}, {result.entries} entries); generation {result.retired} deleted.")
 
     return keys
+
+
+def _reindex(session: Session, ctx: CryptoContext, cls: type, d: Any, bits: int | None,
+             progress: Callable[[int], None]) -> blind.ReindexResult:
+    try:
+        return blind.reindex(session, ctx, cls, d, bits=bits, key_epoch=max(ctx.index_ring.ids), progress=progress)
+    except CryptoError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _guard(fn: Callable[[], T]) -> T:

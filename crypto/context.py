@@ -29,9 +29,10 @@ from sqlalchemy.orm import Session
 
 from crypto import envelope
 from crypto.envelope import Rng
-from crypto.errors import CryptoError, DecryptionError, KeyDestroyed, NotConfigured, UnknownKey
-from crypto.keys import IndexRing, KeyMaterial, KeyRing
-from crypto.models import DataKey
+from crypto.errors import CryptoError, DecryptionError, KeyDestroyed, KeysMissing, NotConfigured, UnknownKey
+from crypto.keys import IndexRing, KeyMaterial
+from crypto.models import DataKey, KekRecord, ShredCounter
+from crypto.providers import FileKekProvider, KekProvider, KekRing, StaticKekProvider
 
 Owner = tuple[str, uuid.UUID]
 
@@ -64,8 +65,18 @@ class CryptoContext:
     """Key rings + caches. Thread-safe for the app's use (dict operations; unwrapping twice is harmless)."""
 
     def __init__(self, material: KeyMaterial, *, dek_ttl: float = 60.0, rng: Rng = os.urandom,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, provider: KekProvider | None = None) -> None:
+        if material.keyring is None:
+            if provider is None:
+                raise KeysMissing("no KEK ring: the key material has none and no KEK provider was given")
+            material.keyring = provider.load()
         self.material = material
+        # Where the KEKs live; a process that meets a KEK id it does not know loads the ring from here once.
+        if provider is None:
+            provider = (FileKekProvider(material.source_path) if material.source_path is not None
+                        else StaticKekProvider(material.keyring))
+        self.provider: KekProvider = provider
+        self._reloaded: dict[int, float] = {}      # kek id -> when a reload last failed to find it
         self.dek_ttl = dek_ttl
         self.rng = rng
         self.clock = clock
@@ -75,23 +86,59 @@ class CryptoContext:
         self._by_id: dict[bytes, DekHandle] = {}
         self._by_owner: dict[tuple[str, int], DekHandle] = {}
         self._index_keys: dict[tuple[str, str, int], bytes] = {}
+        self._derived_keys: dict[tuple[int, tuple[bytes | str, ...]], bytes] = {}    # crypto.blind: tag, pointer
+        self._index_aeads: dict[tuple[str, int], AESGCM] = {}
         self._lock = threading.Lock()
         self._next_expiry = math.inf      # the earliest expiry among the cached keys (sweep() is O(1) before it)
         # Field nonces: with the default RNG they come from os.urandom in batches (see _refill_nonces); an injected
         # RNG (known-answer tests) is called once per nonce, so the pool stays empty.
         self._nonce_pool: list[bytes] = []
+        self._nonce_pid = os.getpid()
+        self._shred_generation: int | None = None    # the erasure count this process's cache was filled under
         _CONTEXTS.add(self)
 
     def __repr__(self) -> str:
         return f"<CryptoContext {self.material.keyring!r} {self.material.index_ring!r}>"
 
     @property
-    def keyring(self) -> KeyRing:
-        return self.material.keyring
+    def keyring(self) -> KekRing:
+        return cast(KekRing, self.material.keyring)
 
     @property
     def index_ring(self) -> IndexRing:
         return self.material.index_ring
+
+    # --- KEKs ----------------------------------------------------------------------------------------------------
+
+    def kek_aead(self, kek_id: int) -> Any:
+        """The AEAD of a KEK. A KEK this process does not know (another process rotated) makes it load the ring
+        from the provider once; if the KEK is still unknown it fails closed (UnknownKey), and for the next few
+        seconds it fails at once for that id instead of reading the provider again on every request."""
+        try:
+            return self.keyring.aead(kek_id)
+        except UnknownKey:
+            pass
+        with self._lock:
+            failed_at = self._reloaded.get(kek_id)
+            if failed_at is None or self.clock() - failed_at > _RELOAD_BACKOFF:
+                self.reload_keks()
+                if kek_id not in self.keyring:
+                    self._reloaded[kek_id] = self.clock()
+        return self.keyring.aead(kek_id)
+
+    def reload_keks(self) -> None:
+        """Load the KEK ring from the provider again (keys added or retired by another process)."""
+        self.material.keyring = self.provider.load()
+
+    def active_kek(self, session: Session) -> int:
+        """The id of the KEK that wraps new data keys: the database's active one (``crypto_keks``), or on a database
+        that has none yet the ring's own. Read in the caller's transaction; an id this process does not know yet
+        loads the ring once, and fails closed if the provider does not have it either."""
+        active = session.execute(_ACTIVE_KEK).scalar()
+        if active is None:
+            return self.keyring.active_id
+        self.kek_aead(active)
+        return int(active)
 
     # --- data keys -----------------------------------------------------------------------------------------------
 
@@ -142,7 +189,7 @@ class CryptoContext:
         dek_id, owner_type, owner_id, kek_id, wrapped, destroyed_at = row
         if destroyed_at is not None or wrapped is None:
             raise KeyDestroyed(f"data key {dek_id} of a {owner_type} was destroyed")
-        dek = envelope.unwrap_dek(self.keyring.aead(kek_id), kek_id, dek_id, owner_type, owner_id, wrapped)
+        dek = envelope.unwrap_dek(self.kek_aead(kek_id), kek_id, dek_id, owner_type, owner_id, wrapped)
         handle = DekHandle(dek_id, AESGCM(dek), (owner_type, owner_id), 0.0)
         self._remember(handle)
         return handle
@@ -223,9 +270,10 @@ class CryptoContext:
             raise CryptoError("a key owner is (owner_type: str of ≤ 32 chars, owner_id: uuid.UUID)")
         dek = self.rng(envelope.KEY_LEN)
         dek_id = uuid.UUID(bytes=self.rng(16), version=4)
-        kek_id = self.keyring.active_id
-        # SECURITY: new data keys are always wrapped with the active KEK, so rotation never misses one.
-        wrapped = envelope.wrap_dek(self.keyring.aead(kek_id), kek_id, dek_id, owner_type, owner_id, dek, self.rng)
+        # SECURITY: new data keys are always wrapped with the active KEK (as the database says now, not as this
+        # process last heard), so a rotation started by another process never misses one.
+        kek_id = self.active_kek(session)
+        wrapped = envelope.wrap_dek(self.kek_aead(kek_id), kek_id, dek_id, owner_type, owner_id, dek, self.rng)
         row = DataKey(id=dek_id, owner_type=owner_type, owner_id=owner_id, kek_id=kek_id, wrapped=wrapped,
                       created_at=datetime.now(UTC))
         session.add(row)
@@ -271,8 +319,8 @@ class CryptoContext:
                         sa.select(_DK.c.id).where(_DK.c.owner_type == owner_type, _DK.c.owner_id.in_(part))
                         .limit(1)).first() is not None:
                     raise CryptoError(f"a {owner_type} among the owners already has a data key")
-        kek_id = self.keyring.active_id
-        kek = self.keyring.aead(kek_id)
+        kek_id = self.active_kek(session)
+        kek = self.kek_aead(kek_id)
         now = datetime.now(UTC)
         handles: dict[Owner, DekHandle] = {}
         pending = session.info.setdefault(_PENDING, {})
@@ -320,10 +368,13 @@ class CryptoContext:
         pool = [data[i:i + envelope.NONCE_LEN] for i in range(0, len(data), envelope.NONCE_LEN)]
         nonce = pool.pop()
         self._nonce_pool = pool
+        self._nonce_pid = _getpid()
         return nonce
 
     def next_nonce(self) -> bytes:
         """A fresh 12-byte AES-GCM nonce (from the batched pool, or the injected RNG)."""
+        if self._nonce_pid != _getpid():
+            return self._refill_nonces()
         try:
             return self._nonce_pool.pop()
         except IndexError:
@@ -365,10 +416,15 @@ class CryptoContext:
                 plain = value.encode("utf-8", "surrogatepass")
         else:
             plain = envelope.encode_plain(kind, value)
-        try:
-            nonce = self._nonce_pool.pop()
-        except IndexError:
+        # SECURITY: a pool inherited through a raw fork() (no fork hooks ran: uWSGI without lazy-apps, embedders)
+        # belongs to the parent: the pid check makes the child draw its own, never reusing the parent's nonces.
+        if self._nonce_pid != _getpid():
             nonce = self._refill_nonces()
+        else:
+            try:
+                nonce = self._nonce_pool.pop()
+            except IndexError:
+                nonce = self._refill_nonces()
         # SECURITY: AAD = (format, algorithm, table, column, kind) prefix + row uid; GCM authenticates key and nonce.
         return handle.header_start + nonce + handle.aead.encrypt(nonce, plain, prefix + uid)
 
@@ -420,10 +476,11 @@ class CryptoContext:
         digest = hmac.digest(key, normalised.encode("utf-8", "surrogatepass"), "sha256")
         return int.from_bytes(digest[:8], "big") >> (64 - bits)
 
-    def blind_indexes_all_epochs(self, table: str, column: str, normalised: str, bits: int) -> list[int]:
-        return sorted({self.blind_index(table, column, normalised, bits, e) for e in self.index_ring.ids})
 
-
+_KEKS = cast(sa.Table, KekRecord.__table__)
+_SHRED = cast(sa.Table, ShredCounter.__table__)
+_SHRED_GENERATION = sa.select(_SHRED.c.generation).where(_SHRED.c.id == 1)
+_ACTIVE_KEK = sa.select(_KEKS.c.id).where(_KEKS.c.is_active.is_(True))
 _HEADER_START = bytes((envelope.FORMAT_V2, envelope.ALG_AES256GCM))      # the cache key: v2 header start
 _HEADER_STARTS = frozenset((_HEADER_START, bytes((envelope.FORMAT_V1, envelope.ALG_AES256GCM))))
 # Built once: an expanding IN keeps one cached compiled form for any number of ids.
@@ -441,6 +498,8 @@ def _alive(handle: DekHandle) -> bool:
 
 
 _NONCE_BATCH = 256
+_RELOAD_BACKOFF = 5.0       # seconds before an unknown KEK id may make this process read its provider again
+_getpid = os.getpid
 _CONTEXTS: weakref.WeakSet[CryptoContext] = weakref.WeakSet()
 
 
@@ -489,6 +548,23 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(_CTX, None)
 
 
+def _after_begin(session: Session, transaction: Any, connection: Any) -> None:
+    # SECURITY: an erasure committed by another process since this process cached keys empties the cache before
+    # this transaction reads anything, so no process decrypts an erased case after its erasure committed. Costs one
+    # primary-key read per transaction while keys are cached (and once per process before that).
+    if transaction.parent is not None:
+        return
+    contexts = [c for c in list(_CONTEXTS) if c._by_id or c._shred_generation is None]
+    if not contexts:
+        return
+    current = connection.execute(_SHRED_GENERATION).scalar() or 0
+    for context in contexts:
+        if context._shred_generation != current:
+            if context._by_id:
+                context.clear_cache()       # also when unknown (keys cached before the first check): once
+            context._shred_generation = current
+
+
 def _after_transaction_create(session: Session, transaction: Any) -> None:
     # SECURITY: expired data keys leave every cache before the transaction reads or writes a ciphertext.
     if transaction.parent is None:
@@ -499,7 +575,7 @@ def _after_transaction_create(session: Session, transaction: Any) -> None:
 def install_session_hooks(target: Any = Session) -> None:
     """Register the commit/rollback/begin hooks (done at import for every Session; idempotent)."""
     for name, fn in (("after_commit", _after_commit), ("after_rollback", _after_rollback),
-                     ("after_transaction_create", _after_transaction_create)):
+                     ("after_transaction_create", _after_transaction_create), ("after_begin", _after_begin)):
         if not sa.event.contains(target, name, fn):
             sa.event.listen(target, name, fn)
 

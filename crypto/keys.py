@@ -17,6 +17,7 @@ import base64
 import binascii
 import json
 import os
+import secrets
 import stat
 from collections.abc import Mapping
 from pathlib import Path
@@ -96,9 +97,12 @@ class IndexRing(_Ring):
 
 
 class KeyMaterial:
-    """Both rings plus where they came from (a file path for the CLI's add/activate, or None for a variable)."""
+    """Both rings plus where they came from (a file path for the CLI's add/activate, or None for a variable).
 
-    def __init__(self, keyring: KeyRing, index_ring: IndexRing, source_path: Path | None = None) -> None:
+    ``keyring`` is None in a key file written for the PKCS#11 provider (the KEKs are in the token; the file holds the
+    blind-index ring only) until the context puts the provider's ring there."""
+
+    def __init__(self, keyring: Any, index_ring: IndexRing, source_path: Path | None = None) -> None:
         self.keyring = keyring
         self.index_ring = index_ring
         self.source_path = source_path
@@ -107,8 +111,11 @@ class KeyMaterial:
         return f"<KeyMaterial {self.keyring!r} {self.index_ring!r} source={self.source_path}>"
 
     def to_json(self) -> str:
-        return json.dumps({"format": KEY_FILE_FORMAT, "kek": self.keyring._export(),
-                           "index": self.index_ring._export()}, indent=2) + "\n"
+        data: dict[str, Any] = {"format": KEY_FILE_FORMAT}
+        if isinstance(self.keyring, KeyRing):       # a token's ring has no bytes to write
+            data["kek"] = self.keyring._export()
+        data["index"] = self.index_ring._export()
+        return json.dumps(data, indent=2) + "\n"
 
 
 def _parse_ring(data: Any, name: str) -> tuple[dict[int, bytes], int]:
@@ -132,31 +139,45 @@ def parse_key_material(text: str, source_path: Path | None = None) -> KeyMateria
         raise KeyFileError("key material is not valid JSON") from None
     if not isinstance(data, dict) or data.get("format") != KEY_FILE_FORMAT:
         raise KeyFileError(f"key material must have \"format\": \"{KEY_FILE_FORMAT}\"")
-    kek_keys, kek_active = _parse_ring(data.get("kek"), "kek")
+    keyring = None
+    if "kek" in data:       # absent in a file for the PKCS#11 provider
+        kek_keys, kek_active = _parse_ring(data.get("kek"), "kek")
+        keyring = KeyRing(kek_keys, kek_active)
     idx_keys, idx_active = _parse_ring(data.get("index"), "index")
-    return KeyMaterial(KeyRing(kek_keys, kek_active), IndexRing(idx_keys, idx_active), source_path)
+    return KeyMaterial(keyring, IndexRing(idx_keys, idx_active), source_path)
 
 
-def generate_key_material(rng: Rng = os.urandom) -> KeyMaterial:
-    return KeyMaterial(KeyRing({1: rng(KEY_LEN)}, 1), IndexRing({1: rng(KEY_LEN)}, 1))
+def generate_key_material(rng: Rng = os.urandom, *, with_kek: bool = True) -> KeyMaterial:
+    """New key material; ``with_kek=False`` for the PKCS#11 provider (the KEK is created in the token)."""
+    keyring = KeyRing({1: rng(KEY_LEN)}, 1) if with_kek else None
+    return KeyMaterial(keyring, IndexRing({1: rng(KEY_LEN)}, 1))
 
 
 def write_key_file(path: str | Path, material: KeyMaterial, *, exclusive: bool = False) -> None:
-    """Write atomically with mode 0600 (temp file + rename), so a crash never leaves a half-written key file."""
+    """Write atomically with mode 0600: a new file under a random name (O_EXCL | O_NOFOLLOW, so nothing planted at
+    that name, not even a symlink, is written through), then renamed over ``path``, or with ``exclusive`` linked
+    to ``path`` only if nothing is there yet (two processes generating keys at once cannot both win)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if exclusive and path.exists():
         raise KeyFileError(f"key file {path} already exists")
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
     # SECURITY: created 0600 from the start; never briefly world-readable.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(material.to_json())
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
+        if exclusive:
+            try:
+                os.link(tmp, path)      # atomic and fails if path exists, unlike rename
+            except FileExistsError:
+                raise KeyFileError(f"key file {path} already exists") from None
+            finally:
+                tmp.unlink(missing_ok=True)
+        else:
+            os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -173,7 +194,7 @@ def read_key_file(path: str | Path) -> KeyMaterial:
 
 
 def load_keys(*, path: str | Path | None = None, env_value: str | None = None, generate: bool = False,
-              rng: Rng = os.urandom) -> KeyMaterial:
+              rng: Rng = os.urandom, with_kek: bool = True) -> KeyMaterial:
     """Load key material for the app.
 
     Order: ``env_value`` (the JSON, e.g. from ``DAYANISMA_KEYS``) wins; else the file at ``path``; else, only when
@@ -187,8 +208,13 @@ def load_keys(*, path: str | Path | None = None, env_value: str | None = None, g
     if generate:
         if path is None:
             raise KeysMissing("development key generation needs a key file path")
-        material = generate_key_material(rng)
-        write_key_file(path, material, exclusive=True)
+        material = generate_key_material(rng, with_kek=with_kek)
+        try:
+            write_key_file(path, material, exclusive=True)
+        except KeyFileError:
+            if not Path(path).exists():
+                raise
+            return read_key_file(path)     # another process starting at the same moment wrote it first: use its
         return material
     raise KeysMissing("encryption keys are missing: set DAYANISMA_KEYS or provide the key file "
                       f"({path or 'no path given'}); refusing to start without them")

@@ -1,8 +1,11 @@
 """Key operations over the database: KEK rotation (rewrap data keys), KEK retirement, status, crypto-shredding.
 
-Rotation never touches field ciphertexts: it rewraps data keys from any non-active KEK to the active one in batches,
+Rotation (:func:`rotate`) creates a KEK in the provider, makes it active with one committed row in ``crypto_keks``
+(every process reads the active id from there when it creates a data key, and loads its ring from the provider when
+it meets a KEK id it does not know: no restart), then rewraps data keys from any other KEK to it in batches,
 committing each batch, so it is online (old KEKs keep decrypting throughout) and resumable after a kill (rows record
-their KEK id; a rerun picks up the rest). New data keys created meanwhile are wrapped with the active KEK already.
+their KEK id; a rerun finds keys still to rewrap and finishes them instead of adding another KEK). Field ciphertexts
+are never touched.
 """
 
 from __future__ import annotations
@@ -18,14 +21,15 @@ import sqlalchemy as sa
 from cryptography.exceptions import InvalidTag
 from sqlalchemy.orm import Session
 
-from crypto import envelope
+from crypto import blind, envelope
 from crypto.context import CryptoContext, get_context
 from crypto.errors import CryptoError, DecryptionError, KekInUse, KeyFileError, UnknownKey
-from crypto.keys import remove_kek, write_key_file
-from crypto.models import DataKey
-from crypto.orm import encrypted_attributes
+from crypto.keys import KeyRing, write_key_file
+from crypto.models import DataKey, KekRecord, ShredCounter
+from crypto.orm import search_columns
 
 _DK = cast(sa.Table, DataKey.__table__)
+_KEKS = cast(sa.Table, KekRecord.__table__)
 
 
 @dataclass(frozen=True)
@@ -44,10 +48,11 @@ class KeyStatus:
 
 def key_status(session: Session, ctx: CryptoContext | None = None) -> KeyStatus:
     ctx = ctx or get_context()
+    active = ctx.active_kek(session)
     rows = session.execute(sa.select(_DK.c.kek_id, sa.func.count()).where(_DK.c.destroyed_at.is_(None))
                            .group_by(_DK.c.kek_id)).all()
     destroyed = session.execute(sa.select(sa.func.count()).where(_DK.c.destroyed_at.is_not(None))).scalar_one()
-    return KeyStatus(active_kek=ctx.keyring.active_id, kek_ids=ctx.keyring.ids,
+    return KeyStatus(active_kek=active, kek_ids=ctx.keyring.ids,
                      deks_per_kek={int(k): int(n) for k, n in rows}, destroyed=int(destroyed),
                      index_epochs=ctx.index_ring.ids, active_index_epoch=ctx.index_ring.active_id)
 
@@ -61,6 +66,52 @@ class RotationResult:
 
 
 Progress = Callable[[int, int], None]
+
+
+def set_active_kek(session: Session, ctx: CryptoContext | None, kek_id: int) -> None:
+    """Make ``kek_id`` the active KEK in the database (committed by the caller). Every process wraps the data keys
+    it creates from then on with it. Refused (UnknownKey) if the provider does not hold that KEK."""
+    ctx = ctx or get_context()
+    ctx.kek_aead(kek_id)
+    now = datetime.now(UTC)
+    known = set(session.execute(sa.select(_KEKS.c.id)).scalars())
+    for other in ctx.keyring.ids:
+        if other not in known:
+            session.execute(_KEKS.insert().values(id=other, provider=ctx.provider.name, is_active=False,
+                                                  created_at=now))
+    # Two statements, in this order: the partial unique index allows one active row at a time.
+    session.execute(_KEKS.update().where(_KEKS.c.is_active.is_(True)).values(is_active=False))
+    session.execute(_KEKS.update().where(_KEKS.c.id == kek_id).values(is_active=True, activated_at=now,
+                                                                       retired_at=None))
+
+
+def rotate(session: Session, ctx: CryptoContext | None = None, *, batch_size: int = 5000,
+           progress: Progress | None = None, on_start: Callable[[int, bool, int], None] | None = None
+           ) -> RotationResult:
+    """``keys rotate``: add a KEK to the provider, activate it in the database, rewrap every data key to it.
+
+    If data keys still wait for a rewrap (a rotation that was killed), the rotation resumes instead: no new KEK.
+    ``on_start(active kek, resumed, keys to rewrap)`` is called once the active KEK is committed.
+    """
+    ctx = ctx or get_context()
+    active = ctx.active_kek(session)
+    pending = session.execute(sa.select(sa.func.count()).where(_todo(active))).scalar_one()
+    resumed = bool(pending)
+    if not resumed:
+        new_id = ctx.provider.create()
+        ctx.reload_keks()
+        set_active_kek(session, ctx, new_id)
+        session.commit()
+        active = new_id
+        pending = session.execute(sa.select(sa.func.count()).where(_todo(active))).scalar_one()
+    session.commit()
+    if on_start is not None:
+        on_start(active, resumed, int(pending))
+    return rotate_keks(session, ctx, batch_size=batch_size, progress=progress)
+
+
+def _todo(active: int) -> sa.ColumnElement[bool]:
+    return (_DK.c.kek_id != active) & _DK.c.wrapped.is_not(None) & _DK.c.destroyed_at.is_(None)
 
 
 def rotate_keks(session: Session, ctx: CryptoContext | None = None, *, batch_size: int = 5000,
@@ -77,8 +128,8 @@ def rotate_keks(session: Session, ctx: CryptoContext | None = None, *, batch_siz
     ctx = ctx or get_context()
     if batch_size < 1:
         raise ValueError("batch_size must be positive")
-    active = ctx.keyring.active_id
-    todo = (_DK.c.kek_id != active) & _DK.c.wrapped.is_not(None) & _DK.c.destroyed_at.is_(None)
+    active = ctx.active_kek(session)
+    todo = _todo(active)
     total = session.execute(sa.select(sa.func.count()).where(todo)).scalar_one()
     session.commit()
     result = RotationResult(active_kek=active, remaining_at_start=int(total))
@@ -87,13 +138,21 @@ def rotate_keks(session: Session, ctx: CryptoContext | None = None, *, batch_siz
     dialect = session.get_bind().dialect.name
     batches = _raw_batches if dialect in ("sqlite", "postgresql") else _core_batches
     rewrap = _Rewrapper(ctx, active)
-    for rows, write in batches(session, active, todo, batch_size):
-        write([rewrap(*row) for row in rows])   # rows: (row key, id, owner type, owner id, kek id, wrapped)
+    for _pass in range(3):
+        before = result.rewrapped
+        for rows, write in batches(session, active, todo, batch_size):
+            write([rewrap(*row) for row in rows])   # rows: (row key, id, owner type, owner id, kek id, wrapped)
+            session.commit()
+            result.rewrapped += len(rows)
+            result.batches += 1
+            if progress is not None:
+                progress(result.rewrapped, max(int(total), result.rewrapped))
+        # A process that read the previous active KEK just before the switch may have committed a key wrapped with
+        # it behind this walk: look again (bounded; `keys status` shows any left, and `keys rotate` finishes them).
+        left = session.execute(sa.select(sa.func.count()).where(todo)).scalar_one()
         session.commit()
-        result.rewrapped += len(rows)
-        result.batches += 1
-        if progress is not None:
-            progress(result.rewrapped, int(total))
+        if not left or result.rewrapped == before:
+            break
     return result
 
 
@@ -105,7 +164,7 @@ class _Rewrapper:
     def __init__(self, ctx: CryptoContext, active: int) -> None:
         self.ctx = ctx
         self.active = active
-        self.new_kek = ctx.keyring.aead(active)
+        self.new_kek = ctx.kek_aead(active)
         self.new_head = envelope.dek_aad_head(active)
         self.heads: dict[int, bytes] = {}
         self.otypes: dict[str, bytes] = {}
@@ -128,7 +187,7 @@ class _Rewrapper:
         if len(wrapped) != envelope.WRAPPED_LEN:
             raise UnknownKey(f"wrapped data key {dek_id} has the wrong length")
         try:
-            dek = self.ctx.keyring.aead(kek_id).decrypt(wrapped[:12], wrapped[12:], head + tail)
+            dek = self.ctx.kek_aead(kek_id).decrypt(wrapped[:12], wrapped[12:], head + tail)
         except InvalidTag:
             raise DecryptionError(f"data key {dek_id} failed to unwrap with KEK {kek_id} "
                                   "(tampered, swapped between owners, or wrong KEK)") from None
@@ -239,18 +298,29 @@ def _core_batches(session: Session, active: int, todo: Any, batch_size: int) -> 
 
 
 def retire_kek(session: Session, ctx: CryptoContext | None, kek_id: int, *, save: bool = True) -> None:
-    """Remove a KEK from the ring (and the key file) once no data key, live or destroyed-but-wrapped, uses it."""
+    """Destroy a KEK in the provider (key file or token) once no data key, live or destroyed-but-wrapped, uses it.
+
+    Refused (KekInUse) while it is active or while any data key is still wrapped with it. ``save=False`` drops it
+    from this process's ring only (tests). Records the retirement in ``crypto_keks`` (caller commits).
+    """
     ctx = ctx or get_context()
-    if kek_id == ctx.keyring.active_id:
-        raise KekInUse(f"KEK {kek_id} is the active KEK; activate another one and rotate first")
-    ctx.keyring.key(kek_id)
+    if kek_id == ctx.active_kek(session):
+        raise KekInUse(f"KEK {kek_id} is the active KEK; run `keys rotate` first")
+    ctx.kek_aead(kek_id)
     in_use = session.execute(sa.select(sa.func.count()).where(_DK.c.kek_id == kek_id,
                                                               _DK.c.wrapped.is_not(None))).scalar_one()
     if in_use:
         raise KekInUse(f"KEK {kek_id} still wraps {in_use} data keys; run `keys rotate` first")
-    remove_kek(ctx.material, kek_id)
     if save:
-        save_key_material(ctx)
+        ctx.provider.destroy(kek_id)
+        ctx.reload_keks()
+    else:
+        ring = ctx.keyring
+        if isinstance(ring, KeyRing):
+            keep = [k for k in ring.ids if k != kek_id]
+            active = ring.active_id if ring.active_id != kek_id else max(keep)
+            ctx.material.keyring = KeyRing({k: ring.key(k) for k in keep}, active)
+    session.execute(_KEKS.update().where(_KEKS.c.id == kek_id).values(retired_at=datetime.now(UTC)))
 
 
 def save_key_material(ctx: CryptoContext) -> Path:
@@ -303,18 +373,19 @@ def shred(session: Session, owner_type: str, owner_id: uuid.UUID, *, models: Ite
         session.execute(_DK.update().where(_DK.c.id.in_(dek_ids), _DK.c.destroyed_at.is_(None))
                         .values(wrapped=None, destroyed_at=now, destroyed_reason=(reason or "")[:200] or None))
     cleared: dict[str, int] = {}
-    for cls in models:
-        for d in encrypted_attributes(cls):
-            if d.index is None or d.bidx_attr is None or not dek_ids:
-                continue
-            ct_col: sa.Column[Any] = sa.inspect(cls).columns[d.ct_attr]
-            bidx_col: sa.Column[Any] = sa.inspect(cls).columns[d.bidx_attr]
-            table = ct_col.table
-            # The dek id sits at bytes 3..18 (1-based) of every ciphertext header; substr works on BLOB and bytea.
-            header_dek = sa.func.substr(ct_col, 3, 16)
-            res = session.execute(table.update().where(header_dek.in_([i.bytes for i in dek_ids]),
-                                                       bidx_col.is_not(None)).values({bidx_col.name: None}))
-            cleared[f"{table.name}.{ct_col.name}"] = cast(sa.CursorResult[Any], res).rowcount or 0
+    for cls, d in blind.indexed_fields(models):
+        _, uid_col, ct_col = search_columns(cls, d)
+        # The dek id sits at bytes 3..18 (1-based) of every ciphertext header; substr works on BLOB and bytea.
+        header_dek = sa.func.substr(ct_col, 3, 16)
+        uids = [r[0] for r in session.execute(sa.select(uid_col).where(header_dek.in_([i.bytes for i in dek_ids])))]
+        scope = blind.scope_of(cls, d)
+        # SECURITY: the erased rows' blind-index entries are deleted (found by their keyed tags, no value needed).
+        cleared[scope] = blind.remove(session, ctx, scope, uids)
+    # SECURITY: every process empties its key cache at its next transaction after this commits (crypto.context).
+    counter = cast(sa.Table, ShredCounter.__table__)
+    bumped = session.execute(counter.update().where(counter.c.id == 1).values(generation=counter.c.generation + 1))
+    if not cast(sa.CursorResult[Any], bumped).rowcount:
+        session.execute(counter.insert().values(id=1, generation=1))
     pending = session.info.get("crypto.pending_deks") or {}
     pending.pop((owner_type, owner_id), None)
     for dek_id in dek_ids:

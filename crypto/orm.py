@@ -1,26 +1,26 @@
 """ORM integration: the :class:`Encrypted` attribute, the ``before_flush`` hook that encrypts, and :func:`search`.
 
-A model declares two ordinary columns per sensitive attribute (``<name>_ct`` LargeBinary and, when indexed,
-``<name>_bidx`` Integer) and one :class:`Encrypted` descriptor named ``<name>``. Reading the descriptor decrypts
-(cached per instance while the stored ciphertext is unchanged); writing it stores the plaintext as pending and marks
-the row dirty; the session's ``before_flush`` hook encrypts pending values with the row's key owner's data key and
-the row uid in the associated data, and computes the blind index. A TypeDecorator alone cannot do this: it never
-sees the row.
+A model declares one ordinary column per sensitive attribute (``<name>_ct`` LargeBinary) and one :class:`Encrypted`
+descriptor named ``<name>``. Reading the descriptor decrypts (cached per instance while the stored ciphertext is
+unchanged); writing it stores the plaintext as pending and marks the row dirty; the session's ``before_flush`` hook
+encrypts pending values with the row's key owner's data key and the row uid in the associated data, and writes the
+blind-index entry in ``crypto_blind_indexes`` (never on the row: ``crypto.blind``). A TypeDecorator alone cannot do
+this: it never sees the row.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, overload
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, attributes, object_session
 
-from crypto import envelope
+from crypto import blind, envelope
 from crypto.context import CryptoContext, Owner, get_context, set_miss_hook
-from crypto.errors import CryptoError, KeyDestroyed
+from crypto.errors import CryptoError, DecryptionError, KeyDestroyed
 from crypto.normalise import NORMALISERS
 
 T = TypeVar("T")
@@ -58,7 +58,7 @@ class Encrypted(Generic[T]):
     """
 
     def __init__(self, kind: str = "str", *, index: str | BlindIndex | None = None, bits: int | None = None,
-                 column: str | None = None, index_column: str | None = None, row_uid: str = "public_id") -> None:
+                 column: str | None = None, row_uid: str = "public_id") -> None:
         if kind not in envelope.KINDS:
             raise ValueError(f"unknown kind {kind!r}; use one of {sorted(envelope.KINDS)}")
         if index is not None and kind != "str":
@@ -66,7 +66,6 @@ class Encrypted(Generic[T]):
         self.kind = kind
         self.index = BlindIndex.of(index, bits) if index is not None else None
         self._column = column
-        self._index_column = index_column
         self.row_uid = row_uid
         self.name = ""
         self._places: dict[type, tuple[str, str, bytes]] = {}
@@ -74,7 +73,6 @@ class Encrypted(Generic[T]):
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
         self.ct_attr = self._column or f"{name}_ct"
-        self.bidx_attr = (self._index_column or f"{name}_bidx") if self.index else None
         REGISTRY.append((owner, name))
 
     # --- where the value lives -----------------------------------------------------------------------------------
@@ -116,7 +114,12 @@ class Encrypted(Generic[T]):
         hit = cache.get(self.name)
         if hit is not None and hit[0] is blob:
             return hit[1]
-        value = self.decrypt_blob(get_context(), object_session(obj), type(obj), self._uid(obj), blob)
+        ctx = get_context()
+        session = object_session(obj)
+        value = self.decrypt_blob(ctx, session, type(obj), self._uid(obj), blob)
+        # SECURITY: the data key must be the row's owner's: a row moved to another case with its uid and
+        # ciphertexts (AAD intact) would otherwise show one woman's data in another woman's file.
+        check_owner(ctx, session, obj, blob, self.row_uid)
         cache[self.name] = (blob, value)
         return value
 
@@ -138,7 +141,7 @@ class Encrypted(Generic[T]):
     # --- flush ---------------------------------------------------------------------------------------------------
 
     def flush_pending(self, ctx: CryptoContext, session: Session, obj: Any, value: Any, normalised: str | None,
-                      owner: Owner | None) -> None:
+                      owner: Owner | None, *, is_new: bool = False) -> None:
         cls = type(obj)
         table, column, prefix = self.place(cls)
         if value is None:
@@ -150,11 +153,9 @@ class Encrypted(Generic[T]):
             blob = ctx.encrypt_bound(session, owner, prefix, self._uid(obj).bytes, value, self.kind)
             setattr(obj, self.ct_attr, blob)
             obj.__dict__.setdefault(_PLAIN, {})[self.name] = (blob, value)
-        if self.index is not None and self.bidx_attr is not None:
-            bidx = None
-            if normalised:
-                bidx = ctx.blind_index(table, column, normalised, self.index.bits)
-            setattr(obj, self.bidx_attr, bidx)
+        if self.index is not None and (normalised or not is_new):
+            # SECURITY: the index lives apart from the row, unlinkable to its other values (crypto.blind).
+            blind.write(session, ctx, cls, self, self._uid(obj), normalised or None, is_new=is_new)
 
 
 class EncryptedAttribute(Generic[T]):
@@ -164,23 +165,30 @@ class EncryptedAttribute(Generic[T]):
         self.descriptor = descriptor
         self.model = cls
 
-    def index_values(self, value: str, ctx: CryptoContext | None = None) -> list[int]:
+    def candidate_uids(self, session: Session, value: str, ctx: CryptoContext | None = None) -> list[uuid.UUID]:
+        """Row uids in the blind-index bucket of ``value`` (false positives included)."""
         d = self.descriptor
         if d.index is None:
             raise CryptoError(f"{self.model.__name__}.{d.name} has no blind index")
         normalised = d.index.normalise(value)
         if not normalised:
             return []
-        table, column, _ = d.place(self.model)
-        return (ctx or get_context()).blind_indexes_all_epochs(table, column, normalised, d.index.bits)
+        return blind.candidates(session, ctx or get_context(), self.model, d, normalised)
 
-    def matches(self, value: str, ctx: CryptoContext | None = None) -> sa.ColumnElement[bool]:
-        """Candidate rows (blind-index equality, every index epoch). Candidates include false positives."""
-        values = self.index_values(value, ctx)
-        if not values:
+    def matches(self, session: Session, value: str, ctx: CryptoContext | None = None) -> sa.ColumnElement[bool]:
+        """Candidate rows (same blind-index bucket in the active generation). Candidates include false positives."""
+        uids = self.candidate_uids(session, value, ctx)
+        if not uids:
             return sa.false()
-        assert self.descriptor.bidx_attr is not None  # self.index is set, so is the index column
-        return getattr(self.model, self.descriptor.bidx_attr).in_(values)  # type: ignore[no-any-return]
+        return getattr(self.model, self.descriptor.row_uid).in_(uids)  # type: ignore[no-any-return]
+
+
+def check_owner(ctx: CryptoContext, session: Session | None, obj: Any, blob: bytes, row_uid: str) -> None:
+    """DecryptionError unless ``blob``'s data key belongs to ``obj``'s key owner (the key is already unwrapped)."""
+    handle = ctx.dek_by_id(session, bytes(blob[2:18]))
+    owner = key_owner(obj, row_uid)
+    if handle.owner[0] != owner[0] or handle.owner[1] != owner[1]:
+        raise DecryptionError("ciphertext is under another owner's data key (row moved to another case?)")
 
 
 def key_owner(obj: Any, row_uid: str = "public_id") -> Owner:
@@ -201,20 +209,31 @@ def key_owner(obj: Any, row_uid: str = "public_id") -> Owner:
 
 def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
     ctx: CryptoContext | None = None
-    for obj in (*session.new, *session.dirty):
+    new = session.new
+    for obj in (*new, *session.dirty):
         pending = obj.__dict__.get(_PENDING)
         if not pending:
             continue
         ctx = ctx or get_context()
         cls = type(obj)
         owner = None
+        is_new = obj in new
         for name, (value, normalised) in list(pending.items()):
             descriptor: Encrypted[Any] = cls.__dict__.get(name) or getattr(cls, name).descriptor
             if value is not None and owner is None:
                 owner = key_owner(obj, descriptor.row_uid)
             # SECURITY: plaintext only ever leaves Python as ciphertext written here.
-            descriptor.flush_pending(ctx, session, obj, value, normalised, owner)
+            descriptor.flush_pending(ctx, session, obj, value, normalised, owner, is_new=is_new)
             del pending[name]
+    deleted: dict[str, list[uuid.UUID]] = {}
+    for obj in session.deleted:
+        for descriptor in _indexed_attributes(type(obj)):
+            uid = getattr(obj, descriptor.row_uid, None)
+            if isinstance(uid, uuid.UUID):
+                deleted.setdefault(blind.scope_of(type(obj), descriptor), []).append(uid)
+    for scope, uids in deleted.items():
+        # SECURITY: a deleted row's index entries go with it (they would otherwise outlive the person).
+        blind.remove(session, ctx or get_context(), scope, uids)
 
 
 def install_session_hooks(target: Any = Session) -> None:
@@ -297,12 +316,17 @@ def search(session: Session, attribute: EncryptedAttribute[Any], value: str, *,
     pk: Any = sa.inspect(model).primary_key
     if len(pk) != 1:
         return _search_objects(session, attribute, wanted, value, where, limit)
-    ct_col = getattr(model, d.ct_attr)
-    stmt = sa.select(pk[0], getattr(model, d.row_uid), ct_col).where(attribute.matches(value))
-    if where is not None:
-        stmt = stmt.where(where)
-    candidates = session.execute(stmt).all()
     ctx = get_context()
+    uids = blind.candidates(session, ctx, model, d, wanted) if wanted else []
+    if not uids:
+        return []
+    _, uid_col, ct_col = search_columns(model, d)
+    candidates: list[Any] = []
+    for i in range(0, len(uids), 500):
+        stmt = sa.select(pk[0], uid_col, ct_col).where(uid_col.in_(uids[i:i + 500]))
+        if where is not None:
+            stmt = stmt.where(where)
+        candidates += session.execute(stmt).all()
     ctx.preload(session, [blob for _, _, blob in candidates])
     normalise, prefix = d.index.normalise, d.place(model)[2]
     matched: dict[Any, Any] = {}
@@ -336,6 +360,10 @@ def search(session: Session, attribute: EncryptedAttribute[Any], value: str, *,
         if obj is None:
             continue
         blob = obj.__dict__.get(d.ct_attr)
+        try:
+            check_owner(ctx, session, obj, checked, d.row_uid)
+        except DecryptionError:
+            continue    # SECURITY: a row moved under another owner is not a match (and its values do not open)
         if blob is not None and blob == checked and _PENDING not in obj.__dict__:
             # The very ciphertext just verified: reading the attribute needs no second decryption.
             obj.__dict__.setdefault(_PLAIN, {})[d.name] = (blob, plain)
@@ -347,7 +375,7 @@ def _search_objects(session: Session, attribute: EncryptedAttribute[Any], wanted
                     where: sa.ColumnElement[bool] | None, limit: int | None) -> list[Any]:
     d = attribute.descriptor
     assert d.index is not None
-    stmt: Any = sa.select(attribute.model).where(attribute.matches(value))
+    stmt: Any = sa.select(attribute.model).where(attribute.matches(session, value))
     if where is not None:
         stmt = stmt.where(where)
     found = []
@@ -377,7 +405,45 @@ def encrypted_attributes(cls: type) -> list[Encrypted[Any]]:
     return [d for c, n in REGISTRY if issubclass(cls, c) and isinstance(d := c.__dict__[n], Encrypted)]
 
 
-def iter_fields(models: Iterable[type]) -> Iterable[tuple[type, Encrypted[Any]]]:
-    for cls in models:
-        for d in encrypted_attributes(cls):
-            yield cls, d
+_INDEXED: dict[type, tuple[Encrypted[Any], ...]] = {}
+
+
+def _indexed_attributes(cls: type) -> tuple[Encrypted[Any], ...]:
+    found = _INDEXED.get(cls)
+    if found is None:
+        found = _INDEXED[cls] = tuple(d for d in encrypted_attributes(cls) if d.index is not None)
+    return found
+
+
+def search_columns(model: type, d: Encrypted[Any]) -> tuple[Any, Any, Any]:
+    """(primary key column, row uid column, ciphertext column) of an indexed attribute's model."""
+    pk: Any = sa.inspect(model).primary_key
+    if len(pk) != 1:
+        raise CryptoError(f"{model.__name__} needs a single-column primary key for blind-index maintenance")
+    return pk[0], getattr(model, d.row_uid), getattr(model, d.ct_attr)
+
+
+def reindex(session: Session, model: type, name: str, *, bits: int | None = None, key_epoch: int | None = None,
+            batch_size: int = 2000, progress: Callable[[int], None] | None = None) -> blind.ReindexResult:
+    """Rebuild ``model.name``'s blind index as a new generation, online (``crypto.blind.reindex``)."""
+    descriptor = model.__dict__.get(name)
+    if not isinstance(descriptor, Encrypted) or descriptor.index is None:
+        raise CryptoError(f"{model.__name__}.{name} has no blind index")
+    return blind.reindex(session, get_context(), model, descriptor, bits=bits, key_epoch=key_epoch,
+                         batch_size=batch_size, progress=progress)
+
+
+def index_buckets(session: Session, model: type, name: str, uid: uuid.UUID) -> list[int]:
+    """The stored bucket(s) of one row's ``name`` index (one per live generation; [] if none). Needs the index
+    keys (the entry is found by its keyed tag): for tests and checks, not for search."""
+    descriptor = model.__dict__.get(name)
+    if not isinstance(descriptor, Encrypted) or descriptor.index is None:
+        raise CryptoError(f"{model.__name__}.{name} has no blind index")
+    ctx = get_context()
+    scope = blind.scope_of(model, descriptor)
+    out = []
+    for gen in blind.generations(session, ctx, scope, descriptor.index.bits):
+        out += list(session.execute(sa.select(blind.BlindIndexEntry.bucket).where(
+            blind.BlindIndexEntry.scope == scope, blind.BlindIndexEntry.generation == gen.generation,
+            blind.BlindIndexEntry.id == blind.entry_id(ctx, gen, uid))).scalars())
+    return out

@@ -14,13 +14,19 @@ Invariants kept here:
   and ``BEFORE UPDATE`` triggers that raise on overlap (SQLite serialises writers, so the trigger's check and the
   write are atomic). Open-ended stays book the bed up to their planned end date. The services check first for a
   friendly message; the constraint is the guarantee. A conflict becomes ``BedTaken`` ("That bed was just taken").
-* **Least data.** A coordinator sees a resident only through ``ResidentView`` (``shelters/resident_view.py``),
+* **Least data.** A coordinator sees a resident only through ``ResidentView`` (``admissions/resident_view.py``),
   built from the few fields a shelter needs; never the case, its narrative, violence details or perpetrator data
   beyond a "do not admit" description. The bed board shows first names or initials, never surnames.
-* **Scoped access.** Every shelter page loads the shelter through ``shelters.policies.load_shelter_for``: a
+* **Scoped access.** Every shelter page loads the shelter through ``shelters.core.policies.load_shelter_for``: a
   coordinator reaches only the shelters she coordinates, a supervisor those of her centre, an admin only the
   configuration pages, counsellors and auditors none. Denial is a 404 and audited. The address is shown only to the
   shelter's coordinators and the centre's supervisors.
 * **Everything audited.** Services record semantic events (admission, refusal, move, extension request and decision,
   discharge); change events come from the audit hook.
+
+Layout, as in ``cases``: ``core/`` (models, policies, labels, errors, shared form fields, the blueprint and its view
+helpers), then one package per page group — ``setup/`` (shelters, address, coordinators, rooms,
+beds, out-of-service), ``board/`` (bed board, occupancy, waitlist, dashboard panels), ``admissions/`` (requests,
+admission and refusal, the household: moves, extensions, discharge; occupancy statistics) — each with ``forms.py``,
+``services.py``, ``views.py`` where it has them. ``registry.py`` lists what the package plugs into the app.
 """

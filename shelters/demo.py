@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from app.db import db
 from app.users.models import Centre, Role, User
-from shelters.models import Shelter, ShelterCoordinator
-from shelters.services import setup
+from shelters.core.models import Shelter, ShelterCoordinator
+from shelters.setup import services as setup
 
 DEMO_NAME = "Papatya Evi (demo)"
 DEMO_ROOMS = (("Oda 1", ("1A", "1B", "1C")), ("Oda 2", ("2A", "2B", "2C")), ("Oda 3", ("3A", "3B")))

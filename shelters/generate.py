@@ -17,12 +17,12 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 
+from app.dates import local_today
 from app.db import db
 from app.users.models import Centre, Role, User
+from cases.core.models import Case, Person, PersonKind
 from cases.generate import Sealer, street_address
-from cases.models import Case, Person, PersonKind
-from shelters.dates import local_today
-from shelters.models import (
+from shelters.core.models import (
     DECLINE_REASONS,
     DEFAULT_BOY_AGE_LIMIT,
     DEFAULT_MAX_STAY_DAYS,

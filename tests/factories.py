@@ -164,8 +164,8 @@ def make_case(
 
     from app.db import db
     from app.users.models import User
-    from cases.models import CaseMember, CaseStatus, PersonKind, RiskLevel
-    from cases.services.core import add_person, open_case
+    from cases.core.models import CaseMember, CaseStatus, PersonKind, RiskLevel
+    from cases.core.services import add_person, open_case
 
     with app.app_context():
         actor = db.session.get(User, counsellor.id)

@@ -5,7 +5,15 @@ decrypting anything) for the centres given (already checked by the view: a super
 admin chose) and the months of ``period``. Tables hold raw counts; suppression is applied on the way out
 (``app.reports.render``), so a provider cannot forget it.
 
-Register from a blueprint: ``bp.record_once(lambda s: register_report_section(s.app, provider))``.
+Register from a blueprint: ``bp.record_once(lambda s: register_report_section(s.app, provider))``; the feature that
+owns applications also registers the population counter (``register_population_counter``), from which a release
+decides which centres are large enough to be shown alone.
+
+A release needs the same tables for all centres, for every published centre or group, and in every language. A plain
+provider is simply called once for each of those. A section that counts many rows should be a ``GroupedSection``
+instead: ``gather(centre_ids, period)`` reads the counts of all those centres in one pass, keyed by centre, and
+``build(gathered, centre_ids, period)`` makes the tables of any subset of them, in the current language, without
+querying again (``tables_for_units``). A ``GroupedSection`` is itself a provider (callable the plain way).
 """
 
 from __future__ import annotations
@@ -17,23 +25,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import force_locale
 
 SECTIONS_KEY = "dayanisma.report_sections"
 
 
 @dataclass(frozen=True)
 class Period:
-    """Whole months ``[start, end)``: ``start`` is the first day of the first month, ``end`` the first day after the
-    last month. Statistics never go finer than a month."""
+    """Whole months ``[start, end)``. Releases only ever ask for a closed calendar year (``Period.year``); the
+    months inside it are the finest rows a table has."""
 
     start: date
     end: date
-
-    @classmethod
-    def months_between(cls, first: tuple[int, int], last: tuple[int, int]) -> Period:
-        year, month = last
-        end = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-        return cls(date(first[0], first[1], 1), end)
 
     @classmethod
     def year(cls, year: int) -> Period:
@@ -102,9 +105,37 @@ class Table:
     chart: tuple[str, int] | None = None
     chart_unit: str = ""
     section: str = ""
+    population: str = ""
+    totals_add_up: bool = True
+
+
+# ``population``: the name of the population the table's grand total counts ("applications", "referrals", ...).
+# Tables naming the same population print the same total, so a release links them (one figure, many places).
+# ``totals_add_up=False``: the total row is its own figure (e.g. distinct people over a year of months), no sum.
 
 
 Provider = Callable[[Sequence[int], Period], list[Table]]
+
+
+@dataclass(frozen=True)
+class GroupedSection:
+    """A provider in two steps (see the module docstring): ``gather`` reads once, ``build`` only computes.
+
+    ``gather(centre_ids, period)`` returns anything ``build`` understands (typically rows whose first column is the
+    centre id); ``build(gathered, centre_ids, period)`` keeps the rows of ``centre_ids`` and makes the tables,
+    labelled in the current language. Both count plain categorical columns only, like any provider.
+    """
+
+    gather: Callable[[Sequence[int], Period], Any]
+    build: Callable[[Any, Sequence[int], Period], list[Table]]
+
+    def __call__(self, centre_ids: Sequence[int], period: Period) -> list[Table]:
+        return self.build(self.gather(centre_ids, period), centre_ids, period)
+
+
+# centre id -> number of applications in the period: the size of the population a centre's figures describe.
+PopulationCounter = Callable[[Period], dict[int, int]]
+POPULATION_KEY = "dayanisma.report_population"
 
 
 def month_label(month: date) -> str:
@@ -125,8 +156,44 @@ def register_report_section(app: Any, provider: Provider) -> None:  # a Flask ap
         providers.append(provider)
 
 
+def register_population_counter(app: Any, counter: PopulationCounter) -> None:
+    app.extensions[POPULATION_KEY] = counter
+
+
+def population_counts(period: Period) -> dict[int, int]:
+    counter = current_app.extensions.get(POPULATION_KEY)
+    return counter(period) if counter is not None else {}
+
+
 def collect_tables(centre_ids: Sequence[int], period: Period) -> list[Table]:
     tables: list[Table] = []
     for provider in current_app.extensions.get(SECTIONS_KEY, []):
         tables.extend(provider(centre_ids, period))
     return tables
+
+
+def tables_for_units(units: Sequence[Sequence[int]], period: Period,
+                     locales: Sequence[str]) -> tuple[dict[str, list[Table]], list[list[Table]]]:
+    """The tables of a release: those of ``units[0]`` (every centre) in each of ``locales``, and those of each unit
+    (a list of centre ids) in the first locale. A ``GroupedSection`` reads the database once, for ``units[0]``;
+    a plain provider is called per unit and language."""
+    providers = list(current_app.extensions.get(SECTIONS_KEY, []))
+    everyone = list(units[0])
+    gathered = {i: p.gather(everyone, period) for i, p in enumerate(providers) if isinstance(p, GroupedSection)}
+
+    def tables(centre_ids: Sequence[int]) -> list[Table]:
+        out: list[Table] = []
+        for i, provider in enumerate(providers):
+            if i in gathered:
+                out.extend(provider.build(gathered[i], centre_ids, period))
+            else:
+                out.extend(provider(centre_ids, period))
+        return out
+
+    by_locale: dict[str, list[Table]] = {}
+    for locale in locales:
+        with force_locale(locale):
+            by_locale[locale] = tables(everyone)
+    with force_locale(locales[0]):
+        per_unit = [tables(unit) for unit in units[1:]]
+    return by_locale, per_unit

@@ -1,6 +1,6 @@
 """risk assessments, safety and support plans; seeds risk checklist version 1
 
-The seed comes from ``cases.risk_checklist`` (pure data, frozen: version 1 is never edited in place).
+The seed comes from ``cases.risk.checklist`` (pure data, frozen: version 1 is never edited in place).
 
 Revision ID: 0004
 Revises: 0003
@@ -204,7 +204,7 @@ def upgrade():
 def _seed_checklist_v1():
     from datetime import datetime, timezone
 
-    from cases import risk_checklist
+    from cases.risk import checklist as risk_checklist
 
     table = sa.table(
         'risk_checklists',

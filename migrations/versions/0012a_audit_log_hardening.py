@@ -15,7 +15,7 @@ text they were given (they are append-only); new ones carry the category only.
 3. ``audit_events.key_version``: the version of the chain's own key ring that chained the event (existing: 1).
 
 Revision ID: 0012a
-Revises: 0007
+Revises: 0018a
 Create Date: 2026-11-20
 """
 import uuid
@@ -25,7 +25,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0012a'
-down_revision = '0007'
+down_revision = '0018a'
 branch_labels = None
 depends_on = None
 
@@ -85,7 +85,7 @@ def _break_glass_upgrade():
     for row in rows:
         bind.execute(set_public_id, {"p": uuid.uuid4(), "id": row.id})
     if rows:
-        from cases.models import BreakGlassGrant
+        from cases.core.models import BreakGlassGrant
 
         session = _orm_session()
         for row in rows:
@@ -106,7 +106,7 @@ def _break_glass_downgrade():
         batch_op.add_column(sa.Column('reason', sa.String(length=500), nullable=True))
     ids = [row.id for row in bind.execute(sa.text("SELECT id FROM break_glass_grants"))]
     if ids:
-        from cases.models import BreakGlassGrant
+        from cases.core.models import BreakGlassGrant
 
         session = _orm_session()
         texts = {i: session.get(BreakGlassGrant, i).reason or "" for i in ids}

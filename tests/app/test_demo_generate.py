@@ -36,11 +36,11 @@ def _count(model, *where) -> int:  # type: ignore[no-untyped-def]
 def test_generated_cases_are_complete_and_read_back_through_the_orm(app) -> None:  # type: ignore[no-untyped-def]
     from app.audit import AuditEvent
     from app.db import db
-    from cases.models import Case, Person, PersonKind
-    from cases.models.orders import ProtectiveOrder
-    from cases.models.plans import SafetyPlanVersion
-    from cases.models.referrals import ConsentRecord, Referral
-    from cases.models.risk import RiskAssessment
+    from cases.core.models import Case, Person, PersonKind
+    from cases.orders.models import ProtectiveOrder
+    from cases.plans.models import SafetyPlanVersion
+    from cases.referrals.models import ConsentRecord, Referral
+    from cases.risk.models import RiskAssessment
 
     assert _run(app, "demo", "seed").exit_code == 0
     with app.app_context():
@@ -99,7 +99,7 @@ def test_generated_cases_are_complete_and_read_back_through_the_orm(app) -> None
 
 def test_numbers_continue_the_centres_serials(app) -> None:  # type: ignore[no-untyped-def]
     from app.db import db
-    from cases.models import Case
+    from cases.core.models import Case
 
     _seed_and_generate(app, 30)
     assert _run(app, "demo", "generate", "--cases", "25").exit_code == 0   # not idempotent: adds more
@@ -116,7 +116,7 @@ def test_numbers_continue_the_centres_serials(app) -> None:  # type: ignore[no-u
 
 def test_same_seed_same_content(app) -> None:  # type: ignore[no-untyped-def]
     from app.db import db
-    from cases.models import Person, PersonKind
+    from cases.core.models import Person, PersonKind
 
     _seed_and_generate(app, 20, "--seed", "42")
     assert _run(app, "demo", "generate", "--cases", "20", "--seed", "42").exit_code == 0
@@ -129,9 +129,9 @@ def test_same_seed_same_content(app) -> None:  # type: ignore[no-untyped-def]
 
 def test_shelter_stays_never_overlap(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from app.db import db
-    from cases.models import Person, PersonKind
+    from cases.core.models import Person, PersonKind
     from shelters import generate
-    from shelters.models import AdmissionRequest, BedAssignment, Shelter, Stay
+    from shelters.core.models import AdmissionRequest, BedAssignment, Shelter, Stay
 
     monkeypatch.setattr(generate, "SHARE", 0.9)     # most cases ask for a place: beds are reused and added
     _seed_and_generate(app, 60, "--seed", "3")
@@ -164,7 +164,7 @@ def test_shelter_stays_never_overlap(app, monkeypatch) -> None:  # type: ignore[
 
 def test_generated_identifiers_are_encrypted_at_rest(app, backend, db_url) -> None:  # type: ignore[no-untyped-def]
     from app.db import db
-    from cases.models import Person
+    from cases.core.models import Person
 
     _seed_and_generate(app, 30, "--seed", "11")
     with app.app_context():
@@ -179,7 +179,7 @@ def test_generated_identifiers_are_encrypted_at_rest(app, backend, db_url) -> No
 
 
 def test_bad_options_and_missing_centre(app) -> None:  # type: ignore[no-untyped-def]
-    from cases.models import Case
+    from cases.core.models import Case
 
     r = _run(app, "demo", "generate", "--cases", "5")
     assert r.exit_code == 2 and "demo seed" in r.output          # no demo centre yet
@@ -197,7 +197,7 @@ def test_bad_options_and_missing_centre(app) -> None:  # type: ignore[no-untyped
 
 
 def test_refused_when_demo_is_not_allowed(app) -> None:  # type: ignore[no-untyped-def]
-    from cases.models import Case
+    from cases.core.models import Case
 
     assert _run(app, "demo", "seed").exit_code == 0
     app.config["DEMO_ALLOWED"] = False
@@ -220,7 +220,7 @@ def test_refused_in_production(tmp_path: Path) -> None:
 
 
 def test_a_single_case(app) -> None:  # type: ignore[no-untyped-def]
-    from cases.models import Case
+    from cases.core.models import Case
 
     _seed_and_generate(app, 1)
     with app.app_context():

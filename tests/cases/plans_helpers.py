@@ -41,7 +41,7 @@ def post(client: FlaskClient, url: str, data: dict[str, Any], form_url: str | No
 
 def case_risk_level(app: Flask, case_id: int) -> str | None:
     from app.db import db
-    from cases.models import Case
+    from cases.core.models import Case
 
     with app.app_context():
         case = db.session.get(Case, case_id)

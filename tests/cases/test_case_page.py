@@ -126,7 +126,7 @@ def test_dashboards_show_cases_and_caseloads(app, make_user, make_case, page) ->
     assert "High risk without an approved safety plan" in html and case.number in html
     from app.db import db
     from app.users.models import User
-    from cases.services.plans import high_risk_without_approved_plan
+    from cases.plans.services import high_risk_without_approved_plan
 
     with app.app_context():
         supervisor = db.session.scalar(sa.select(User).where(User.role == "supervisor"))

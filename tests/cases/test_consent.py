@@ -21,13 +21,13 @@ def env(app, make_user, make_case):  # type: ignore[no-untyped-def]
 def _objects(counsellor, case):  # type: ignore[no-untyped-def]
     from app.db import db
     from app.users.models import User
-    from cases.models import Case
+    from cases.core.models import Case
 
     return db.session.get(User, counsellor.id), db.session.get(Case, case.id)
 
 
 def _consent(user, case, **kw):  # type: ignore[no-untyped-def]
-    from cases.services import referrals as svc
+    from cases.referrals import services as svc
 
     args = {"institution_type": "sonim", "institution_name": "Şişli ŞÖNİM", "data_classes": ["identity", "contact"],
             "method": "written", "given_on": D0, "valid_until": D0 + dt.timedelta(days=60), "today": D0}
@@ -36,7 +36,7 @@ def _consent(user, case, **kw):  # type: ignore[no-untyped-def]
 
 
 def _referral(user, case, consent, **kw):  # type: ignore[no-untyped-def]
-    from cases.services import referrals as svc
+    from cases.referrals import services as svc
 
     args = {"institution_type": "sonim", "data_classes": ["identity"]}
     args.update(kw)
@@ -44,7 +44,7 @@ def _referral(user, case, consent, **kw):  # type: ignore[no-untyped-def]
 
 
 def _send(referral, user, on):  # type: ignore[no-untyped-def]
-    from cases.services import referrals as svc
+    from cases.referrals import services as svc
 
     return svc.send_referral(referral, actor=user, digest=svc.preview_digest(referral), on=on)
 
@@ -62,7 +62,7 @@ def test_valid_consent_sends_on_first_and_last_day(env) -> None:  # type: ignore
 
 
 def test_expired_consent(env) -> None:  # type: ignore[no-untyped-def]
-    from cases.services.referrals import ConsentExpired
+    from cases.referrals.services import ConsentExpired
 
     app, counsellor, case_info = env
     with app.test_request_context():
@@ -75,7 +75,7 @@ def test_expired_consent(env) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_consent_not_yet_given(env) -> None:  # type: ignore[no-untyped-def]
-    from cases.services.referrals import ConsentMissing
+    from cases.referrals.services import ConsentMissing
 
     app, counsellor, case_info = env
     with app.test_request_context():
@@ -86,7 +86,7 @@ def test_consent_not_yet_given(env) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_revoked_consent(env) -> None:  # type: ignore[no-untyped-def]
-    from cases.services import referrals as svc
+    from cases.referrals import services as svc
 
     app, counsellor, case_info = env
     with app.test_request_context():
@@ -104,7 +104,7 @@ def test_revoked_consent(env) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_wrong_recipient_type(env) -> None:  # type: ignore[no-untyped-def]
-    from cases.services.referrals import ConsentDoesNotCover, ConsentWrongRecipient
+    from cases.referrals.services import ConsentDoesNotCover, ConsentWrongRecipient
 
     app, counsellor, case_info = env
     with app.test_request_context():
@@ -117,7 +117,7 @@ def test_wrong_recipient_type(env) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_not_covering_every_class(env) -> None:  # type: ignore[no-untyped-def]
-    from cases.services.referrals import ConsentDoesNotCover
+    from cases.referrals.services import ConsentDoesNotCover
 
     app, counsellor, case_info = env
     with app.test_request_context():
@@ -129,7 +129,7 @@ def test_not_covering_every_class(env) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_no_consent(env) -> None:  # type: ignore[no-untyped-def]
-    from cases.services.referrals import ConsentMissing
+    from cases.referrals.services import ConsentMissing
 
     app, counsellor, case_info = env
     with app.test_request_context():
@@ -141,8 +141,8 @@ def test_no_consent(env) -> None:  # type: ignore[no-untyped-def]
 
 def test_consent_of_another_case_cannot_be_attached(env, make_case) -> None:  # type: ignore[no-untyped-def]
     from app.db import db
-    from cases.models import Case
-    from cases.services.referrals import ConsentMissing
+    from cases.core.models import Case
+    from cases.referrals.services import ConsentMissing
 
     app, counsellor, case_info = env
     other_info = make_case(counsellor, applicant_name="Fatma Şen")
@@ -162,7 +162,7 @@ def test_consent_of_another_case_cannot_be_attached(env, make_case) -> None:  # 
     ({"institution_type": "embassy"}, "kind of institution"),
 ])
 def test_consent_recording_rules(env, kw, message) -> None:  # type: ignore[no-untyped-def]
-    from cases.errors import CaseError
+    from cases.core.errors import CaseError
 
     app, counsellor, case_info = env
     with app.test_request_context():
@@ -186,7 +186,7 @@ def test_verbal_consent_with_a_staff_witness(env, make_user) -> None:  # type: i
 def test_override_with_short_reason_is_refused_and_long_one_flags(env) -> None:  # type: ignore[no-untyped-def]
     from app.audit import AuditEvent
     from app.db import db
-    from cases.services import referrals as svc
+    from cases.referrals import services as svc
 
     app, counsellor, case_info = env
     with app.test_request_context():
@@ -203,8 +203,8 @@ def test_override_with_short_reason_is_refused_and_long_one_flags(env) -> None: 
 
 
 def test_closed_case_refuses_consent_and_referral(env) -> None:  # type: ignore[no-untyped-def]
-    from cases.errors import CaseClosed
-    from cases.models import CaseStatus
+    from cases.core.errors import CaseClosed
+    from cases.core.models import CaseStatus
 
     app, counsellor, case_info = env
     with app.test_request_context():

@@ -13,7 +13,7 @@ from tests.security.test_encryption_at_rest import _raw_dump
 def test_erased_case_is_unreadable_unsearchable_and_gone(app, make_user, make_case, backend, db_url) -> None:  # type: ignore[no-untyped-def]
     from app.audit import AuditEvent
     from app.db import db
-    from cases.models import Case, Person
+    from cases.core.models import Case, Person
 
     counsellor = make_user("counsellor")
     case = make_case(counsellor, applicant_name="Silinecek Kadın Özgül", tckn="10000000146")
@@ -51,7 +51,7 @@ def test_erased_case_is_unreadable_unsearchable_and_gone(app, make_user, make_ca
 
 def test_case_on_a_shelter_waitlist_cannot_be_erased(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
     from app.db import db
-    from cases.models import Case
+    from cases.core.models import Case
     from tests.shelters.helpers import make_shelter, request_for
 
     counsellor = make_user("counsellor")
@@ -68,11 +68,11 @@ def test_case_on_a_shelter_waitlist_cannot_be_erased(app, make_user, make_case) 
 def test_erased_case_household_page_is_gone_after_discharge(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
     from datetime import timedelta
 
+    from app.dates import local_today
     from app.db import db
     from app.users.models import User
-    from shelters.dates import local_today
-    from shelters.models import Shelter
-    from shelters.services import stays
+    from shelters.admissions import services as stays
+    from shelters.core.models import Shelter
     from tests.shelters.helpers import admit, make_shelter, request_for
 
     counsellor, coordinator = make_user("counsellor"), make_user("coordinator")
@@ -127,12 +127,12 @@ def test_erasure_leaves_no_copy_of_the_wrapped_data_key_in_the_sqlite_file(app, 
 def test_manual_erasure_of_a_case_under_a_protective_order_needs_despite_order(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
     import datetime as dt
 
+    from app.dates import local_today
     from app.db import db, utcnow
     from app.users.models import User
-    from cases.models import Case
-    from cases.services import orders
-    from cases.services.erasure import is_erased
-    from shelters.dates import local_today
+    from cases.core.models import Case
+    from cases.orders import services as orders
+    from cases.retention.services import is_erased
 
     counsellor = make_user("counsellor")
     case = make_case(counsellor)

@@ -10,7 +10,7 @@ from tests.cases.core_helpers import OTHER_TCKN, VALID_TCKN, case_id_from, confi
 
 def _count_cases(app) -> int:  # type: ignore[no-untyped-def]
     from app.db import db
-    from cases.models import Case
+    from cases.core.models import Case
 
     with app.app_context():
         return db.session.scalar(sa.select(sa.func.count()).select_from(Case)) or 0
@@ -29,7 +29,7 @@ def test_intake_happy_path_with_turkish_text_and_children(app, client, make_user
                   "Eşi İsmail onu tehdit etti; ŞÖNİM&#39;e gitti.", "Güvenli bir yer", "papatya"):
         assert value in html, value
     from app.db import db
-    from cases.models import Case, CaseStatus
+    from cases.core.models import Case, CaseStatus
 
     with app.app_context():
         case = db.session.scalar(sa.select(Case))
@@ -103,7 +103,7 @@ def test_returning_applicant_found_by_tckn_then_saved_on_confirm(app, client, ma
     html = r.get_data(as_text=True)
     assert "She may have applied before" in html
     from app.db import db
-    from cases.models import Case
+    from cases.core.models import Case
 
     with app.app_context():
         number = db.session.scalar(sa.select(Case.number))

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from tests import factories
 from tests.cases.core_helpers import post
 
-CHECKLIST = ["safety-plan-reviewed", "referrals-followed-up", "woman-informed", "records-complete"]
+CHECKLIST = ["needs-met-or-referred", "safety-plan-reviewed", "referrals-followed-up", "woman-informed",
+             "told-can-return", "records-complete"]
 
 
 def _client(app, user):  # type: ignore[no-untyped-def]
@@ -108,15 +109,23 @@ def test_close_requires_checklist_or_explanation_then_read_only(app, make_user, 
     c = _client(app, counsellor)
     url = f"/cases/{case.public_id}/close"
     page(c, url)
-    assert post(c, url, {"reason": "goals-met", "checklist": CHECKLIST[:2]}, token_url=url).status_code == 422
-    assert post(c, url, {"reason": "", "checklist": CHECKLIST}, token_url=url).status_code == 422
-    assert post(c, url, {"reason": "bored", "checklist": CHECKLIST}, token_url=url).status_code == 422
+    std = {"risk_at_closure": "standard"}
+    assert post(c, url, {"reason": "goals-met", "checklist": CHECKLIST[:2], **std}, token_url=url).status_code == 422
+    assert post(c, url, {"reason": "", "checklist": CHECKLIST, **std}, token_url=url).status_code == 422
+    assert post(c, url, {"reason": "bored", "checklist": CHECKLIST, **std}, token_url=url).status_code == 422
+    assert post(c, url, {"reason": "goals-met", "checklist": CHECKLIST}, token_url=url).status_code == 422  # no risk
     # a team member (not primary) cannot close
     t = _client(app, teammate)
-    assert post(t, url, {"reason": "goals-met", "checklist": CHECKLIST}, token_url=url).status_code == 422
-    r = post(c, url, {"reason": "moved-away", "checklist": CHECKLIST[:3],
+    assert post(t, url, {"reason": "goals-met", "checklist": CHECKLIST, **std}, token_url=url).status_code == 422
+    r = post(c, url, {"reason": "moved-away", "checklist": CHECKLIST[:3], **std,
                       "explanation": "Kayıtlar yeni merkeze gönderilecek."}, token_url=url)
     assert r.status_code == 302
+    # the counsellor asked; her supervisor decides
+    html = page(c, f"/cases/{case.public_id}").get_data(as_text=True)
+    assert "This case is closed" not in html and "Waiting for a supervisor" in html
+    sup = _client(app, make_user("supervisor"))
+    decide = f"/cases/{case.public_id}/closure-request"
+    assert post(sup, decide, {"decision": "approve"}, token_url=decide).status_code == 302
     html = page(c, f"/cases/{case.public_id}").get_data(as_text=True)
     assert "This case is closed" in html and "Moved away" in html
     assert "Kayıtlar yeni merkeze gönderilecek." in html  # the closure entry in the timeline
@@ -134,7 +143,8 @@ def test_supervisor_closes_and_reopens(app, make_user, make_case, page) -> None:
     case = make_case(counsellor)
     sup = _client(app, make_user("supervisor"))
     url = f"/cases/{case.public_id}/close"
-    assert post(sup, url, {"reason": "goals-met", "checklist": CHECKLIST}, token_url=url).status_code == 302
+    assert post(sup, url, {"reason": "goals-met", "checklist": CHECKLIST, "risk_at_closure": "standard"},
+                token_url=url).status_code == 302
     # notes on a closed case are refused even for a supervisor, with a message
     r = post(sup, f"/cases/{case.public_id}/notes", {"kind": "legal", "occurred_on": "2026-11-03", "text": "x"},
              token_url=f"/cases/{case.public_id}")

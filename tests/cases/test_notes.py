@@ -18,7 +18,7 @@ def _add_note(client, case, text="İlk görüşme: güvende.", kind="psychologic
 
 def _note(app, text):  # type: ignore[no-untyped-def]
     from app.db import db
-    from cases.models import ContactNote
+    from cases.notes.models import ContactNote
 
     with app.app_context():
         for note in db.session.scalars(sa.select(ContactNote)):
@@ -29,7 +29,7 @@ def _note(app, text):  # type: ignore[no-untyped-def]
 
 def _age_note(app, note_id: int, minutes: int) -> None:
     from app.db import db, utcnow
-    from cases.models import ContactNote
+    from cases.notes.models import ContactNote
 
     with app.app_context():
         note = db.session.get(ContactNote, note_id)
@@ -49,7 +49,7 @@ def test_first_note_activates_case_and_timeline_is_newest_first(app, client, mak
     assert html.index("İkinci not") < html.index("Birinci not ŞÇĞ")
     assert "Active" in html
     from app.db import db
-    from cases.models import Case, CaseStatus
+    from cases.core.models import Case, CaseStatus
 
     with app.app_context():
         assert db.session.get(Case, case.id).status == CaseStatus.ACTIVE
@@ -69,7 +69,7 @@ def test_invalid_notes_are_422_and_not_saved(app, client, make_user, make_case) 
         assert r.status_code == 422, data
         assert "There is a problem" in r.get_data(as_text=True)
     from app.db import db
-    from cases.models import ContactNote
+    from cases.notes.models import ContactNote
 
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ContactNote)) == 0
@@ -124,7 +124,7 @@ def test_non_author_cannot_edit_but_can_correct(app, make_user, make_case, page)
     entry = re.search(rf'id="note-{note_public_id}">(.*?)</li>\s*</ol>', html, re.S)
     assert entry and "Düzeltme: tarih 4 Kasım" in entry.group(1)
     from app.db import db
-    from cases.models import ContactNote
+    from cases.notes.models import ContactNote
 
     with app.app_context():
         correction = db.session.scalar(sa.select(ContactNote).where(ContactNote.corrects_id.is_not(None)))

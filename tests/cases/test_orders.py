@@ -65,7 +65,7 @@ def create_order(client, case, **overrides) -> str:  # type: ignore[no-untyped-d
 
 def load_order(app, oid: str):  # type: ignore[no-untyped-def]
     from app.db import db
-    from cases.models.orders import ProtectiveOrder
+    from cases.orders.models import ProtectiveOrder
 
     return db.session.scalar(sa.select(ProtectiveOrder).where(ProtectiveOrder.public_id == uuid.UUID(oid)))
 
@@ -112,7 +112,7 @@ def test_violation_prompts_a_reassessment_and_flags_the_case(app, signed_in, cas
         actions = set(db.session.scalars(sa.select(AuditEvent.action)))
         assert "case.order-violation" in actions
         try:
-            from cases.models.risk import RiskReassessmentPrompt
+            from cases.risk.models import RiskReassessmentPrompt
         except ImportError:  # the risk module is not installed: the audited prompt stands in
             assert "case.reassessment-prompt" in actions
         else:
@@ -123,7 +123,7 @@ def test_violation_prompts_a_reassessment_and_flags_the_case(app, signed_in, cas
     # the case card shows the breach
     from flask import render_template
 
-    from cases.models import Case
+    from cases.core.models import Case
 
     with app.test_request_context():
         card = render_template("cases/partials/_orders.html", case=db.session.get(Case, case.id))
@@ -134,10 +134,10 @@ def test_violation_without_the_risk_module_records_the_prompt(app, counsellor, c
     from app.audit import AuditEvent
     from app.db import db
     from app.users.models import User
-    from cases.models import Case
-    from cases.services import orders as svc
+    from cases.core.models import Case
+    from cases.orders import services as svc
 
-    monkeypatch.setitem(sys.modules, "cases.services.risk", None)  # import now raises ImportError
+    monkeypatch.setitem(sys.modules, "cases.risk.services", None)  # import now raises ImportError
     with app.test_request_context():
         user, obj = db.session.get(User, counsellor.id), db.session.get(Case, case.id)
         order = svc.record_order(obj, actor=user, kind="protective", issuer="governor", measures=["shelter"],
@@ -189,7 +189,7 @@ def test_expiry_alerts_on_dashboards_and_case_card(app, signed_in, case, page, m
     from flask import render_template
 
     from app.db import db
-    from cases.models import Case
+    from cases.core.models import Case
 
     with app.test_request_context():
         card = render_template("cases/partials/_orders.html", case=db.session.get(Case, case.id))

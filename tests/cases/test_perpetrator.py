@@ -38,8 +38,8 @@ def _form(**overrides):  # type: ignore[no-untyped-def]
 def _record_perpetrator(app, case, **fields) -> uuid.UUID:  # type: ignore[no-untyped-def]
     """As the intake records him: the person row and the case's categorical copy of the relationship."""
     from app.db import db
-    from cases.models import Case, PersonKind
-    from cases.services.core import add_person
+    from cases.core.models import Case, PersonKind
+    from cases.core.services import add_person
 
     values = {**OLD, **fields}
     with app.app_context():
@@ -53,8 +53,9 @@ def _record_perpetrator(app, case, **fields) -> uuid.UUID:  # type: ignore[no-un
 def _perpetrators(app, case):  # type: ignore[no-untyped-def]
     """Detached snapshots of the case's perpetrators (decrypted values and raw ciphertexts), and the case's copy of
     the relationship."""
+    import crypto
     from app.db import db
-    from cases.models import Case, Person, PersonKind
+    from cases.core.models import Case, Person, PersonKind
 
     with app.app_context():
         people = db.session.scalars(sa.select(Person).where(Person.case_id == case.id,
@@ -62,7 +63,8 @@ def _perpetrators(app, case):  # type: ignore[no-untyped-def]
                                     .order_by(Person.id)).all()
         snaps = [{"public_id": p.public_id, "full_name": p.full_name, "notes": p.notes,
                   "relationship_to_applicant": p.relationship_to_applicant,
-                  "ct": {"full_name": p.full_name_ct, "notes": p.notes_ct}, "bidx": p.full_name_bidx}
+                  "ct": {"full_name": p.full_name_ct, "notes": p.notes_ct},
+                  "bidx": crypto.index_buckets(db.session(), Person, "full_name", p.public_id)}
                  for p in people]
         return snaps, db.session.get(Case, case.id).relationship_to_perpetrator
 
@@ -71,7 +73,7 @@ def _name_search(app, case, name):  # type: ignore[no-untyped-def]
     """The blind-index search over perpetrators' names, within this case: the public ids found."""
     import crypto
     from app.db import db
-    from cases.models import Person, PersonKind
+    from cases.core.models import Person, PersonKind
 
     with app.app_context():
         where = sa.and_(Person.kind == PersonKind.PERPETRATOR, Person.case_id == case.id)
@@ -282,7 +284,7 @@ def test_missing_csrf_is_400_and_changes_nothing(app, make_user, make_case) -> N
 
 def test_roles_without_edit_are_refused(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
     from app.db import db, utcnow
-    from cases.models import BreakGlassGrant
+    from cases.core.models import BreakGlassGrant
 
     primary = make_user("counsellor")
     case = make_case(primary)
@@ -369,8 +371,8 @@ def test_the_shelter_sees_the_corrected_description(app, make_user, make_case) -
     from datetime import date
 
     from app.db import db
-    from shelters.models import AdmissionRequest
-    from shelters.resident_view import resident_view
+    from shelters.admissions.resident_view import resident_view
+    from shelters.core.models import AdmissionRequest
     from tests.shelters.helpers import make_shelter, request_for
 
     counsellor = make_user("counsellor")

@@ -13,7 +13,7 @@ from tests import factories
 def _check(app, user_info, case_info, action: str) -> bool:  # type: ignore[no-untyped-def]
     from app.db import db
     from app.users.models import User
-    from cases.policies import load_case_for
+    from cases.core.policies import load_case_for
 
     with app.app_context():
         user = db.session.get(User, user_info.id)
@@ -43,7 +43,7 @@ EXPECTED = {
 
 def test_role_action_table(app, centre, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
     from app.db import db, utcnow
-    from cases.models import BreakGlassGrant
+    from cases.core.models import BreakGlassGrant
 
     primary = make_user("counsellor")
     team = make_user("counsellor")
@@ -71,7 +71,7 @@ def test_role_action_table(app, centre, make_user, make_case) -> None:  # type: 
 
 def test_expired_break_glass_gives_nothing(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
     from app.db import db, utcnow
-    from cases.models import BreakGlassGrant
+    from cases.core.models import BreakGlassGrant
 
     primary, colleague = make_user("counsellor"), make_user("counsellor")
     case = make_case(primary)

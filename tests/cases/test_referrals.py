@@ -24,7 +24,7 @@ def today() -> dt.date:
 def enrich_case(app, case, *, address="Moda Cad. No:5 Kadıköy", narrative="Eşim beni tehdit etti ŞİDDET") -> None:  # type: ignore[no-untyped-def]
     """Give the applicant an address and the case a narrative (make_case sets name, TCKN and phone)."""
     from app.db import db
-    from cases.models import Case
+    from cases.core.models import Case
 
     with app.app_context():
         obj = db.session.get(Case, case.id)
@@ -64,7 +64,8 @@ def create_consent(client, case, **overrides) -> str:  # type: ignore[no-untyped
 
 def latest_public_id(app, model: str) -> str:  # type: ignore[no-untyped-def]
     from app.db import db
-    from cases.models import orders, referrals
+    from cases.orders import models as orders
+    from cases.referrals import models as referrals
 
     cls = getattr(referrals, model, None) or getattr(orders, model)
     with app.app_context():
@@ -92,7 +93,7 @@ def send(client, case, rid: str, **extra):  # type: ignore[no-untyped-def]
 
 def status_of(app, rid: str) -> tuple[str, bool]:  # type: ignore[no-untyped-def]
     from app.db import db
-    from cases.models.referrals import Referral
+    from cases.referrals.models import Referral
 
     with app.app_context():
         r = db.session.scalar(sa.select(Referral).where(Referral.public_id == uuid.UUID(rid)))
@@ -337,7 +338,7 @@ def test_follow_ups_on_the_counsellor_dashboard(app, signed_in, case, page) -> N
     from flask import render_template
 
     from app.db import db
-    from cases.models import Case
+    from cases.core.models import Case
 
     with app.test_request_context():
         obj = db.session.get(Case, case.id)
@@ -537,7 +538,7 @@ def edit(client, case, rid: str, **overrides):  # type: ignore[no-untyped-def]
 
 def referral_values(app, rid: str) -> dict:  # type: ignore[no-untyped-def]
     from app.db import db
-    from cases.models.referrals import Referral
+    from cases.referrals.models import Referral
 
     with app.app_context():
         r = db.session.scalar(sa.select(Referral).where(Referral.public_id == uuid.UUID(rid)))
@@ -647,7 +648,7 @@ def test_edit_after_preview_refuses_the_old_preview(app, signed_in, case, change
 
 def test_a_changed_shared_value_of_the_case_refuses_the_old_preview(app, signed_in, case) -> None:  # type: ignore[no-untyped-def]
     from app.db import db
-    from cases.models import Case
+    from cases.core.models import Case
 
     consent = create_consent(signed_in, case, data_classes=["identity", "contact"])
     rid = create_referral(signed_in, case, consent=consent, data_classes=["identity", "contact"])
@@ -677,8 +678,8 @@ def test_notes_and_follow_up_stay_in_the_centre_and_keep_the_preview(app, signed
 
 def test_preview_digest_is_keyed_and_does_not_depend_on_the_language(app, signed_in, case) -> None:  # type: ignore[no-untyped-def]
     from app.db import db
-    from cases.models.referrals import Referral
-    from cases.services.referrals import preview_digest
+    from cases.referrals.models import Referral
+    from cases.referrals.services import preview_digest
 
     consent = create_consent(signed_in, case, data_classes=["identity", "risk", "children"])
     rid = create_referral(signed_in, case, consent=consent, data_classes=["identity", "risk", "children"])

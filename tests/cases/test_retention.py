@@ -23,9 +23,9 @@ def _close(app, case, *, days_ago: int | None, counsellor) -> None:  # type: ign
     """Close the case through the lifecycle service, then move its closing date ``days_ago`` days back."""
     from app.db import db, utcnow
     from app.users.models import User
-    from cases.labels import CLOSURE_CHECKLIST
-    from cases.models import Case
-    from cases.services.lifecycle import close_case
+    from cases.core.labels import CLOSURE_CHECKLIST
+    from cases.core.models import Case
+    from cases.lifecycle.services import close_case
 
     with app.test_request_context():
         obj = db.session.get(Case, case.id)
@@ -47,7 +47,7 @@ def _line(output: str, number: str) -> str:
 
 def _readable(app, case) -> bool:  # type: ignore[no-untyped-def]
     from app.db import db
-    from cases.models import Person
+    from cases.core.models import Person
 
     with app.app_context():
         person = db.session.scalar(sa.select(Person).where(Person.public_id == case.applicant_public_id))
@@ -71,13 +71,14 @@ def _events(app, action: str) -> list[Any]:
 def _stored_secrets(app, case) -> tuple[list[Any], list[Any]]:  # type: ignore[no-untyped-def]
     """The case's ciphertexts and blind indexes, and its data key rows, as stored."""
     from app.db import db
-    from cases.models import Case, Person
+    from cases.core.models import Case, Person
     from crypto.models import DataKey
 
     with app.app_context():
-        people = db.session.execute(sa.select(Person.full_name_ct, Person.full_name_bidx, Person.tckn_ct,
-                                              Person.tckn_bidx, Person.phone_bidx)
-                                    .where(Person.case_id == case.id).order_by(Person.id)).all()
+        people = [(p.full_name_ct, p.tckn_ct, *(tuple(crypto.index_buckets(db.session(), Person, n, p.public_id))
+                                                for n in ("full_name", "tckn", "phone")))
+                  for p in db.session.scalars(sa.select(Person).where(Person.case_id == case.id)
+                                              .order_by(Person.id))]
         narrative = db.session.scalar(sa.select(Case.narrative_ct).where(Case.id == case.id))
         keys = db.session.execute(sa.select(DataKey.id, DataKey.wrapped, DataKey.destroyed_at)
                                   .where(DataKey.owner_type == "case", DataKey.owner_id == case.public_id)).all()
@@ -87,7 +88,7 @@ def _stored_secrets(app, case) -> tuple[list[Any], list[Any]]:  # type: ignore[n
 def test_case_closed_past_the_period_is_erased_and_recent_or_open_ones_kept(  # type: ignore[no-untyped-def]
         app, make_user, make_case, backend, db_url) -> None:
     from app.db import db
-    from cases.models import Case, Person
+    from cases.core.models import Case, Person
 
     counsellor = make_user("counsellor")
     old = make_case(counsellor, applicant_name="Süresi Dolan Şükriye Işıl", tckn="10000000146")
@@ -121,11 +122,11 @@ def test_case_closed_past_the_period_is_erased_and_recent_or_open_ones_kept(  # 
 
 
 def test_holds_order_in_force_shelter_and_missing_closing_date(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    from app.dates import local_today
     from app.db import db, utcnow
     from app.users.models import User
-    from cases.models import Case
-    from cases.services import orders
-    from shelters.dates import local_today
+    from cases.core.models import Case
+    from cases.orders import services as orders
     from tests.shelters.helpers import admit, make_shelter, request_for
 
     counsellor, coordinator = make_user("counsellor"), make_user("coordinator")
@@ -194,7 +195,7 @@ def test_second_run_is_a_no_op(app, make_user, make_case) -> None:  # type: igno
 
 
 def test_one_failing_case_does_not_stop_the_others(app, make_user, make_case, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from cases.services import retention
+    from cases.retention import services as retention
 
     counsellor = make_user("counsellor")
     first, failing, last = (make_case(counsellor, tckn=None, phone=None) for _ in range(3))
@@ -226,8 +227,8 @@ def test_one_failing_case_does_not_stop_the_others(app, make_user, make_case, mo
 
 def test_erasure_refusal_names_the_guard(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
     from app.db import db
-    from cases.models import Case
-    from cases.services.erasure import erasure_refusal
+    from cases.core.models import Case
+    from cases.retention.services import erasure_refusal
     from tests.shelters.helpers import make_shelter, request_for
 
     counsellor = make_user("counsellor")

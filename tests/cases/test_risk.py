@@ -33,8 +33,8 @@ def _new_url(case) -> str:  # type: ignore[no-untyped-def]
 def _record(app, case, user, yes: int, **kwargs):  # type: ignore[no-untyped-def]
     from app.db import db
     from app.users.models import User
-    from cases.models import Case
-    from cases.services.risk import record_assessment
+    from cases.core.models import Case
+    from cases.risk.services import record_assessment
 
     with app.app_context():
         c = db.session.get(Case, case.id)
@@ -113,7 +113,7 @@ def test_raising_needs_a_reason_and_lowering_is_refused(app, client, make_user, 
 
 
 def test_case_risk_level_follows_the_latest_assessment(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
-    from cases.models import RiskLevel
+    from cases.core.models import RiskLevel
 
     counsellor = make_user("counsellor")
     case = make_case(counsellor)
@@ -130,9 +130,9 @@ def test_case_risk_level_follows_the_latest_assessment(app, make_user, make_case
 def test_reassessment_due_dates_by_level(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
     from datetime import timedelta
 
+    from app.dates import local_today
     from app.db import db
-    from cases.forms.common import local_today
-    from cases.models.risk import RiskAssessment
+    from cases.risk.models import RiskAssessment
 
     counsellor = make_user("counsellor")
     case = make_case(counsellor)
@@ -194,7 +194,7 @@ def test_new_checklist_version_keeps_old_assessments(app, client, make_user, mak
 ])
 def test_malformed_checklists_are_form_errors(app, client, make_user, login_as, items, medium, high, message) -> None:  # type: ignore[no-untyped-def]
     from app.db import db
-    from cases.models.risk import RiskChecklist
+    from cases.risk.models import RiskChecklist
 
     admin = make_user("admin")
     login_as(client, admin)
@@ -231,8 +231,8 @@ def test_only_admins_publish_and_admins_see_no_case_data(app, client, make_user,
 def test_outsiders_get_404_on_every_risk_url(app, client, make_user, make_case, centre, login_as) -> None:  # type: ignore[no-untyped-def]
     from app.db import db
     from app.users.models import User
-    from cases.models import Case
-    from cases.services.risk import request_reassessment
+    from cases.core.models import Case
+    from cases.risk.services import request_reassessment
 
     counsellor = make_user("counsellor")
     case = make_case(counsellor)
@@ -273,8 +273,8 @@ def test_assessment_of_another_case_is_404(app, client, make_user, make_case, lo
 def test_reassessment_prompt_shows_until_the_next_assessment(app, client, make_user, make_case, login_as, page) -> None:  # type: ignore[no-untyped-def]
     from app.db import db
     from app.users.models import User
-    from cases.models import Case
-    from cases.services.risk import request_reassessment
+    from cases.core.models import Case
+    from cases.risk.services import request_reassessment
 
     counsellor = make_user("counsellor")
     case = make_case(counsellor)
@@ -303,9 +303,9 @@ def test_reassessment_prompt_shows_until_the_next_assessment(app, client, make_u
 def test_overdue_assessment_is_highlighted(app, client, make_user, make_case, login_as, page) -> None:  # type: ignore[no-untyped-def]
     from datetime import timedelta
 
+    from app.dates import local_today
     from app.db import db
-    from cases.forms.common import local_today
-    from cases.models.risk import RiskAssessment
+    from cases.risk.models import RiskAssessment
 
     counsellor = make_user("counsellor")
     case = make_case(counsellor)
@@ -332,7 +332,7 @@ def test_closed_case_cannot_be_assessed(app, client, make_user, make_case, login
 
 
 def test_answers_and_judgement_reason_encrypted_at_rest(app, make_user, make_case, backend, db_url) -> None:  # type: ignore[no-untyped-def]
-    from cases.models import RiskLevel
+    from cases.core.models import RiskLevel
 
     counsellor = make_user("counsellor")
     case = make_case(counsellor)

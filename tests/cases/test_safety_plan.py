@@ -37,7 +37,7 @@ def _url(case, suffix: str = "") -> str:  # type: ignore[no-untyped-def]
 
 def _versions(app, case):  # type: ignore[no-untyped-def]
     from app.db import db
-    from cases.models.plans import SafetyPlanVersion
+    from cases.plans.models import SafetyPlanVersion
 
     with app.app_context():
         rows = db.session.query(SafetyPlanVersion).filter_by(case_id=case.id).order_by(SafetyPlanVersion.version)
@@ -53,14 +53,14 @@ def _post_button(client, page_url: str, action: str, data=None):  # type: ignore
 
 def _flagged(app, centre_id: int) -> list[str]:
     from app.db import db  # noqa: F401
-    from cases.services.plans import high_risk_without_approved_plan
+    from cases.plans.services import high_risk_without_approved_plan
 
     with app.app_context():
         return [c.number for c in high_risk_without_approved_plan(centre_id)]
 
 
 def test_full_review_cycle(app, make_user, make_case, login_as, page, centre) -> None:  # type: ignore[no-untyped-def]
-    from cases.forms.common import local_today
+    from app.dates import local_today
 
     counsellor, supervisor = make_user("counsellor"), make_user("supervisor")
     case = make_case(counsellor, risk_level="high")
@@ -133,7 +133,7 @@ def test_full_review_cycle(app, make_user, make_case, login_as, page, centre) ->
 
 
 def test_approval_with_chosen_review_date_and_bad_dates(app, make_user, make_case, login_as) -> None:  # type: ignore[no-untyped-def]
-    from cases.forms.common import local_today
+    from app.dates import local_today
 
     counsellor, supervisor = make_user("counsellor"), make_user("supervisor")
     case = make_case(counsellor, risk_level="high")
@@ -153,11 +153,11 @@ def test_approval_with_chosen_review_date_and_bad_dates(app, make_user, make_cas
 
 
 def test_overdue_review_brings_the_flag_back(app, make_user, make_case, centre) -> None:  # type: ignore[no-untyped-def]
+    from app.dates import local_today
     from app.db import db
     from app.users.models import User
-    from cases.forms.common import local_today
-    from cases.models import Case, RiskLevel
-    from cases.services import plans
+    from cases.core.models import Case, RiskLevel
+    from cases.plans import services as plans
 
     counsellor, supervisor = make_user("counsellor"), make_user("supervisor")
     case = make_case(counsellor, risk_level="high")
@@ -236,8 +236,8 @@ def test_outsiders_get_404_on_every_safety_plan_url(app, make_user, make_case, c
 def test_sections_and_return_comments_encrypted_at_rest(app, make_user, make_case, backend, db_url, field) -> None:  # type: ignore[no-untyped-def]
     from app.db import db
     from app.users.models import User
-    from cases.models import Case
-    from cases.services import plans
+    from cases.core.models import Case
+    from cases.plans import services as plans
 
     counsellor, supervisor = make_user("counsellor"), make_user("supervisor")
     case = make_case(counsellor, risk_level="high")

@@ -24,7 +24,7 @@ def _url(case, suffix: str = "") -> str:  # type: ignore[no-untyped-def]
 
 def _goal_and_action_ids(app, case):  # type: ignore[no-untyped-def]
     from app.db import db
-    from cases.models.plans import SupportAction, SupportGoal
+    from cases.plans.models import SupportAction, SupportGoal
 
     with app.app_context():
         goals = [g.public_id for g in db.session.query(SupportGoal).filter_by(case_id=case.id).order_by(SupportGoal.id)]
@@ -34,7 +34,7 @@ def _goal_and_action_ids(app, case):  # type: ignore[no-untyped-def]
 
 
 def test_goals_actions_notes_and_reviews(app, client, make_user, make_case, login_as, page) -> None:  # type: ignore[no-untyped-def]
-    from cases.forms.common import local_today
+    from app.dates import local_today
 
     counsellor = make_user("counsellor", name="Gülşen Ağaoğlu")
     case = make_case(counsellor)
@@ -101,12 +101,12 @@ def test_goals_actions_notes_and_reviews(app, client, make_user, make_case, logi
 
 
 def test_actions_due_within_seven_days_on_her_dashboard(app, client, make_user, make_case, login_as, page) -> None:  # type: ignore[no-untyped-def]
+    from app.dates import local_today
     from app.db import db
     from app.users.models import User
-    from cases.forms.common import local_today
-    from cases.models import Case
-    from cases.models.plans import ActionOwner
-    from cases.services import plans
+    from cases.core.models import Case
+    from cases.plans import services as plans
+    from cases.plans.models import ActionOwner
 
     counsellor, colleague = make_user("counsellor"), make_user("counsellor")
     case = make_case(counsellor, team=(colleague,))
@@ -130,9 +130,9 @@ def test_actions_due_within_seven_days_on_her_dashboard(app, client, make_user, 
 def test_outsiders_get_404_on_every_support_plan_url(app, make_user, make_case, centre, login_as) -> None:  # type: ignore[no-untyped-def]
     from app.db import db
     from app.users.models import User
-    from cases.models import Case
-    from cases.models.plans import ActionOwner
-    from cases.services import plans
+    from cases.core.models import Case
+    from cases.plans import services as plans
+    from cases.plans.models import ActionOwner
 
     counsellor = make_user("counsellor")
     case = make_case(counsellor)
@@ -171,12 +171,12 @@ def test_outsiders_get_404_on_every_support_plan_url(app, make_user, make_case, 
 
 
 def test_support_plan_texts_encrypted_at_rest(app, make_user, make_case, backend, db_url) -> None:  # type: ignore[no-untyped-def]
+    from app.dates import local_today
     from app.db import db
     from app.users.models import User
-    from cases.forms.common import local_today
-    from cases.models import Case
-    from cases.models.plans import ActionOwner, ActionStatus
-    from cases.services import plans
+    from cases.core.models import Case
+    from cases.plans import services as plans
+    from cases.plans.models import ActionOwner, ActionStatus
 
     counsellor = make_user("counsellor")
     case = make_case(counsellor)

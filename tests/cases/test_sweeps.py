@@ -71,7 +71,8 @@ def test_every_case_url_is_404_for_outsiders(app, make_user, make_case) -> None:
     # the denials are on record, and nothing was changed
     from app.audit import AuditEvent
     from app.db import db
-    from cases.models import Case, ContactNote
+    from cases.core.models import Case
+    from cases.notes.models import ContactNote
 
     with app.app_context():
         denied = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)

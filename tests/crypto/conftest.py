@@ -54,11 +54,8 @@ class Person(UidMixin, TestBase):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_public_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
     full_name_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
-    full_name_bidx: Mapped[int | None] = mapped_column(sa.Integer, index=True)
     tckn_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
-    tckn_bidx: Mapped[int | None] = mapped_column(sa.Integer, index=True)
     phone_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
-    phone_bidx: Mapped[int | None] = mapped_column(sa.Integer, index=True)
     birth_date_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     children_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     needs_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
@@ -82,7 +79,6 @@ class Tiny(UidMixin, TestBase):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
-    name_bidx: Mapped[int | None] = mapped_column(sa.Integer, index=True)
     name = crypto.Encrypted(index="name", bits=2)
 
 

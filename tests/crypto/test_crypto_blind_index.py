@@ -5,11 +5,13 @@ from __future__ import annotations
 import random
 
 import pytest
+import sqlalchemy as sa
 from conftest import Person, Tiny
 from sqlalchemy.orm import Session
 
 import crypto
 from crypto.keys import add_index_epoch
+from crypto.models import BlindIndexEntry
 
 
 def test_domain_separation_per_table_and_column(ctx: crypto.CryptoContext) -> None:
@@ -58,7 +60,7 @@ def test_false_positives_are_filtered(session: Session, ctx: crypto.CryptoContex
     session.add_all(rows)
     session.commit()
     target = rows[7]
-    candidates = session.query(Tiny).filter(Tiny.name.matches(target.name)).all()
+    candidates = session.query(Tiny).filter(Tiny.name.matches(session, target.name)).all()
     assert len(candidates) >= 2, "a 2-bit index must collide"
     assert crypto.search(session, Tiny.name, target.name.upper()) == [target]
     assert crypto.search(session, Tiny.name, "nobody at all") == []
@@ -83,15 +85,25 @@ def test_search_finds_every_spelling_and_only_matches(session: Session, ctx: cry
         crypto.search(session, Person.tckn, "12345678901")
 
 
-def test_search_across_two_index_epochs(session: Session, ctx: crypto.CryptoContext) -> None:
+def test_reindex_under_a_new_key_epoch_and_width_keeps_finding_everyone(session: Session,
+                                                                        ctx: crypto.CryptoContext) -> None:
     import uuid
 
-    old = Person(case_public_id=uuid.uuid4(), full_name="Elif Demir")
+    old = Person(case_public_id=uuid.uuid4(), full_name="Elif Demir", tckn="10000000146")
     session.add(old)
     session.commit()
+    before = crypto.index_buckets(session, Person, "full_name", old.public_id)
     add_index_epoch(ctx.material, activate=True)
+    result = crypto.reindex(session, Person, "full_name", bits=20, key_epoch=2)
+    assert (result.generation, result.bits, result.key_epoch, result.entries, result.retired) == (2, 20, 2, 1, 1)
     new = Person(case_public_id=uuid.uuid4(), full_name="ELİF DEMİR")
     session.add(new)
     session.commit()
-    assert old.full_name_bidx != new.full_name_bidx or old.full_name_bidx is not None
+    after = crypto.index_buckets(session, Person, "full_name", old.public_id)
+    assert len(after) == 1 and after != before and after[0] < 2 ** 20
     assert {p.id for p in crypto.search(session, Person.full_name, "elif demir")} == {old.id, new.id}
+    assert crypto.search(session, Person.tckn, "10000000146") == [old]      # other scopes untouched
+    # The old generation's entries are gone: one entry per row and scope remains.
+    rows = session.execute(sa.select(BlindIndexEntry.generation).where(
+        BlindIndexEntry.scope == "t_persons.full_name_ct")).scalars().all()
+    assert sorted(rows) == [2, 2]

@@ -28,8 +28,10 @@ def _insert_person(session: Session, ctx: crypto.CryptoContext, case_uid: uuid.U
     session.execute(sa.insert(Person.__table__), [{
         "public_id": uid, "case_public_id": case_uid,
         "full_name_ct": ctx.encrypt_bound(session, ("case", case_uid), prefix, uid.bytes, name),
-        "full_name_bidx": ctx.blind_index(table, column, d.index.normalise(name), d.index.bits),  # type: ignore[union-attr]
     }])
+    gens = crypto.blind.generations(session, ctx, f"{table}.{column}", d.index.bits)  # type: ignore[union-attr]
+    crypto.blind.insert_entries(session, [crypto.blind.entry(ctx, g, table, column, uid,
+                                                             d.index.normalise(name)) for g in gens])  # type: ignore[union-attr]
     return uid
 
 

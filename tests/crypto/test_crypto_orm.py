@@ -4,6 +4,7 @@ and the at-rest marker scan of the raw SQLite file and a pg_dump."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import shutil
 import subprocess
@@ -42,16 +43,18 @@ def test_update_reencrypts_and_reindexes(session: Session, engine: sa.Engine) ->
     p = Person(case_public_id=uuid.uuid4(), full_name="Ayşe", tckn="10000000146")
     session.add(p)
     session.commit()
-    before_ct, before_bidx = p.full_name_ct, p.full_name_bidx
+    before_ct, before_bidx = p.full_name_ct, crypto.index_buckets(session, Person, "full_name", p.public_id)
     p.full_name = "Fatma"
     p.tckn = None
     session.commit()
-    assert p.full_name_ct != before_ct and p.tckn_ct is None and p.tckn_bidx is None
+    assert p.full_name_ct != before_ct and p.tckn_ct is None
+    assert crypto.index_buckets(session, Person, "tckn", p.public_id) == []
+    assert len(crypto.index_buckets(session, Person, "full_name", p.public_id)) == 1   # replaced, not added
     with new_session(engine) as s:
         q = s.get(Person, p.id)
         assert q is not None and q.full_name == "Fatma" and q.tckn is None
         assert crypto.search(s, Person.full_name, "fatma") == [q]
-        if before_bidx != q.full_name_bidx:
+        if before_bidx != crypto.index_buckets(s, Person, "full_name", q.public_id):
             assert crypto.search(s, Person.full_name, "ayse") == []
 
 
@@ -139,12 +142,22 @@ def test_savepoint_rollback_drops_pending_key(session: Session, engine: sa.Engin
         assert s.get(Person, p.id).full_name == "kept"  # type: ignore[union-attr]
 
 
-def test_repr_and_errors_leak_nothing(session: Session, engine: sa.Engine) -> None:
+def test_repr_and_errors_leak_nothing(session: Session, engine: sa.Engine, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
     p = Person(case_public_id=uuid.uuid4(), full_name="Gizli Ad", phone="05321234567")
     session.add(p)
     session.commit()
     key = session.scalars(sa.select(DataKey)).one()
     assert "Gizli" not in repr(p) and key.wrapped.hex() not in repr(key)  # type: ignore[union-attr]
+    # Errors raised where the code holds the secret value: a refused identifier, a value of the wrong kind. Their
+    # messages (and the chained exceptions a traceback would print) must not quote it.
+    for attr, secret in (("tckn", "Gizli12345678"), ("phone", "Gizli 0532"), ("tckn", "12345678901")):
+        with pytest.raises(crypto.InvalidIdentifier) as bad:
+            setattr(p, attr, secret)
+        _assert_quiet(bad.value, secret)
+    with pytest.raises(TypeError) as wrong_kind:
+        p.birth_date = "Gizli 1990"  # type: ignore[assignment]
+    _assert_quiet(wrong_kind.value, "Gizli")
     with engine.begin() as conn:
         tag_flipped = p.full_name_ct[:-1] + bytes([p.full_name_ct[-1] ^ 1])  # type: ignore[index]
         conn.execute(sa.update(Person).values(full_name_ct=tag_flipped))
@@ -152,7 +165,18 @@ def test_repr_and_errors_leak_nothing(session: Session, engine: sa.Engine) -> No
         q = s.get(Person, p.id)
         with pytest.raises(crypto.DecryptionError) as err:
             _ = q.full_name  # type: ignore[union-attr]
-        assert "Gizli" not in str(err.value)
+        # The message names the place, never the bytes: no ciphertext, no key, and no chained InvalidTag.
+        _assert_quiet(err.value, tag_flipped.hex()[:16])
+        assert key.wrapped.hex()[:16] not in str(err.value)  # type: ignore[union-attr]
+        assert err.value.__cause__ is None and err.value.__suppress_context__
+    assert "Gizli" not in caplog.text and "12345678901" not in caplog.text
+
+
+def _assert_quiet(exc: BaseException, secret: str) -> None:
+    for e in (exc, exc.__cause__, exc.__context__):
+        if e is not None:
+            assert secret not in str(e) and secret not in repr(e), f"{type(e).__name__} quotes the value"
+            assert all(secret not in str(a) for a in e.args)
 
 
 def test_not_configured_is_clear(session: Session) -> None:
@@ -200,6 +224,29 @@ def test_changed_row_uid_fails(session: Session, engine: sa.Engine) -> None:
     with new_session(engine) as s:
         with pytest.raises(crypto.DecryptionError):
             _ = s.get(Person, a.id).full_name  # type: ignore[union-attr]
+
+
+def test_row_moved_to_another_case_with_its_uid_fails(session: Session, engine: sa.Engine,
+                                                     ctx: crypto.CryptoContext) -> None:
+    """An insider moves a person row (uid and ciphertexts intact, so the AAD still matches) into another case:
+    its values must not open there, nor be found by a search scoped to that case."""
+    a, _ = _two_people(session)
+    other = Person(case_public_id=uuid.uuid4(), full_name="Başka Dosya")
+    session.add(other)
+    session.commit()
+    with engine.begin() as conn:
+        conn.execute(sa.update(Person).where(Person.id == a.id).values(case_public_id=other.case_public_id))
+    ctx.clear_cache()
+    with new_session(engine) as s:
+        moved = s.get(Person, a.id)
+        with pytest.raises(crypto.DecryptionError):
+            _ = moved.full_name  # type: ignore[union-attr]
+        assert crypto.search(s, Person.full_name, "Ayşe Kaya",
+                             where=Person.case_public_id == other.case_public_id) == []
+    with new_session(engine) as s:   # warm key cache this time
+        assert s.get(Person, other.id).full_name == "Başka Dosya"  # type: ignore[union-attr]
+        with pytest.raises(crypto.DecryptionError):
+            _ = s.get(Person, a.id).phone  # type: ignore[union-attr]
 
 
 def test_swap_to_another_column_fails(session: Session, engine: sa.Engine) -> None:

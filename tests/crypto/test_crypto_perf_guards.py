@@ -29,16 +29,24 @@ def _cached_blob(session: Session, ctx: crypto.CryptoContext, value: str = "Ayş
 
 def test_fast_path_ciphertext_is_the_documented_format(session: Session, ctx: crypto.CryptoContext) -> None:
     blob, uid = _cached_blob(session, ctx)
-    handle = ctx.dek_by_id(session, blob[2:18])
     assert blob[:2] == b"\x02\x01" and len(blob) == 30 + len("Ayşe Yılmaz".encode()) + 16
+    # Rebuild the data key from the database with the documented wrap (AES-GCM under the KEK, AAD = pack(DEK_DOMAIN,
+    # kek id, dek id, owner)), not through the context's cache: the bytes must follow the documented layout alone.
+    row = session.execute(sa.select(DataKey).where(DataKey.id == uuid.UUID(bytes=blob[2:18]))).scalar_one()
+    aad = envelope.pack(envelope.DEK_DOMAIN, str(row.kek_id), row.id.bytes, row.owner_type, row.owner_id.bytes)
+    assert row.wrapped is not None
+    dek = AESGCM(ctx.keyring.key(row.kek_id)).decrypt(row.wrapped[:12], row.wrapped[12:], aad)   # type: ignore[attr-defined]
     # An independent decryption with the documented v2 AAD (column prefix || row uid) succeeds ...
-    assert AESGCM(os.urandom(32)) is not handle.aead
-    assert envelope.decrypt_field(handle.aead, PREFIX, uid, blob) == "Ayşe Yılmaz".encode()
+    assert AESGCM(dek).decrypt(blob[18:30], blob[30:], PREFIX + uid) == "Ayşe Yılmaz".encode()
+    assert envelope.decrypt_field(AESGCM(dek), PREFIX, uid, blob) == "Ayşe Yılmaz".encode()
+    # ... a random key fails (the check above is not vacuous) ...
+    with pytest.raises(crypto.DecryptionError):
+        envelope.decrypt_field(AESGCM(os.urandom(32)), PREFIX, uid, blob)
     # ... and without the row uid or the prefix in the AAD it fails: both are bound.
     with pytest.raises(crypto.DecryptionError):
-        envelope.decrypt_field(handle.aead, envelope.aad_prefix("", "", "str"), uid, blob)
+        envelope.decrypt_field(AESGCM(dek), envelope.aad_prefix("", "", "str"), uid, blob)
     with pytest.raises(crypto.DecryptionError):
-        envelope.decrypt_field(handle.aead, PREFIX, b"", blob)
+        envelope.decrypt_field(AESGCM(dek), PREFIX, b"", blob)
 
 
 def test_cache_hit_still_checks_row_column_kind_and_header(session: Session, ctx: crypto.CryptoContext) -> None:
@@ -320,3 +328,26 @@ def test_the_orm_reads_v1_values_and_preloads_their_keys(session: Session, engin
         assert rows[0].title_ct[0] == envelope.FORMAT_V2  # type: ignore[index]
     with Session(engine) as s:
         assert s.get(Case, cases[0].id).title == "güncel"  # type: ignore[union-attr]
+
+
+def test_raw_fork_never_reuses_the_parents_nonces(session: Session, ctx: crypto.CryptoContext) -> None:
+    """A raw fork() (uWSGI without lazy-apps, embedders) runs no Python fork hooks: the child inherits the parent's
+    nonce pool as it was. Emulated by putting the pool back in the child; it must draw its own nonces anyway."""
+    blob, uid = _cached_blob(session, ctx)
+    inherited = list(ctx._nonce_pool)
+    assert len(inherited) > 10
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                    # pragma: no cover (child)
+        try:
+            ctx._nonce_pool = list(inherited)       # what a raw fork leaves behind
+            nonces = [ctx.encrypt_bound(session, ("case", uuid.uuid4()), PREFIX, uid, "x")[18:30] for _ in range(3)]
+            os.write(write, b"".join(nonces))
+        finally:
+            os._exit(0)
+    os.close(write)
+    data = os.read(read, 36)
+    os.waitpid(pid, 0)
+    os.close(read)
+    assert len(data) == 36
+    assert not {data[i:i + 12] for i in range(0, 36, 12)} & set(inherited)

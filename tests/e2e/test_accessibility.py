@@ -93,7 +93,7 @@ def _sign_in(app: Any, auditor: Auditor, user: Any, lang: str = "en") -> None:
     auditor.check("", lang=lang)  # the role's dashboard
 
 
-def _run(app: Any, browser: Any, live_server: str, user: Any, paths: list[str | tuple[str, int]],
+def _run(app: Any, browser: Any, live_server: str, user: Any, paths: list[str | tuple[str, int] | tuple[str, int, str]],
          locale: str = "en-GB") -> list[str]:
     ctx = _new_context(browser, locale)
     try:
@@ -101,8 +101,10 @@ def _run(app: Any, browser: Any, live_server: str, user: Any, paths: list[str | 
         lang = locale.split("-")[0]
         _sign_in(app, auditor, user, lang=lang)
         for entry in paths:
-            path, status = (entry, 200) if isinstance(entry, str) else entry
+            path, status, *expect = (entry, 200) if isinstance(entry, str) else entry
             auditor.check(path, status=status, lang=lang)
+            for selector in expect:  # the page really shows what it is checked for (e.g. a statistics table)
+                assert auditor.page.locator(selector).count() > 0, f"{path}: no {selector}"
         auditor.assert_clean()
         return auditor.visited
     finally:
@@ -125,14 +127,26 @@ def _shelter(app: Any, coordinator: Any, admin: Any) -> uuid.UUID:
 def _add_perpetrator(app: Any, case: Any) -> uuid.UUID:
     """Record a perpetrator on ``case`` (``make_case`` records none); his public id."""
     from app.db import db
-    from cases.models import Case, PersonKind
-    from cases.services.core import add_person
+    from cases.core.models import Case, PersonKind
+    from cases.core.services import add_person
 
     with app.app_context():
         person = add_person(db.session.get(Case, case.id), PersonKind.PERPETRATOR, full_name="Hakan Kaya",
                             relationship_to_applicant="spouse", notes="Beyaz kamyonet; Şişli'de bir oto tamirhanesi")
         db.session.commit()
         return person.public_id
+
+
+def _publish_statistics(app: Any, counsellor: Any, admin: Any) -> None:
+    """A published 2025 release with shown, "<5" and "x" cells, so axe checks real statistics tables and charts."""
+    from datetime import date
+
+    from tests.reports.helpers import add_cases, publish
+
+    add_cases(app, counsellor, 16, applied_on=date(2025, 3, 10), named=False)
+    add_cases(app, counsellor, 6, applied_on=date(2025, 9, 10), channel="phone", age_band="35-44", named=False)
+    add_cases(app, counsellor, 2, applied_on=date(2025, 11, 10), channel="ngo", risk="high", named=False)
+    publish(app, admin)
 
 
 def test_axe_is_vendored() -> None:
@@ -194,14 +208,16 @@ def test_supervisor_pages(app, live_server, browser, make_user, make_case) -> No
     supervisor = make_user("supervisor", name="Sevgi Süpervizör")
     case = make_case(counsellor, children=(("Elif", "girl", 2018),), risk_level="high")
     c = f"/cases/{case.public_id}"
+    _publish_statistics(app, counsellor, make_user("admin"))
     _run(app, browser, live_server, supervisor, [
-        "/cases/", "/reports/", c, f"{c}/access-report", f"{c}/manage", "/cases/break-glass/reviews",
-        "/reports/print",
+        "/cases/", ("/reports/", 200, "table[data-table=channels] td.stats-hidden"), c, f"{c}/access-report",
+        f"{c}/manage", "/cases/break-glass/reviews", ("/reports/print", 200, "svg[role=img]"),
+        ("/reports/?year=2024", 404), ("/reports/?year=2025&start=2025-01", 422),
     ])
 
 
 def test_coordinator_pages(app, live_server, browser, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
-    from shelters.dates import local_today
+    from app.dates import local_today
     from tests.shelters.helpers import admit, make_shelter, request_for
 
     coordinator = make_user("coordinator", name="Kader Koordinatör")
@@ -233,10 +249,12 @@ def test_admin_pages(app, live_server, browser, make_user) -> None:  # type: ign
     admin = make_user("admin", name="Ali Yönetici")
     coordinator = make_user("coordinator")
     sid = _shelter(app, coordinator, admin)
+    _publish_statistics(app, make_user("counsellor"), admin)
     _run(app, browser, live_server, admin, [
         "/admin/users/", "/admin/users/new", f"/admin/users/{coordinator.public_id}", "/shelters/",
         "/shelters/new", f"/shelters/{sid}/settings", f"/shelters/{sid}/rooms", "/cases/risk-checklists",
-        "/reports/",
+        ("/reports/", 200, "table[data-table=applications-month]"), ("/reports/print", 200, "table"),
+        ("/reports/releases", 200, "main table"),
     ])
 
 

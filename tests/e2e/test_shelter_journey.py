@@ -30,7 +30,7 @@ def _sign_in(browser, live_server, app, user):  # type: ignore[no-untyped-def]
 
 
 def test_shelter_journey(app, live_server, browser, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
-    from shelters.dates import local_today
+    from app.dates import local_today
 
     counsellor = make_user("counsellor", name="Derya Danışman")
     coordinator = make_user("coordinator", name="Kader Koordinatör")

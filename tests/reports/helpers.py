@@ -19,12 +19,12 @@ MARKER_TCKN = "10000000146"
 
 def add_cases(app: Flask, counsellor: UserInfo, n: int, *, applied_on: date, channel: str = "walk-in",
               violence_types: tuple[str, ...] = ("physical",), age_band: str | None = "25-34", children: int = 0,
-              risk: str | None = None) -> list[str]:
+              risk: str | None = None, named: bool = True) -> list[str]:
     """``n`` cases with these categorical values (and an applicant with identifying markers); returns numbers."""
     from app.db import db
     from app.users.models import User
-    from cases.models import PersonKind, RiskLevel
-    from cases.services.core import add_person, open_case
+    from cases.core.models import PersonKind, RiskLevel
+    from cases.core.services import add_person, open_case
 
     numbers = []
     with app.app_context():
@@ -33,7 +33,8 @@ def add_cases(app: Flask, counsellor: UserInfo, n: int, *, applied_on: date, cha
             case = open_case(actor=actor, applied_on=applied_on, channel=channel,
                              violence_types=list(violence_types), applicant_age_band=age_band,
                              children_count=children, risk_level=RiskLevel(risk) if risk else None)
-            add_person(case, PersonKind.APPLICANT, full_name=MARKER_NAME, tckn=MARKER_TCKN)
+            if named:
+                add_person(case, PersonKind.APPLICANT, full_name=MARKER_NAME, tckn=MARKER_TCKN)
             numbers.append(case.number)
         db.session.commit()
     return numbers
@@ -44,8 +45,8 @@ def add_referrals(app: Flask, counsellor: UserInfo, case_number: str, n: int, *,
     import sqlalchemy as sa
 
     from app.db import db
-    from cases.models import Case
-    from cases.models.referrals import Referral
+    from cases.core.models import Case
+    from cases.referrals.models import Referral
 
     with app.app_context():
         case = db.session.scalar(sa.select(Case).where(Case.number == case_number))
@@ -61,8 +62,8 @@ def add_orders(app: Flask, counsellor: UserInfo, case_number: str, n: int, *, ki
     import sqlalchemy as sa
 
     from app.db import db
-    from cases.models import Case
-    from cases.models.orders import ProtectiveOrder
+    from cases.core.models import Case
+    from cases.orders.models import ProtectiveOrder
 
     with app.app_context():
         case = db.session.scalar(sa.select(Case).where(Case.number == case_number))
@@ -111,3 +112,16 @@ def csv_table(rows: list[list[str]], title: str) -> list[list[str]]:
 def main_html(response: Any) -> str:
     text = response.get_data(as_text=True)
     return text[text.index("<main"):text.index("</main>")]
+
+
+def publish(app: Flask, admin: UserInfo, year: int = 2025) -> int:
+    """Publish ``year`` as ``admin`` the way the page does (``publish_year``, committed); the revision number."""
+    from app.db import db
+    from app.reports.releases import publish_year
+    from app.users.models import User
+
+    with app.test_request_context("/"):
+        actor = db.session.get(User, admin.id)
+        release = publish_year(year, actor=actor, audit_actor=actor)
+        db.session.commit()
+        return release.revision

@@ -15,8 +15,8 @@ from flask import Flask
 
 from app import access, audit
 from app.users.models import Role
-from cases.policies import CASE_ROLES, load_case_for
-from shelters.policies import SHELTER_ROLES, load_shelter_for
+from cases.core.policies import CASE_ROLES, load_case_for
+from shelters.core.policies import SHELTER_ROLES, load_shelter_for
 from tests import factories
 from tests.conftest import make_app
 from tests.factories import login_as
@@ -170,7 +170,7 @@ def test_a_change_to_encrypted_fields_only_is_recorded_under_the_field_name(app,
     the event names the field (``phone``), never the stored columns or the value."""
     from app.audit import AuditEvent
     from app.db import db
-    from cases.models import Person
+    from cases.core.models import Person
 
     counsellor = make_user("counsellor")
     case = make_case(counsellor)
@@ -192,7 +192,7 @@ def test_rows_deleted_by_the_orphan_cascade_are_recorded_once(app, make_user, ma
     ``session.delete`` is recorded by before_flush and must not be recorded a second time."""
     from app.audit import AuditEvent
     from app.db import db
-    from cases.models import Case, CaseMember, Person
+    from cases.core.models import Case, CaseMember, Person
 
     counsellor = make_user("counsellor")
     case = make_case(counsellor, team=(make_user("counsellor"), make_user("counsellor")),

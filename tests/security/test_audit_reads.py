@@ -223,7 +223,7 @@ def test_board_waitlist_and_coordinator_dashboard_name_the_cases_they_show(app, 
     import json
     from datetime import timedelta
 
-    from cases.forms.common import local_today
+    from app.dates import local_today
     from tests.shelters.helpers import admit
 
     counsellor, coordinator, supervisor = make_user("counsellor"), make_user("coordinator"), make_user("supervisor")

@@ -24,7 +24,7 @@ def make_shelter(app: Flask, actor: UserInfo, *, coordinators: tuple[UserInfo, .
                  boy_age_limit: int = 12, max_stay_days: int = 183) -> ShelterInfo:
     from app.db import db
     from app.users.models import User
-    from shelters.services import setup
+    from shelters.setup import services as setup
 
     with app.app_context():
         user = db.session.get(User, actor.id)
@@ -46,9 +46,9 @@ def request_for(app: Flask, case: CaseInfo, shelter: ShelterInfo, counsellor: Us
                 children: bool = True) -> uuid.UUID:
     from app.db import db
     from app.users.models import User
-    from cases.models import Case
-    from shelters.models import Shelter
-    from shelters.services import stays
+    from cases.core.models import Case
+    from shelters.admissions import services as stays
+    from shelters.core.models import Shelter
 
     with app.app_context():
         c = db.session.get(Case, case.id)
@@ -66,8 +66,8 @@ def admit(app: Flask, shelter: ShelterInfo, request_id: uuid.UUID, coordinator: 
 
     from app.db import db
     from app.users.models import User
-    from shelters.models import Bed, Shelter
-    from shelters.services import stays
+    from shelters.admissions import services as stays
+    from shelters.core.models import Bed, Shelter
 
     with app.app_context():
         s = db.session.get(Shelter, shelter.id)

@@ -24,7 +24,7 @@ def _setup(app, make_user, make_case):  # type: ignore[no-untyped-def]
     req = request_for(app, make_case(counsellor), shelter, counsellor, children=False)
     admit(app, shelter, req, coordinator, [1], BASE - timedelta(days=1), today=BASE)  # a stay on the other bed
     from app.db import db
-    from shelters.models import Bed, Stay
+    from shelters.core.models import Bed, Stay
 
     with app.app_context():
         stay_id = db.session.scalar(sa.select(Stay.id))
@@ -92,9 +92,9 @@ def test_service_concurrent_bookings_one_winner_per_round(app, backend, db_url, 
                                                           make_case) -> None:
     # SQLite has one writer at a time (busy_timeout queues the others): a smaller race, same guarantee.
     from app.db import db
-    from shelters.errors import BedTaken, BedUnavailable
-    from shelters.models import Bed, Stay
-    from shelters.services import stays
+    from shelters.admissions import services as stays
+    from shelters.core.errors import BedTaken, BedUnavailable
+    from shelters.core.models import Bed, Stay
     from tests.conftest import make_app
 
     stay_id, bed_id = _setup(app, make_user, make_case)

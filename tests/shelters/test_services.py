@@ -28,8 +28,8 @@ def _db(app):  # type: ignore[no-untyped-def]
 
 
 def test_admission_books_each_person_and_counts_children(app, people, make_case) -> None:  # type: ignore[no-untyped-def]
-    from shelters.models import BedAssignment, Shelter, Stay
-    from shelters.services import stays
+    from shelters.admissions import services as stays
+    from shelters.core.models import BedAssignment, Shelter, Stay
 
     shelter = make_shelter(app, people["admin"], coordinators=(people["coordinator"],), capacity=10)
     case = make_case(people["counsellor"], children=CHILDREN)
@@ -48,9 +48,9 @@ def test_admission_books_each_person_and_counts_children(app, people, make_case)
 
 def test_capacity_counts_children(app, people, make_case) -> None:  # type: ignore[no-untyped-def]
     from app.users.models import User
-    from shelters.errors import OverCapacity
-    from shelters.models import AdmissionRequest, Bed, Shelter
-    from shelters.services import stays
+    from shelters.admissions import services as stays
+    from shelters.core.errors import OverCapacity
+    from shelters.core.models import AdmissionRequest, Bed, Shelter
 
     shelter = make_shelter(app, people["admin"], coordinators=(people["coordinator"],), capacity=2)
     case = make_case(people["counsellor"], children=CHILDREN)
@@ -69,7 +69,7 @@ def test_capacity_counts_children(app, people, make_case) -> None:  # type: igno
 
 def test_the_database_refuses_overlapping_bookings_of_one_bed(app, people, make_case) -> None:  # type: ignore[no-untyped-def]
     """Bypassing every service check: a raw INSERT of an overlapping booking fails; adjacent ranges are fine."""
-    from shelters.models import Bed, Stay
+    from shelters.core.models import Bed, Stay
 
     shelter = make_shelter(app, people["admin"], coordinators=(people["coordinator"],))
     case = make_case(people["counsellor"])
@@ -100,9 +100,9 @@ def test_the_database_refuses_overlapping_bookings_of_one_bed(app, people, make_
 
 def test_second_admission_to_a_booked_bed_is_refused_with_a_message(app, people, make_case, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from app.users.models import User
-    from shelters.errors import BedTaken, BedUnavailable
-    from shelters.models import AdmissionRequest, Bed, Stay
-    from shelters.services import stays
+    from shelters.admissions import services as stays
+    from shelters.core.errors import BedTaken, BedUnavailable
+    from shelters.core.models import AdmissionRequest, Bed, Stay
 
     shelter = make_shelter(app, people["admin"], coordinators=(people["coordinator"],))
     first = request_for(app, make_case(people["counsellor"]), shelter, people["counsellor"], children=False)
@@ -129,9 +129,9 @@ def test_second_admission_to_a_booked_bed_is_refused_with_a_message(app, people,
 
 def test_move_extension_and_discharge(app, people, make_case) -> None:  # type: ignore[no-untyped-def]
     from app.users.models import User
-    from shelters.errors import BedUnavailable
-    from shelters.models import AdmissionRequest, Bed, ExtensionStatus, Stay
-    from shelters.services import stays
+    from shelters.admissions import services as stays
+    from shelters.core.errors import BedUnavailable
+    from shelters.core.models import AdmissionRequest, Bed, ExtensionStatus, Stay
 
     shelter = make_shelter(app, people["admin"], coordinators=(people["coordinator"],))
     case = make_case(people["counsellor"], children=CHILDREN)
@@ -182,8 +182,8 @@ def test_move_extension_and_discharge(app, people, make_case) -> None:  # type: 
 
 
 def test_alerts_boy_age_ending_soon_and_capacity(app, people, make_case) -> None:  # type: ignore[no-untyped-def]
-    from shelters.models import Shelter
-    from shelters.services.board import alerts
+    from shelters.board.services import alerts
+    from shelters.core.models import Shelter
 
     # Can, born 2019, turns 12 around 1 July 2031 (mid-year estimate): 30 days after 1 June 2031
     start = date(2031, 6, 1)
@@ -206,7 +206,7 @@ def test_alerts_boy_age_ending_soon_and_capacity(app, people, make_case) -> None
 
 
 def test_a_boy_over_the_age_limit_is_not_admitted(app, people, make_case) -> None:  # type: ignore[no-untyped-def]
-    from shelters.errors import ChildOverAgeLimit
+    from shelters.core.errors import ChildOverAgeLimit
 
     shelter = make_shelter(app, people["admin"], coordinators=(people["coordinator"],))
     case = make_case(people["counsellor"], children=(("Emre", "boy", 2018),))
@@ -216,8 +216,8 @@ def test_a_boy_over_the_age_limit_is_not_admitted(app, people, make_case) -> Non
 
 
 def test_waitlist_orders_by_risk_then_date(app, people, make_case) -> None:  # type: ignore[no-untyped-def]
-    from shelters.models import Shelter
-    from shelters.services import stays
+    from shelters.admissions import services as stays
+    from shelters.core.models import Shelter
 
     shelter = make_shelter(app, people["admin"], coordinators=(people["coordinator"],))
     ids = {}
@@ -231,10 +231,10 @@ def test_waitlist_orders_by_risk_then_date(app, people, make_case) -> None:  # t
 
 def test_one_open_request_per_case_and_only_own_centre_shelters(app, people, make_case, centre) -> None:  # type: ignore[no-untyped-def]
     from app.users.models import User
-    from cases.models import Case
-    from shelters.errors import ShelterError
-    from shelters.models import Shelter
-    from shelters.services import stays
+    from cases.core.models import Case
+    from shelters.admissions import services as stays
+    from shelters.core.errors import ShelterError
+    from shelters.core.models import Shelter
     from tests import factories
 
     shelter = make_shelter(app, people["admin"], coordinators=(people["coordinator"],))
@@ -261,10 +261,10 @@ def test_resident_view_reads_only_the_shelter_fields(app, people, make_case) -> 
     import dataclasses
 
     from app.users.models import User
-    from cases.models import Case, PersonKind
-    from cases.services.core import add_person
-    from shelters.models import AdmissionRequest
-    from shelters.resident_view import ResidentView, resident_view
+    from cases.core.models import Case, PersonKind
+    from cases.core.services import add_person
+    from shelters.admissions.resident_view import ResidentView, resident_view
+    from shelters.core.models import AdmissionRequest
 
     shelter = make_shelter(app, people["admin"], coordinators=(people["coordinator"],))
     case = make_case(people["counsellor"], children=CHILDREN, risk_level="high")
@@ -294,8 +294,8 @@ def test_resident_view_reads_only_the_shelter_fields(app, people, make_case) -> 
 
 def test_demo_shelter_is_idempotent(app, people, centre) -> None:  # type: ignore[no-untyped-def]
     from app.users.models import Centre, User
+    from shelters.core.models import Bed, Room, Shelter, ShelterCoordinator
     from shelters.demo import seed_demo_shelter
-    from shelters.models import Bed, Room, Shelter, ShelterCoordinator
 
     with app.app_context():
         db = _db(app)
@@ -317,7 +317,7 @@ def test_policy_table() -> None:
     from types import SimpleNamespace
 
     from app.users.models import Role
-    from shelters import policies
+    from shelters.core import policies
 
     shelter = SimpleNamespace(centre_id=1, id=5)
     expected = {
@@ -347,10 +347,10 @@ def test_a_child_removed_meanwhile_cannot_go_on_a_shelter_request(app, people, m
     a child deleted by a colleague in between is refused, not kept on the waitlist as a dangling id."""
     from app.db import db
     from app.users.models import User
-    from cases.models import Case
-    from shelters.errors import ShelterError
-    from shelters.models import AdmissionRequest, Shelter
-    from shelters.services import stays
+    from cases.core.models import Case
+    from shelters.admissions import services as stays
+    from shelters.core.errors import ShelterError
+    from shelters.core.models import AdmissionRequest, Shelter
 
     shelter = make_shelter(app, people["admin"], coordinators=(people["coordinator"],))
     info = make_case(people["counsellor"], children=(("Işıl Çocuk", "girl", 2019), ("Ömer Çocuk", "boy", 2017)))

@@ -20,7 +20,7 @@ CHILDREN = (("Elif", "girl", 2018), ("Can", "boy", 2016))
 
 
 def _today(app):  # type: ignore[no-untyped-def]
-    from shelters.dates import local_today
+    from app.dates import local_today
 
     with app.app_context():
         return local_today()
@@ -105,7 +105,7 @@ def test_address_is_shown_only_to_coordinators_and_supervisors(app, client, worl
 
     from app.db import db
     from app.users.models import User
-    from cases.models import Case
+    from cases.core.models import Case
 
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         g._login_user = db.session.get(User, world["counsellor"].id)
@@ -122,8 +122,8 @@ def test_address_is_shown_only_to_coordinators_and_supervisors(app, client, worl
 def test_encrypted_notes_not_at_rest(app, world, backend, db_url) -> None:  # type: ignore[no-untyped-def]
     from app.db import db
     from app.users.models import User
-    from shelters.models import AdmissionRequest
-    from shelters.services import stays
+    from shelters.admissions import services as stays
+    from shelters.core.models import AdmissionRequest
 
     req_id = _admitted(app, world)
     with app.app_context():
@@ -131,7 +131,7 @@ def test_encrypted_notes_not_at_rest(app, world, backend, db_url) -> None:  # ty
         stays.request_extension(r, new_end_on=max(s.planned_end_on for s in r.stays) + timedelta(days=30),
                                 reason="other", note="UZATMA-NOTU-9X", actor=db.session.get(User, world["coord_a"].id))
         db.session.commit()
-    from cases.models import Case
+    from cases.core.models import Case
 
     with app.app_context():
         c2 = db.session.get(Case, world["case"].id)
@@ -147,7 +147,7 @@ def test_encrypted_notes_not_at_rest(app, world, backend, db_url) -> None:  # ty
 
 def test_extension_needs_a_supervisor(app, client, world, login_as, make_user) -> None:  # type: ignore[no-untyped-def]
     from app.db import db
-    from shelters.models import AdmissionRequest, ExtensionRequest, ExtensionStatus
+    from shelters.core.models import AdmissionRequest, ExtensionRequest, ExtensionStatus
 
     req = _admitted(app, world)
     sid = world["a"].public_id
@@ -218,7 +218,7 @@ def test_malformed_input_is_404_or_422_never_500(app, client, world, login_as) -
 
 
 def test_admission_conflict_is_a_message_not_a_500(app, client, world, login_as, make_case, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from shelters.services import stays
+    from shelters.admissions import services as stays
 
     first = request_for(app, world["case"], world["a"], world["counsellor"], children=False)
     second_case = make_case(world["counsellor"], applicant_name="Zeynep Kaya", tckn=None)
@@ -240,7 +240,7 @@ def test_admission_conflict_is_a_message_not_a_500(app, client, world, login_as,
 
 def test_counsellor_requests_a_place_from_her_case(app, client, world, login_as, make_user, make_case, page) -> None:  # type: ignore[no-untyped-def]
     from app.db import db
-    from shelters.models import AdmissionRequest
+    from shelters.core.models import AdmissionRequest
 
     case = world["case"]
     other = make_user("counsellor")
@@ -257,7 +257,7 @@ def test_counsellor_requests_a_place_from_her_case(app, client, world, login_as,
     token = csrf_token(client, url)
     assert client.post(url, data={"csrf_token": token, "shelter": str(uuid.uuid4())}).status_code == 422
     with app.app_context():
-        from cases.models import Case
+        from cases.core.models import Case
 
         kids = [str(p.public_id) for p in db.session.get(Case, case.id).children]
     r = client.post(url, data={"csrf_token": token, "shelter": str(world["a"].public_id), "children": kids})
@@ -270,7 +270,7 @@ def test_counsellor_requests_a_place_from_her_case(app, client, world, login_as,
 
 def test_out_of_service_keeps_history_and_blocks_admission(app, client, world, login_as) -> None:  # type: ignore[no-untyped-def]
     from app.db import db
-    from shelters.models import Outage
+    from shelters.core.models import Outage
 
     sid = world["a"].public_id
     login_as(client, world["coord_a"])

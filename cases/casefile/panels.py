@@ -1,0 +1,81 @@
+"""Dashboard panels of case work (registered by ``cases.registry``).
+
+Counsellor: her open cases with risk badges, and the break-glass access she currently holds.
+Supervisor: caseloads per counsellor and break-glass grants awaiting her review (high-risk cases without an approved
+safety plan are in the plans panel, ``cases.plans.panels``).
+The panels show case numbers, statuses and risk levels, never names (the dashboard is not an audited case read).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.db import db, utcnow
+from app.users.models import Role, User
+from cases.core import policies
+from cases.core.models import BreakGlassGrant, Case, CaseStatus, RiskLevel
+
+PANEL_LIMIT = 20
+
+
+def my_open_cases(user: User, limit: int = PANEL_LIMIT) -> list[Case]:
+    stmt = (policies.visible_cases_query(user).where(Case.status != CaseStatus.CLOSED)
+            .order_by(Case.opened_at.desc()).limit(limit))
+    return list(db.session.scalars(stmt))
+
+
+def held_grants(user: User) -> list[BreakGlassGrant]:
+    return list(db.session.scalars(
+        sa.select(BreakGlassGrant).join(Case, Case.id == BreakGlassGrant.case_id)
+        .where(BreakGlassGrant.user_id == user.id, BreakGlassGrant.expires_at > utcnow(),
+               Case.centre_id == user.centre_id)
+        .order_by(BreakGlassGrant.expires_at)
+    ))
+
+
+def caseloads(supervisor: User) -> list[tuple[User, int, int]]:
+    """(counsellor, open-or-active cases as primary, of which high risk) for every active counsellor of the centre."""
+    counts = dict(db.session.execute(
+        sa.select(Case.primary_counsellor_id, sa.func.count())
+        .where(Case.centre_id == supervisor.centre_id, Case.status != CaseStatus.CLOSED)
+        .group_by(Case.primary_counsellor_id)
+    ).tuples().all())
+    high = dict(db.session.execute(
+        sa.select(Case.primary_counsellor_id, sa.func.count())
+        .where(Case.centre_id == supervisor.centre_id, Case.status != CaseStatus.CLOSED,
+               Case.risk_level == RiskLevel.HIGH)
+        .group_by(Case.primary_counsellor_id)
+    ).tuples().all())
+    counsellors = db.session.scalars(
+        sa.select(User).where(User.centre_id == supervisor.centre_id, User.role == Role.COUNSELLOR,
+                              User.is_active.is_(True)).order_by(User.name)
+    )
+    return [(u, counts.get(u.id, 0), high.get(u.id, 0)) for u in counsellors]
+
+
+def unassigned_count(supervisor: User) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Case)
+        .where(Case.centre_id == supervisor.centre_id, Case.status != CaseStatus.CLOSED,
+               Case.primary_counsellor_id.is_(None))
+    ) or 0
+
+
+def counsellor_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
+    if getattr(user, "role", None) != Role.COUNSELLOR:
+        return None
+    return "cases/panels/counsellor.html", {"cases": my_open_cases(user), "grants": held_grants(user)}
+
+
+def supervisor_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
+    if getattr(user, "role", None) != Role.SUPERVISOR:
+        return None
+    from cases.lifecycle.services import grants_to_review
+
+    return "cases/panels/supervisor.html", {
+        "caseloads": caseloads(user),
+        "unassigned": unassigned_count(user),
+        "reviews": grants_to_review(user),
+    }

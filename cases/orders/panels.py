@@ -1,0 +1,82 @@
+"""Dashboard panels for protective orders (registered by ``cases.registry``).
+
+* counsellor: orders expiring within 14 days, and police orders waiting for approval — on the open cases assigned
+  to her;
+* supervisor: orders expiring soon or waiting for approval across the centre.
+
+SECURITY (least data, DESIGN.md §3.6): panels receive case numbers, public ids, categories and dates only — never
+names, institution names or any decrypted value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.dates import local_today
+from app.db import db, utcnow
+from app.users.models import Role, User
+from cases.core.models import Case
+from cases.core.policies import open_visible_case_ids
+from cases.orders.models import EXPIRY_ALERT_DAYS, ProtectiveOrder
+
+PANEL_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    case_number: str
+    case_public_id: Any
+    order_public_id: Any
+    kind: str
+    issuer: str
+    expires_on: date
+    days_left: int
+    approval_deadline: datetime | None
+    approval_overdue: bool
+
+
+def _order_rows(stmt: sa.Select[Any], today: date, now: datetime) -> list[OrderRow]:
+    return [OrderRow(number, o.case_public_id, o.public_id, o.kind, o.issuer, o.expires_on, o.days_left(today),
+                     o.approval_deadline, o.approval_overdue(now))
+            for o, number in db.session.execute(stmt).all()]
+
+
+def orders_expiring(case_ids: sa.Select[tuple[int]], today: date | None = None,
+                    now: datetime | None = None) -> list[OrderRow]:
+    """Orders in force whose last day is within 14 days (lapsed police orders are listed as awaiting approval)."""
+    today, now = today or local_today(), now or utcnow()
+    stmt = (
+        sa.select(ProtectiveOrder, Case.number).join(Case, Case.id == ProtectiveOrder.case_id)
+        .where(ProtectiveOrder.case_id.in_(case_ids), ProtectiveOrder.expires_on >= today,
+               ProtectiveOrder.expires_on <= today + timedelta(days=EXPIRY_ALERT_DAYS),
+               sa.or_(ProtectiveOrder.approval_deadline.is_(None), ProtectiveOrder.approved_at.is_not(None)))
+        .order_by(ProtectiveOrder.expires_on, ProtectiveOrder.id).limit(PANEL_LIMIT)
+    )
+    return _order_rows(stmt, today, now)
+
+
+def orders_awaiting_approval(case_ids: sa.Select[tuple[int]], today: date | None = None,
+                             now: datetime | None = None) -> list[OrderRow]:
+    """Police orders without a recorded approval (overdue ones first: they may have lapsed)."""
+    today, now = today or local_today(), now or utcnow()
+    stmt = (
+        sa.select(ProtectiveOrder, Case.number).join(Case, Case.id == ProtectiveOrder.case_id)
+        .where(ProtectiveOrder.case_id.in_(case_ids), ProtectiveOrder.approval_deadline.is_not(None),
+               ProtectiveOrder.approved_at.is_(None), ProtectiveOrder.expires_on >= today)
+        .order_by(ProtectiveOrder.approval_deadline, ProtectiveOrder.id).limit(PANEL_LIMIT)
+    )
+    return _order_rows(stmt, today, now)
+
+
+def orders_panel(user: User) -> tuple[str, dict[str, Any]] | None:
+    if user.role not in (Role.COUNSELLOR, Role.SUPERVISOR):
+        return None
+    ids = open_visible_case_ids(user)
+    template = "cases/panels/orders_counsellor.html" if user.role == Role.COUNSELLOR else \
+        "cases/panels/orders_supervisor.html"
+    return template, {"expiring": orders_expiring(ids), "awaiting": orders_awaiting_approval(ids),
+                      "days": EXPIRY_ALERT_DAYS}

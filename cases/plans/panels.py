@@ -1,0 +1,61 @@
+"""Dashboard panels for risk and plans (registered when ``cases.plans.views`` is imported).
+
+Counsellor: risk assessments due within 7 days, overdue, never made or requested again, on cases she may work on;
+safety plans returned to her; support-plan actions she owns that are due within 7 days or overdue.
+Supervisor: safety plans waiting for review, and open high-risk cases without an approved safety plan in force.
+Administrator: the risk checklist version in use and a link to publish the next one (configuration, no case data).
+The panels show case numbers, levels and dates only, never names or plan contents (the dashboard is not an audited
+case read).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.db import db
+from app.users.models import Role
+from cases.core import policies
+from cases.core.models import Case
+from cases.plans import services as plans_service
+from cases.risk import services as risk_service
+
+PANEL_LIMIT = 20
+DUE_WITHIN_DAYS = 7
+
+
+def _assigned_case_ids(user: Any) -> sa.Select[tuple[int]]:
+    return policies.visible_cases_query(user).with_only_columns(Case.id)
+
+
+def counsellor_plans_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
+    if getattr(user, "role", None) != Role.COUNSELLOR:
+        return None
+    visible = set(db.session.scalars(_assigned_case_ids(user)))
+    due = risk_service.assessments_due(policies.visible_cases_query(user), within_days=DUE_WITHIN_DAYS)
+    returned = [p for p in plans_service.plans_returned_to(user) if p.case_id in visible]
+    actions = [a for a in plans_service.actions_due_for(user, within_days=DUE_WITHIN_DAYS) if a.case_id in visible]
+    return "cases/panels/plans_counsellor.html", {
+        "due": due[:PANEL_LIMIT], "due_total": len(due),
+        "returned": returned[:PANEL_LIMIT], "actions": actions[:PANEL_LIMIT], "actions_total": len(actions),
+    }
+
+
+def supervisor_plans_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
+    if getattr(user, "role", None) != Role.SUPERVISOR:
+        return None
+    awaiting = plans_service.plans_awaiting_review(user.centre_id)
+    without = plans_service.high_risk_without_approved_plan(user.centre_id)
+    return "cases/panels/plans_supervisor.html", {
+        "awaiting": awaiting[:PANEL_LIMIT], "awaiting_total": len(awaiting),
+        "without_plan": without[:PANEL_LIMIT], "without_total": len(without),
+    }
+
+
+
+def admin_checklist_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
+    if getattr(user, "role", None) != Role.ADMIN:
+        return None
+    return "cases/panels/plans_admin.html", {"checklist": risk_service.current_checklist()}
+

@@ -1,0 +1,183 @@
+"""Retention of closed cases (KVKK m.4: personal data is kept no longer than its purpose needs).
+
+A case closed more than ``RETENTION_CLOSED_CASE_DAYS`` days ago (counted from ``Case.closed_at``, which
+``close_case`` sets) is crypto-shredded through ``erase_case`` below, unless something
+still needs it: a protective order in force (or not yet started, or awaiting approval), or an erasure guard (the
+household is on a shelter waiting list or in a shelter). A closed case without a closing date is held as well: nobody
+can tell how long ago it closed. Erased cases are never selected again.
+
+Erasing one case by crypto-shredding (a KVKK erasure request, or retention expiry): the case's data key is destroyed
+and its blind-index values nulled (``crypto.shred``): every encrypted field of the case and its people, notes, plans,
+referrals and orders stays in the database as ciphertext nobody can read, and searches no longer find her. The case
+row keeps its number and categorical columns (statistics stay correct) and is closed with reason ``erased``; it is no
+longer listed or opened by anyone. A destruction event goes to the audit log in the same transaction.
+
+This module decides and erases; the commands (``cases/retention/cli.py``) own the transactions, one per case.
+The run's audit event carries counts only, never case numbers or names; each erasure writes its own ``case.shred``
+event through the erasure service.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+import crypto
+from app import audit
+from app.dates import local_today
+from app.db import Base, db, utcnow
+from cases.core.models import Case, CaseStatus
+from cases.orders.models import ProtectiveOrder
+
+ERASED = "erased"
+
+# Features that keep a case's people in use (a shelter stay, a waitlist entry) register a guard here: it returns a
+# reason to refuse the erasure, or None. cases does not import them; they import this module.
+ErasureGuard = Callable[[Case], str | None]
+_GUARDS: list[ErasureGuard] = []
+
+
+class ErasureRefused(ValueError):
+    """The case cannot be erased yet; the message says why."""
+
+
+def register_erasure_guard(guard: ErasureGuard) -> None:
+    if guard not in _GUARDS:
+        _GUARDS.append(guard)
+
+
+def is_erased(case: Case) -> bool:
+    return case.close_reason == ERASED
+
+
+def erasure_refusal(case: Case) -> str | None:
+    """Why the case cannot be erased now (the first registered guard that objects), or None."""
+    for guard in _GUARDS:
+        if (problem := guard(case)) is not None:
+            return problem
+    return None
+
+
+# What reaches the append-only audit row (issue 12 §3): a category, never the operator's words (which may quote
+# the request, and could never be shredded from the log).
+ERASURE_CATEGORIES = ("kvkk-request", "court-order", "duplicate", "retention", "other")
+
+
+def erase_case(case: Case, *, reason: str, actor: object, category: str = "other") -> crypto.ShredResult:
+    """Destroy the case's data key; flushes, never commits (the caller commits with the audit event)."""
+    if category not in ERASURE_CATEGORIES:
+        raise ValueError(f"unknown erasure category {category!r}")
+    reason = reason.strip()
+    if len(reason) < 10:
+        raise ErasureRefused("state the reason for the erasure (at least 10 characters)")
+    if (problem := erasure_refusal(case)) is not None:
+        raise ErasureRefused(problem)
+    result = crypto.shred(db.session(), "case", case.public_id, models=crypto.encrypted_models(Base), reason=reason)
+    case.status = CaseStatus.CLOSED
+    case.closed_at = case.closed_at or utcnow()
+    case.close_reason = ERASED
+    audit.record("case.shred", actor=actor, object_type="cases", object_id=case.public_id, case_number=case.number,
+                 reason=category, details={"data_keys": len(result.dek_ids),
+                                           "cleared_indexes": sum(result.cleared_indexes.values()),
+                                           "already_destroyed": result.already_destroyed})
+    db.session.flush()
+    return result
+
+
+# Why a due case is kept (categorical keys: they go into the run's audit event as counts).
+HOLD_NO_CLOSING_DATE = "no-closing-date"
+HOLD_ORDER_IN_FORCE = "order-in-force"
+HOLD_ERASURE_GUARD = "erasure-guard"
+HOLD_ERASED_ALREADY = "erased-already"
+
+# ProtectiveOrder.status() values after which an order no longer protects anyone.
+ORDER_ENDED = ("expired", "lapsed")
+
+
+@dataclass(frozen=True)
+class DueCase:
+    """A closed, not yet erased case whose closing date is past the retention period, or unknown."""
+
+    id: int
+    number: str
+
+
+@dataclass(frozen=True)
+class Hold:
+    kind: str  # one of the HOLD_* keys
+    message: str  # safe to print: no names, no values
+
+
+@dataclass
+class RunCounts:
+    days: int
+    due: int = 0
+    erased: int = 0
+    failed: int = 0
+    held: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def skipped(self) -> int:
+        return sum(self.held.values())
+
+
+def retention_days() -> int:
+    """The validated setting (config.py turns the environment's text into an int at start-up)."""
+    return int(current_app.config["RETENTION_CLOSED_CASE_DAYS"])
+
+
+def retention_reason(days: int) -> str:
+    return f"retention: closed more than {days} days"
+
+
+def closed_cases_due(days: int, *, now: datetime | None = None) -> list[DueCase]:
+    """Closed cases, not erased, closed more than ``days`` days ago or without a closing date (to be reported)."""
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    rows = db.session.execute(
+        sa.select(Case.id, Case.number)
+        .where(Case.status == CaseStatus.CLOSED,
+               sa.or_(Case.close_reason.is_(None), Case.close_reason != ERASED),
+               sa.or_(Case.closed_at.is_(None), Case.closed_at < cutoff))
+        .order_by(Case.id)
+    ).all()
+    return [DueCase(case_id, number) for case_id, number in rows]
+
+
+def order_in_force(case: Case, *, today: date | None = None, now: datetime | None = None) -> bool:
+    """True while any of the case's protective orders is in force, awaiting approval or not yet started."""
+    today, now = today or local_today(), now or utcnow()
+    orders = db.session.scalars(
+        sa.select(ProtectiveOrder).where(ProtectiveOrder.case_id == case.id, ProtectiveOrder.expires_on >= today))
+    return any(order.status(today, now) not in ORDER_ENDED for order in orders)
+
+
+def retention_hold(case: Case, *, today: date | None = None, now: datetime | None = None) -> Hold | None:
+    """Why a due case must be kept for now, or None when it may be erased."""
+    if is_erased(case):
+        return Hold(HOLD_ERASED_ALREADY, "erased already")
+    if case.closed_at is None:
+        return Hold(HOLD_NO_CLOSING_DATE, "closed but has no closing date; check the case's history")
+    if order_in_force(case, today=today, now=now):
+        return Hold(HOLD_ORDER_IN_FORCE, "a protective order is still in force")
+    if (problem := erasure_refusal(case)) is not None:
+        return Hold(HOLD_ERASURE_GUARD, problem)
+    return None
+
+
+def expire_case(case: Case, *, days: int, actor: object) -> crypto.ShredResult:
+    """Crypto-shred a case past its retention period (flushes, never commits; the erasure writes ``case.shred``)."""
+    return erase_case(case, reason=retention_reason(days), actor=actor, category="retention")
+
+
+def record_run(counts: RunCounts, *, dry_run: bool, actor: object) -> None:
+    """One audit event per run (``retention.run`` or ``retention.dry-run``): counts only (flushes, never commits)."""
+    erased_key = "would_erase" if dry_run else "erased"
+    audit.record("retention.dry-run" if dry_run else "retention.run", actor=actor,
+                 outcome=audit.Outcome.FAILURE if counts.failed else audit.Outcome.SUCCESS,
+                 details={"days": counts.days, "due": counts.due, erased_key: counts.erased,
+                          "skipped": dict(sorted(counts.held.items())), "failed": counts.failed})

@@ -1,0 +1,282 @@
+"""Risk assessment rules: scoring against a checklist version, thresholds, professional judgement (raise only, with
+a reason), the case's risk level, re-assessment due dates and prompts, and publishing checklist versions.
+
+For colleagues: ``request_reassessment(case, reason, actor=)`` asks for a re-assessment now (e.g. a protective-order
+violation: ``reason="order-violation"``); the prompt shows on the case page and dashboards until the next assessment.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app import audit
+from app.dates import local_today
+from app.db import db, utcnow
+from app.users.models import User
+from cases.core.errors import CaseClosed, CaseError
+from cases.core.labels import RISK_LABELS
+from cases.core.models import Case, CaseStatus, RiskLevel
+from cases.risk import checklist as risk_checklist
+from cases.risk.models import (
+    LEVEL_ORDER,
+    REASSESSMENT_REASONS,
+    Answer,
+    RiskAssessment,
+    RiskChecklist,
+    RiskReassessmentPrompt,
+)
+
+MAX_ITEMS = 60
+MAX_WEIGHT = 10
+MAX_ITEM_TEXT = 300
+MAX_REVIEW_DAYS = 365
+KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+class RiskError(CaseError):
+    """A risk-assessment rule was broken (the message is safe to show)."""
+
+
+class LevelLowered(RiskError):
+    """A level below the score's level was chosen: professional judgement may only raise it."""
+
+
+class JudgementReasonRequired(RiskError):
+    """The level was raised above the score's level without a written reason."""
+
+
+class IncompleteAnswers(RiskError):
+    """An indicator was not answered, or an answer does not belong to the checklist."""
+
+
+class ChecklistInvalid(RiskError):
+    """A checklist version to publish is malformed (bad keys, weights, thresholds)."""
+
+
+# --- checklist versions ----------------------------------------------------------------------------------------
+
+def current_checklist() -> RiskChecklist:
+    """The newest published version; version 1 is seeded here if the database has none (built without migrations)."""
+    checklist = db.session.scalar(sa.select(RiskChecklist).order_by(RiskChecklist.version.desc()).limit(1))
+    if checklist is None:
+        checklist = RiskChecklist(
+            version=1, items=risk_checklist.DEFAULT_V1_ITEMS,
+            medium_threshold=risk_checklist.DEFAULT_MEDIUM_THRESHOLD,
+            high_threshold=risk_checklist.DEFAULT_HIGH_THRESHOLD,
+            review_days_standard=risk_checklist.DEFAULT_REVIEW_DAYS["standard"],
+            review_days_medium=risk_checklist.DEFAULT_REVIEW_DAYS["medium"],
+            review_days_high=risk_checklist.DEFAULT_REVIEW_DAYS["high"],
+        )
+        db.session.add(checklist)
+        db.session.flush()
+    return checklist
+
+
+def checklist_versions() -> list[RiskChecklist]:
+    return list(db.session.scalars(sa.select(RiskChecklist).order_by(RiskChecklist.version.desc())))
+
+
+def validate_checklist(items: list[dict[str, Any]], medium_threshold: int, high_threshold: int,
+                       review_days: dict[str, int]) -> None:
+    if not 1 <= len(items) <= MAX_ITEMS:
+        raise ChecklistInvalid(_l("A checklist needs between 1 and %(n)s indicators.", n=MAX_ITEMS))
+    seen: set[str] = set()
+    for item in items:
+        key = item.get("key")
+        if not isinstance(key, str) or not KEY_RE.match(key):
+            raise ChecklistInvalid(_l("Indicator keys use lower-case letters, digits and _ (up to 40)."))
+        if key in seen:
+            raise ChecklistInvalid(_l("The indicator key %(key)s appears twice.", key=key))
+        seen.add(key)
+        weight = item.get("weight")
+        if not isinstance(weight, int) or isinstance(weight, bool) or not 1 <= weight <= MAX_WEIGHT:
+            raise ChecklistInvalid(_l("Weights are whole numbers from 1 to %(n)s (%(key)s).", n=MAX_WEIGHT, key=key))
+        for lang in ("text_tr", "text_en"):
+            text = item.get(lang)
+            if not isinstance(text, str) or not text.strip() or len(text) > MAX_ITEM_TEXT:
+                raise ChecklistInvalid(
+                    _l("Each indicator needs a Turkish and an English question of up to %(n)s characters (%(key)s).",
+                       n=MAX_ITEM_TEXT, key=key))
+    max_score = sum(int(i["weight"]) for i in items)
+    if not 1 <= medium_threshold <= high_threshold <= max_score:
+        raise ChecklistInvalid(_l("Thresholds must satisfy 1 ≤ medium ≤ high ≤ the highest possible score (%(n)s).",
+                                  n=max_score))
+    for level in ("standard", "medium", "high"):
+        days = review_days.get(level)
+        if not isinstance(days, int) or not 1 <= days <= MAX_REVIEW_DAYS:
+            raise ChecklistInvalid(_l("Re-assessment intervals are 1 to %(n)s days.", n=MAX_REVIEW_DAYS))
+    if not review_days["high"] <= review_days["medium"] <= review_days["standard"]:
+        raise ChecklistInvalid(_l("Higher risk must be re-assessed at least as often as lower risk."))
+
+
+def publish_checklist(*, items: list[dict[str, Any]], medium_threshold: int, high_threshold: int,
+                      review_days: dict[str, int], actor: User) -> RiskChecklist:
+    """A new version after the newest one. Earlier versions and their assessments are untouched."""
+    validate_checklist(items, medium_threshold, high_threshold, review_days)
+    latest = current_checklist()
+    checklist = RiskChecklist(
+        version=latest.version + 1,
+        items=[{"key": i["key"], "weight": int(i["weight"]), "text_tr": i["text_tr"].strip(),
+                "text_en": i["text_en"].strip()} for i in items],
+        medium_threshold=medium_threshold, high_threshold=high_threshold,
+        review_days_standard=review_days["standard"], review_days_medium=review_days["medium"],
+        review_days_high=review_days["high"], published_by_id=actor.id,
+    )
+    db.session.add(checklist)
+    db.session.flush()
+    audit.record("risk_checklist.published", object_type="risk_checklist", object_id=checklist.version,
+                 details={"version": checklist.version, "items": len(items)})
+    return checklist
+
+
+# --- assessments -----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Score:
+    score: int
+    unknown_count: int
+    level: RiskLevel
+
+
+def score_answers(checklist: RiskChecklist, answers: dict[str, str]) -> Score:
+    """The weighted count of "yes" answers and the level it reaches. Every indicator must be answered."""
+    keys = [item["key"] for item in checklist.items]
+    if set(answers) != set(keys) or any(v not in {a.value for a in Answer} for v in answers.values()):
+        raise IncompleteAnswers(_l("Answer every indicator with yes, no or unknown."))
+    score = sum(int(item["weight"]) for item in checklist.items if answers[item["key"]] == Answer.YES)
+    unknown = sum(1 for v in answers.values() if v == Answer.UNKNOWN)
+    return Score(score, unknown, checklist.level_for(score))
+
+
+def record_assessment(case: Case, *, answers: dict[str, str], actor: User, level: RiskLevel | None = None,
+                      judgement_reason: str | None = None, checklist: RiskChecklist | None = None,
+                      today: date | None = None) -> RiskAssessment:
+    """Score the answers, apply professional judgement, set the case's risk level and re-assessment date.
+
+    ``level`` may equal or exceed the score's level; above it, ``judgement_reason`` is required. A lower level is
+    refused (LevelLowered): the score is never lowered silently."""
+    if case.is_closed:
+        raise CaseClosed(_l("The case is closed; reopen it first."))
+    checklist = checklist or current_checklist()
+    result = score_answers(checklist, answers)
+    final = level or result.level
+    reason = (judgement_reason or "").strip() or None
+    if LEVEL_ORDER[final] < LEVEL_ORDER[result.level]:
+        raise LevelLowered(_l("The score gives this level: %(level)s. Professional judgement can raise the level, "
+                              "never lower it.", level=level_label(result.level)))
+    raised = LEVEL_ORDER[final] > LEVEL_ORDER[result.level]
+    if raised and reason is None:
+        raise JudgementReasonRequired(_l("Write why your professional judgement raises the level."))
+    today = today or local_today()
+    assessment = RiskAssessment(
+        case_id=case.id, case_public_id=case.public_id, case=case, checklist_id=checklist.id,
+        assessed_by_id=actor.id, score=result.score, unknown_count=result.unknown_count,
+        computed_level=result.level, level=final, raised_by_judgement=raised,
+        review_due_on=today + timedelta(days=checklist.review_days(final)),
+    )
+    assessment.answers = dict(answers)
+    assessment.judgement_reason = reason if raised else None
+    db.session.add(assessment)
+    db.session.flush()
+    case.risk_level = final
+    for prompt in open_prompts(case):
+        prompt.resolved_at = utcnow()
+        prompt.resolved_by_assessment_id = assessment.id
+    audit.record("risk.assessed", object_type="risk_assessment", object_id=assessment.public_id,
+                 case_number=case.number, details={"checklist_version": checklist.version,
+                                                   "judgement": raised})
+    return assessment
+
+
+def latest_assessment(case: Case) -> RiskAssessment | None:
+    return db.session.scalar(
+        sa.select(RiskAssessment).where(RiskAssessment.case_id == case.id)
+        .order_by(RiskAssessment.assessed_at.desc(), RiskAssessment.id.desc()).limit(1)
+    )
+
+
+def assessment_history(case: Case) -> list[RiskAssessment]:
+    return list(db.session.scalars(
+        sa.select(RiskAssessment).where(RiskAssessment.case_id == case.id)
+        .order_by(RiskAssessment.assessed_at.desc(), RiskAssessment.id.desc())
+    ))
+
+
+def find_assessment(case: Case, public_id: Any) -> RiskAssessment | None:
+    # SECURITY: scoped to the case already loaded through the policy.
+    return db.session.scalar(
+        sa.select(RiskAssessment).where(RiskAssessment.case_id == case.id, RiskAssessment.public_id == public_id)
+    )
+
+
+# --- re-assessment prompts -------------------------------------------------------------------------------------
+
+def request_reassessment(case: Case, reason: str, actor: User | None) -> RiskReassessmentPrompt:
+    """Ask for a re-assessment of ``case`` now. ``reason`` is a key of ``REASSESSMENT_REASONS`` (never free text,
+    it is shown on dashboards). An open prompt for the same reason is reused. Resolved by the next assessment."""
+    if reason not in REASSESSMENT_REASONS:
+        raise ValueError(f"unknown re-assessment reason {reason!r}; use one of {REASSESSMENT_REASONS}")
+    existing = next((p for p in open_prompts(case) if p.reason == reason), None)
+    if existing is not None:
+        return existing
+    prompt = RiskReassessmentPrompt(case_id=case.id, case=case, reason=reason,
+                                    requested_by_id=actor.id if actor is not None else None)
+    db.session.add(prompt)
+    db.session.flush()
+    audit.record("risk.reassessment_requested", object_type="case", object_id=case.public_id,
+                 case_number=case.number, details={"reason": reason})
+    return prompt
+
+
+def open_prompts(case: Case) -> list[RiskReassessmentPrompt]:
+    return list(db.session.scalars(
+        sa.select(RiskReassessmentPrompt)
+        .where(RiskReassessmentPrompt.case_id == case.id, RiskReassessmentPrompt.resolved_at.is_(None))
+        .order_by(RiskReassessmentPrompt.requested_at)
+    ))
+
+
+@dataclass(frozen=True)
+class DueAssessment:
+    case: Case
+    due_on: date | None  # None: never assessed
+    prompted: bool
+    overdue: bool
+
+
+def assessments_due(cases_query: sa.Select[tuple[Case]], within_days: int = 7,
+                    today: date | None = None) -> list[DueAssessment]:
+    """Open cases of the query whose latest assessment is due within ``within_days`` (or overdue), that were never
+    assessed, or that have an open re-assessment prompt."""
+    today = today or local_today()
+    cases = list(db.session.scalars(cases_query.where(Case.status != CaseStatus.CLOSED)))
+    if not cases:
+        return []
+    ids = [c.id for c in cases]
+    latest_due: dict[int, date] = dict(db.session.execute(
+        sa.select(RiskAssessment.case_id, RiskAssessment.review_due_on)
+        .where(RiskAssessment.case_id.in_(ids))
+        .order_by(RiskAssessment.case_id, RiskAssessment.assessed_at, RiskAssessment.id)
+    ).tuples().all())  # later rows overwrite earlier ones: the latest assessment's due date per case
+    prompted = set(db.session.scalars(
+        sa.select(RiskReassessmentPrompt.case_id)
+        .where(RiskReassessmentPrompt.case_id.in_(ids), RiskReassessmentPrompt.resolved_at.is_(None))
+    ))
+    due = []
+    for case in cases:
+        due_on = latest_due.get(case.id)
+        if case.id in prompted or due_on is None or due_on <= today + timedelta(days=within_days):
+            due.append(DueAssessment(case, due_on, case.id in prompted, due_on is not None and due_on < today))
+    return sorted(due, key=lambda d: (not d.prompted, d.due_on or date.min, d.case.number))
+
+
+def level_label(level: RiskLevel | str | None) -> str:
+    if level is None:
+        return str(_l("Not assessed"))
+    return str(RISK_LABELS[RiskLevel(level).value])

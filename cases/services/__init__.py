@@ -1,1 +1,0 @@
-"""Case business rules, split by sub-domain. Services take ``actor=``, raise domain errors, may flush, never commit."""

@@ -1,0 +1,148 @@
+"""The case-work task providers, each built on the query its dashboard panel already uses, and the list's filters."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from app.db import db
+from app.tasks import Task, collect_tasks
+from app.users.models import Role, User
+from cases.core import policies
+from cases.core.labels import RISK_LABELS
+from cases.core.models import Case
+from cases.lifecycle import services as lifecycle_service
+from cases.lifecycle.models import ClosureRequest, ClosureStatus
+from cases.orders import panels as orders_panels
+from cases.plans import panels as plans_panels
+from cases.plans import services as plans_service
+from cases.plans.models import SupportAction
+from cases.referrals import panels as referrals_panels
+from cases.risk import services as risk_service
+
+DUE_WITHIN_DAYS = plans_panels.DUE_WITHIN_DAYS
+
+TASK_KINDS = {
+    "reassessment": _l("Risk assessment due"),
+    "safety-plan-review": _l("Safety plan review due"),
+    "safety-plan-returned": _l("Safety plan returned to you"),
+    "safety-plan-approval": _l("Safety plan waiting for your review"),
+    "support-action": _l("Support action due"),
+    "referral-follow-up": _l("Referral follow-up"),
+    "order-expiring": _l("Protective order ending"),
+    "order-approval": _l("Police order awaiting approval"),
+    "closure-decision": _l("Closure request waiting for your decision"),
+    "closure-returned": _l("Closure request returned to you"),
+}
+CASE_ROLES = (Role.COUNSELLOR, Role.SUPERVISOR)
+
+
+def _case_url(endpoint: str, case_public_id: Any, **kwargs: Any) -> str:
+    return url_for(endpoint, case_id=case_public_id, **kwargs)
+
+
+def _risk_tasks(user: User, today: date) -> Iterator[Task]:
+    for due in risk_service.assessments_due(policies.visible_cases_query(user), within_days=DUE_WITHIN_DAYS,
+                                            today=today):
+        overdue = due.overdue or due.prompted or due.due_on is None
+        yield Task("reassessment", due.case.number, _case_url("cases.new_risk_assessment", due.case.public_id),
+                   due.due_on, overdue, due.case.public_id,
+                   str(_l("Asked for again")) if due.prompted else
+                   str(RISK_LABELS.get(due.case.risk_level.value, "")) if due.case.risk_level else "")
+
+
+def _plan_tasks(user: User, today: date) -> Iterator[Task]:
+    ids = policies.open_visible_case_ids(user)
+    for plan in plans_service.safety_plan_reviews_due(ids, within_days=DUE_WITHIN_DAYS, today=today):
+        yield Task("safety-plan-review", plan.case.number, _case_url("cases.view_safety_plan", plan.case_public_id),
+                   plan.review_due_on, plan.review_due_on is not None and plan.review_due_on < today,
+                   plan.case_public_id)
+    if user.role == Role.COUNSELLOR:
+        for plan in plans_service.plans_returned_to(user):
+            yield Task("safety-plan-returned", plan.case.number,
+                       _case_url("cases.view_safety_plan", plan.case_public_id), None, False, plan.case_public_id)
+    else:
+        for plan in plans_service.plans_awaiting_review(user.centre_id):
+            yield Task("safety-plan-approval", plan.case.number,
+                       _case_url("cases.view_safety_plan", plan.case_public_id), None, False, plan.case_public_id)
+
+
+def _action_tasks(user: User, today: date) -> Iterator[Task]:
+    if user.role == Role.COUNSELLOR:
+        actions = plans_service.actions_due_for(user, within_days=DUE_WITHIN_DAYS, today=today)
+    else:  # the centre's actions owned by staff (her own and her counsellors')
+        actions = plans_service.actions_due(SupportAction.owner_user_id.is_not(None), user.centre_id,
+                                            within_days=DUE_WITHIN_DAYS, today=today)
+    for action in actions:
+        yield Task("support-action", action.case.number, _case_url("cases.view_support_plan", action.case.public_id),
+                   action.due_on, action.due_on is not None and action.due_on < today, action.case.public_id)
+
+
+def _referral_tasks(user: User, today: date) -> Iterator[Task]:
+    for row in referrals_panels.follow_ups_due(user, today=today):
+        yield Task("referral-follow-up", row.case_number,
+                   _case_url("cases.view_referral", row.case_public_id, referral_id=row.referral_public_id),
+                   row.due_on, row.overdue, row.case_public_id)
+
+
+def _order_tasks(user: User, today: date) -> Iterator[Task]:
+    ids = policies.open_visible_case_ids(user)
+    for row in orders_panels.orders_expiring(ids, today=today):
+        yield Task("order-expiring", row.case_number,
+                   _case_url("cases.view_order", row.case_public_id, order_id=row.order_public_id),
+                   row.expires_on, False, row.case_public_id)
+    for row in orders_panels.orders_awaiting_approval(ids, today=today):
+        deadline = row.approval_deadline.date() if row.approval_deadline else None
+        yield Task("order-approval", row.case_number,
+                   _case_url("cases.view_order", row.case_public_id, order_id=row.order_public_id),
+                   deadline, row.approval_overdue, row.case_public_id)
+
+
+def _closure_tasks(user: User, today: date) -> Iterator[Task]:
+    if user.role == Role.SUPERVISOR:
+        for request in lifecycle_service.closures_awaiting_decision(user.centre_id):
+            yield Task("closure-decision", request.case.number,
+                       _case_url("cases.decide_closure", request.case_public_id),
+                       request.requested_at.date(), False, request.case_public_id)
+        return
+    # her latest request was returned and she has not asked again: the case is still open
+    newer = sa.orm.aliased(ClosureRequest)
+    returned = db.session.scalars(
+        sa.select(ClosureRequest).where(
+            ClosureRequest.requested_by_id == user.id, ClosureRequest.status == ClosureStatus.RETURNED.value,
+            ClosureRequest.case_id.in_(policies.open_visible_case_ids(user)),
+            ~sa.exists().where(newer.case_id == ClosureRequest.case_id, newer.id > ClosureRequest.id)))
+    for request in returned:
+        yield Task("closure-returned", request.case.number, _case_url("cases.close_case", request.case_public_id),
+                   None, False, request.case_public_id)
+
+
+PROVIDERS = (_risk_tasks, _plan_tasks, _action_tasks, _referral_tasks, _order_tasks, _closure_tasks)
+
+
+def case_tasks(user: Any, today: date) -> Iterable[Task]:
+    """The case-work provider registered with ``app.tasks`` (counsellors and supervisors only)."""
+    if getattr(user, "role", None) not in CASE_ROLES:
+        return []
+    return [task for provider in PROVIDERS for task in provider(user, today)]
+
+
+def tasks_for(user: User, today: date, *, counsellor: User | None = None, kind: str | None = None) -> list[Task]:
+    """Every registered provider's tasks for the user, narrowed to one kind and (supervisor) one counsellor's
+    cases — the cases where she is the primary counsellor."""
+    tasks = collect_tasks(user, today)
+    if kind:
+        tasks = [t for t in tasks if t.kind == kind]
+    if counsellor is not None:
+        ids = {t.case_public_id for t in tasks if t.case_public_id is not None}
+        hers: set[uuid.UUID] = set(db.session.scalars(
+            sa.select(Case.public_id).where(Case.public_id.in_(ids), Case.primary_counsellor_id == counsellor.id,
+                                            Case.centre_id == user.centre_id))) if ids else set()
+        tasks = [t for t in tasks if t.case_public_id in hers]
+    return tasks

@@ -1,0 +1,69 @@
+"""Dashboard panels of shelters: a coordinator's shelters (occupancy, alerts, waiting), a supervisor's pending
+extensions and full shelters (registered by ``shelters.registry``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from app import access
+from app.dates import local_today
+from app.db import db
+from app.tasks import Task
+from app.users.models import Role, User
+from shelters.admissions import services as stays
+from shelters.board import services as board_service
+from shelters.core.policies import visible_shelters_query
+
+
+def coordinator_panel(user: User) -> tuple[str, dict[str, Any]] | None:
+    if user.role != Role.COORDINATOR:
+        return None
+    today = local_today()
+    items: list[dict[str, Any]] = [
+        {"shelter": s, "occupancy": stays.occupancy_on(s, today), "alerts": board_service.alerts(s, today),
+         "waiting": len(stays.waitlist(s))} for s in db.session.scalars(visible_shelters_query(user))]
+    # SECURITY: the alerts name residents and sons nearing the age limit: on record before the dashboard leaves.
+    board_service.households_shown("dashboard", [a.household_id for i in items for a in i["alerts"]])
+    access.commit_read()
+    return "shelters/_panel_coordinator.html", {"items": items}
+
+
+def supervisor_panel(user: User) -> tuple[str, dict[str, Any]] | None:
+    if user.role != Role.SUPERVISOR:
+        return None
+    today = local_today()
+    shelters = list(db.session.scalars(visible_shelters_query(user)))
+    capacity = [(s, stays.occupancy_on(s, today)) for s in shelters]
+    return "shelters/_panel_supervisor.html", {
+        "extensions": stays.pending_extensions(shelters),
+        "capacity_alerts": [(s, n) for s, n in capacity if n >= s.capacity],
+        "shelters": capacity,
+    }
+
+
+TASK_KINDS = {"stay-ending": _l("Shelter stay ending"), "extension-decision": _l("Stay extension awaiting decision")}
+
+
+def shelter_tasks(user: User, today: date) -> list[Task]:
+    """Task provider (``app.tasks``): stays ending or past their end in a coordinator's shelters (from the board's
+    alerts), and extensions waiting for a supervisor. The shelter's name and dates only, never a resident's name."""
+    if user.role not in (Role.COORDINATOR, Role.SUPERVISOR):
+        return []
+    shelters = list(db.session.scalars(visible_shelters_query(user)))
+    tasks = []
+    if user.role == Role.COORDINATOR:
+        for shelter in shelters:
+            board = url_for("shelters.view_board", shelter_id=shelter.public_id)
+            tasks += [Task("stay-ending", shelter.name, board, alert.due_on, alert.kind == "overdue")
+                      for alert in board_service.alerts(shelter, today) if alert.kind in ("ending-soon", "overdue")]
+    else:
+        for extension in stays.pending_extensions(shelters):
+            shelter = extension.request.shelter
+            tasks.append(Task("extension-decision", shelter.name,
+                              url_for("shelters.view_board", shelter_id=shelter.public_id),
+                              extension.requested_at.date()))
+    return tasks

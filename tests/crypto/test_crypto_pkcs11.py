@@ -1,0 +1,135 @@
+"""The PKCS#11 KEK provider against a real SoftHSM2 token: the KEK stays in the token (non-extractable), data keys
+are wrapped by it, and rotation, shredding and the data-key cache work exactly as with the key file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from conftest import Case
+from sqlalchemy.orm import Session
+
+import crypto
+from crypto.models import DataKey
+from crypto.providers import Pkcs11KekProvider
+from tests.softhsm import SoftHSMToken
+
+
+@pytest.fixture(scope="module")
+def hsm(tmp_path_factory: pytest.TempPathFactory) -> SoftHSMToken:
+    # One token per module: SoftHSM reads its configuration once per process, when the library is initialised.
+    return SoftHSMToken(tmp_path_factory.mktemp("hsm"))
+
+
+@pytest.fixture
+def token(hsm: SoftHSMToken) -> SoftHSMToken:
+    """The module's token with no Dayanışma KEK in it (each test starts empty)."""
+    provider = _provider(hsm)
+    with provider._lock:
+        for kek_id in list(provider._find()):
+            provider.destroy(kek_id)
+    return hsm
+
+
+def _provider(token: SoftHSMToken, **kwargs: bool) -> Pkcs11KekProvider:
+    return Pkcs11KekProvider(token.module, token.label, token.pin, **kwargs)
+
+
+@pytest.fixture
+def hsm_ctx(token: SoftHSMToken) -> Iterator[crypto.CryptoContext]:
+    ctx = crypto.CryptoContext(crypto.generate_key_material(with_kek=False),
+                               provider=_provider(token, create_first=True))
+    crypto.configure(ctx)
+    yield ctx
+    crypto.configure(None)
+
+
+def _titles(engine: sa.Engine, ctx: crypto.CryptoContext) -> list[str]:
+    ctx.clear_cache()
+    with Session(engine) as s:
+        return sorted(c.title for c in s.scalars(sa.select(Case)))
+
+
+def test_kek_never_leaves_the_token(token: SoftHSMToken, hsm_ctx: crypto.CryptoContext) -> None:
+    import pkcs11
+    from pkcs11 import Attribute, exceptions
+
+    assert hsm_ctx.keyring.ids == [1]
+    with pytest.raises(crypto.UnknownKey):
+        hsm_ctx.keyring.key(1)              # type: ignore[attr-defined]
+    lib = pkcs11.lib(token.module)
+    with lib.get_token(token_label=token.label).open() as s:    # this process is logged in already
+        key = s.get_key(label="dayanisma-kek-1")
+        assert key[Attribute.EXTRACTABLE] is False and key[Attribute.SENSITIVE] is True
+        with pytest.raises(exceptions.AttributeSensitive):
+            _ = key[Attribute.VALUE]
+    assert "kek" not in hsm_ctx.material.to_json()       # the key file of this provider holds no KEK
+
+
+def test_round_trip_swap_and_shred(session: Session, engine: sa.Engine, hsm_ctx: crypto.CryptoContext) -> None:
+    cases = [Case(title=f"dosya {i}") for i in range(4)]
+    session.add_all(cases)
+    session.commit()
+    assert _titles(engine, hsm_ctx) == [f"dosya {i}" for i in range(4)]
+    # A wrapped key copied onto another owner's row fails to unwrap (the token checks the associated data).
+    with engine.begin() as conn:
+        a, b = conn.execute(sa.select(DataKey.id, DataKey.wrapped).order_by(DataKey.id).limit(2)).all()
+        conn.execute(sa.update(DataKey).where(DataKey.id == b.id).values(wrapped=a.wrapped))
+    hsm_ctx.clear_cache()
+    with Session(engine) as s:
+        victim = s.scalars(sa.select(Case).join(DataKey, DataKey.owner_id == Case.public_id)
+                           .where(DataKey.id == b.id)).one()
+        with pytest.raises(crypto.DecryptionError):
+            _ = victim.title
+    crypto.shred(session, "case", cases[0].public_id, models=[Case], reason="test")
+    session.commit()
+    hsm_ctx.clear_cache()
+    with Session(engine) as s, pytest.raises(crypto.KeyDestroyed):
+        _ = s.get(Case, cases[0].id).title      # type: ignore[union-attr]
+
+
+def test_rotation_in_the_token_and_a_second_process(session: Session, engine: sa.Engine, token: SoftHSMToken,
+                                                    hsm_ctx: crypto.CryptoContext) -> None:
+    session.add_all([Case(title=f"dosya {i}") for i in range(7)])
+    session.commit()
+    other = crypto.CryptoContext(crypto.generate_key_material(with_kek=False), provider=_provider(token))
+    result = crypto.rotate(session, hsm_ctx, batch_size=3)
+    assert (result.active_kek, result.rewrapped, result.batches) == (2, 7, 3)
+    assert hsm_ctx.keyring.ids == [1, 2]
+    assert dict(session.execute(sa.select(DataKey.kek_id, sa.func.count()).group_by(DataKey.kek_id)).all()) == {2: 7}
+    crypto.configure(other)                 # a process started before the rotation: reloads from the token once
+    assert other.keyring.ids == [1]
+    assert _titles(engine, other) == [f"dosya {i}" for i in range(7)]
+    assert other.keyring.ids == [1, 2]
+    crypto.configure(hsm_ctx)
+    with pytest.raises(crypto.KekInUse):
+        crypto.retire_kek(session, hsm_ctx, 2)
+    crypto.retire_kek(session, hsm_ctx, 1)
+    session.commit()
+    assert _provider(token).load().ids == [2]     # destroyed in the token
+    assert _titles(engine, hsm_ctx) == [f"dosya {i}" for i in range(7)]
+
+
+def test_wrong_pin_fails_without_leaking_it(token: SoftHSMToken) -> None:
+    # In a fresh process: a PKCS#11 login belongs to the process, and this one is logged in already.
+    wrong = "9" * 8 + uuid.uuid4().hex[:6]
+    code = ("import logging, sys, crypto\n"
+            "from crypto.providers import Pkcs11KekProvider\n"
+            "logging.basicConfig(level=logging.DEBUG)\n"
+            "try:\n"
+            f"    Pkcs11KekProvider({token.module!r}, {token.label!r}, sys.argv[1]).load()\n"
+            "except crypto.KeysMissing as exc:\n"
+            "    print(repr(exc), str(exc), exc.__cause__, exc.__suppress_context__)\n"
+            "    raise\n")
+    done = subprocess.run([sys.executable, "-c", code, wrong], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[2], env={**os.environ, "SOFTHSM2_CONF": str(token.conf)})
+    assert done.returncode != 0
+    assert "PinIncorrect" in done.stdout and "None True" in done.stdout, done.stdout + done.stderr
+    assert wrong not in done.stdout + done.stderr       # not in the message, the traceback or any log line
+    assert token.pin not in repr(_provider(token))
