@@ -97,6 +97,20 @@ class Config:
 
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
 
+    # Audit anchors (app/audit_anchors.py): SEQ:HASH of the chain head leaves the database after this many events or
+    # seconds, to an append-only file and/or syslog. Keep both off the database server (README, operations notes).
+    AUDIT_ANCHOR_FILE: str | None = os.environ.get("DAYANISMA_AUDIT_ANCHOR_FILE",
+                                                   str(INSTANCE_DIR / "audit-anchors.log"))
+    AUDIT_ANCHOR_SYSLOG: str | None = os.environ.get("DAYANISMA_AUDIT_ANCHOR_SYSLOG") or None
+    AUDIT_ANCHOR_EVERY_EVENTS = int(os.environ.get("DAYANISMA_AUDIT_ANCHOR_EVERY_EVENTS", "100"))
+    AUDIT_ANCHOR_EVERY_SECONDS = int(os.environ.get("DAYANISMA_AUDIT_ANCHOR_EVERY_SECONDS", "300"))
+    # The audit chain's versioned key ring (app/audit_keys.py); default: audit-keys.json beside KEY_FILE.
+    AUDIT_KEY_FILE: str | None = os.environ.get("DAYANISMA_AUDIT_KEY_FILE") or None
+    # PostgreSQL: migrations run as the owner role; the app's role may not own or truncate the audit log
+    # (app/db_roles.py). Production refuses to start when it does.
+    DATABASE_OWNER_URL: str | None = os.environ.get("DATABASE_OWNER_URL") or None
+    AUDIT_ROLE_CHECK = False
+
     @classmethod
     def validate(cls, app_config: dict[str, object]) -> None:
         """Refuse unsafe settings and normalise the numeric ones; environments with stricter rules extend this
@@ -158,6 +172,7 @@ class TestConfig(Config):
     GENERATE_DEV_KEYS = True
     DEMO_ALLOWED = True
     RATELIMIT_STORAGE_URI = "memory://"
+    AUDIT_ANCHOR_FILE = None  # the instance folder is shared by every test: conftest gives each app its own file
 
 
 WEAK_SECRETS = {"secret", "changeme", "change-me", "dev", "development", "password", "test"}
@@ -170,6 +185,8 @@ class ProductionConfig(Config):
     SESSION_COOKIE_NAME = "__Host-dayanisma_session"
     # No SQLite fallback: a server that forgot DATABASE_URL must not quietly keep the files in instance/.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # type: ignore[assignment]
+    AUDIT_ANCHOR_SYSLOG = os.environ.get("DAYANISMA_AUDIT_ANCHOR_SYSLOG", "/dev/log") or None
+    AUDIT_ROLE_CHECK = True
 
     @classmethod
     def validate(cls, app_config: dict[str, object]) -> None:

@@ -39,12 +39,17 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
 
     _init_extensions(app)
     _init_keys(app)
+    if app.config.get("AUDIT_ROLE_CHECK"):
+        from app import db_roles
 
-    from app import access, errors, request_guard, security_headers
+        db_roles.check_app_role(app)  # SECURITY: never run as a role that can rewrite the audit log
+
+    from app import access, audit, errors, request_guard, security_headers
 
     request_guard.init_app(app)
     access.init_app(app)
     security_headers.init_app(app)
+    audit.init_app(app)  # after the headers: its guard runs first (see audit.init_app)
     errors.init_app(app)
     _register_blueprints(app)
 

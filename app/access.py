@@ -3,7 +3,9 @@
 Invariant (DESIGN.md §3.1): a request reaches a view only if that view declares a policy. Every view is wrapped by
 exactly one decorator from this module; the decorator records its policy name on the view so the route→policy
 table can be pinned by a test. Object access (a case, a shelter) goes through ``object_access`` with a scoped loader
-from the feature's ``policies.py``: denial is a 404 and is audited, an allowed read is audited before the view runs.
+from the feature's ``policies.py``: denial is a 404 and is audited; an allowed access (any method) is audited and
+committed before the view runs. ``app/audit.py``'s ``after_request`` guard refuses a response while an audit event of
+the request is still uncommitted (fail closed).
 """
 
 from __future__ import annotations
@@ -151,17 +153,14 @@ def object_access(
                 obj = loader(current_user, object_id, action)
             except NotFound:
                 deny(f"{object_type}.{action}", object_type=object_type, object_id=object_id)
-            if audit_read and request.method in ("GET", "HEAD"):
-                # SECURITY: the read is on record before any of the object's data leaves (fail closed).
+            if audit_read:
+                # SECURITY: the access decision is on record before the view runs, for every method: a POST whose
+                # form is refused re-renders the object's data (422), and that read must not roll back with the
+                # refused change. The change's own events ride in the view's single commit.
                 audit.record(f"{object_type}.{action}", object_type=object_type,
                              object_id=getattr(obj, "public_id", object_id),
                              case_number=getattr(obj, "audit_case_number", None))
                 commit_read()
-            elif request.method not in ("GET", "HEAD"):
-                # The access decision joins the change's transaction; the view commits both together.
-                audit.record(f"{object_type}.{action}", object_type=object_type,
-                             object_id=getattr(obj, "public_id", object_id),
-                             case_number=getattr(obj, "audit_case_number", None))
             kwargs[obj_arg] = obj
             return view(*args, **kwargs)
 

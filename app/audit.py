@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, g, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -70,6 +70,7 @@ class AuditEvent(Base):
     details: Mapped[str | None] = mapped_column(sa.Text)  # canonical JSON; names, never values
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
+    key_version: Mapped[int] = mapped_column(sa.SmallInteger, default=1, server_default="1")
 
     @property
     def is_highlighted(self) -> bool:
@@ -92,6 +93,8 @@ class AuditEvent(Base):
             "reason": self.reason,
             "details": self.details,
         }
+        if self.key_version != 1:  # events chained before versioned keys hash exactly as they did
+            fields["key_version"] = self.key_version
         return json.dumps(fields, sort_keys=True, ensure_ascii=True, separators=(",", ":")).encode()
 
 
@@ -105,10 +108,22 @@ class AuditHead(Base):
     hash: Mapped[str] = mapped_column(sa.String(64))
 
 
-def _chain_key() -> bytes:
+def _chain_key() -> tuple[int, bytes]:
+    """(version, key) that new events are chained with: the ring's active version."""
+    ring = current_app.extensions.get("dayanisma.audit_keys")
+    if ring is not None:
+        return ring.active, ring.active_key
     key = current_app.extensions["dayanisma.audit_key"]
     assert isinstance(key, bytes) and len(key) >= 32
-    return key
+    return 1, key
+
+
+def _key_for(keys: Any, version: int) -> bytes | None:
+    if isinstance(keys, bytes):
+        return keys  # one key for every event (callers that predate the ring)
+    table = keys if isinstance(keys, dict) else keys.keys  # a {version: key} dict or an AuditKeyRing
+    found = table.get(version)
+    return found if isinstance(found, bytes) else None
 
 
 def chain_hash(key: bytes, prev_hash: str, canonical: bytes) -> str:
@@ -198,10 +213,13 @@ def record(
         prev_hash=prev_hash,
         hash="",
     )
-    event_row.hash = chain_hash(_chain_key(), prev_hash, event_row.canonical())
+    event_row.key_version, key = _chain_key()
+    event_row.hash = chain_hash(key, prev_hash, event_row.canonical())
     session.execute(sa.update(AuditHead).where(AuditHead.id == 1).values(hash=event_row.hash),
                     execution_options={"synchronize_session": False})
     session.add(event_row)
+    session.info[_PENDING] = session.info.get(_PENDING, 0) + 1
+    session.info[_NEWEST] = (seq, event_row.hash)
     if flush:  # inside before_flush the event joins the flush that is under way
         session.info["dayanisma.in_audit"] = True
         try:
@@ -211,6 +229,65 @@ def record(
     return event_row
 
 
+# --- fail closed: no response leaves while an audit event of the request is uncommitted -----------------------------
+# Every event ``record()`` appends is counted on its session until the transaction ends. A commit puts it on record; a
+# rollback takes it away *together with the change it describes* (a refused change). What must never happen is a
+# response going out while an event is still pending: the teardown would roll it back after the page (with case data)
+# had left -- the 422 re-render that was never on record. The guard below refuses that response.
+
+_PENDING = "dayanisma.audit_pending"
+_NEWEST = "dayanisma.audit_newest"
+
+
+@event.listens_for(Session, "after_commit")
+def _events_committed(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+    newest = session.info.pop(_NEWEST, None)
+    if newest is not None and _has_app_g():
+        # The transaction held the head's lock, so its newest event is the committed head: an anchor candidate.
+        from app import audit_anchors
+
+        writer = audit_anchors.writer()
+        if writer is not None:
+            writer.committed(Anchor(*newest))
+
+
+@event.listens_for(Session, "after_rollback")
+def _events_rolled_back(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+    session.info.pop(_NEWEST, None)
+
+
+def uncommitted_events(session: Session | None = None) -> int:
+    """How many audit events this session appended since its transaction began (0 once committed or rolled back)."""
+    return int((session or db.session()).info.get(_PENDING, 0))
+
+
+def refuse_uncommitted(response: Response) -> Response:
+    """``after_request``: a response may leave only once every audit event of the request is committed.
+
+    Otherwise the page is replaced by the plain 500 page and the transaction rolled back; the log line names the
+    endpoint and the count, never values."""
+    pending = uncommitted_events()
+    if not pending:
+        return response
+    db.session.rollback()
+    current_app.logger.error("refused a response: %d audit event(s) of %s %s were not committed",
+                             pending, request.method, request.endpoint)
+    from flask import make_response, render_template
+
+    return make_response(render_template("errors/500.html"), 500)
+
+
+def init_app(app: Flask) -> None:
+    """Register after the security headers' hook: Flask runs ``after_request`` hooks in reverse order, so the guard
+    runs first and a refusal still gets every header."""
+    app.after_request(refuse_uncommitted)
+    from app import audit_anchors
+
+    audit_anchors.init_app(app)
+
+
 @dataclass(frozen=True)
 class ChainBreak:
     seq: int | None
@@ -218,8 +295,10 @@ class ChainBreak:
     problem: str
 
 
-def verify_chain(session: Session, key: bytes, batch: int = 5000) -> ChainBreak | None:
+def verify_chain(session: Session, key: Any, batch: int = 5000) -> ChainBreak | None:
     """Walk the chain in seq order; return the first break, or None when it is intact.
+
+    ``key``: the audit key ring (each event is checked with the version it names) or one key for every event.
 
     The head is read first and the walk stops at its seq: events appended while the walk runs are left for the
     next run (reading the head last reported a false "deleted at the end" whenever a writer committed meanwhile).
@@ -239,7 +318,11 @@ def verify_chain(session: Session, key: bytes, batch: int = 5000) -> ChainBreak 
             return ChainBreak(row.seq, row.id, "events out of insertion order (reordered)")
         if row.prev_hash != prev_hash:
             return ChainBreak(row.seq, row.id, "prev_hash does not match the previous event")
-        if not hmac.compare_digest(row.hash, chain_hash(key, prev_hash, row.canonical())):
+        row_key = _key_for(key, row.key_version)
+        if row_key is None:
+            return ChainBreak(row.seq, row.id, f"the event names audit key version {row.key_version}, which is not "
+                                               "in the ring (restore it from the key backups)")
+        if not hmac.compare_digest(row.hash, chain_hash(row_key, prev_hash, row.canonical())):
             return ChainBreak(row.seq, row.id, "hash mismatch (the event was edited)")
         prev_hash = row.hash
         expected_seq += 1

@@ -283,7 +283,7 @@ def verify_log():  # type: ignore[no-untyped-def]
     """Check the chain, and optionally an anchor kept outside the database (``?anchor=SEQ:HASH``); show the current
     anchor for the auditor to keep. Only a chain that verified gets an anchor: a broken log is not worth anchoring."""
     form = AnchorForm(request.args, meta={"csrf": False})
-    key = current_app.extensions["dayanisma.audit_key"]
+    key = current_app.extensions["dayanisma.audit_keys"]
     anchored = form.validate() and isinstance(form.anchor.data, audit.Anchor)
     if form.errors:
         db.session.rollback()

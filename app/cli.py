@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 from collections.abc import Callable
@@ -11,7 +12,7 @@ import click
 import pyotp
 import sqlalchemy as sa
 from flask import Flask, current_app, g
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from flask.sansio.app import App
 
 from app import audit
@@ -264,12 +265,43 @@ def routes_policies() -> None:
         click.echo(f"{rule.rule:<60} {methods:<10} {rule.endpoint:<32} {policies[rule.endpoint] or 'NONE'}")
 
 
+def audited_key_commands(group: click.Group) -> click.Group:
+    """Every key operation (``keys add-kek``, ``activate-kek``, ``rotate``, ``retire``, ``add-index-epoch``) writes an
+    audit event, success or failure (DESIGN.md §1: the auditor sees key events). ``crypto`` knows nothing of the app,
+    so the app wraps its commands here; ``keys status`` only reads. Parameters are key ids and flags, never keys."""
+    for name, command in group.commands.items():
+        if name != "status" and command.callback is not None:
+            command.callback = with_appcontext(_audited_command(f"keys.{name}", command.callback))
+    return group
+
+
+def _audited_command(action: str, callback: Callable[..., object]) -> Callable[..., object]:
+    @functools.wraps(callback)
+    def run(*args: object, **kwargs: object) -> object:
+        details = {k: v for k, v in kwargs.items() if isinstance(v, (bool, int))} or None
+        try:
+            result = callback(*args, **kwargs)
+        except BaseException as exc:
+            if not (isinstance(exc, SystemExit) and not exc.code):
+                db.session.rollback()
+                audit.record(action, actor=CLI_ACTOR, outcome=audit.Outcome.FAILURE, details=details,
+                             reason=type(exc).__name__)
+                db.session.commit()
+                raise
+            result = None
+        audit.record(action, actor=CLI_ACTOR, details=details)
+        db.session.commit()
+        return result
+
+    return run
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(routes_policies)
     import crypto
     from crypto.cli import make_keys_cli
 
-    app.cli.add_command(make_keys_cli(lambda: db.session(), crypto.get_context))
+    app.cli.add_command(audited_key_commands(make_keys_cli(lambda: db.session(), crypto.get_context)))
     app.cli.add_command(users_cli)
     app.cli.add_command(centres_cli)
     app.cli.add_command(demo_cli)

@@ -19,7 +19,8 @@ from crypto.providers import FileKekProvider, KekProvider, StaticKekProvider, pk
 
 
 def audit_chain_key(material: crypto.KeyMaterial) -> bytes:
-    """The audit chain's HMAC key, derived from the first blind-index epoch (kept for as long as the log is).
+    """Version 1 of the audit chain's key ring (``app/audit_keys.py``): derived from the first blind-index epoch, as
+    every key was before the ring existed; copied into the ring's file on its first start.
 
     SECURITY: the key lives outside the database, so rows edited in the database cannot be re-chained.
     """
@@ -51,4 +52,13 @@ def init_app(app: Flask) -> None:
     context = crypto.configure(crypto.CryptoContext(material, provider=provider,
                                                     dek_ttl=float(app.config.get("DEK_CACHE_TTL", 60.0))))
     app.extensions["dayanisma.crypto"] = context
-    app.extensions["dayanisma.audit_key"] = audit_chain_key(material)
+    from pathlib import Path
+
+    from app import audit_keys
+
+    ring_path = app.config.get("AUDIT_KEY_FILE")
+    if ring_path is None and not app.config.get("KEYS_FROM_ENV"):
+        ring_path = Path(app.config["KEY_FILE"]).with_name("audit-keys.json")
+    ring = audit_keys.load_ring(ring_path, legacy_key=audit_chain_key(material))
+    app.extensions["dayanisma.audit_keys"] = ring
+    app.extensions["dayanisma.audit_key"] = ring.active_key  # what new events are chained with

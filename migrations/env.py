@@ -16,7 +16,23 @@ logger = logging.getLogger('alembic.env')
 
 
 def get_engine():
+    # SECURITY: migrations run as the OWNER role when DATABASE_OWNER_URL is set (app/db_roles.py); the app's own
+    # role (DATABASE_URL) owns nothing, so it cannot drop or disable the audit log's triggers.
+    owner_url = current_app.config.get('DATABASE_OWNER_URL')
+    if owner_url:
+        import sqlalchemy as sa
+
+        return sa.create_engine(owner_url, poolclass=sa.pool.NullPool)
     return current_app.extensions['migrate'].db.engine
+
+
+def app_role():
+    """The app's role to grant after migrating (the user of DATABASE_URL), when the owner runs the migration."""
+    if not current_app.config.get('DATABASE_OWNER_URL'):
+        return None
+    app_user = current_app.extensions['migrate'].db.engine.url.username
+    owner_user = get_engine().url.username
+    return app_user if app_user and app_user != owner_user else None
 
 
 def get_engine_url():
@@ -100,6 +116,11 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            role = app_role()
+            if role is not None:
+                from app.db_roles import grant_app_role
+
+                grant_app_role(connection, role)
 
 
 if context.is_offline_mode():

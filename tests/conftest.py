@@ -52,6 +52,8 @@ def make_app(db_url: str, tmp_path: Path, **overrides: Any) -> Flask:
         "SERVER_NAME": "localhost",
         # Tests read English text unless they ask for Turkish (production defaults to Turkish).
         "BABEL_DEFAULT_LOCALE": "en",
+        # Anchors leave the database in every test, as in production (each app its own file).
+        "AUDIT_ANCHOR_FILE": str(tmp_path / "audit-anchors.log"),
     }
     settings.update(overrides)
     app = create_app("test", **settings)

@@ -191,6 +191,19 @@ def view_case(case: Case):  # type: ignore[no-untyped-def]
     return render_template("cases/view.html", note_form=NoteForm(), **context)
 
 
+@bp.get("/access-report")
+@access.roles(Role.AUDITOR, Role.SUPERVISOR)
+def find_access_report():  # type: ignore[no-untyped-def]
+    """The auditor works by case number (she never sees the case): the report of that number in her centre."""
+    number = (request.args.get("number") or "").strip()[:40]
+    # SECURITY: the centre filter is in the query; another centre's number is the same audited 404 as none.
+    case_id = db.session.scalar(sa.select(Case.public_id).where(Case.number == number,
+                                                                Case.centre_id == current_user.centre_id))
+    if case_id is None:
+        access.deny("case.access-report", object_type="case", reason="number")
+    return redirect(url_for("cases.access_report", case_id=case_id))
+
+
 @bp.get("/<uuid:case_id>/access-report")
 @case_access("access-report")
 def access_report(case: Case):  # type: ignore[no-untyped-def]

@@ -80,6 +80,14 @@ CLOSE_REASON_LABELS = {
 }
 CLOSE_REASONS = tuple(CLOSE_REASON_LABELS)
 
+# Break-glass: only the category reaches the (append-only, exported) audit log; the words stay encrypted in the case.
+BREAK_GLASS_CATEGORY_LABELS = {
+    "colleague-absent": _l("Her counsellor is absent"),
+    "emergency-at-door": _l("Emergency: she is at the door"),
+    "court-police-request": _l("A court or police request"),
+    "other": _l("Other"),
+}
+
 CLOSURE_CHECKLIST_LABELS = {
     "needs-met-or-referred": _l("Her needs were met, or she was referred on for them"),
     "safety-plan-reviewed": _l("The safety plan was reviewed"),

@@ -181,10 +181,16 @@ class Person(PublicIdMixin, Base):
         return self.case.number
 
 
-class BreakGlassGrant(Base):
+BREAK_GLASS_CATEGORIES = ("colleague-absent", "emergency-at-door", "court-police-request", "other")
+
+
+class BreakGlassGrant(PublicIdMixin, Base):
     """Time-limited read access to an unassigned case of the counsellor's centre, with a stated reason.
 
-    Flagged for the supervisor's review and highlighted in the audit log (action ``case.break-glass``)."""
+    Flagged for the supervisor's review and highlighted in the audit log (action ``case.break-glass``).
+    SECURITY: staff fill the free-text reason with case content ("she came in bruised …"), so it is encrypted under
+    the case's data key (the reviewing supervisor reads it; shredding the case destroys it); the append-only audit
+    row carries only the ``category`` (BREAK_GLASS_CATEGORIES)."""
 
     __tablename__ = "break_glass_grants"
 
@@ -193,12 +199,22 @@ class BreakGlassGrant(Base):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    reason: Mapped[str] = mapped_column(sa.String(500))  # staff are told not to write personal data here
+    category: Mapped[str] = mapped_column(sa.String(30), default="other")
+    reason_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    reason = crypto.Encrypted()
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     case: Mapped[Case] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def __key_owner__(self) -> tuple[str, uuid.UUID]:
+        if self.case is not None:
+            return ("case", self.case.public_id)
+        # built with case_id only (not yet attached to its case): look the case's public id up
+        session = sa.orm.object_session(self)
+        assert session is not None
+        return ("case", session.scalars(sa.select(Case.public_id).where(Case.id == self.case_id)).one())
 
     @property
     def audit_case_number(self) -> str:

@@ -23,6 +23,7 @@ SUPERVISOR_ACTIONS = frozenset({"manage", "approve", "reopen", "access-report"})
 ALL_ACTIONS = READ_ACTIONS | WORK_ACTIONS | SUPERVISOR_ACTIONS | {"break-glass"}
 
 CASE_ROLES = frozenset({Role.COUNSELLOR, Role.SUPERVISOR})
+REPORT_ROLES = CASE_ROLES | {Role.AUDITOR}  # the access report only
 
 
 def is_assigned(user: User, case: Case) -> bool:
@@ -48,6 +49,9 @@ def can(user: User, action: str, case: Case) -> bool:
     """The whole rule table for case actions (tested as a role × action table)."""
     if action not in ALL_ACTIONS:
         raise ValueError(f"unknown case action {action!r}")
+    if user.role == Role.AUDITOR:
+        # DESIGN.md §1: the auditor's per-case access report — by case number, no names or content.
+        return action == "access-report" and case.centre_id == user.centre_id
     if user.role not in CASE_ROLES or case.centre_id != user.centre_id:
         return False
     if user.role == Role.SUPERVISOR:

@@ -34,7 +34,6 @@ def new_incident(case: Case):  # type: ignore[no-untyped-def]
     if not form.is_submitted():
         return render_template(page, case=case, form=form)
     if not form.validate():
-        db.session.commit()
         return render_template(page, case=case, form=form), 422
     try:
         incidents_service.record_incident(

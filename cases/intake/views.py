@@ -91,7 +91,6 @@ def edit_person(case: Case, person_id):  # type: ignore[no-untyped-def]
     if not form.is_submitted():
         return render_template("cases/intake/edit.html", case=case, person=person, form=form)
     if not form.validate():
-        db.session.commit()  # the access event; nothing was changed
         return render_template("cases/intake/edit.html", case=case, person=person, form=form), 422
     try:
         changed = intake_service.update_person(person, actor=current_user, values=form.values())
@@ -112,7 +111,6 @@ def add_child(case: Case):  # type: ignore[no-untyped-def]
     if not form.is_submitted():
         return render_template("cases/intake/add_child.html", case=case, form=form)
     if not form.validate():
-        db.session.commit()
         return render_template("cases/intake/add_child.html", case=case, form=form), 422
     try:
         intake_service.add_child(case, actor=current_user, values=form.values())
@@ -136,7 +134,6 @@ def add_perpetrator(case: Case):  # type: ignore[no-untyped-def]
                                     person_id=case.perpetrators[0].public_id))
         return render_template("cases/intake/add_perpetrator.html", case=case, form=form)
     if not form.validate():
-        db.session.commit()
         return render_template("cases/intake/add_perpetrator.html", case=case, form=form), 422
     try:
         intake_service.add_perpetrator(case, actor=current_user, values=form.values())
@@ -169,7 +166,6 @@ def remove_child(case: Case, person_id):  # type: ignore[no-untyped-def]
     child = _person_or_404(case, person_id, (PersonKind.CHILD,), "remove")
     form = RemoveChildForm()
     if not form.validate_on_submit():  # CSRF is checked before the view; nothing else can be wrong here
-        db.session.commit()
         return render_template("cases/intake/remove_child.html", case=case, child=child, form=form,
                                reasons=[]), 422
     try:

@@ -8,7 +8,13 @@ from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, Optional
 
 from cases.core.forms import MultiCheckboxField, no_control_chars, none_if_blank, single_line, strip
-from cases.core.labels import CLOSE_REASON_LABELS, CLOSURE_CHECKLIST_LABELS, RISK_LABELS, choices
+from cases.core.labels import (
+    BREAK_GLASS_CATEGORY_LABELS,
+    CLOSE_REASON_LABELS,
+    CLOSURE_CHECKLIST_LABELS,
+    RISK_LABELS,
+    choices,
+)
 
 REASON_MIN = 10
 
@@ -72,6 +78,10 @@ class BreakGlassForm(FlaskForm):
     number = StringField(_l("Case number"), description=_l("For example: BYK-2026-0042."),
                          validators=[DataRequired(message=_l("Enter the case number.")), Length(max=40), single_line],
                          filters=[strip], render_kw={"autocomplete": "off", "spellcheck": "false"})
+    category = SelectField(_l("What kind of emergency is it?"),
+                           description=_l("Only this goes into the audit log; the words below stay in the case."),
+                           choices=choices(BREAK_GLASS_CATEGORY_LABELS, blank=_l("Choose")), default="",
+                           validators=[DataRequired(message=_l("Choose what kind of emergency it is."))])
     reason = TextAreaField(_l("Why do you need to open this case now?"),
                            description=_l("At least %(n)d characters. Your supervisor reviews every emergency access. "
                                           "Do not write her name or other personal details here.", n=REASON_MIN),

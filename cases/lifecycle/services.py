@@ -28,7 +28,7 @@ from cases.core.labels import (
     RISK_LABELS,
     SYSTEM_NOTE_KINDS,
 )
-from cases.core.models import BreakGlassGrant, Case, CaseMember, CaseStatus, RiskLevel
+from cases.core.models import BREAK_GLASS_CATEGORIES, BreakGlassGrant, Case, CaseMember, CaseStatus, RiskLevel
 from cases.core.policies import is_assigned
 from cases.core.services import next_case_number
 from cases.lifecycle.models import ClosureRequest, ClosureStatus
@@ -306,7 +306,8 @@ def normalise_case_number(text: str) -> str:
     return "".join(text.split()).upper()
 
 
-def grant_break_glass(*, actor: User, number: str, reason: str, now: datetime | None = None) -> BreakGlassGrant:
+def grant_break_glass(*, actor: User, number: str, reason: str, category: str = "other",
+                      now: datetime | None = None) -> BreakGlassGrant:
     """Time-limited read access to an unassigned case of the actor's centre, found by its number.
 
     Raises BreakGlassRefused alike for a number that does not exist, belongs to another centre or cannot be opened
@@ -319,12 +320,15 @@ def grant_break_glass(*, actor: User, number: str, reason: str, now: datetime | 
                                                    Case.centre_id == actor.centre_id))
     if case is None or is_assigned(actor, case):
         raise BreakGlassRefused()
-    grant = BreakGlassGrant(case_id=case.id, case=case, user_id=actor.id, granted_at=now,
+    if category not in BREAK_GLASS_CATEGORIES:
+        raise ValueError(f"unknown break-glass category {category!r}")
+    grant = BreakGlassGrant(case_id=case.id, case=case, user_id=actor.id, granted_at=now, category=category,
                             expires_at=now + timedelta(hours=break_glass_hours()), reason=reason.strip())
     db.session.add(grant)
     db.session.flush()
+    # SECURITY: the audit row gets the category only; the free text is encrypted under the case key (DESIGN.md §3.5).
     audit.record("case.break-glass", object_type="case", object_id=case.public_id, case_number=case.number,
-                 reason=grant.reason, details={"grant": grant.id, "hours": break_glass_hours()})
+                 reason=category, details={"grant": grant.id, "hours": break_glass_hours()})
     return grant
 
 

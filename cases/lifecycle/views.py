@@ -85,7 +85,6 @@ def _users_by_public_id(case: Case, public_ids: list[str]) -> list[User]:
 def update_team(case: Case):  # type: ignore[no-untyped-def]
     form = _team_form(case)
     if not form.validate_on_submit():
-        db.session.commit()
         return _manage_page(case, team_form=form, status=422)
     primary = _users_by_public_id(case, [form.primary.data])
     members = _users_by_public_id(case, form.members.data or [])
@@ -108,7 +107,6 @@ def update_team(case: Case):  # type: ignore[no-untyped-def]
 def transfer_case(case: Case):  # type: ignore[no-untyped-def]
     form = _transfer_form(case)
     if not form.validate_on_submit():
-        db.session.commit()
         return _manage_page(case, transfer_form=form, status=422)
     try:
         to_centre = db.session.scalar(sa.select(Centre).where(Centre.public_id == uuid.UUID(form.centre.data)))
@@ -150,7 +148,6 @@ def close_case(case: Case):  # type: ignore[no-untyped-def]
             form.risk_at_closure.data = case.risk_level.value
         return _close_page(case, form)
     if not form.validate():
-        db.session.commit()
         return _close_page(case, form, 422)
     data = {"reason": form.reason.data, "checklist": form.checklist.data or [],
             "explanation": form.explanation.data, "risk_at_closure": form.risk_at_closure.data}
@@ -187,7 +184,6 @@ def decide_closure(case: Case):  # type: ignore[no-untyped-def]
     if not form.is_submitted():
         return render_template(page, case=case, form=form, request_=request_, high_risk=high_risk)
     if not form.validate():
-        db.session.commit()
         return render_template(page, case=case, form=form, request_=request_, high_risk=high_risk), 422
     try:
         if form.decision.data == "approve":
@@ -214,7 +210,6 @@ def reopen_case(case: Case):  # type: ignore[no-untyped-def]
     if not form.is_submitted():
         return render_template("cases/lifecycle/reopen.html", case=case, form=form)
     if not form.validate():
-        db.session.commit()
         return render_template("cases/lifecycle/reopen.html", case=case, form=form), 422
     try:
         lifecycle_service.reopen_case(case, actor=current_user, reason=form.reason.data)
@@ -243,7 +238,7 @@ def break_glass():  # type: ignore[no-untyped-def]
         return render_template("cases/lifecycle/break_glass.html", form=form, hours=hours), 422
     try:
         grant = lifecycle_service.grant_break_glass(actor=current_user, number=form.number.data,
-                                                    reason=form.reason.data)
+                                                    reason=form.reason.data, category=form.category.data)
     except lifecycle_service.BreakGlassRefused:
         db.session.rollback()
         # The same answer for a missing number, another centre's number and a case she is already on.

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from app.db import db
 from cases.casefile.page import render_case_page
-from cases.core.access import audited_read, case_access
+from cases.core.access import audited_read, case_access, in_case
 from cases.core.blueprint import bp
 from cases.core.errors import CaseError
 from cases.core.labels import SYSTEM_NOTE_KINDS
@@ -20,10 +20,7 @@ from cases.notes.models import ContactNote
 
 def _note_or_404(case: Case, note_id: object) -> ContactNote:
     # SECURITY: the note is looked up inside this case only; another case's note id is a plain 404.
-    note = notes_service.load_note(case, note_id)
-    if note is None:
-        abort(404)
-    return note
+    return in_case(notes_service.load_note(case, note_id), "contact_note", note_id)
 
 
 @bp.post("/<uuid:case_id>/notes")
@@ -31,7 +28,6 @@ def _note_or_404(case: Case, note_id: object) -> ContactNote:
 def add_note(case: Case):  # type: ignore[no-untyped-def]
     form = NoteForm()
     if not form.validate_on_submit():
-        db.session.commit()  # the access event; the page shows the case again
         return render_case_page(case, note_form=form, status=422)
     try:
         notes_service.add_note(case, actor=current_user, kind=form.kind.data, occurred_on=form.occurred_on.data,
@@ -50,14 +46,12 @@ def add_note(case: Case):  # type: ignore[no-untyped-def]
 def edit_note(case: Case, note_id):  # type: ignore[no-untyped-def]
     note = _note_or_404(case, note_id)
     if not notes_service.can_edit_note(current_user, note):
-        db.session.commit()
         return render_template("cases/notes/locked.html", case=case, note=note), 403
     form = NoteForm(obj=note)
     if not form.is_submitted():
         return render_template("cases/notes/edit.html", case=case, note=note, form=form,
                                until=notes_service.editable_until(note))
     if not form.validate():
-        db.session.commit()
         return render_template("cases/notes/edit.html", case=case, note=note, form=form,
                                until=notes_service.editable_until(note)), 422
     try:
@@ -85,7 +79,6 @@ def correct_note(case: Case, note_id):  # type: ignore[no-untyped-def]
         form.kind.data = original.kind
         return render_template("cases/notes/correction.html", case=case, note=original, form=form)
     if not form.validate():
-        db.session.commit()
         return render_template("cases/notes/correction.html", case=case, note=original, form=form), 422
     try:
         notes_service.add_note(case, actor=current_user, kind=form.kind.data, occurred_on=form.occurred_on.data,

@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from app.db import db
 from cases.core import policies
-from cases.core.access import case_access
+from cases.core.access import case_access, in_case
 from cases.core.blueprint import bp
 from cases.core.errors import CaseError
 from cases.core.labels import label
@@ -212,9 +212,7 @@ def new_support_goal(case: Case):  # type: ignore[no-untyped-def]
 @bp.post("/<uuid:case_id>/support-plan/goals/<uuid:goal_id>/status")
 @case_access("edit")
 def update_support_goal(case: Case, goal_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    goal = plans_service.find_goal(case, goal_id)
-    if goal is None:
-        abort(404)
+    goal = in_case(plans_service.find_goal(case, goal_id), "support_goal", goal_id)
     form = GoalStatusForm()
     if not form.validate_on_submit():
         flash(_("Choose a status from the list."), "error")
@@ -232,9 +230,7 @@ def update_support_goal(case: Case, goal_id: uuid.UUID):  # type: ignore[no-unty
 @bp.route("/<uuid:case_id>/support-plan/goals/<uuid:goal_id>/actions/new", methods=["GET", "POST"])
 @case_access("edit")
 def new_support_action(case: Case, goal_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    goal = plans_service.find_goal(case, goal_id)
-    if goal is None:
-        abort(404)
+    goal = in_case(plans_service.find_goal(case, goal_id), "support_goal", goal_id)
     form = ActionForm()
     form.fill_owner_choices(plans_service.staff_owners(case))
     if request.method == "GET":
@@ -266,9 +262,7 @@ def _fill_action(form: ActionUpdateForm, action: SupportAction) -> None:
 @bp.route("/<uuid:case_id>/support-plan/actions/<uuid:action_id>", methods=["GET", "POST"])
 @case_access("edit")
 def edit_support_action(case: Case, action_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    action = plans_service.find_action(case, action_id)
-    if action is None:
-        abort(404)
+    action = in_case(plans_service.find_action(case, action_id), "support_action", action_id)
     form = ActionUpdateForm()
     form.fill_owner_choices(plans_service.staff_owners(case))
     context = {"case": case, "form": form, "goal": action.goal, "action": action}

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app import access, audit
+from app import access
 from app.db import db
 from app.users.models import Role, User
 from cases.casefile.page import case_page_url
@@ -82,11 +82,9 @@ def _referral_form(case: Case, *, formdata: bool = True, current: ConsentRecord 
 
 
 def _refused(case: Case) -> None:
-    """Before re-showing a page after a refused change: drop what the request did and put the read of the page
-    (which shows case data) on record, committed before the page leaves (fail closed)."""
+    """Before re-showing a page after a refused change: drop what the request did. The read of the page is already
+    on record (``case_access`` commits the access decision before the view runs, for every method)."""
     db.session.rollback()
-    audit.record("case.edit", object_type="case", object_id=case.public_id, case_number=case.number)
-    db.session.commit()
 
 
 def _render_list(case: Case, *, consent_form: ConsentForm | None = None,
@@ -222,7 +220,6 @@ def edit_referral(case: Case, referral_id: uuid.UUID):  # type: ignore[no-untype
     try:
         svc.ensure_editable(referral)
     except svc.ReferralNotEditable as exc:
-        db.session.commit()  # the access decision of a POST (a GET's is already on record)
         return _not_editable(case, referral, str(exc))
     if request.method != "POST":
         form = _referral_form(
@@ -234,7 +231,6 @@ def edit_referral(case: Case, referral_id: uuid.UUID):  # type: ignore[no-untype
         return _render_edit(case, referral, form)
     form = _referral_form(case, current=referral.consent)
     if not form.validate():
-        db.session.commit()  # the access decision: the form is shown again with her data
         return _render_edit(case, referral, form, 422)
     consent = svc.find_consent(case, uuid.UUID(form.consent.data)) if form.consent.data else None
     try:

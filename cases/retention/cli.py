@@ -1,5 +1,6 @@
-"""The retention commands. ``flask --app wsgi cases erase CASE_NUMBER --reason "…"`` crypto-shreds one case (operators,
-after a KVKK erasure request has been decided; prompts for confirmation unless ``--yes``).
+"""The retention commands. ``flask --app wsgi cases erase CASE_NUMBER --reason "…" [--category kvkk-request]``
+crypto-shreds one case (operators, after a KVKK erasure request has been decided; prompts for confirmation unless
+``--yes``). The audit log records the category only; the reason goes with the key's destruction record.
 
 ``flask --app wsgi retention run [--dry-run]``: crypto-shred cases closed longer ago than the retention period
 (``RETENTION_CLOSED_CASE_DAYS``; meant for a daily cron job).
@@ -22,6 +23,7 @@ from app.db import db
 from cases.core.blueprint import bp
 from cases.core.models import Case
 from cases.retention.services import (
+    ERASURE_CATEGORIES,
     ErasureRefused,
     RunCounts,
     closed_cases_due,
@@ -87,11 +89,13 @@ def run(dry_run: bool) -> None:
 
 @bp.cli.command("erase")
 @click.argument("case_number")
-@click.option("--reason", required=True, help="Why the case is erased (recorded in the audit log).")
+@click.option("--reason", required=True, help="Why the case is erased (kept with the destruction record).")
+@click.option("--category", type=click.Choice(ERASURE_CATEGORIES), default="kvkk-request", show_default=True,
+              help="What kind of erasure this is: the only part the audit log records.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--despite-order", is_flag=True,
               help="Erase even though a protective order is in force, awaiting approval or not yet started.")
-def erase(case_number: str, reason: str, yes: bool, despite_order: bool) -> None:
+def erase(case_number: str, reason: str, category: str, yes: bool, despite_order: bool) -> None:
     """Destroy a case's data key: its encrypted data becomes unreadable for good."""
     case = db.session.scalar(sa.select(Case).where(Case.number == case_number.strip().upper()))
     if case is None:
@@ -109,7 +113,7 @@ def erase(case_number: str, reason: str, yes: bool, despite_order: bool) -> None
     if not yes:
         click.confirm(f"Erase case {case.number} for good? Its data cannot be recovered", abort=True)
     try:
-        result = erase_case(case, reason=reason, actor=Actor(None, "cli", "system", None))
+        result = erase_case(case, reason=reason, actor=Actor(None, "cli", "system", None), category=category)
     except ErasureRefused as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)

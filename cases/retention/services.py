@@ -63,8 +63,15 @@ def erasure_refusal(case: Case) -> str | None:
     return None
 
 
-def erase_case(case: Case, *, reason: str, actor: object) -> crypto.ShredResult:
+# What reaches the append-only audit row (issue 12 §3): a category, never the operator's words (which may quote
+# the request, and could never be shredded from the log).
+ERASURE_CATEGORIES = ("kvkk-request", "court-order", "duplicate", "retention", "other")
+
+
+def erase_case(case: Case, *, reason: str, actor: object, category: str = "other") -> crypto.ShredResult:
     """Destroy the case's data key; flushes, never commits (the caller commits with the audit event)."""
+    if category not in ERASURE_CATEGORIES:
+        raise ValueError(f"unknown erasure category {category!r}")
     reason = reason.strip()
     if len(reason) < 10:
         raise ErasureRefused("state the reason for the erasure (at least 10 characters)")
@@ -75,9 +82,9 @@ def erase_case(case: Case, *, reason: str, actor: object) -> crypto.ShredResult:
     case.closed_at = case.closed_at or utcnow()
     case.close_reason = ERASED
     audit.record("case.shred", actor=actor, object_type="cases", object_id=case.public_id, case_number=case.number,
-                 reason=reason, details={"data_keys": len(result.dek_ids),
-                                         "cleared_indexes": sum(result.cleared_indexes.values()),
-                                         "already_destroyed": result.already_destroyed})
+                 reason=category, details={"data_keys": len(result.dek_ids),
+                                           "cleared_indexes": sum(result.cleared_indexes.values()),
+                                           "already_destroyed": result.already_destroyed})
     db.session.flush()
     return result
 
@@ -164,7 +171,7 @@ def retention_hold(case: Case, *, today: date | None = None, now: datetime | Non
 
 def expire_case(case: Case, *, days: int, actor: object) -> crypto.ShredResult:
     """Crypto-shred a case past its retention period (flushes, never commits; the erasure writes ``case.shred``)."""
-    return erase_case(case, reason=retention_reason(days), actor=actor)
+    return erase_case(case, reason=retention_reason(days), actor=actor, category="retention")
 
 
 def record_run(counts: RunCounts, *, dry_run: bool, actor: object) -> None:

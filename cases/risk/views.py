@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,7 +17,7 @@ from flask_login import current_user
 from app import access
 from app.db import db
 from app.users.models import Role
-from cases.core.access import case_access
+from cases.core.access import case_access, in_case
 from cases.core.blueprint import bp
 from cases.core.errors import CaseClosed
 from cases.core.labels import RISK_BADGES, RISK_LABELS, label
@@ -88,9 +88,7 @@ def new_risk_assessment(case: Case):  # type: ignore[no-untyped-def]
 @bp.get("/<uuid:case_id>/risk/<uuid:assessment_id>")
 @case_access("view")
 def view_risk_assessment(case: Case, assessment_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    assessment = risk_service.find_assessment(case, assessment_id)
-    if assessment is None:
-        abort(404)
+    assessment = in_case(risk_service.find_assessment(case, assessment_id), "risk_assessment", assessment_id)
     checklist = assessment.checklist
     answers = assessment.answers or {}
     rows = [(checklist.item_text(item, _locale()), item["weight"], answers.get(item["key"]))

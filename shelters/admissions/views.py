@@ -36,10 +36,19 @@ def _bed_choices(shelter: Shelter) -> list[SelectChoice]:
     return [SelectChoice(str(b.public_id), f"{b.room.name} · {b.label}") for b in stays.shelter_beds(shelter)]
 
 
+def _resident_view_on_record(req: Any) -> None:
+    # SECURITY: the resident view is a read of case data, whatever the method (a refused form shows it again): on
+    # record, with the case number, before it is shown. Callers render it before a change or after a rollback.
+    audit.record("shelter.resident-view", object_type="shelter_admission_request", object_id=req.public_id,
+                 case_number=req.case.number)
+    access.commit_read()
+
+
 def _admit_page(shelter: Shelter, req: Any, people: list[Any], form: Any, decline_form: Any, status: int = 200):  # type: ignore[no-untyped-def]
     today = local_today()
     free = [b for b in stays.shelter_beds(shelter)
             if stays.bed_free(b, today, today + timedelta(days=shelter.max_stay_days))]
+    _resident_view_on_record(req)
     view = resident_view(req, today)
     return render_template("shelters/admit.html", shelter=shelter, req=req, form=form, decline_form=decline_form,
                            people=people, resident=view, free_beds=free, today=today,
@@ -63,10 +72,6 @@ def admit(shelter: Shelter, request_id: uuid.UUID):  # type: ignore[no-untyped-d
     form = forms.admit_form([(s, board_service.first_name(p.full_name)) for s, p in suffixes], _bed_choices(shelter),
                             formdata=request.form if request.method == "POST" else None)
     if request.method == "GET":
-        # SECURITY: the admission page shows the resident view: on record (with the case number) first.
-        audit.record("shelter.resident-view", object_type="shelter_admission_request", object_id=req.public_id,
-                     case_number=req.case.number)
-        db.session.commit()
         form.starts_on.data = local_today()
         return _admit_page(shelter, req, suffixes, form, forms.DeclineForm())
     if not form.validate_on_submit():
@@ -112,6 +117,7 @@ def decline(shelter: Shelter, request_id: uuid.UUID):  # type: ignore[no-untyped
 # --- household: resident view, move, extension, discharge ---------------------------------------------------------
 
 def _household_page(shelter: Shelter, req: Any, status: int = 200, **overrides: Any):  # type: ignore[no-untyped-def]
+    _resident_view_on_record(req)
     today = local_today()
     active = stays.active_stays(req)
     bed_choices = _bed_choices(shelter)
@@ -153,10 +159,6 @@ def _household(shelter: Shelter, request_id: uuid.UUID) -> Any:
 @shelter_access("view")
 def household(shelter: Shelter, request_id: uuid.UUID):  # type: ignore[no-untyped-def]
     req = _household(shelter, request_id)
-    # SECURITY: the resident view is a read of case data: on record (with the case number) before it is shown.
-    audit.record("shelter.resident-view", object_type="shelter_admission_request", object_id=req.public_id,
-                 case_number=req.case.number)
-    db.session.commit()
     return _household_page(shelter, req)
 
 
@@ -269,10 +271,11 @@ def new_request():  # type: ignore[no-untyped-def]
     except NotFound:
         access.deny("case.edit", object_type="case", object_id=case_id[:36] or None)
     form = _request_form(case)
+    # SECURITY: the form names her children, whatever the method: on record before the view goes on.
+    audit.record("case.view", object_type="case", object_id=case.public_id, case_number=case.number,
+                 details={"page": "shelter-request"})
+    access.commit_read()
     if request.method == "GET":
-        audit.record("case.view", object_type="case", object_id=case.public_id, case_number=case.number,
-                     details={"page": "shelter-request"})
-        db.session.commit()
         form.children.data = [choice.value for choice in form.children.choices]
         return render_template("shelters/request_new.html", case=case, form=form,
                                existing=stays.open_request_for(case))

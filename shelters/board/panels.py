@@ -9,6 +9,7 @@ from typing import Any
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
+from app import access
 from app.dates import local_today
 from app.db import db
 from app.tasks import Task
@@ -22,9 +23,12 @@ def coordinator_panel(user: User) -> tuple[str, dict[str, Any]] | None:
     if user.role != Role.COORDINATOR:
         return None
     today = local_today()
-    items = [{"shelter": s, "occupancy": stays.occupancy_on(s, today), "alerts": board_service.alerts(s, today),
-              "waiting": len(stays.waitlist(s))}
-             for s in db.session.scalars(visible_shelters_query(user))]
+    items: list[dict[str, Any]] = [
+        {"shelter": s, "occupancy": stays.occupancy_on(s, today), "alerts": board_service.alerts(s, today),
+         "waiting": len(stays.waitlist(s))} for s in db.session.scalars(visible_shelters_query(user))]
+    # SECURITY: the alerts name residents and sons nearing the age limit: on record before the dashboard leaves.
+    board_service.households_shown("dashboard", [a.household_id for i in items for a in i["alerts"]])
+    access.commit_read()
     return "shelters/_panel_coordinator.html", {"items": items}
 
 

@@ -6,13 +6,17 @@ her initial when two residents share a first name in the same room.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app import audit
 from app.db import db
+from cases.core.models import Case
 from shelters.admissions.services import (
     age_limit_for,
     birthday_estimate,
@@ -66,6 +70,7 @@ class Board:
     out_of_service: int
     arrivals: list[str]
     departures: list[str]
+    households: list[str] = field(default_factory=list)  # every household the board names (for the audit event)
 
 
 def _outages_on(shelter: Shelter, day: date) -> list[Outage]:
@@ -125,13 +130,16 @@ def board(shelter: Shelter, today: date) -> Board:
                 free += 1
             row.beds.append(cell)
         rooms.append(row)
-    arrivals = [first_name(s.person.full_name) for s in db.session.scalars(
-        sa.select(Stay).where(Stay.shelter_id == shelter.id, Stay.starts_on == today).order_by(Stay.id))]
-    departures = [first_name(s.person.full_name) for s in db.session.scalars(
+    arriving = list(db.session.scalars(
+        sa.select(Stay).where(Stay.shelter_id == shelter.id, Stay.starts_on == today).order_by(Stay.id)))
+    leaving = list(db.session.scalars(
         sa.select(Stay).where(Stay.shelter_id == shelter.id, sa.or_(
             Stay.ended_on == today, sa.and_(Stay.ended_on.is_(None), Stay.planned_end_on == today))
-        ).order_by(Stay.id))]
-    return Board(rooms, occupancy_on(shelter, today), shelter.capacity, free, out, arrivals, departures)
+        ).order_by(Stay.id)))
+    households = [str(s.request.public_id) for s in [*present.values(), *arriving, *leaving]]
+    return Board(rooms, occupancy_on(shelter, today), shelter.capacity, free, out,
+                 [first_name(s.person.full_name) for s in arriving], [first_name(s.person.full_name) for s in leaving],
+                 households)
 
 
 # --- occupancy over time ------------------------------------------------------------------------------------------
@@ -227,3 +235,18 @@ def alerts(shelter: Shelter, today: date) -> list[Alert]:
                                                   date=extension.new_end_on.isoformat()),
                            str(extension.request.public_id), "muted"))
     return found
+
+
+def households_shown(page: str, household_ids: Iterable[str | None], shelter: Shelter | None = None) -> None:
+    """Put a page that names residents (first names, a boy's age-limit date) on record: one event naming the case
+    numbers of the households shown, as the case list does (DESIGN.md §3.2). The view commits it before rendering
+    (``access.commit_read``); a page naming nobody records nothing more than its access decision."""
+    ids = sorted({uuid.UUID(h) for h in household_ids if h})
+    if not ids:
+        return
+    numbers = db.session.scalars(
+        sa.select(Case.number).join(AdmissionRequest, AdmissionRequest.case_id == Case.id)
+        .where(AdmissionRequest.public_id.in_(ids)).order_by(Case.number)
+    ).all()
+    audit.record(f"shelter.{page}", object_type="shelter" if shelter is not None else None,
+                 object_id=shelter.public_id if shelter is not None else None, details={"cases": list(numbers)})

@@ -20,8 +20,9 @@ def _client(app, user):  # type: ignore[no-untyped-def]
     return c
 
 
-def _break_glass(client, number, reason=REASON):  # type: ignore[no-untyped-def]
-    return post(client, "/cases/break-glass", {"number": number, "reason": reason}, token_url="/cases/break-glass")
+def _break_glass(client, number, reason=REASON, category="colleague-absent"):  # type: ignore[no-untyped-def]
+    return post(client, "/cases/break-glass", {"number": number, "category": category, "reason": reason},
+                token_url="/cases/break-glass")
 
 
 def test_break_glass_gives_read_only_access_audited_and_reviewed(app, make_user, make_case, page) -> None:  # type: ignore[no-untyped-def]
@@ -49,14 +50,16 @@ def test_break_glass_gives_read_only_access_audited_and_reviewed(app, make_user,
     with app.app_context():
         events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.case_number == case.number)).all()
         grant_event = next(e for e in events if e.action == "case.break-glass")
-        assert grant_event.reason == REASON and grant_event.actor_email == colleague.email
+        # SECURITY: only the category reaches the append-only log; her words stay encrypted in the case
+        assert grant_event.reason == "colleague-absent" and grant_event.actor_email == colleague.email
+        assert all(REASON not in (e.reason or "") + (e.details or "") for e in events)
         assert any(e.action == "case.view.break-glass" for e in events)
     # the supervisor sees it for review, then marks it reviewed
     supervisor = make_user("supervisor")
     s = _client(app, supervisor)
     assert case.number in page(s, "/").get_data(as_text=True)
     html = page(s, "/cases/break-glass/reviews").get_data(as_text=True)
-    assert case.number in html and REASON in html and "Filiz Ağ" in html
+    assert case.number in html and REASON in html and "Filiz Ağ" in html and "Her counsellor is absent" in html
     report = page(s, f"/cases/{case.public_id}/access-report").get_data(as_text=True)
     assert "case.break-glass" in report and "audit-row--break-glass" in report
     from cases.core.models import BreakGlassGrant
@@ -131,6 +134,8 @@ def test_reason_is_required_and_roles_are_limited(app, make_user, make_case) -> 
     c = _client(app, make_user("counsellor"))
     for reason in ("", "acil", "x" * 501, "a\x00bcdefghijk"):
         assert _break_glass(c, case.number, reason).status_code == 422
+    for category in ("", "she-was-bruised", "x" * 40):
+        assert _break_glass(c, case.number, category=category).status_code == 422
     for role in ("supervisor", "coordinator", "auditor", "admin"):
         other = _client(app, make_user(role))
         assert other.get("/cases/break-glass").status_code == 404
@@ -154,3 +159,60 @@ def test_supervisor_cannot_review_another_centres_grant(app, make_user, make_cas
     assert r.status_code == 302
     with app.app_context():
         assert db.session.get(BreakGlassGrant, grant_id).reviewed_at is None
+
+
+SECRET_REASON = "Morarmış geldi, kocası kapıda bekliyor"
+
+
+def test_the_reason_is_encrypted_under_the_case_key_and_only_its_category_is_logged(app, make_user, make_case,
+                                                                                    backend) -> None:  # type: ignore[no-untyped-def]
+    """Issue 12 §3: staff write case content into the reason; it must not sit in plaintext in break_glass_grants or in
+    the append-only, exported audit log."""
+    from app.audit import AuditEvent
+    from app.db import db
+    from cases.core.models import BreakGlassGrant
+
+    case = make_case(make_user("counsellor"))
+    c = _client(app, make_user("counsellor"))
+    assert _break_glass(c, case.number, SECRET_REASON, category="emergency-at-door").status_code == 302
+    with app.app_context():
+        raw = db.session.execute(sa.text("SELECT * FROM break_glass_grants")).all()
+        audit_rows = db.session.execute(sa.text("SELECT * FROM audit_events")).all()
+        assert "Morarmış" not in str(raw) and "Morarmış" not in str(audit_rows)
+        grant = db.session.scalars(sa.select(BreakGlassGrant)).one()
+        assert grant.reason == SECRET_REASON and grant.category == "emergency-at-door"  # the supervisor reads it
+        event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "case.break-glass")).one()
+        assert event.reason == "emergency-at-door"
+
+
+def _revision_before(revision: str) -> str:
+    """The revision the given one follows (the integrator re-chains revisions when merging)."""
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    down = ScriptDirectory.from_config(config).get_revision(revision).down_revision
+    assert isinstance(down, str)
+    return down
+
+
+def test_the_migration_encrypts_reasons_written_before_it(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    from flask_migrate import downgrade, upgrade
+
+    from app.db import db
+    from cases.core.models import BreakGlassGrant
+
+    owner, colleague = make_user("counsellor"), make_user("counsellor")
+    case = make_case(owner)
+    with app.app_context():
+        downgrade(revision=_revision_before("0012a"))
+        db.session.execute(sa.text(
+            "INSERT INTO break_glass_grants (case_id, user_id, granted_at, expires_at, reason) "
+            "VALUES (:c, :u, :t, :t, :r)"), {"c": case.id, "u": colleague.id, "t": "2026-11-02 10:00:00+00:00",
+                                             "r": SECRET_REASON})
+        db.session.commit()
+        upgrade(revision="heads")
+        assert "Morarmış" not in str(db.session.execute(sa.text("SELECT * FROM break_glass_grants")).all())
+        grant = db.session.scalars(sa.select(BreakGlassGrant)).one()
+        assert grant.reason == SECRET_REASON and grant.category == "other" and grant.public_id is not None
+        db.session.rollback()

@@ -34,7 +34,7 @@ EXPECTED = {
     "break-glass": {"view", "break-glass"},
     "supervisor": {"view", "edit", "close", "manage", "approve", "reopen", "access-report"},
     "coordinator": set(),
-    "auditor": set(),
+    "auditor": {"access-report"},  # her per-case access report: numbers and events, no content
     "admin": set(),
     "other-centre-supervisor": set(),
     "other-centre-counsellor": set(),

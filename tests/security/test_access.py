@@ -12,40 +12,33 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from werkzeug.exceptions import NotFound
 
 from app import access, audit
 from app.users.models import Role
+from cases.core.policies import CASE_ROLES, load_case_for
+from shelters.core.policies import SHELTER_ROLES, load_shelter_for
+from tests import factories
 from tests.conftest import make_app
 from tests.factories import login_as
 
-SECRET_OBJECTS: dict[uuid.UUID, dict[str, object]] = {}
-
-
-class Thing:
-    def __init__(self, public_id: uuid.UUID, centre_id: int) -> None:
-        self.public_id = public_id
-        self.centre_id = centre_id
-        self.audit_case_number = "TST-2026-0001"
-
-
-def load_thing_for(user, thing_id: uuid.UUID, action: str) -> Thing:  # type: ignore[no-untyped-def]
-    """A scoped loader: a thing of another centre is treated exactly like a missing one."""
-    data = SECRET_OBJECTS.get(thing_id)
-    if data is None or data["centre_id"] != user.centre_id:
-        raise NotFound()
-    return Thing(thing_id, int(data["centre_id"]))  # type: ignore[call-overload]
+# The mechanism is exercised through the real scoped loaders over real rows (a dictionary stand-in could not fail
+# the way the loaders can: a missing centre filter, a role table that lets a coordinator read a case).
 
 
 @pytest.fixture
 def thing_app(db_url: str, tmp_path) -> Flask:  # type: ignore[no-untyped-def]
     app = make_app(db_url, tmp_path)
 
-    @app.get("/things/<uuid:thing_id>")
-    @access.object_access("things", load_thing_for, "view", id_arg="thing_id", obj_arg="thing",
-                          allowed_roles=[Role.COUNSELLOR, Role.SUPERVISOR])
-    def view_thing(thing: Thing):  # type: ignore[no-untyped-def]
-        return f"thing of centre {thing.centre_id}"
+    @app.get("/probe/cases/<uuid:case_id>")
+    @access.object_access("case", load_case_for, "view", id_arg="case_id", obj_arg="case", allowed_roles=CASE_ROLES)
+    def probe_case(case):  # type: ignore[no-untyped-def]
+        return f"case of centre {case.centre_id}"
+
+    @app.get("/probe/shelters/<uuid:shelter_id>")
+    @access.object_access("shelter", load_shelter_for, "view", id_arg="shelter_id", obj_arg="shelter",
+                          allowed_roles=SHELTER_ROLES)
+    def probe_shelter(shelter):  # type: ignore[no-untyped-def]
+        return f"shelter of centre {shelter.centre_id}"
 
     @app.get("/supervisors-only")
     @access.roles(Role.SUPERVISOR)
@@ -60,47 +53,71 @@ def _events(app: Flask) -> list[tuple[str, str, str | None, str | None]]:
     from app.db import db
 
     with app.app_context():
-        rows = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action.not_like("auth.%"))
+        rows = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action.not_like("auth.%"),
+                                                              AuditEvent.action.not_like("data.%"))
                                   .order_by(AuditEvent.seq))
         return [(e.action, e.outcome, e.object_id, e.case_number) for e in rows]
 
 
-def test_object_policy_allows_own_centre_and_audits_the_read(thing_app, make_user) -> None:  # type: ignore[no-untyped-def]
-    from tests import factories
+def _without_tokens(html: str) -> str:
+    return re.sub(r'value="[^"]*"', "", html)
 
+
+def test_object_policy_allows_own_centre_and_audits_the_read(thing_app, make_user) -> None:  # type: ignore[no-untyped-def]
     me = make_user("counsellor")
-    thing_id = uuid.uuid4()
-    SECRET_OBJECTS[thing_id] = {"centre_id": me.centre_id}
+    mine = factories.make_case(thing_app, me)
+    other_centre = factories.make_centre(thing_app)
+    theirs = factories.make_case(thing_app, factories.make_user(thing_app, "counsellor", centre=other_centre))
+    colleague = factories.make_case(thing_app, make_user("counsellor"))  # my centre, not assigned to me
     client = thing_app.test_client()
     login_as(client, me)
-    assert client.get(f"/things/{thing_id}").status_code == 200
-    assert ("things.view", "success", str(thing_id), "TST-2026-0001") in _events(thing_app)
+    assert client.get(f"/probe/cases/{mine.public_id}").status_code == 200
+    assert ("case.view", "success", str(mine.public_id), mine.number) in _events(thing_app)
 
-    # another centre's thing, and a thing that does not exist, answer the same 404; both denials are audited
-    other_centre = factories.make_centre(thing_app)
-    theirs = uuid.uuid4()
-    SECRET_OBJECTS[theirs] = {"centre_id": other_centre.id}
+    # another centre's case, a colleague's case and a case that does not exist answer the same 404, all audited
     missing = uuid.uuid4()
-    r1, r2 = client.get(f"/things/{theirs}"), client.get(f"/things/{missing}")
-    assert r1.status_code == r2.status_code == 404
-    def without_tokens(html: str) -> str:
-        return re.sub(r'value="[^"]*"', "", html)
-
-    assert without_tokens(r1.get_data(as_text=True)) == without_tokens(r2.get_data(as_text=True))
+    responses = [client.get(f"/probe/cases/{x}") for x in (theirs.public_id, colleague.public_id, missing)]
+    assert {r.status_code for r in responses} == {404}
+    assert len({_without_tokens(r.get_data(as_text=True)) for r in responses}) == 1
     events = _events(thing_app)
-    assert ("things.view", "denied", str(theirs), None) in events
-    assert ("things.view", "denied", str(missing), None) in events
+    for denied in (theirs.public_id, colleague.public_id, missing):
+        assert ("case.view", "denied", str(denied), None) in events
+    assert theirs.number not in str(events) and colleague.number not in str(events)
 
 
 def test_object_policy_refuses_other_roles_with_audited_404(thing_app, make_user) -> None:  # type: ignore[no-untyped-def]
+    case = factories.make_case(thing_app, make_user("counsellor"))
     for role in ("coordinator", "auditor", "admin"):
         user = make_user(role)
-        thing_id = uuid.uuid4()
-        SECRET_OBJECTS[thing_id] = {"centre_id": user.centre_id}
         client = thing_app.test_client()
         login_as(client, user)
-        assert client.get(f"/things/{thing_id}").status_code == 404, role
-        assert ("things.view", "denied", str(thing_id), None) in _events(thing_app)
+        assert client.get(f"/probe/cases/{case.public_id}").status_code == 404, role
+        denials = [e for e in _events(thing_app) if e[:3] == ("case.view", "denied", str(case.public_id))]
+        assert len(denials) == ("coordinator", "auditor", "admin").index(role) + 1, role
+
+
+def test_shelter_policy_uses_the_real_loader(thing_app, make_user) -> None:  # type: ignore[no-untyped-def]
+    from tests.shelters.helpers import make_shelter
+
+    coordinator, supervisor = make_user("coordinator"), make_user("supervisor")
+    mine = make_shelter(thing_app, supervisor, coordinators=(coordinator,), name="Papatya Evi")
+    not_mine = make_shelter(thing_app, supervisor, name="Lale Evi")  # same centre, another coordinator's
+    other_centre = factories.make_centre(thing_app)
+    theirs = make_shelter(thing_app, factories.make_user(thing_app, "supervisor", centre=other_centre),
+                          name="Gül Evi")
+    client = thing_app.test_client()
+    login_as(client, coordinator)
+    assert client.get(f"/probe/shelters/{mine.public_id}").status_code == 200
+    for shelter in (not_mine, theirs):
+        assert client.get(f"/probe/shelters/{shelter.public_id}").status_code == 404
+    events = _events(thing_app)
+    assert ("shelter.view", "success", str(mine.public_id), None) in events
+    assert ("shelter.view", "denied", str(not_mine.public_id), None) in events
+    assert ("shelter.view", "denied", str(theirs.public_id), None) in events
+    boss = thing_app.test_client()
+    login_as(boss, supervisor)  # the centre's supervisor sees both of her centre's shelters, not the other's
+    assert [boss.get(f"/probe/shelters/{s.public_id}").status_code for s in (mine, not_mine, theirs)] == \
+        [200, 200, 404]
 
 
 def test_role_policy(thing_app, make_user) -> None:  # type: ignore[no-untyped-def]
@@ -115,8 +132,7 @@ def test_role_policy(thing_app, make_user) -> None:  # type: ignore[no-untyped-d
 
 def test_read_fails_closed_when_audit_cannot_be_written(thing_app, make_user) -> None:  # type: ignore[no-untyped-def]
     me = make_user("counsellor")
-    thing_id = uuid.uuid4()
-    SECRET_OBJECTS[thing_id] = {"centre_id": me.centre_id}
+    case = factories.make_case(thing_app, me)
     client = thing_app.test_client()
     login_as(client, me)
     thing_app.config["PROPAGATE_EXCEPTIONS"] = False
@@ -125,9 +141,9 @@ def test_read_fails_closed_when_audit_cannot_be_written(thing_app, make_user) ->
     with thing_app.app_context():
         db.session.execute(sa.text("DELETE FROM audit_head"))  # the chain head is gone: audit writes fail
         db.session.commit()
-    response = client.get(f"/things/{thing_id}")
+    response = client.get(f"/probe/cases/{case.public_id}")
     assert response.status_code == 500
-    assert "thing of centre" not in response.get_data(as_text=True)
+    assert "case of centre" not in response.get_data(as_text=True)
 
 
 def test_change_events_record_field_names_never_values(app, make_user) -> None:  # type: ignore[no-untyped-def]
