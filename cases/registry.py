@@ -17,6 +17,7 @@ from cases.casefile import panels as casefile_panels
 from cases.casefile import views as casefile_views  # noqa: F401
 from cases.core import models as core_models  # noqa: F401  (every model module: Alembic must see every table)
 from cases.core.blueprint import bp
+from cases.equality import reports as equality_reports
 from cases.intake import reports as intake_reports
 from cases.intake import views as intake_views  # noqa: F401
 from cases.lifecycle import views as lifecycle_views  # noqa: F401
@@ -48,7 +49,8 @@ DASHBOARD_PANELS = (
     plans_panels.supervisor_plans_panel,
     plans_panels.admin_checklist_panel,
 )
-REPORT_SECTIONS = (intake_reports.sections, referrals_reports.sections, orders_reports.sections)  # in page order
+REPORT_SECTIONS = (intake_reports.sections, referrals_reports.sections, orders_reports.sections,
+                   equality_reports.sections)  # in page order
 DEMO_ORDER = 10  # before the shelters (20): their demo stays need the demo cases
 
 
