@@ -162,9 +162,10 @@ def _blank_if_none(value: Any) -> Any:
 def _alone(field: MultiCheckboxField, *keys: str) -> None:
     """An answer such as "No disability" or "Prefers not to say" is not ticked together with others."""
     chosen = list(field.data or [])
-    if len(chosen) > 1 and any(key in chosen for key in keys):
-        raise ValidationError(_l("“%(answer)s” cannot be combined with other answers.",
-                                 answer=next(str(dict(field.choices)[key]) for key in keys if key in chosen)))
+    alone = next((key for key in keys if key in chosen), None)
+    if len(chosen) > 1 and alone is not None:
+        labels = {**DISABILITY_LABELS, **ADAPTATION_LABELS}
+        raise ValidationError(_l("“%(answer)s” cannot be combined with other answers.", answer=str(labels[alone])))
 
 
 class EqualityFields:
