@@ -16,6 +16,7 @@ FEATURE_MODEL_PACKAGES = ("cases.registry", "shelters.registry")
 
 def import_all_models() -> None:
     import app.audit  # noqa: F401
+    import app.reports.models  # noqa: F401
     import app.users.models  # noqa: F401
 
     for name in FEATURE_MODEL_PACKAGES:

@@ -11,7 +11,7 @@ from flask.blueprints import BlueprintSetupState
 
 from app.cli import register_demo_generator, register_demo_seeder
 from app.main.views import register_dashboard_panel
-from app.reports.registry import register_report_section
+from app.reports.registry import register_population_counter, register_report_section
 from cases import demo, generate
 from cases.casefile import panels as casefile_panels
 from cases.casefile import views as casefile_views  # noqa: F401
@@ -59,6 +59,7 @@ def _register(state: BlueprintSetupState) -> None:
         register_dashboard_panel(state.app, provider)
     for section in REPORT_SECTIONS:
         register_report_section(state.app, section)
+    register_population_counter(state.app, intake_reports.applications_by_centre)  # how releases group centres
     register_demo_seeder(state.app, DEMO_ORDER, demo.seed_demo_cases)
     register_demo_generator(state.app, DEMO_ORDER, generate.generate_cases)
     state.app.cli.add_command(retention_cli.retention_cli)

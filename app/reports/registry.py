@@ -5,7 +5,9 @@ decrypting anything) for the centres given (already checked by the view: a super
 admin chose) and the months of ``period``. Tables hold raw counts; suppression is applied on the way out
 (``app.reports.render``), so a provider cannot forget it.
 
-Register from a blueprint: ``bp.record_once(lambda s: register_report_section(s.app, provider))``.
+Register from a blueprint: ``bp.record_once(lambda s: register_report_section(s.app, provider))``; the feature that
+owns applications also registers the population counter (``register_population_counter``), from which a release
+decides which centres are large enough to be shown alone.
 """
 
 from __future__ import annotations
@@ -23,17 +25,11 @@ SECTIONS_KEY = "dayanisma.report_sections"
 
 @dataclass(frozen=True)
 class Period:
-    """Whole months ``[start, end)``: ``start`` is the first day of the first month, ``end`` the first day after the
-    last month. Statistics never go finer than a month."""
+    """Whole months ``[start, end)``. Releases only ever ask for a closed calendar year (``Period.year``); the
+    months inside it are the finest rows a table has."""
 
     start: date
     end: date
-
-    @classmethod
-    def months_between(cls, first: tuple[int, int], last: tuple[int, int]) -> Period:
-        year, month = last
-        end = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-        return cls(date(first[0], first[1], 1), end)
 
     @classmethod
     def year(cls, year: int) -> Period:
@@ -102,9 +98,19 @@ class Table:
     chart: tuple[str, int] | None = None
     chart_unit: str = ""
     section: str = ""
+    population: str = ""
+    totals_add_up: bool = True
+
+
+# ``population``: the name of the population the table's grand total counts ("applications", "referrals", ...).
+# Tables naming the same population print the same total, so a release links them (one figure, many places).
+# ``totals_add_up=False``: the total row is its own figure (e.g. distinct people over a year of months), no sum.
 
 
 Provider = Callable[[Sequence[int], Period], list[Table]]
+# centre id -> number of applications in the period: the size of the population a centre's figures describe.
+PopulationCounter = Callable[[Period], dict[int, int]]
+POPULATION_KEY = "dayanisma.report_population"
 
 
 def month_label(month: date) -> str:
@@ -123,6 +129,15 @@ def register_report_section(app: Any, provider: Provider) -> None:  # a Flask ap
     providers = app.extensions.setdefault(SECTIONS_KEY, [])
     if provider not in providers:
         providers.append(provider)
+
+
+def register_population_counter(app: Any, counter: PopulationCounter) -> None:
+    app.extensions[POPULATION_KEY] = counter
+
+
+def population_counts(period: Period) -> dict[int, int]:
+    counter = current_app.extensions.get(POPULATION_KEY)
+    return counter(period) if counter is not None else {}
 
 
 def collect_tables(centre_ids: Sequence[int], period: Period) -> list[Table]:

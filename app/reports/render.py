@@ -1,14 +1,13 @@
-"""From raw tables to what leaves the server: suppression applied, cells as text. HTML, CSV and charts all read
-``RenderedTable``, so none of them can show a count the others hide."""
+"""From a stored release to what leaves the server: cells as the release stored them (already suppressed). HTML,
+CSV and charts all read ``RenderedTable``, so none of them can show a count the others hide, and none of them
+reads live case data."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from flask_babel import gettext as _
-
-from app.reports.registry import Table
-from app.reports.suppression import Mark, SuppressedGrid, display, suppress
+from app.reports.suppression import Mark
 
 
 @dataclass(frozen=True)
@@ -51,47 +50,28 @@ class RenderedTable:
         return [(label, row[column]) for label, row in self.rows]
 
 
-def _count_cell(value: int, mark: Mark, k: int) -> Cell:
-    return Cell(display(value, mark, k), mark, float(value) if mark is Mark.SHOWN else None)
+_MARKS = {"s": Mark.SHOWN, "p": Mark.PRIMARY, "x": Mark.SECONDARY}
 
 
-def _derived_cell(value: float | None, fmt: str, basis_mark: Mark | None) -> Cell:
-    if basis_mark is not None and basis_mark is not Mark.SHOWN:
-        return Cell("x", Mark.SECONDARY)
-    if value is None:
-        return Cell("–")
-    return Cell(fmt.format(value), Mark.SHOWN, value)
+def release_tables(content: dict[str, Any], unit: str, locale: str) -> list[RenderedTable]:
+    """The tables of one unit of a stored release, labelled in ``locale`` (or the release's first language)."""
+    labels_by_locale = content["labels"]
+    labels = labels_by_locale.get(locale) or next(iter(labels_by_locale.values()))
+    stored = content["tables"].get(unit, {})
+    out = []
+    for key in content["order"]:
+        if key not in stored:
+            continue
+        t, lab = stored[key], labels[key]
 
+        def cells(row: list[list[Any]]) -> list[Cell]:
+            return [Cell(text, _MARKS[code], float(value) if value is not None else None)
+                    for text, code, value in row]
 
-def render_table(table: Table, k: int) -> RenderedTable:
-    grid: SuppressedGrid = suppress(table.counts, k, row_totals=table.row_totals, col_totals=table.col_totals)
-    header = [table.row_header, *table.col_labels]
-    if table.row_totals:
-        header.append(_("Total"))
-    header += [d.label for d in table.derived]
-
-    rows: list[tuple[str, list[Cell]]] = []
-    for i, label in enumerate(table.row_labels):
-        cells = [_count_cell(v, mk, k) for v, mk in zip(grid.values[i], grid.marks[i], strict=True)]
-        if grid.row_totals is not None and grid.row_total_marks is not None:
-            cells.append(_count_cell(grid.row_totals[i], grid.row_total_marks[i], k))
-        for d in table.derived:
-            basis = grid.marks[i][d.basis] if d.basis is not None else None
-            cells.append(_derived_cell(d.values[i], d.fmt, basis))
-        rows.append((label, cells))
-
-    total_row = None
-    if grid.col_totals is not None and grid.col_total_marks is not None:
-        cells = [_count_cell(v, mk, k) for v, mk in zip(grid.col_totals, grid.col_total_marks, strict=True)]
-        if grid.grand_total is not None and grid.grand_total_mark is not None:
-            cells.append(_count_cell(grid.grand_total, grid.grand_total_mark, k))
-        for d in table.derived:
-            basis = grid.col_total_marks[d.basis] if d.basis is not None else None
-            cells.append(_derived_cell(d.total, d.fmt, basis))
-        total_row = (_("Total"), cells)
-
-    return RenderedTable(
-        key=table.key, title=table.title, section=table.section, note=table.note, header=header, rows=rows,
-        total_row=total_row, chart=table.chart, chart_unit=table.chart_unit,
-        count_columns=len(table.col_labels) + (1 if table.row_totals else 0),
-    )
+        out.append(RenderedTable(
+            key=key, title=lab["title"], section=lab["section"], note=lab["note"], header=list(lab["header"]),
+            rows=[(label, cells(row)) for label, row in zip(lab["rows"], t["rows"], strict=True)],
+            total_row=(lab["total"], cells(t["total"])) if t["total"] is not None else None,
+            chart=tuple(t["chart"]) if t["chart"] else None,  # type: ignore[arg-type]
+            chart_unit=t["chart_unit"], count_columns=t["count_columns"]))
+    return out

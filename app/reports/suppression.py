@@ -1,41 +1,179 @@
-"""Small-cell suppression for statistics tables: a pure function, no Flask, no database.
+"""Disclosure control for a statistics release: a pure module, no Flask, no database.
 
-Rules (GBVIMS information-sharing practice, research/domain.md b6):
+A release is many figures linked by linear relations ("lines": ``sum(cells) == total``): a table's rows and
+columns add up to its totals, the same population total is printed in several tables, and a figure for all
+centres is the sum of the same figure for each published group of centres. Suppression protects the figures of a
+release **together**, against a reader who knows every shown number, the meaning of the markers and every line.
 
-* **Primary suppression.** A count ``1 <= n < k`` (a cell or a total) is hidden and shown as ``<k``.
-  **Zero is shown as 0**: "nobody" identifies nobody, the reader needs to tell an empty category from a small one,
-  and GBVIMS practice suppresses 1..k-1 only. A hidden cell therefore means 1..k-1 (primary) or >= k (secondary).
-* **Complementary (secondary) suppression.** Every row with its total shown, and every column with its total shown,
-  is an equation ``cells = total``. A line with exactly one hidden value lets a reader subtract it back, so one more
-  value of that line is hidden: the smallest other non-zero cell, or the total when no such cell is left. Hiding a
-  value can open another line, so this repeats until nothing changes. Secondary values are shown as ``x``.
-* **No exact recovery by bounds.** Even with two hidden values a line can pin them down (``[1, 1, 10]`` with total 12:
-  both hidden cells must be 1). For each line the interval of each hidden value is worked out from what a reader
-  knows (primary 1..k-1, secondary >= k, the line's equation); if any hidden value is pinned to a single number,
-  one more value of that line is hidden.
+Rules:
 
-Limits (documented, not solved here): the bounds check reasons about one line at a time (not the whole system of
-equations as a linear programme would), and differencing two overlapping periods is outside one table's reach; the
-report pages audit every query so such use is on record.
+* **Primary.** Every count below k (``0 <= n < k``) is shown as ``<k``. Zero and 1..k-1 look alike, so a small
+  population's table does not show "<5" in exactly her row against zeros elsewhere (no zero-versus-small tell).
+  A hidden count is *sensitive* when its true value is 1..k-1.
+* **Attacker model.** ``attacker_bounds`` starts from what a reader knows — a shown number exactly, ``<k`` as
+  0..k-1, ``x`` as k or more — and tightens every hidden value through every line, repeatedly, until nothing
+  changes (interval constraint propagation over the whole release, not one line at a time).
+* **Protection.** A sensitive count is *exposed* when the reader can pin it to within ±1 (its interval spans at most
+  ``PROTECTION`` = 2 values apart). ``protect`` hides one more figure of a line through that count — the smallest
+  shown count of the line, or the line's total when none is left — as ``x``, and checks again until no sensitive
+  count is exposed. Hiding only widens a reader's intervals, so the loop ends (at worst with everything hidden).
+
+The same attacker model checks a revision against the releases before it (``app.reports.releases``).
 """
 
 from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+PROTECTION = 2  # a sensitive count whose reader's interval is at most this wide counts as derived (±1)
+MAX_ROUNDS = 200
 
 
 class Mark(enum.Enum):
     SHOWN = "shown"
-    PRIMARY = "primary"      # 1..k-1
-    SECONDARY = "secondary"  # hidden so that a primary cannot be worked out
+    PRIMARY = "primary"      # 0..k-1, shown as "<k"
+    SECONDARY = "secondary"  # k or more, hidden so that a small count cannot be worked out; shown as "x"
+
+
+Key = Any  # any hashable name of a figure (a tuple, a string)
+Bounds = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Line:
+    """``sum(cells) == total``: a relation a reader of the release knows."""
+
+    cells: tuple[Key, ...]
+    total: Key
+
+
+def display(value: int, mark: Mark, k: int) -> str:
+    """The text of a count: the number, ``<k`` (0..k-1) or ``x`` (hidden to protect a small count)."""
+    if mark is Mark.PRIMARY:
+        return f"<{k}"
+    if mark is Mark.SECONDARY:
+        return "x"
+    return str(value)
+
+
+def reader_bounds(value: float, mark: Mark, k: int) -> Bounds:
+    """What a reader knows of one figure from its text alone."""
+    if mark is Mark.PRIMARY:
+        return (0, k - 1)
+    if mark is Mark.SECONDARY:
+        return (k, math.inf)
+    return (value, value)
+
+
+def attacker_bounds(known: Mapping[Key, Bounds], lines: Sequence[Line]) -> dict[Key, Bounds]:
+    """Tighten every figure's interval through every line until nothing changes (values are integers >= 0)."""
+    bounds = {key: (max(0.0, float(lo)), float(hi)) for key, (lo, hi) in known.items()}
+    for _ in range(MAX_ROUNDS):
+        changed = False
+        for line in lines:
+            terms = [(c, 1) for c in line.cells] + [(line.total, -1)]
+            # sign * x: lower bounds are finite or -inf, upper bounds finite or +inf, so sums never mix infinities
+            lows = [bounds[c][0] if s > 0 else -bounds[c][1] for c, s in terms]
+            highs = [bounds[c][1] if s > 0 else -bounds[c][0] for c, s in terms]
+            for i, (cell, sign) in enumerate(terms):
+                # sign * x_cell = -(sum of the other terms)
+                rest_lo = sum(v for j, v in enumerate(lows) if j != i)
+                rest_hi = sum(v for j, v in enumerate(highs) if j != i)
+                lo_t, hi_t = -rest_hi, -rest_lo
+                new_lo, new_hi = (lo_t, hi_t) if sign > 0 else (-hi_t, -lo_t)
+                old_lo, old_hi = bounds[cell]
+                new_lo = max(old_lo, math.ceil(new_lo) if new_lo != -math.inf else old_lo)
+                new_hi = min(old_hi, math.floor(new_hi) if new_hi != math.inf else old_hi)
+                if (new_lo, new_hi) != (old_lo, old_hi):
+                    bounds[cell] = (new_lo, new_hi)
+                    changed = True
+        if not changed:
+            break
+    return bounds
+
+
+def is_exposed(bounds: Bounds) -> bool:
+    return bounds[1] - bounds[0] <= PROTECTION
+
+
+def protect(values: Mapping[Key, int], lines: Sequence[Line], k: int,
+            fixed: Iterable[Key] = ()) -> dict[Key, Mark]:
+    """The mark of every figure so that no sensitive count (1..k-1) can be worked out to within ±1.
+
+    ``fixed``: figures the reader knows although they are not printed (e.g. a centre without a shelter has no
+    shelter figures: they are zero and everyone knows it); they are never hidden and never sensitive.
+    """
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    if any(v < 0 for v in values.values()):
+        raise ValueError("counts must be non-negative")
+    fixed_set = set(fixed)
+    marks = {key: Mark.PRIMARY if v < k and key not in fixed_set and k > 1 else Mark.SHOWN
+             for key, v in values.items()}
+    sensitive = [key for key, v in values.items() if 1 <= v < k and key not in fixed_set and k > 1]
+    lines_of: dict[Key, list[Line]] = defaultdict(list)
+    for line in lines:
+        for key in (*line.cells, line.total):
+            lines_of[key].append(line)
+
+    for _ in range(len(values) + 1):
+        known = {key: reader_bounds(values[key], marks[key], k) for key in values}
+        bounds = attacker_bounds(known, lines)
+        exposed = [key for key in sensitive if is_exposed(bounds[key])]
+        if not exposed:
+            return marks
+        progressed = False
+        touched: set[Line] = set()
+        for key in exposed:
+            if touched.intersection(lines_of[key]):
+                continue  # one hide per line and round: the next round sees whether it was enough
+            choice = _complement(key, lines_of, values, marks, fixed_set)
+            if choice is not None:
+                marks[choice] = Mark.SECONDARY
+                touched.update(lines_of[choice])
+                progressed = True
+        if not progressed:
+            break
+    raise RuntimeError("could not protect every small count")  # pragma: no cover - every line ends hidden
+
+
+def _complement(key: Key, lines_of: Mapping[Key, list[Line]], values: Mapping[Key, int],
+                marks: dict[Key, Mark], fixed: set[Key]) -> Key | None:
+    """The figure to hide next for an exposed ``key``: the smallest shown count in its lines, else a shown total;
+    when its lines are all hidden already, the same search in the lines of the hidden figures next to it (the
+    reader pinned ``key`` through them), and so on outwards."""
+    seen, frontier = {key}, [key]
+    while frontier:
+        lines = [line for k in frontier for line in lines_of.get(k, [])]
+        cells = [c for line in lines for c in line.cells
+                 if marks[c] is Mark.SHOWN and values[c] > 0 and c not in fixed]
+        if cells:
+            return min(cells, key=lambda c: (values[c], repr(c)))
+        totals = [line.total for line in lines if marks[line.total] is Mark.SHOWN and line.total not in fixed]
+        if totals:
+            return min(totals, key=lambda c: (values[c], repr(c)))
+        nxt = []
+        for line in lines:
+            for c in (*line.cells, line.total):
+                if c not in seen and marks[c] is not Mark.SHOWN:
+                    seen.add(c)
+                    nxt.append(c)
+        frontier = nxt
+    return None
+
+
+# -- one table on its own (rows, columns and their totals) ----------------------------------------------------
 
 
 @dataclass(frozen=True)
 class SuppressedGrid:
-    """The counts with their marks. ``row_totals`` / ``col_totals`` / ``grand_total`` are None when not shown."""
+    """One table's counts with their marks. ``row_totals`` / ``col_totals`` / ``grand_total`` are None when not
+    shown."""
 
     k: int
     values: list[list[int]]
@@ -51,121 +189,56 @@ class SuppressedGrid:
         return {(i, j) for i, row in enumerate(self.marks) for j, m in enumerate(row) if m is not Mark.SHOWN}
 
 
-Pos = tuple[int, int]
+TOTAL = "T"
 
 
-def suppress(counts: Sequence[Sequence[int]], k: int, *, row_totals: bool = False,
-             col_totals: bool = True) -> SuppressedGrid:
-    """Mark the cells (and totals) of ``counts`` to hide so that no count in 1..k-1 can be read or worked out.
+def table_figures(counts: Sequence[Sequence[int]], *, row_totals: bool, col_totals: bool,
+                  totals_add_up: bool = True) -> tuple[dict[tuple[object, object], int], list[Line]]:
+    """The figures of one table keyed ``(row, col)`` (``"T"`` for a total) and the lines its totals make.
 
-    ``row_totals``: a total is shown at the end of each row; ``col_totals``: a total row is shown under the table
-    (with a grand total when both are shown). Counts must be non-negative integers.
+    ``totals_add_up=False``: the total row is printed but is not the sum of the rows (e.g. distinct people over a
+    year of months), so it makes no line.
     """
-    if k < 1:
-        raise ValueError("k must be at least 1")
     n = len(counts)
     m = len(counts[0]) if n else 0
     if any(len(row) != m for row in counts):
         raise ValueError("ragged table")
-    if any(v < 0 for row in counts for v in row):
-        raise ValueError("counts must be non-negative")
-
-    # The augmented grid: cells, then a totals column (index m) and a totals row (index n) when shown.
-    values: dict[Pos, int] = {(i, j): int(counts[i][j]) for i in range(n) for j in range(m)}
+    values: dict[tuple[object, object], int] = {(i, j): int(counts[i][j]) for i in range(n) for j in range(m)}
+    lines: list[Line] = []
     if row_totals:
         for i in range(n):
-            values[(i, m)] = sum(counts[i])
+            values[(i, TOTAL)] = sum(counts[i])
+            lines.append(Line(tuple((i, j) for j in range(m)), (i, TOTAL)))
     if col_totals:
         for j in range(m):
-            values[(n, j)] = sum(counts[i][j] for i in range(n))
-    if row_totals and col_totals:
-        values[(n, m)] = sum(sum(row) for row in counts)
+            values[(TOTAL, j)] = sum(counts[i][j] for i in range(n))
+            if totals_add_up:
+                lines.append(Line(tuple((i, j) for i in range(n)), (TOTAL, j)))
+        if row_totals:
+            values[(TOTAL, TOTAL)] = sum(values[(TOTAL, j)] for j in range(m))
+            lines.append(Line(tuple((TOTAL, j) for j in range(m)), (TOTAL, TOTAL)))
+            if totals_add_up:
+                lines.append(Line(tuple((i, TOTAL) for i in range(n)), (TOTAL, TOTAL)))
+    return values, lines
 
-    # Each line: (its cells, its total). A line exists only when its total is shown.
-    lines: list[tuple[list[Pos], Pos]] = []
-    if row_totals:
-        for i in range(n + (1 if col_totals else 0)):
-            lines.append(([(i, j) for j in range(m)], (i, m)))
-    if col_totals:
-        for j in range(m + (1 if row_totals else 0)):
-            lines.append(([(i, j) for i in range(n)], (n, j)))
 
-    marks: dict[Pos, Mark] = {
-        pos: Mark.PRIMARY if 1 <= v < k else Mark.SHOWN for pos, v in values.items()
-    }
-
-    def hide_another(cells: list[Pos], total: Pos) -> bool:
-        candidates = [p for p in cells if marks[p] is Mark.SHOWN and values[p] > 0]
-        if candidates:
-            marks[min(candidates, key=lambda p: (values[p], p))] = Mark.SECONDARY
-            return True
-        if marks[total] is Mark.SHOWN:
-            marks[total] = Mark.SECONDARY
-            return True
-        return False
-
-    changed = True
-    while changed:
-        changed = False
-        for cells, total in lines:
-            hidden = [p for p in [*cells, total] if marks[p] is not Mark.SHOWN]
-            if len(hidden) == 1 or (hidden and _pinned(cells, total, values, marks, k)):
-                if hide_another(cells, total):
-                    changed = True
-
-    def mark_rows() -> list[list[Mark]]:
-        return [[marks[(i, j)] for j in range(m)] for i in range(n)]
-
+def suppress(counts: Sequence[Sequence[int]], k: int, *, row_totals: bool = False,
+             col_totals: bool = True) -> SuppressedGrid:
+    """One table protected on its own (the release protects all its tables together: ``app.reports.releases``)."""
+    if any(v < 0 for row in counts for v in row):
+        raise ValueError("counts must be non-negative")
+    values, lines = table_figures(counts, row_totals=row_totals, col_totals=col_totals)
+    marks = protect(values, lines, k)
+    n = len(counts)
+    m = len(counts[0]) if n else 0
     return SuppressedGrid(
         k=k,
         values=[[values[(i, j)] for j in range(m)] for i in range(n)],
-        marks=mark_rows(),
-        row_totals=[values[(i, m)] for i in range(n)] if row_totals else None,
-        row_total_marks=[marks[(i, m)] for i in range(n)] if row_totals else None,
-        col_totals=[values[(n, j)] for j in range(m)] if col_totals else None,
-        col_total_marks=[marks[(n, j)] for j in range(m)] if col_totals else None,
-        grand_total=values[(n, m)] if row_totals and col_totals else None,
-        grand_total_mark=marks[(n, m)] if row_totals and col_totals else None,
+        marks=[[marks[(i, j)] for j in range(m)] for i in range(n)],
+        row_totals=[values[(i, TOTAL)] for i in range(n)] if row_totals else None,
+        row_total_marks=[marks[(i, TOTAL)] for i in range(n)] if row_totals else None,
+        col_totals=[values[(TOTAL, j)] for j in range(m)] if col_totals else None,
+        col_total_marks=[marks[(TOTAL, j)] for j in range(m)] if col_totals else None,
+        grand_total=values[(TOTAL, TOTAL)] if row_totals and col_totals else None,
+        grand_total_mark=marks[(TOTAL, TOTAL)] if row_totals and col_totals else None,
     )
-
-
-def _pinned(cells: list[Pos], total: Pos, values: dict[Pos, int], marks: dict[Pos, Mark], k: int) -> bool:
-    """Whether a reader who knows the shown values, the meaning of the marks and ``sum(cells) == total`` can pin a
-    hidden value of this line to one number (interval reasoning on the one equation)."""
-
-    def bounds(p: Pos) -> tuple[float, float]:
-        return (1, k - 1) if marks[p] is Mark.PRIMARY else (k, math.inf)
-
-    # sum(hidden cells) - hidden total = rhs
-    rhs = (values[total] if marks[total] is Mark.SHOWN else 0) - sum(
-        values[p] for p in cells if marks[p] is Mark.SHOWN)
-    terms = [(p, 1) for p in cells if marks[p] is not Mark.SHOWN]
-    if marks[total] is not Mark.SHOWN:
-        terms.append((total, -1))
-    for p, coeff in terms:
-        low_rest = high_rest = 0.0
-        for q, c in terms:
-            if q == p:
-                continue
-            lo, hi = bounds(q)
-            low_rest += c * (lo if c > 0 else hi)
-            high_rest += c * (hi if c > 0 else lo)
-        # coeff * x_p = rhs - rest
-        lo_p, hi_p = bounds(p)
-        if coeff > 0:
-            lo_x, hi_x = rhs - high_rest, rhs - low_rest
-        else:
-            lo_x, hi_x = low_rest - rhs, high_rest - rhs
-        lo_x, hi_x = max(lo_p, lo_x), min(hi_p, hi_x)
-        if lo_x == hi_x:
-            return True
-    return False
-
-
-def display(value: int, mark: Mark, k: int) -> str:
-    """The text of a cell: the number, ``<k`` (a small count) or ``x`` (hidden to protect a small count)."""
-    if mark is Mark.PRIMARY:
-        return f"<{k}"
-    if mark is Mark.SECONDARY:
-        return "x"
-    return str(value)

@@ -11,8 +11,8 @@ admission of the woman herself), so a closed period's figures do not move with l
 Every table has one count column and a total row, and names the population its total counts (``population``): the
 three "applied" tables print the same total as every other applications table, and the tables of one outcome print
 the same total as each other. The disclosure control of the statistics links figures of the same population, so a
-small count hidden in one table cannot be recovered from another. ``Table`` gains ``population`` with that control;
-on a registry without it the name is simply left out (``_table``).
+small count hidden in one table cannot be recovered from another. A release (``app.reports.releases``) computes
+these tables once for a closed year, for all centres and for each published unit, and stores them suppressed.
 
 The shelter admission is counted by the ``shelters`` package, which ``cases`` does not import: it registers a
 selector of admitted case ids here (``register_admission_selector``), as it registers its guards elsewhere.
@@ -20,7 +20,6 @@ selector of admitted case ids here (``register_admission_selector``), as it regi
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -54,12 +53,6 @@ DIMENSIONS: tuple[tuple[str, str, Mapping[str, object]], ...] = (
     ("gender", "applicant_gender_identity", GENDER_IDENTITY_LABELS),
 )
 OUTCOMES = ("applied", "referred", "sheltered", "ordered")
-
-
-def _table(**fields: Any) -> Table:
-    if "population" not in {f.name for f in dataclasses.fields(Table)}:
-        fields.pop("population", None)  # a registry without linked populations (before issue 15)
-    return Table(**fields)
 
 
 def _counts(centre_ids: Sequence[int], period: Period) -> list[tuple[Any, ...]]:
@@ -139,7 +132,7 @@ def tables(rows: list[tuple[Any, ...]], *, shelters: bool) -> list[Table]:
                          "Referrals, shelter admissions and protective orders count the women who applied in the "
                          "period and had one by its end.")
                 first = False
-            out.append(_table(
+            out.append(Table(
                 key=f"equality-{dimension}-{outcome}", section=_("Equality"), title=titles[outcome],
                 row_header=_row_header(dimension), row_labels=labels_of(keys, labels, _("Not recorded")),
                 col_labels=[_column_labels()[outcome]],

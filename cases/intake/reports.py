@@ -49,7 +49,7 @@ def applications_per_month(rows: list[tuple[int, int, Any, int]], period: Period
         counts[index[(y, m)]][0] += n
     return Table(key="applications-month", section=_("Applications"), title=_("Applications per month"),
                  row_header=_("Month"), row_labels=[month_label(m) for m in period.months],
-                 col_labels=[_("Applications")], counts=counts, chart=("count", 0))
+                 col_labels=[_("Applications")], counts=counts, chart=("count", 0), population="applications")
 
 
 _CHILDREN_BAND = sa.case((Case.children_count >= 3, "3+"), else_=sa.cast(Case.children_count, sa.String))
@@ -74,14 +74,16 @@ def channels(profile: dict[str, Counter[Any]]) -> Table:
     keys = list(CHANNEL_LABELS)
     return Table(key="channels", section=_("Applications"), title=_("How women came to the centre"),
                  row_header=_("Channel"), row_labels=labels_of(keys, CHANNEL_LABELS, _("Not recorded")),
-                 col_labels=[_("Applications")], counts=column_counts(profile["channel"].items(), keys))
+                 col_labels=[_("Applications")], counts=column_counts(profile["channel"].items(), keys),
+                 population="applications")
 
 
 def age_bands(profile: dict[str, Counter[Any]]) -> Table:
     keys = [band for _low, _high, band in AGE_BANDS]
     return Table(key="age-bands", section=_("Applications"), title=_("Age of applicants"),
                  row_header=_("Age band"), row_labels=labels_of(keys, {}, _("Not recorded")),
-                 col_labels=[_("Applications")], counts=column_counts(profile["age"].items(), keys))
+                 col_labels=[_("Applications")], counts=column_counts(profile["age"].items(), keys),
+                 population="applications")
 
 
 def violence_types(rows: list[tuple[int, int, Any, int]]) -> Table:
@@ -105,7 +107,8 @@ def violence_types(rows: list[tuple[int, int, Any, int]]) -> Table:
 def children(profile: dict[str, Counter[Any]]) -> Table:
     return Table(key="children", section=_("Applications"), title=_("Applications by number of children"),
                  row_header=_("Children"), row_labels=list(CHILDREN_BANDS), col_labels=[_("Applications")],
-                 counts=column_counts(profile["children"].items(), CHILDREN_BANDS, unknown=False))
+                 counts=column_counts(profile["children"].items(), CHILDREN_BANDS, unknown=False),
+                 population="applications")
 
 
 def risk_levels(profile: dict[str, Counter[Any]]) -> Table:
@@ -113,7 +116,17 @@ def risk_levels(profile: dict[str, Counter[Any]]) -> Table:
     keys = list(RISK_LABELS)
     return Table(key="risk-levels", section=_("Applications"), title=_("Risk level (latest assessment)"),
                  row_header=_("Risk level"), row_labels=labels_of(keys, RISK_LABELS, _("Not assessed")),
-                 col_labels=[_("Applications")], counts=column_counts(profile["risk"].items(), keys))
+                 col_labels=[_("Applications")], counts=column_counts(profile["risk"].items(), keys),
+                 population="applications")
+
+
+def applications_by_centre(period: Period) -> dict[int, int]:
+    """centre id -> applications in the period: the population counter registered with ``app.reports`` (a release
+    shows a centre alone only when this is large enough)."""
+    return {int(c): int(n) for c, n in db.session.execute(
+        sa.select(Case.centre_id, sa.func.count()).where(Case.applied_on >= period.start,
+                                                         Case.applied_on < period.end)
+        .group_by(Case.centre_id)).all()}
 
 
 def sections(centre_ids: Sequence[int], period: Period) -> list[Table]:

@@ -43,14 +43,16 @@ def referrals_by_institution(rows: list[tuple[str, str, str | None, int]]) -> Ta
         counts[row_of.get(institution, row_of["other"])][col_of[status]] += int(n)
     return Table(key="referrals", section=_("Referrals"), title=_("Referrals sent, by institution and status"),
                  row_header=_("Institution"), row_labels=labels_of(institutions, INSTITUTION_LABELS),
-                 col_labels=labels_of(SENT_STATUSES, REFERRAL_STATUS_LABELS), counts=counts, row_totals=True)
+                 col_labels=labels_of(SENT_STATUSES, REFERRAL_STATUS_LABELS), counts=counts, row_totals=True,
+                 population="referrals")
 
 
 def referral_outcomes(rows: list[tuple[str, str, str | None, int]]) -> Table:
     keys = list(REFERRAL_OUTCOMES)
     return Table(key="referral-outcomes", section=_("Referrals"), title=_("Outcome of referrals sent"),
                  row_header=_("Outcome"), row_labels=labels_of(keys, OUTCOME_LABELS, _("No outcome recorded yet")),
-                 col_labels=[_("Referrals")], counts=column_counts([(o, n) for _i, _s, o, n in rows], keys))
+                 col_labels=[_("Referrals")], counts=column_counts([(o, n) for _i, _s, o, n in rows], keys),
+                 population="referrals")
 
 
 def sections(centre_ids: Sequence[int], period: Period) -> list[Table]:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0021a'
-down_revision = '0014a'
+down_revision = '0015a'
 branch_labels = None
 depends_on = None
 

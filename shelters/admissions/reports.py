@@ -2,7 +2,9 @@
 against capacity), people sheltered (women, girls, boys), length of stay and exit destinations.
 
 Counts plain columns only (``Stay.starts_on/ended_on/exit_destination``, ``Person.kind/sex``, ``Shelter.capacity``);
-the confidential address and every name stay encrypted and untouched. Stays are few (beds × turnover), so the one
+the confidential address and every name stay encrypted and untouched. Bed-nights and average stays describe the
+stays of the people counted beside them: they are derived values shown only where that count is shown.
+Stays are few (beds × turnover), so the one
 fetch of the stays overlapping the period is counted in Python. A night belongs to the month it starts in; a same-day
 admission and discharge counts one night; an open stay counts up to last night (``Stay.bed_nights``).
 Registered with the reports registry below; ``shelters/registry.py`` imports this module.
@@ -63,25 +65,35 @@ def sections(centre_ids: Sequence[int], period: Period) -> list[Table]:
 
 
 def _occupancy(stays: Sequence[sa.Row], capacity: int, period: Period, today: date) -> Table:  # type: ignore[type-arg]
+    """People staying per month, with the bed-nights and occupancy they make. The bed-nights of a month describe
+    the stays of the people counted beside them, so they are shown only where that count is (``basis=0``)."""
     months = period.months
     nights = [0] * len(months)
+    people: list[set[int]] = [set() for _ in months]
+    everyone: set[int] = set()
     for stay in stays:
         end = _stay_end(stay.starts_on, stay.ended_on, today)
         for i, month in enumerate(months):
-            nights[i] += _overlap(stay.starts_on, end, month, _next_month(month))
+            n = _overlap(stay.starts_on, end, month, _next_month(month))
+            nights[i] += n
+            if n:
+                people[i].add(stay.person_id)
+                everyone.add(stay.person_id)
     capacity_nights = [capacity * (_next_month(m) - m).days for m in months]
     occupancy = [100 * n / c if c else None for n, c in zip(nights, capacity_nights, strict=True)]
     total_capacity = sum(capacity_nights)
     return Table(
         key="occupancy", section=_("Shelters"), title=_("Shelter occupancy per month"), row_header=_("Month"),
-        row_labels=[month_label(m) for m in months], col_labels=[_("Bed-nights used")],
-        counts=[[n] for n in nights],
-        derived=[Derived(_("Capacity (bed-nights)"), [float(c) for c in capacity_nights], float(total_capacity),
+        row_labels=[month_label(m) for m in months], col_labels=[_("Women and children staying")],
+        counts=[[len(p)] for p in people], totals_add_up=False,
+        derived=[Derived(_("Bed-nights used"), [float(n) for n in nights], float(sum(nights)), basis=0),
+                 Derived(_("Capacity (bed-nights)"), [float(c) for c in capacity_nights], float(total_capacity),
                          basis=None),
                  Derived(_("Occupancy"), occupancy, 100 * sum(nights) / total_capacity if total_capacity else None,
                          basis=0, fmt="{:.0f}%")],
-        chart=("derived", 1), chart_unit="%",
-        note=_("Capacity counts every place, children's included, of the shelters open today."),
+        chart=("derived", 2), chart_unit="%",
+        note=_("Capacity counts every place, children's included, of the shelters open today. A person who stayed "
+               "in several months is counted once in the total."),
     )
 
 
@@ -94,7 +106,6 @@ def _group(kind: object, sex: object) -> int:
 def _people(stays: Sequence[sa.Row], period: Period, today: date) -> Table:  # type: ignore[type-arg]
     sheltered: list[set[int]] = [set(), set(), set(), set()]
     admitted: list[set[int]] = [set(), set(), set(), set()]
-    nights = [0, 0, 0, 0]
     for stay in stays:
         if stay.kind not in (PersonKind.APPLICANT, PersonKind.CHILD):
             continue
@@ -106,13 +117,12 @@ def _people(stays: Sequence[sa.Row], period: Period, today: date) -> Table:  # t
             sheltered[g].add(stay.person_id)
         if starts_inside:
             admitted[g].add(stay.person_id)
-        nights[g] += n
     labels = [_("Women"), _("Girls"), _("Boys"), _("Children (sex not recorded)")]
     return Table(
         key="people-sheltered", section=_("Shelters"), title=_("Women and children sheltered"),
         row_header=_("Resident"), row_labels=labels,
-        col_labels=[_("Sheltered in the period"), _("Admitted in the period"), _("Bed-nights used")],
-        counts=[[len(sheltered[g]), len(admitted[g]), nights[g]] for g in range(4)],
+        col_labels=[_("Sheltered in the period"), _("Admitted in the period")],
+        counts=[[len(sheltered[g]), len(admitted[g])] for g in range(4)],
     )
 
 
@@ -137,6 +147,7 @@ def _length_of_stay(stays: Sequence[sa.Row], period: Period) -> Table:  # type: 
         counts=[[c] for c in counts],
         derived=[Derived(_("Average stay (nights)"), [s / c if c else None for s, c in zip(sums, counts, strict=True)],
                          sum(sums) / total if total else None, basis=0)],
+        population="women-left",
     )
 
 
@@ -149,7 +160,7 @@ def _exit_destinations(stays: Sequence[sa.Row], period: Period) -> Table:  # typ
         key="exit-destinations", section=_("Shelters"), title=_("Where women went when they left the shelter"),
         row_header=_("Destination"),
         row_labels=[*(str(EXIT_DESTINATION_LABELS[k]) for k in keys), _("Not recorded")],
-        col_labels=[_("Women")], counts=[[c] for c in counts],
+        col_labels=[_("Women")], counts=[[c] for c in counts], population="women-left",
     )
 
 

@@ -19,7 +19,7 @@ MARKER_TCKN = "10000000146"
 
 def add_cases(app: Flask, counsellor: UserInfo, n: int, *, applied_on: date, channel: str = "walk-in",
               violence_types: tuple[str, ...] = ("physical",), age_band: str | None = "25-34", children: int = 0,
-              risk: str | None = None) -> list[str]:
+              risk: str | None = None, named: bool = True) -> list[str]:
     """``n`` cases with these categorical values (and an applicant with identifying markers); returns numbers."""
     from app.db import db
     from app.users.models import User
@@ -33,7 +33,8 @@ def add_cases(app: Flask, counsellor: UserInfo, n: int, *, applied_on: date, cha
             case = open_case(actor=actor, applied_on=applied_on, channel=channel,
                              violence_types=list(violence_types), applicant_age_band=age_band,
                              children_count=children, risk_level=RiskLevel(risk) if risk else None)
-            add_person(case, PersonKind.APPLICANT, full_name=MARKER_NAME, tckn=MARKER_TCKN)
+            if named:
+                add_person(case, PersonKind.APPLICANT, full_name=MARKER_NAME, tckn=MARKER_TCKN)
             numbers.append(case.number)
         db.session.commit()
     return numbers

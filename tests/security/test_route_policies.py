@@ -77,6 +77,8 @@ PINNED = {
     "main.dashboard": "signed-in",
     "main.healthz": "public",
     "reports.export_statistics": "roles:admin,supervisor",
+    "reports.issue_statistics_release": "roles:admin",
+    "reports.list_releases": "roles:admin,auditor",
     "reports.print_report": "roles:admin,supervisor",
     "reports.view_statistics": "roles:admin,supervisor",
     "shelters.add_bed": "object:shelter:configure:admin,coordinator,supervisor",
