@@ -94,6 +94,9 @@ def test_correction_refreshes_the_copies_and_refuses_contradictory_answers(app, 
     text = r.get_data(as_text=True)
     assert "“No disability” cannot be combined with other answers." in text
     assert "Choose “In her own words” to record her own words" in text
+    summary = text[text.index('class="error-summary'):text.index("</ul>", text.index('class="error-summary'))]
+    assert 'href="#disability_types">Disability: “No disability” cannot be combined' in summary  # listed on top
+    assert 'href="#gender_identity_text">' in summary
     assert _case_row(app, case_id)["copies"] == ("multiple", "temporary-protection", "self-described")
     r = post(client, url, {**form, "disability_types": ["none"], "gender_identity": "prefers-not",
                            "gender_identity_text": ""}, token_url=url)
@@ -169,3 +172,4 @@ def test_referral_preview_includes_the_answers_only_by_consent(app, client, make
     assert "Visual, Hearing" in html and "Sign language interpreter" in html
     assert "Temporary protection (geçici koruma)" in html and OWN_WORDS not in html
     assert send(client, case, rid).status_code == 302
+
