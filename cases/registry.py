@@ -23,6 +23,7 @@ from cases.core import models as core_models  # noqa: F401  (every model module:
 from cases.core.blueprint import bp
 from cases.documents import models as documents_models  # noqa: F401
 from cases.documents import views as documents_views  # noqa: F401
+from cases.equality import reports as equality_reports
 from cases.incidents import models as incidents_models  # noqa: F401
 from cases.incidents import views as incidents_views  # noqa: F401
 from cases.inquiries import models as inquiries_models  # noqa: F401
@@ -66,7 +67,8 @@ DASHBOARD_PANELS = (
     inquiries_panels.supervisor_panel,
     inquiries_panels.coordinator_panel,
 )
-REPORT_SECTIONS = (intake_reports.sections, referrals_reports.sections, orders_reports.sections)  # in page order
+REPORT_SECTIONS = (intake_reports.sections, referrals_reports.sections, orders_reports.sections,
+                   equality_reports.sections)  # in page order
 DEMO_ORDER = 10  # before the shelters (20): their demo stays need the demo cases
 
 

@@ -6,7 +6,8 @@ module only (``create_app`` and ``app.model_registry``).
 ``shelters`` uses ``cases`` only through a small, named interface: the case models (``cases.core.models``), the case
 policies (``cases.core.policies``: ``can``, ``load_case_for``), the two guard hooks registered below
 (``cases.intake.services.register_removal_guard``, ``cases.retention.services.register_erasure_guard``), the
-location-inquiry alert lookup (``cases.inquiries.services.register_shelter_lookup``), and the
+location-inquiry alert lookup (``cases.inquiries.services.register_shelter_lookup``), the shelter outcome of the
+Equality statistics (``cases.equality.reports.register_admission_selector``), and the
 resident view (``shelters.admissions.resident_view``), the one module that reads a case (and its approved safety
 plan's code word, ``cases.plans.models``) into the few fields a shelter needs. The demo generator reuses
 ``cases.generate``'s helpers.
@@ -20,6 +21,7 @@ from app.cli import register_demo_generator, register_demo_seeder
 from app.main.views import register_dashboard_panel
 from app.reports.registry import register_report_section
 from app.tasks import register_task_provider
+from cases.equality.reports import register_admission_selector
 from cases.inquiries.services import register_shelter_lookup
 from cases.intake.services import register_removal_guard
 from cases.retention.services import register_erasure_guard
@@ -40,6 +42,7 @@ DEMO_ORDER = 20  # after the cases (10): demo stays are made for demo cases
 register_erasure_guard(stays.erasure_guard)
 register_removal_guard(stays.removal_guard)
 register_shelter_lookup(stays.inquiry_alert_recipients)
+register_admission_selector(reports.admitted_cases)
 
 
 def _register(state: BlueprintSetupState) -> None:

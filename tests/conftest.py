@@ -108,6 +108,20 @@ def pg_template(pg_server: PostgresServer | None, tmp_path_factory: pytest.TempP
     return name
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``@pytest.mark.only_postgresql`` / ``only_sqlite``: a test about one database's behaviour is not generated for
+    the other (deselected, not skipped: `make test` with CI=true runs with no skips)."""
+    keep, drop = [], []
+    for item in items:
+        backend = getattr(getattr(item, "callspec", None), "params", {}).get("db_url")
+        wanted = ("postgresql" if item.get_closest_marker("only_postgresql")
+                  else "sqlite" if item.get_closest_marker("only_sqlite") else None)
+        (drop if wanted is not None and backend is not None and backend != wanted else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(params=BACKENDS)
 def db_url(
     request: pytest.FixtureRequest,
@@ -186,3 +200,32 @@ def make_case(app: Flask):  # type: ignore[no-untyped-def]
         return factories.make_case(app, counsellor, **kwargs)
 
     return _make
+
+
+# --- Chromium (tests/e2e, tests/deploy): one Playwright instance per test process -----------------------------------
+
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+]
+
+
+def _chromium() -> str | None:
+    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    path = _chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        path = None
+    if path is None:
+        if CI:
+            raise RuntimeError("Chromium and Playwright are required when CI=true (make test installs them)")
+        pytest.skip("Chromium not installed (make chromium)")
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS, headless=True)
+        yield instance
+        instance.close()

@@ -30,14 +30,18 @@ VIOLENCE_TYPE_LABELS = {
     "digital": _l("Digital"),
 }
 
+# Neutral wording (issue 21): the person using violence is not assumed to be a man.
 RELATIONSHIP_LABELS = {
-    "spouse": _l("Husband"),
-    "former-spouse": _l("Former husband"),
+    "spouse": _l("Spouse"),
+    "former-spouse": _l("Former spouse"),
     "partner": _l("Partner"),
     "former-partner": _l("Former partner"),
     "father": _l("Father"),
+    "mother": _l("Mother"),
     "brother": _l("Brother"),
+    "sister": _l("Sister"),
     "son": _l("Son"),
+    "daughter": _l("Daughter"),
     "other-family": _l("Other family member"),
     "acquaintance": _l("Acquaintance"),
     "stranger": _l("Stranger"),
@@ -117,7 +121,7 @@ SYSTEM_NOTE_KINDS = tuple(SYSTEM_NOTE_KIND_LABELS)
 SEX_LABELS = {"girl": _l("Girl"), "boy": _l("Boy")}
 
 PHONE_CHECKED_LABELS = {
-    "yes": _l("Yes: he checks her phone"),
+    "yes": _l("Yes: her phone is checked"),
     "no": _l("No"),
     "unknown": _l("Not known"),
 }
@@ -128,6 +132,67 @@ SAFE_CONTACT_CHANNELS = {
     "voicemail": _l("Leave a voice message"),
     "visit": _l("Visit her"),
     "mail": _l("Send post"),
+}
+
+# Equality data (issue 21). Every vocabulary has "prefers not to say": a woman is never made to answer.
+PREFERS_NOT = "prefers-not"
+
+# TÜİK's disability categories (plus psychosocial and "other"); several may apply. "none" and "prefers-not" are
+# answers of their own and stand alone.
+DISABILITY_LABELS = {
+    "none": _l("No disability"),
+    "physical": _l("Physical (orthopaedic)"),
+    "visual": _l("Visual"),
+    "hearing": _l("Hearing"),
+    "speech": _l("Speech and language"),
+    "intellectual": _l("Intellectual"),
+    "psychosocial": _l("Psychosocial (mental health)"),
+    "chronic-illness": _l("Chronic illness"),
+    "other": _l("Other disability"),
+    PREFERS_NOT: _l("Prefers not to say"),
+}
+DISABILITY_TYPES = tuple(k for k in DISABILITY_LABELS if k not in ("none", PREFERS_NOT))
+# The statistics' copy (Case.applicant_disability) says "multiple" when she has more than one category.
+DISABILITY_STAT_LABELS = {**{k: v for k, v in DISABILITY_LABELS.items() if k != PREFERS_NOT},
+                          "multiple": _l("More than one category"), PREFERS_NOT: _l("Prefers not to say")}
+
+ADAPTATION_LABELS = {
+    "sign-language": _l("Sign language interpreter"),
+    "accessible-room": _l("Accessible, step-free room"),
+    "easy-read": _l("Easy-read or large-print documents"),
+    "hearing-support": _l("Hearing support (written notes, a quiet room)"),
+    "companion": _l("A companion or personal assistant present"),
+    "home-visit": _l("Meetings at home or by phone"),
+    "other": _l("Other adaptation"),
+    PREFERS_NOT: _l("Prefers not to say"),
+}
+
+# Law 6458 (Yabancılar ve Uluslararası Koruma Kanunu) statuses, beside nationality and document number.
+MIGRATION_STATUS_LABELS = {
+    "citizen": _l("Turkish citizen"),
+    "temporary-protection": _l("Temporary protection (geçici koruma)"),
+    "international-protection": _l("International protection: applicant or status holder"),
+    "residence-permit": _l("Residence permit (ikamet izni)"),
+    "irregular": _l("No valid status (irregular)"),
+    "other": _l("Other status"),
+    PREFERS_NOT: _l("Prefers not to say"),
+}
+
+# Self-described: "self-described" keeps her own words (encrypted) beside the statistics key.
+GENDER_IDENTITY_LABELS = {
+    "woman": _l("Woman"),
+    "trans-woman": _l("Trans woman"),
+    "non-binary": _l("Non-binary"),
+    "self-described": _l("In her own words"),
+    PREFERS_NOT: _l("Prefers not to say"),
+}
+
+# The person using violence: recorded, never assumed.
+PERPETRATOR_SEX_LABELS = {
+    "man": _l("Man"),
+    "woman": _l("Woman"),
+    "other": _l("Other"),
+    "unknown": _l("Not known"),
 }
 
 ALL_LABELS: dict[str, Mapping[str, object]] = {
@@ -143,6 +208,11 @@ ALL_LABELS: dict[str, Mapping[str, object]] = {
     "sex": SEX_LABELS,
     "phone_checked": PHONE_CHECKED_LABELS,
     "safe_channel": SAFE_CONTACT_CHANNELS,
+    "disability": DISABILITY_STAT_LABELS,
+    "adaptation": ADAPTATION_LABELS,
+    "migration_status": MIGRATION_STATUS_LABELS,
+    "gender_identity": GENDER_IDENTITY_LABELS,
+    "perpetrator_sex": PERPETRATOR_SEX_LABELS,
 }
 
 

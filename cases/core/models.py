@@ -3,6 +3,16 @@
 Sensitive values are ``crypto.Encrypted`` attributes under the case's data key (owner ``("case", case.public_id)``);
 categorical values used by dashboards and statistics (status, channel, violence types, risk level, age band) are
 plain columns, because statistics must not decrypt every case (DESIGN.md §2, issue 6).
+
+Equality data (issue 21) follows the same split. On the applicant (``Person``) every answer is encrypted like the
+rest of her identity: the disability categories and adaptation needs (lists), the migration status, the gender
+identity key and her own words for it. The person using violence has an encrypted ``stated_sex``. Plain copies
+exist only where the yearly equality statistics count them, on ``Case`` beside the age band, and each is coarser
+than what is encrypted: ``applicant_disability`` is one key (a category, "multiple", "none" or "prefers-not", never
+the list, never the adaptation needs), ``applicant_migration_status`` the law 6458 status key (no nationality, no
+document), ``applicant_gender_identity`` the key only ("self-described" never carries her words). Adaptation needs
+and the perpetrator's sex are not counted, so they have no plain copy. Residual risk, accepted as for the age band:
+someone holding a dump sees these keys beside a case number; names and identity numbers stay ciphertext.
 """
 
 from __future__ import annotations
@@ -41,8 +51,8 @@ class PersonKind(enum.StrEnum):
 # Categorical vocabularies (stored as their keys; labels are translated in cases/core/labels.py).
 CHANNELS = ("walk-in", "phone", "sonim", "police", "hospital", "ngo", "other")
 VIOLENCE_TYPES = ("physical", "sexual", "psychological", "economic", "stalking", "digital")
-RELATIONSHIPS = ("spouse", "former-spouse", "partner", "former-partner", "father", "brother", "son",
-                 "other-family", "acquaintance", "stranger", "other")
+RELATIONSHIPS = ("spouse", "former-spouse", "partner", "former-partner", "father", "mother", "brother", "sister",
+                 "son", "daughter", "other-family", "acquaintance", "stranger", "other")
 PREVIOUS_APPLICATIONS = ("police", "prosecutor", "sonim", "alo-183", "kades")
 
 
@@ -77,6 +87,10 @@ class Case(PublicIdMixin, Base):
     applicant_age_band: Mapped[str | None] = mapped_column(sa.String(10))
     children_count: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
     risk_level: Mapped[RiskLevel | None] = mapped_column(_enum(RiskLevel), index=True)
+    # Equality statistics' copies of the applicant's answers (see the module docstring; NULL: not recorded).
+    applicant_disability: Mapped[str | None] = mapped_column(sa.String(20))
+    applicant_migration_status: Mapped[str | None] = mapped_column(sa.String(30))
+    applicant_gender_identity: Mapped[str | None] = mapped_column(sa.String(20))
 
     # Sensitive intake details
     narrative_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
@@ -170,6 +184,19 @@ class Person(PublicIdMixin, Base):
     disability = crypto.Encrypted()
     notes_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)  # perpetrator description, child's needs, …
     notes = crypto.Encrypted()
+    # Equality data (issue 21): keys of cases.core.labels' vocabularies, encrypted; plain copies on Case.
+    disability_types_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    disability_types = crypto.Encrypted(kind="json")  # list of DISABILITY_LABELS keys
+    adaptation_needs_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    adaptation_needs = crypto.Encrypted(kind="json")  # list of ADAPTATION_LABELS keys
+    migration_status_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    migration_status = crypto.Encrypted()
+    gender_identity_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    gender_identity = crypto.Encrypted()
+    gender_identity_text_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)  # her own words
+    gender_identity_text = crypto.Encrypted()
+    stated_sex_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)  # the person using violence
+    stated_sex = crypto.Encrypted()
 
     case: Mapped[Case] = relationship(back_populates="people")
 

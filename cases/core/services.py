@@ -21,6 +21,25 @@ def age_band(birth: date | None, on: date) -> str | None:
     return next((label for low, high, label in AGE_BANDS if low <= age <= high), None)
 
 
+def disability_stat_key(types: list[str] | None) -> str | None:
+    """The statistics' one key for her disability answer: the category, "multiple", "none" or "prefers-not"."""
+    chosen = [t for t in (types or []) if t]
+    if not chosen:
+        return None
+    if len(chosen) == 1:
+        return chosen[0]
+    return "multiple"
+
+
+def sync_equality_copies(case: Case, applicant: Person) -> None:
+    """Refresh the plain categorical copies on ``case`` from the applicant's encrypted equality answers (the
+    statistics count these; see ``cases.core.models``). Her own words for her gender identity never leave the
+    encrypted field."""
+    case.applicant_disability = disability_stat_key(applicant.disability_types)
+    case.applicant_migration_status = applicant.migration_status or None
+    case.applicant_gender_identity = applicant.gender_identity or None
+
+
 def next_case_number(centre: Centre, year: int) -> tuple[int, str]:
     """The next serial and number for this centre and year, e.g. (42, "BYK-2026-0042").
 

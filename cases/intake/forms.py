@@ -44,8 +44,14 @@ from cases.core.forms import (
     single_line,
 )
 from cases.core.labels import (
+    ADAPTATION_LABELS,
     CHANNEL_LABELS,
+    DISABILITY_LABELS,
+    GENDER_IDENTITY_LABELS,
+    MIGRATION_STATUS_LABELS,
+    PERPETRATOR_SEX_LABELS,
     PHONE_CHECKED_LABELS,
+    PREFERS_NOT,
     PREVIOUS_APPLICATION_LABELS,
     RELATIONSHIP_LABELS,
     SEX_LABELS,
@@ -148,7 +154,71 @@ class ApplicantChecks:
         return True
 
 
-class IntakeForm(ApplicantChecks, FlaskForm):
+def _blank_if_none(value: Any) -> Any:
+    # A select whose stored value is NULL shows (and validates as) the blank choice.
+    return "" if value is None else value
+
+
+def _alone(field: MultiCheckboxField, *keys: str) -> None:
+    """An answer such as "No disability" or "Prefers not to say" is not ticked together with others."""
+    chosen = list(field.data or [])
+    alone = next((key for key in keys if key in chosen), None)
+    if len(chosen) > 1 and alone is not None:
+        labels = {**DISABILITY_LABELS, **ADAPTATION_LABELS}
+        raise ValidationError(_l("“%(answer)s” cannot be combined with other answers.", answer=str(labels[alone])))
+
+
+class EqualityFields:
+    """The applicant's equality answers (issue 21), shared by the intake form and the applicant's correction form.
+    Every one is optional and has "prefers not to say"; the counsellor asks, she answers or not."""
+
+    disability_types = MultiCheckboxField(
+        _l("Disability"), choices=choices(DISABILITY_LABELS),
+        description=_l("Ask her; tick every category that applies (TÜİK categories). Leave empty if not asked."))
+    adaptation_needs = MultiCheckboxField(
+        _l("Does the centre need to adapt how it works with her?"), choices=choices(ADAPTATION_LABELS),
+        description=_l("For example a sign language interpreter or an accessible room."))
+    migration_status = SelectField(
+        _l("Migration status"), choices=choices(MIGRATION_STATUS_LABELS, blank=_l("Not asked")), default="",
+        description=_l("Her status under law 6458 on foreigners and international protection, if she is not a "
+                       "Turkish citizen."), validators=[Optional()], filters=[_blank_if_none])
+    gender_identity = SelectField(
+        _l("Gender identity"), choices=choices(GENDER_IDENTITY_LABELS, blank=_l("Not asked")), default="",
+        description=_l("Only if she wants to say. Shelter staff never see it, and it is shared in a referral only "
+                       "when her consent names it."), validators=[Optional()],
+        filters=[_blank_if_none])
+    gender_identity_text = StringField(
+        _l("Her gender identity in her own words"), validators=[Optional(), Length(max=100), single_line],
+        filters=[none_if_blank], render_kw={"autocomplete": "off"})
+
+    EQUALITY_FIELDS = ("disability_types", "adaptation_needs", "migration_status", "gender_identity",
+                       "gender_identity_text")
+
+    def validate_disability_types(self, field: MultiCheckboxField) -> None:
+        _alone(field, "none", PREFERS_NOT)
+
+    def validate_adaptation_needs(self, field: MultiCheckboxField) -> None:
+        _alone(field, PREFERS_NOT)
+
+    def validate_gender_identity_text(self, field: StringField) -> None:
+        chosen = self.gender_identity.data  # type: ignore[attr-defined]
+        if field.data and chosen != "self-described":
+            raise ValidationError(_l("Choose “In her own words” to record her own words, or clear this field."))
+        if not field.data and chosen == "self-described":
+            raise ValidationError(_l("Write her own words, or choose another answer."))
+
+    def equality_values(self) -> dict[str, Any]:
+        """The answers for the service: an empty answer is None (not recorded)."""
+        return {
+            "disability_types": list(self.disability_types.data or []) or None,  # type: ignore[attr-defined]
+            "adaptation_needs": list(self.adaptation_needs.data or []) or None,  # type: ignore[attr-defined]
+            "migration_status": self.migration_status.data or None,  # type: ignore[attr-defined]
+            "gender_identity": self.gender_identity.data or None,  # type: ignore[attr-defined]
+            "gender_identity_text": self.gender_identity_text.data or None,  # type: ignore[attr-defined]
+        }
+
+
+class IntakeForm(EqualityFields, ApplicantChecks, FlaskForm):
     # --- the application -------------------------------------------------------------------------------------
     applied_on = DateField(_l("Date of application"), default=local_today,
                            validators=[InputRequired(message=_l("Enter the date of the application.")),
@@ -198,14 +268,18 @@ class IntakeForm(ApplicantChecks, FlaskForm):
     children = FieldList(FormField(ChildForm), min_entries=CHILD_ROWS, max_entries=CHILD_ROWS)
 
     # --- the perpetrator -------------------------------------------------------------------------------------
-    perpetrator_name = StringField(_l("His name"), validators=[Optional(), Length(max=SHORT_TEXT_MAX), single_line],
+    perpetrator_name = StringField(_l("Name of the person using violence"),
+                                   validators=[Optional(), Length(max=SHORT_TEXT_MAX), single_line],
                                    filters=[none_if_blank], render_kw={"autocomplete": "off"})
-    relationship = SelectField(_l("His relationship to her"),
+    perpetrator_sex = SelectField(_l("Sex of the person using violence"),
+                                  choices=choices(PERPETRATOR_SEX_LABELS, blank=_l("Choose")), default="",
+                                  validators=[Optional()])
+    relationship = SelectField(_l("Relationship to her"),
                                choices=choices(RELATIONSHIP_LABELS, blank=_l("Choose")), default="",
                                validators=[Optional()])
     perpetrator_notes = TextAreaField(_l("Description"),
-                                      description=_l("What helps staff recognise him (no photo): appearance, car, "
-                                                     "workplace, weapons."),
+                                      description=_l("What helps staff recognise this person (no photo): appearance, "
+                                                     "car, workplace, weapons."),
                                       validators=[Optional(), Length(max=LONG_TEXT_MAX), no_control_chars],
                                       filters=[none_if_blank], render_kw={"rows": 3})
 
@@ -222,8 +296,9 @@ class IntakeForm(ApplicantChecks, FlaskForm):
                             description=_l("A word she uses to say she cannot talk or is in danger."),
                             validators=[Optional(), Length(max=100), single_line], filters=[none_if_blank],
                             render_kw={"autocomplete": "off"})
-    phone_checked = RadioField(_l("Does he check her phone?"), choices=choices(PHONE_CHECKED_LABELS),
-                               default="unknown", validators=[DataRequired(message=_l("Choose an answer."))])
+    phone_checked = RadioField(_l("Does the person using violence check her phone?"),
+                               choices=choices(PHONE_CHECKED_LABELS), default="unknown",
+                               validators=[DataRequired(message=_l("Choose an answer."))])
     safe_contact_notes = TextAreaField(_l("Other contact instructions"),
                                        validators=[Optional(), Length(max=LONG_TEXT_MAX), no_control_chars],
                                        filters=[none_if_blank], render_kw={"rows": 2})
@@ -267,18 +342,15 @@ class IntakeForm(ApplicantChecks, FlaskForm):
                 "nationality": self.nationality.data, "date_of_birth": self.date_of_birth.data,
                 "phone": self.phone.data, "address": self.address.data, "language": self.language.data,
                 "interpreter_needed": bool(self.interpreter_needed.data), "disability": self.disability.data,
+                **self.equality_values(),
             },
             "children": self.children_data(),
-            "perpetrator": {"full_name": self.perpetrator_name.data, "notes": self.perpetrator_notes.data},
+            "perpetrator": {"full_name": self.perpetrator_name.data, "notes": self.perpetrator_notes.data,
+                            "stated_sex": self.perpetrator_sex.data or None},
             "safe_contact": self.safe_contact_data(),
         }
 
-def _blank_if_none(value: Any) -> Any:
-    # A select whose stored value is NULL shows (and validates as) the blank choice.
-    return "" if value is None else value
-
-
-class ApplicantDetailsForm(ApplicantChecks, FlaskForm):
+class ApplicantDetailsForm(EqualityFields, ApplicantChecks, FlaskForm):
     """The applicant's identity and contact fields, as at intake."""
 
     full_name = StringField(_l("Full name"),
@@ -323,7 +395,7 @@ class ApplicantDetailsForm(ApplicantChecks, FlaskForm):
     def values(self) -> dict[str, Any]:
         data = {name: getattr(self, name).data for name in self.FIELDS}
         data["interpreter_needed"] = bool(data["interpreter_needed"])
-        return data
+        return {**data, **self.equality_values()}
 
 
 class ChildDetailsForm(FlaskForm):
@@ -355,37 +427,44 @@ class ChildDetailsForm(FlaskForm):
 
 
 class PerpetratorDetailsForm(FlaskForm):
-    """The person using violence: what the intake records about him (name, relationship to her, description).
+    """The person using violence: what the intake records (name, sex, relationship to her, description); the
+    wording never assumes a man.
 
     As at intake every field is optional, but a perpetrator record says something: at least one field is filled.
     Where he lives or works and whether he has weapons go in the description, as at intake (the weapon question of
     the risk checklist is answered in the risk assessment, not derived from here).
     """
 
-    full_name = StringField(_l("His name"), validators=[Optional(), Length(max=SHORT_TEXT_MAX), single_line],
+    full_name = StringField(_l("Name of the person using violence"),
+                            validators=[Optional(), Length(max=SHORT_TEXT_MAX), single_line],
                             filters=[none_if_blank], render_kw={"autocomplete": "off"})
-    relationship_to_applicant = SelectField(_l("His relationship to her"),
+    stated_sex = SelectField(_l("Sex of the person using violence"),
+                             choices=choices(PERPETRATOR_SEX_LABELS, blank=_l("Choose")), default="",
+                             validators=[Optional()], filters=[_blank_if_none])
+    relationship_to_applicant = SelectField(_l("Relationship to her"),
                                             choices=choices(RELATIONSHIP_LABELS, blank=_l("Choose")), default="",
                                             validators=[Optional()], filters=[_blank_if_none])
     notes = TextAreaField(_l("Description"),
-                          description=_l("What helps staff recognise him (no photo): appearance, car, workplace, "
-                                         "weapons."),
+                          description=_l("What helps staff recognise this person (no photo): appearance, car, "
+                                         "workplace, weapons."),
                           validators=[Optional(), Length(max=LONG_TEXT_MAX), no_control_chars],
                           filters=[none_if_blank], render_kw={"rows": 3})
 
-    FIELDS = ("full_name", "relationship_to_applicant", "notes")
+    FIELDS = ("full_name", "stated_sex", "relationship_to_applicant", "notes")
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
-        if ok and not (self.full_name.data or self.relationship_to_applicant.data or self.notes.data):
+        if ok and not (self.full_name.data or self.stated_sex.data or self.relationship_to_applicant.data
+                       or self.notes.data):
             self.full_name.errors = [*self.full_name.errors,
-                                     _l("Enter his name, his relationship to her or a description.")]
+                                     _l("Enter a name, the sex, the relationship to her or a description.")]
             ok = False
         return ok
 
     def values(self) -> dict[str, Any]:
         data = {name: getattr(self, name).data for name in self.FIELDS}
         data["relationship_to_applicant"] = data["relationship_to_applicant"] or None
+        data["stated_sex"] = data["stated_sex"] or None
         return data
 
 

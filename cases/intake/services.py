@@ -44,7 +44,7 @@ from app.users.models import User
 from cases.core.errors import CaseClosed, CaseError
 from cases.core.models import Case, Person, PersonKind
 from cases.core.policies import can
-from cases.core.services import add_person, age_band, open_case
+from cases.core.services import add_person, age_band, open_case, sync_equality_copies
 from cases.referrals.models import Referral
 
 # Which blind-indexed applicant attribute each intake value is searched in.
@@ -132,23 +132,29 @@ def open_case_from_intake(*, actor: User, data: dict[str, Any]) -> Case:
         immediate_needs=data.get("immediate_needs"),
         safe_contact=data.get("safe_contact"),
     )
-    add_person(case, PersonKind.APPLICANT, **{k: v for k, v in applicant.items() if v is not None})
+    person = add_person(case, PersonKind.APPLICANT, **{k: v for k, v in applicant.items() if v is not None})
+    sync_equality_copies(case, person)
     for child in children:
         add_person(case, PersonKind.CHILD, **{k: v for k, v in child.items() if v is not None})
     perpetrator = data.get("perpetrator") or {}
-    if perpetrator.get("full_name") or perpetrator.get("notes") or data["relationship"]:
+    if perpetrator.get("full_name") or perpetrator.get("notes") or perpetrator.get("stated_sex") \
+            or data["relationship"]:
         add_person(case, PersonKind.PERPETRATOR, full_name=perpetrator.get("full_name"),
-                   notes=perpetrator.get("notes"), relationship_to_applicant=data["relationship"])
+                   notes=perpetrator.get("notes"), stated_sex=perpetrator.get("stated_sex"),
+                   relationship_to_applicant=data["relationship"])
     db.session.flush()
     audit.record("case.open", object_type="case", object_id=case.public_id, case_number=case.number,
                  details={"channel": case.channel, "children": len(children)})
     return case
 
+# The applicant's equality answers (issue 21); a change refreshes the statistics' plain copies on the case.
+EQUALITY_FIELDS = ("disability_types", "adaptation_needs", "migration_status", "gender_identity",
+                   "gender_identity_text")
 EDITABLE_FIELDS: dict[PersonKind, tuple[str, ...]] = {
     PersonKind.APPLICANT: ("full_name", "tckn", "document_no", "nationality", "date_of_birth", "phone", "address",
-                           "language", "interpreter_needed", "disability"),
+                           "language", "interpreter_needed", "disability", *EQUALITY_FIELDS),
     PersonKind.CHILD: ("full_name", "sex", "birth_year", "notes", "disability"),
-    PersonKind.PERPETRATOR: ("full_name", "relationship_to_applicant", "notes"),
+    PersonKind.PERPETRATOR: ("full_name", "stated_sex", "relationship_to_applicant", "notes"),
 }
 # Stored in their normal form (as at intake); compared in it, so "0532 123 45 67" equals "+905321234567".
 _NORMALISED = {"tckn": crypto.normalise_tckn, "phone": crypto.normalise_phone}
@@ -168,7 +174,7 @@ class PersonInUse(CaseError):
 
 
 class PerpetratorExists(CaseError):
-    """The case has a perpetrator already: his details are corrected, not added a second time."""
+    """The case has a perpetrator already: the recorded details are corrected, not added a second time."""
 
 
 def register_removal_guard(guard: RemovalGuard) -> None:
@@ -236,6 +242,8 @@ def update_person(person: Person, *, actor: User, values: dict[str, Any]) -> lis
     if "date_of_birth" in changed and person.kind == PersonKind.APPLICANT:
         # The age band is the statistics' copy of her date of birth at application.
         case.applicant_age_band = age_band(person.date_of_birth, case.applied_on)
+    if person.kind == PersonKind.APPLICANT and set(changed) & set(EQUALITY_FIELDS):
+        sync_equality_copies(case, person)
     if "relationship_to_applicant" in changed and person.kind == PersonKind.PERPETRATOR:
         _sync_relationship(case)
     db.session.flush()
@@ -270,17 +278,17 @@ def add_perpetrator(case: Case, *, actor: User, values: dict[str, Any]) -> Perso
     unknown = set(values) - set(EDITABLE_FIELDS[PersonKind.PERPETRATOR])
     if unknown:
         raise ValueError(f"not a perpetrator's field: {sorted(unknown)}")
-    # Two counsellors adding him at the same moment record one perpetrator: the case row is locked (PostgreSQL)
-    # and the check reads the database, not the loaded relationship.
+    # Two counsellors adding that person at the same moment record one perpetrator: the case row is locked
+    # (PostgreSQL) and the check reads the database, not the loaded relationship.
     db.session.execute(sa.select(Case.id).where(Case.id == case.id).with_for_update())
     existing = db.session.scalar(sa.select(sa.func.count(Person.id)).where(
         Person.case_id == case.id, Person.kind == PersonKind.PERPETRATOR))
     if existing:
-        raise PerpetratorExists(str(_l("The person using violence is already recorded for this case: correct his "
-                                       "details instead.")))
+        raise PerpetratorExists(str(_l("The person using violence is already recorded for this case: correct the "
+                                       "recorded details instead.")))
     fields = {name: value for name, value in values.items() if value is not None}
     if not fields:
-        raise CaseError(str(_l("Enter his name, his relationship to her or a description.")))
+        raise CaseError(str(_l("Enter a name, the sex, the relationship to her or a description.")))
     perpetrator = add_person(case, PersonKind.PERPETRATOR, **fields)
     _sync_relationship(case)
     db.session.flush()

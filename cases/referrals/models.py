@@ -24,8 +24,10 @@ from cases.core.models import Case
 # Recipient institutions (keys; labels in cases/referrals/forms.py).
 INSTITUTION_TYPES = ("police", "prosecutor", "family-court", "sonim", "bar-legal-aid", "hospital", "ashb",
                      "iskur", "ministry-shelter", "ngo", "other")
-# What may leave the centre, by class (the preview shows each class's actual values).
-DATA_CLASSES = ("identity", "contact", "address", "narrative", "risk", "children", "documents")
+# What may leave the centre, by class (the preview shows each class's actual values). The equality answers
+# (issue 21) are classes of their own, so none of them leaves unless her consent names it.
+DATA_CLASSES = ("identity", "contact", "address", "narrative", "risk", "children", "documents", "disability",
+                "migration-status", "gender-identity")
 CONSENT_METHODS = ("written", "verbal")
 
 # Referral lifecycle: draft → sent → accepted / declined; accepted → completed; withdrawn from any open state.

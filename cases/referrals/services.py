@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -37,7 +38,8 @@ from app.db import db, utcnow
 from app.users.models import User
 from cases.alerts.services import case_team_ids, notify
 from cases.core.errors import CaseClosed, CaseError
-from cases.core.models import Case
+from cases.core.labels import ADAPTATION_LABELS, DISABILITY_LABELS, GENDER_IDENTITY_LABELS, MIGRATION_STATUS_LABELS
+from cases.core.models import Case, Person
 from cases.documents import services as documents_service
 from cases.referrals.models import (
     CONSENT_METHODS,
@@ -73,11 +75,16 @@ DATA_CLASS_LABELS = {
     "risk": _l("Risk level"),
     "children": _l("Children (names and birth years)"),
     "documents": _l("Documents (court decisions, reports, photos)"),
+    "disability": _l("Disability and the adaptations she needs"),
+    "migration-status": _l("Migration status"),
+    "gender-identity": _l("Gender identity"),
 }
 DATA_CLASS_SHORT = {
     "identity": _l("identity"), "contact": _l("contact"), "address": _l("address"),
     "narrative": _l("narrative"), "risk": _l("risk"), "children": _l("children"),
     "documents": _l("documents"),
+    "disability": _l("disability"), "migration-status": _l("migration status"),
+    "gender-identity": _l("gender identity"),
 }
 METHOD_LABELS = {"written": _l("Written"), "verbal": _l("Verbal")}
 STATUS_LABELS = {
@@ -442,8 +449,30 @@ def build_preview(referral: Referral) -> list[PreviewSection]:
                 section.items.append((_("Child"), f"{child.full_name or ''} ({year})"))
         elif key == "documents":
             section.items.extend(documents_service.preview_items(case))
+        elif applicant is not None:
+            section.items.extend(_equality_items(key, applicant))
         sections.append(section)
     return sections
+
+
+def _equality_items(key: str, applicant: Person) -> list[tuple[str, str]]:
+    """The applicant's equality answers of data class ``key`` (issue 21), as the recipient reads them."""
+    def listed(mapping: Mapping[str, object], keys: list[str] | None) -> str:
+        return ", ".join(_label(dict(mapping), k) for k in keys or [])
+
+    if key == "disability":
+        items = []
+        if applicant.disability_types:
+            items.append((_("Disability"), listed(DISABILITY_LABELS, applicant.disability_types)))
+        if applicant.adaptation_needs:
+            items.append((_("Adaptations she needs"), listed(ADAPTATION_LABELS, applicant.adaptation_needs)))
+        return items
+    if key == "migration-status" and applicant.migration_status:
+        return [(_("Migration status"), _label(dict(MIGRATION_STATUS_LABELS), applicant.migration_status))]
+    if key == "gender-identity" and applicant.gender_identity:
+        text = applicant.gender_identity_text if applicant.gender_identity == "self-described" else None
+        return [(_("Gender identity"), text or _label(dict(GENDER_IDENTITY_LABELS), applicant.gender_identity))]
+    return []
 
 
 DIGEST_LOCALE = "en"  # the digest must not depend on the language the pages are shown in

@@ -185,3 +185,8 @@ def _exit_destinations(stays: Sequence[sa.Row], period: Period) -> Table:  # typ
     )
 
 
+def admitted_cases(period: Period) -> sa.Select:  # type: ignore[type-arg]
+    """Ids of the cases whose applicant (the woman herself) was admitted to a shelter before the period's end: the
+    shelter outcome of the Equality tables (``cases.equality.reports``, registered in ``shelters/registry.py``)."""
+    return (sa.select(Person.case_id).join(Stay, Stay.person_id == Person.id)
+            .where(Person.kind == PersonKind.APPLICANT, Stay.starts_on < period.end))

@@ -22,7 +22,7 @@ def test_safe_contact_banner_comes_before_notes_and_hides_code_word(app, client,
     assert banner < html.index('id="applicant-title"')
     assert banner < html.index(f'action="/cases/{case_id}/notes"')
     assert "Salı 11:00–12:00" in html
-    assert "Yes: he checks her phone" in html
+    assert "Yes: her phone is checked" in html
     # the code word is inside a <details>, not shown in the banner text
     details = re.search(r"<details[^>]*>(.*?)</details>", html, re.S)
     assert details and "kırmızı lale" in details.group(1)

@@ -170,10 +170,9 @@ def test_erasure_leaves_no_copy_of_the_wrapped_data_key_on_disk(app, make_user, 
     assert copies(_raw_dump(app, backend, db_url)) == []
 
 
+@pytest.mark.only_postgresql  # SQLite's secure_delete zeroes freed space at once (its own test above)
 def test_without_vacuum_postgresql_keeps_the_old_key_version(app, make_user, make_case, backend, db_url) -> None:  # type: ignore[no-untyped-def]
     """Why the erasure commands vacuum: the shredding UPDATE alone leaves the wrapped key in the table's pages."""
-    if backend != "postgresql":
-        pytest.skip("SQLite's secure_delete zeroes freed space at once")
     import crypto
     from app.db import db
     from crypto.models import DataKey

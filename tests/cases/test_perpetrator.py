@@ -107,7 +107,7 @@ def test_edit_round_trip_with_turkish_characters(app, make_user, make_case, page
     assert case_relationship == "former-spouse"
     assert after["ct"]["full_name"] != before["ct"]["full_name"]
     html = page(client, f"/cases/{case.public_id}").get_data(as_text=True)
-    assert NEW_NAME in html and NEW_NOTES.replace("'", "&#39;") in html and "Former husband" in html
+    assert NEW_NAME in html and NEW_NOTES.replace("'", "&#39;") in html and "Former spouse" in html
     assert OLD["full_name"] not in html and OLD["notes"] not in html
     (event,) = _events(app, "case.person.update")
     assert event["outcome"] == "success" and event["case_number"] == case.number
@@ -180,7 +180,7 @@ def test_invalid_input_is_a_form_error_and_changes_nothing(app, make_user, make_
         ({"notes": "a\x00b"}, "Remove the control characters"),
         ({"relationship_to_applicant": "sultan"}, "There is a problem"),
         ({"full_name": "", "relationship_to_applicant": "", "notes": ""},
-         "Enter his name, his relationship to her or a description."),
+         "Enter a name, the sex, the relationship to her or a description."),
     ]:
         r = post(client, url, _form(**overrides), token_url=url)
         assert r.status_code == 422, overrides
@@ -192,7 +192,7 @@ def test_invalid_input_is_a_form_error_and_changes_nothing(app, make_user, make_
     r = client.post(url, data={**_form(full_name="", relationship_to_applicant="", notes=""), "csrf_token": token},
                     headers={"Accept-Language": "tr"})
     assert r.status_code == 422
-    assert "Adını, onunla yakınlığını ya da bir tanımını girin." in r.get_data(as_text=True)
+    assert "Bir ad, cinsiyet, başvurucuyla yakınlık ya da bir tanım girin." in r.get_data(as_text=True)
 
 
 def test_add_a_perpetrator_when_the_intake_recorded_none(app, make_user, make_case, page) -> None:  # type: ignore[no-untyped-def]
@@ -206,7 +206,7 @@ def test_add_a_perpetrator_when_the_intake_recorded_none(app, make_user, make_ca
     # an empty form records nobody
     r = post(client, _add_url(case), _form(full_name="", relationship_to_applicant="", notes=""),
              token_url=_add_url(case))
-    assert r.status_code == 422 and "Enter his name, his relationship to her or a description." in r.get_data(
+    assert r.status_code == 422 and "Enter a name, the sex, the relationship to her or a description." in r.get_data(
         as_text=True)
     assert _perpetrators(app, case) == ([], None)
     r = post(client, _add_url(case), _form(full_name=NEW_NAME, relationship_to_applicant="former-partner",

@@ -1,3 +1,1 @@
-"""The full stack of deploy/, started for real: see stack.py."""
-
-from tests.e2e.conftest import browser  # noqa: F401 (the session's Chromium, shared with tests/e2e)
+"""The full stack of deploy/, started for real: see stack.py. Chromium comes from tests/conftest.py (``browser``)."""

@@ -1,44 +1,16 @@
 """Real-browser fixtures: the app served by a real HTTP server in a thread, driven by Debian's Chromium through
-Playwright (its own browser download does not work here; DESIGN.md §6)."""
+Playwright (its own browser download does not work here; DESIGN.md §6). The ``browser`` fixture lives in
+tests/conftest.py: one Chromium per test process, shared with tests/deploy (two Playwright instances in one process
+fail)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from werkzeug.serving import make_server
-
-from tests.conftest import CI
-
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
-]
-
-
-def _chromium() -> str | None:
-    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    path = _chromium()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        path = None
-    if path is None:
-        if CI:
-            raise RuntimeError("Chromium and Playwright are required when CI=true (make test installs them)")
-        pytest.skip("Chromium not installed (make chromium)")
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS, headless=True)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture

@@ -48,8 +48,7 @@ def _run_as(url: str, statement: str) -> None:
 
 @pytest.fixture
 def app_role_url(app: Flask, db_url: str, backend: str) -> str:
-    if backend != "postgresql":
-        pytest.skip("roles exist on PostgreSQL only (the SQLite half is its own test)")
+    assert backend == "postgresql", "roles exist on PostgreSQL only: mark the test only_postgresql"
     with app.app_context():
         audit.record("test.seed", actor=audit.SYSTEM)
         db.session.commit()
@@ -69,12 +68,14 @@ TAMPERING = [
 ]
 
 
+@pytest.mark.only_postgresql
 @pytest.mark.parametrize("statement", TAMPERING)
 def test_the_app_role_cannot_rewrite_the_audit_log(app_role_url: str, statement: str) -> None:
     with pytest.raises(sa.exc.ProgrammingError, match="permission denied|must be owner"):
         _run_as(app_role_url, statement)
 
 
+@pytest.mark.only_postgresql
 def test_the_whole_app_runs_as_the_app_role(app_role_url: str, tmp_path: Path) -> None:
     """The grants are enough for real work: sign in, open a case, read her page; every event is chained."""
     app = make_app(app_role_url, tmp_path, AUDIT_ROLE_CHECK=True)  # and the start-up check accepts the role
@@ -121,10 +122,9 @@ def test_truncate_is_refused_even_for_the_owner(app: Flask, backend: str) -> Non
             conn.execute(sa.text(statement))
 
 
+@pytest.mark.only_sqlite  # PostgreSQL: the app role cannot drop triggers (test_the_app_role_cannot_rewrite_…)
 def test_sqlite_triggers_do_not_stop_whoever_holds_the_file(app: Flask, backend: str) -> None:
     """Written down, not hidden: on SQLite anyone with the file drops the triggers; only the anchors detect it."""
-    if backend != "sqlite":
-        pytest.skip("PostgreSQL: the app role cannot drop triggers (test_the_app_role_cannot_rewrite_the_audit_log)")
     with app.app_context():
         audit.record("test.seed", actor=audit.SYSTEM)
         db.session.commit()

@@ -138,9 +138,8 @@ def _race(app, attempt) -> list[bool]:  # type: ignore[no-untyped-def]
     return sorted(results)
 
 
+@pytest.mark.only_postgresql  # concurrent writers: SQLite serialises whole transactions
 def test_one_totp_code_is_accepted_once_by_two_concurrent_requests(app, backend, make_user) -> None:  # type: ignore[no-untyped-def]
-    if backend != "postgresql":
-        pytest.skip("concurrent writers: PostgreSQL (SQLite serialises whole transactions)")
     from app.auth import mfa
     from app.db import db
     from app.users.models import User
@@ -161,9 +160,8 @@ def test_one_totp_code_is_accepted_once_by_two_concurrent_requests(app, backend,
     assert _race(app, attempt) == [False, True]
 
 
+@pytest.mark.only_postgresql  # concurrent writers: SQLite serialises whole transactions
 def test_one_recovery_code_is_accepted_once_by_two_concurrent_requests(app, backend, make_user) -> None:  # type: ignore[no-untyped-def]
-    if backend != "postgresql":
-        pytest.skip("concurrent writers: PostgreSQL (SQLite serialises whole transactions)")
     from app.auth import mfa
     from app.db import db
     from app.users.models import User
