@@ -35,7 +35,7 @@ from cases.orders.models import (
 )
 
 KIND_LABELS = {"protective": _l("Protective (koruyucu), for her"),
-               "preventive": _l("Preventive (önleyici), against him")}
+               "preventive": _l("Preventive (önleyici), against the person using violence")}
 ISSUER_LABELS = {
     "governor": _l("Governor / district governor"),
     "family-court": _l("Family court judge"),

@@ -40,15 +40,16 @@ SECTION_HINTS = {
     "documents_money": _l("Identity cards, children's documents, court orders, bank cards, cash, keys, medicines: "
                           "where they are kept."),
     "children": _l("What the children know and do; school pick-up arrangements."),
-    "digital": _l("Whether he checks her phone, location sharing switched off, passwords changed, KADES."),
-    "work_school": _l("Who at work or school knows; what to do if he turns up."),
+    "digital": _l("Whether the person using violence checks her phone, location sharing switched off, passwords "
+                  "changed, KADES."),
+    "work_school": _l("Who at work or school knows; what to do if the person using violence turns up."),
     "other": _l("Anything else agreed with her."),
 }
 KADES_LABELS = {
     "": _l("Not discussed"),
     "installed": _l("KADES is installed and she knows how to use it"),
     "not-installed": _l("KADES is not installed"),
-    "not-safe": _l("Not safe to keep KADES on her phone (he checks it)"),
+    "not-safe": _l("Not safe to keep KADES on her phone (her phone is checked)"),
 }
 PLAN_STATUS_LABELS = {
     "draft": _l("Draft"),

@@ -173,3 +173,32 @@ def test_referral_preview_includes_the_answers_only_by_consent(app, client, make
     assert "Temporary protection (geçici koruma)" in html and OWN_WORDS not in html
     assert send(client, case, rid).status_code == 302
 
+
+def test_no_text_assumes_the_person_using_violence_is_a_man() -> None:
+    """Every translatable English text (templates and code): no he / his / him, except "she or he" of a child."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    literal = re.compile(r"""_l?\(\s*(['"])(.*?)\1""", re.S)
+    pronoun = re.compile(r"\b(he|his|him|himself)\b", re.I)
+    found = []
+    for folder, pattern in (("templates", "*.html"), ("app", "*.py"), ("cases", "*.py"), ("shelters", "*.py")):
+        for path in (root / folder).rglob(pattern):
+            for match in literal.finditer(path.read_text(encoding="utf-8")):
+                text = match.group(2).replace("she or he", "")
+                if pronoun.search(text):
+                    found.append(f"{path.relative_to(root)}: {match.group(2)[:80]}")
+    assert not found, "\n".join(found)
+
+
+def test_safety_plan_hints_are_neutral(app, make_user, make_case, page) -> None:  # type: ignore[no-untyped-def]
+    counsellor = make_user("counsellor")
+    case = make_case(counsellor)
+    client = app.test_client()
+    factories.login_as(client, counsellor)
+    html = page(client, f"/cases/{case.public_id}/safety-plan/edit").get_data(as_text=True)
+    assert "Whether the person using violence checks her phone" in html
+    assert "what to do if the person using violence turns up" in html
+    tr = client.get(f"/cases/{case.public_id}/safety-plan/edit", headers={"Accept-Language": "tr"})
+    assert "Şiddet uygulayan kişinin telefonunu kontrol edip etmediği" in tr.get_data(as_text=True)
