@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import render_template, request
 from flask_login import current_user
 
-from app import access, audit
+from app import access, audit, throttle
 from app.audit import AuditEvent
 from app.db import db
 from app.users.models import Role, User
@@ -98,6 +98,7 @@ def search_cases():  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return render_template("cases/list.html", rows=[], page=None, status="all", statuses=STATUS_FILTERS,
                                search_form=form, searched=False), 422
+    throttle.spend(throttle.CASE_SEARCHES)
     cases = search_visible_cases(current_user, form.q.data)
     _audit_listing("case.search", cases)
     return render_template("cases/list.html", rows=_rows(cases), page=None, status="all", statuses=STATUS_FILTERS,
