@@ -60,6 +60,13 @@ class Config:
     LOGIN_LIMIT_PER_IP = "50 per 15 minutes"
     SIGN_IN_FREE_FAILURES = 5
     SIGN_IN_DELAY_CAP = timedelta(seconds=30)
+    # Anti-automation per user (app/throttle.py): past the limit a read or search waits (429) until the window turns;
+    # past the flag (different case files opened; searches) her supervisors and the auditors are told, once a window.
+    # An honest day stays far below: a counsellor opens a few dozen files and searches a few dozen times a day.
+    CASE_READ_LIMIT = os.environ.get("DAYANISMA_CASE_READ_LIMIT", "300 per hour;1500 per day")
+    CASE_READ_FLAG = os.environ.get("DAYANISMA_CASE_READ_FLAG", "100 per hour")
+    CASE_SEARCH_LIMIT = os.environ.get("DAYANISMA_CASE_SEARCH_LIMIT", "120 per hour;500 per day")
+    CASE_SEARCH_FLAG = os.environ.get("DAYANISMA_CASE_SEARCH_FLAG", "40 per hour")
 
     BABEL_DEFAULT_LOCALE = "tr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Istanbul"
@@ -117,6 +124,18 @@ class Config:
         (and call it first)."""
         app_config["RETENTION_CLOSED_CASE_DAYS"] = _retention_days(app_config.get("RETENTION_CLOSED_CASE_DAYS"))
         app_config["PROXY_HOPS"] = _proxy_hops(app_config.get("PROXY_HOPS"), legacy=bool(app_config.get("PROXY_FIX")))
+        for key in ("CASE_READ_LIMIT", "CASE_READ_FLAG", "CASE_SEARCH_LIMIT", "CASE_SEARCH_FLAG"):
+            _rate(key, app_config.get(key))
+
+
+def _rate(key: str, value: object) -> None:
+    """A rate such as "300 per hour;1500 per day" (the rate limiter's notation)."""
+    from limits import parse_many
+
+    try:
+        parse_many(str(value))
+    except ValueError:
+        raise ConfigError(f"{key} must be a rate such as '300 per hour;1500 per day'.") from None
 
 
 PROXY_HOPS_MAX = 5

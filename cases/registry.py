@@ -13,8 +13,10 @@ from app.cli import register_demo_generator, register_demo_seeder
 from app.main.views import register_dashboard_panel
 from app.reports.registry import register_population_counter, register_report_section
 from app.tasks import register_task_provider
+from app.throttle import register_listener as register_throttle_listener
 from cases import demo, generate
 from cases.alerts import models as alerts_models  # noqa: F401
+from cases.alerts import services as alerts_services
 from cases.alerts import views as alerts_views  # noqa: F401
 from cases.casefile import models as casefile_models  # noqa: F401
 from cases.casefile import panels as casefile_panels
@@ -76,6 +78,7 @@ def _register(state: BlueprintSetupState) -> None:
     for provider in DASHBOARD_PANELS:
         register_dashboard_panel(state.app, provider)
     register_task_provider(state.app, tasks_services.case_tasks, tasks_services.TASK_KINDS)
+    register_throttle_listener(state.app, alerts_services.alert_supervisors_of_pace)  # her supervisors are told
     for section in REPORT_SECTIONS:
         register_report_section(state.app, section)
     register_population_counter(state.app, intake_reports.applications_by_centre)  # how releases group centres

@@ -217,6 +217,22 @@ def requests_to_confirm(supervisor: User) -> list[AccountActivation]:
     return [a for a in rows if may_confirm(a, supervisor)]
 
 
+def accounts_with_failed_sign_ins(supervisor: User) -> list[User]:
+    """Active accounts of her centre (not her own) with wrong passwords since their last sign-in, most first."""
+    return list(db.session.scalars(
+        sa.select(User)
+        .where(User.centre_id == supervisor.centre_id, User.id != supervisor.id, User.is_active.is_(True),
+               User.failed_sign_ins > 0)
+        .order_by(User.failed_sign_ins.desc(), User.id)
+    ))
+
+
+def may_unlock(user: User | None, supervisor: User) -> bool:
+    """A supervisor clears the sign-in wait of an active colleague of her own centre only."""
+    return (user is not None and user.is_active and user.id != supervisor.id
+            and user.centre_id == supervisor.centre_id)
+
+
 def find_request(public_id: object) -> AccountActivation | None:
     return db.session.scalar(sa.select(AccountActivation).where(AccountActivation.public_id == public_id))
 

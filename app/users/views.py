@@ -221,7 +221,22 @@ def reset_credentials(user_id: uuid.UUID):  # type: ignore[no-untyped-def]
 @requests_bp.get("/")
 @access.roles(Role.SUPERVISOR)
 def list_requests():  # type: ignore[no-untyped-def]
-    return render_template("users/requests.html", requests=services.requests_to_confirm(current_user))
+    return render_template("users/requests.html", requests=services.requests_to_confirm(current_user),
+                           waiting=services.accounts_with_failed_sign_ins(current_user))
+
+
+@requests_bp.post("/users/<uuid:user_id>/unlock-sign-in")
+@access.roles(Role.SUPERVISOR)
+def supervisor_unlock_sign_in(user_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    """A colleague of her centre cannot sign in while someone guesses her password: her supervisor clears the wait."""
+    user = services.find_user(user_id)
+    if user is None or not services.may_unlock(user, current_user):
+        # SECURITY: another centre's account, her own, or a disabled one: the same audited 404.
+        access.deny("users.sign-in-unlock", object_type="users", object_id=user_id)
+    services.clear_failed_sign_ins(user, actor=current_user)
+    db.session.commit()
+    flash(_("The failed sign-ins are cleared: she can try again at once."), "success")
+    return redirect(url_for("account_requests.list_requests"))
 
 
 def _request_or_404(request_id: uuid.UUID) -> Any:

@@ -19,7 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.db import db, utcnow
-from app.users.models import User
+from app.users.models import Role, User
 from cases.alerts.models import Alert
 from cases.core.models import Case, CaseMember
 
@@ -30,6 +30,7 @@ ALERT_KINDS: dict[str, object] = {
     "closure-returned": _l("Your supervisor returned the closure request"),
     "plan-approved": _l("Your supervisor approved the safety plan"),
     "plan-returned": _l("Your supervisor returned the safety plan"),
+    "unusual-reading": _l("A colleague opened or searched many case files in a short time"),
 }
 LIST_LIMIT = 100
 
@@ -70,6 +71,14 @@ def notify(user_ids: Iterable[int], case: Case | None, kind: str, *, actor: User
                                  actor_id=actor.id if actor is not None else None))
         session.info.setdefault(_SENT, set()).add((uid, case_id))
     return len(recipients)
+
+
+def alert_supervisors_of_pace(user: User, action: str) -> None:
+    """``app.throttle`` listener: the supervisors of her centre are told that she opened or searched case files at
+    a pace no honest day reaches (the audit log has the details, highlighted)."""
+    supervisors = db.session.scalars(sa.select(User.id).where(
+        User.centre_id == user.centre_id, User.role == Role.SUPERVISOR, User.is_active.is_(True)))
+    notify(list(supervisors), None, "unusual-reading", actor=user)
 
 
 def unread_count(user: User) -> int:

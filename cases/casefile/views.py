@@ -16,7 +16,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import access, audit
+from app import access, audit, throttle
 from app.audit import AuditEvent
 from app.db import db
 from app.users.models import Role, User
@@ -141,6 +141,7 @@ def search_cases():  # type: ignore[no-untyped-def]
     form = SearchForm()
     if not form.validate_on_submit():
         return _search_page(form, None), 422
+    throttle.spend(throttle.CASE_SEARCHES)
     try:
         search_id = search.save_search(current_user, form.q.data)
     except LookupError:

@@ -1,13 +1,17 @@
 """The case view decorator: ``@case_access("edit")`` loads the case through ``cases.core.policies.load_case_for``,
 answers an audited 404 on denial, audits (and commits) the access before the view, and passes ``case=`` to it;
-``in_case`` does the same denial for rows nested in the case."""
+``in_case`` does the same denial for rows nested in the case. Reads count against the user's anti-automation
+budget (``app/throttle.py``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any, TypeVar
 
-from app import access
+from flask import request
+
+from app import access, throttle
 from app.db import db
 from cases.core.models import Case
 from cases.core.policies import CASE_ROLES, REPORT_ROLES, load_case_for
@@ -17,8 +21,23 @@ T = TypeVar("T")
 
 
 def case_access(action: str) -> Callable[[F], F]:
-    return access.object_access("case", load_case_for, action, id_arg="case_id", obj_arg="case",
-                                allowed_roles=REPORT_ROLES if action == "access-report" else CASE_ROLES)
+    """Also counts every page read against her case-read budget (``app.throttle``): before the case is even
+    loaded, so a script walking case ids is slowed whether or not the ids exist."""
+    checked = access.object_access("case", load_case_for, action, id_arg="case_id", obj_arg="case",
+                                   allowed_roles=REPORT_ROLES if action == "access-report" else CASE_ROLES)
+
+    def decorator(view: F) -> F:
+        inner = checked(view)
+
+        @wraps(inner)  # keeps the declared access policy
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if request.method in ("GET", "HEAD"):
+                throttle.spend(throttle.CASE_READS, item=str(kwargs.get("case_id")))
+            return inner(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
 
 
 def in_case(obj: T | None, object_type: str, object_id: object, action: str = "view") -> T:

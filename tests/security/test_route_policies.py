@@ -20,6 +20,7 @@ PINNED = {
     "account_requests.confirm_request": "roles:supervisor",
     "account_requests.list_requests": "roles:supervisor",
     "account_requests.refuse_request": "roles:supervisor",
+    "account_requests.supervisor_unlock_sign_in": "roles:supervisor",
     "auth.activate": "public",
     "auth.change_password": "signed-in",
     "auth.confirm_identity": "signed-in",

@@ -77,3 +77,53 @@ def test_an_administrator_clears_the_wait(app, make_user, login_as) -> None:  # 
     r = admin_client.post(page + "/unlock-sign-in", data={"csrf_token": csrf_token(admin_client, page)})
     assert r.status_code == 302
     assert _try(app, victim.email, victim.password, "10.1.2.3")[1].status_code == 302
+
+
+def _make_her_wait(app, victim) -> None:  # type: ignore[no-untyped-def]
+    for n in range(6):
+        _try(app, victim.email, "not her password at all", f"198.51.100.{n}")
+        _let_time_pass(app, victim.id)
+    _let_time_pass(app, victim.id, -31)  # the last one was just now
+    assert _try(app, victim.email, victim.password, "10.1.2.3")[1].status_code == 429
+
+
+def test_a_supervisor_of_her_centre_clears_the_wait(app, make_user, login_as) -> None:  # type: ignore[no-untyped-def]
+    """Before: only an administrator could; at a centre the supervisor is the one she calls."""
+    from app.audit import AuditEvent
+    from app.db import db
+
+    victim = make_user("counsellor")
+    supervisor = make_user("supervisor")
+    _make_her_wait(app, victim)
+    browser = app.test_client()
+    login_as(browser, supervisor)
+    page = browser.get("/account-requests/").get_data(as_text=True)
+    assert "Wrong passwords on accounts of your centre" in page and victim.email in page
+    r = browser.post(f"/account-requests/users/{victim.public_id}/unlock-sign-in",
+                     data={"csrf_token": csrf_token(browser, "/account-requests/")})
+    assert r.status_code == 302
+    assert victim.email not in browser.get("/account-requests/").get_data(as_text=True)
+    assert _try(app, victim.email, victim.password, "10.1.2.3")[1].status_code == 302
+    with app.app_context():
+        unlock = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "users.sign-in-unlock")).one()
+        assert (unlock.actor_email, unlock.outcome) == (supervisor.email, "success")
+
+
+def test_a_supervisor_of_another_centre_cannot_clear_it(app, make_user, login_as) -> None:  # type: ignore[no-untyped-def]
+    from app.audit import AuditEvent
+    from app.db import db
+    from tests import factories
+
+    victim = make_user("counsellor")
+    outsider = make_user("supervisor", centre=factories.make_centre(app))
+    _make_her_wait(app, victim)
+    browser = app.test_client()
+    login_as(browser, outsider)
+    assert victim.email not in browser.get("/account-requests/").get_data(as_text=True)
+    r = browser.post(f"/account-requests/users/{victim.public_id}/unlock-sign-in",
+                     data={"csrf_token": csrf_token(browser, "/account-requests/")})
+    assert r.status_code == 404
+    assert _try(app, victim.email, victim.password, "10.1.2.3")[1].status_code == 429
+    with app.app_context():
+        denied = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "users.sign-in-unlock")).one()
+        assert (denied.actor_email, denied.outcome) == (outsider.email, "denied")
