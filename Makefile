@@ -36,6 +36,13 @@ chromium: ## Install Debian's Chromium for the browser tests (when missing and r
 	  else echo "chromium is missing: sudo apt-get install chromium" >&2; exit 1; fi; \
 	fi
 
+stack-tools: ## Install Debian's nginx and redis-server for the full-stack test (when missing and root)
+	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ] || ! command -v redis-server >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx redis-server >/dev/null; \
+	  else echo "nginx or redis-server is missing: sudo apt-get install nginx redis-server" >&2; exit 1; fi; \
+	fi
+
 softhsm: ## Install Debian's SoftHSM2 for the PKCS#11 KEK provider tests (when missing and root)
 	@if ! command -v softhsm2-util >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -43,7 +50,7 @@ softhsm: ## Install Debian's SoftHSM2 for the PKCS#11 KEK provider tests (when m
 	  else echo "softhsm2 is missing: sudo apt-get install softhsm2" >&2; exit 1; fi; \
 	fi
 
-test: lint translations chromium softhsm ## Lint, then the whole suite: SQLite, PostgreSQL and real Chromium
+test: lint translations chromium softhsm stack-tools ## Lint, then the whole suite: SQLite, PostgreSQL, real Chromium, the deploy/ stack
 	$(BIN)/pytest -n 2 --dist loadfile -p no:cacheprovider
 
 lint: $(VENV)/.installed-dev ## ruff and mypy
@@ -67,4 +74,4 @@ bench: $(VENV)/.installed-dev bench-tools softhsm ## Performance benchmarks (DES
 routes: $(VENV)/.installed ## Every URL with its access policy
 	$(FLASK) routes-policies
 
-.PHONY: help run test lint messages bench bench-tools routes translations chromium softhsm
+.PHONY: help run test lint messages bench bench-tools routes translations chromium softhsm stack-tools

@@ -1,7 +1,9 @@
 """Configuration for the three environments: development, test and production.
 
-``DAYANISMA_ENV`` picks one (default: development). Production reads every secret from the environment and refuses
-to start when one is missing or weak; no secret has a default value outside development and test.
+``DAYANISMA_ENV`` picks one and has no default: unset, the app refuses to start (``make run`` and ``make test`` set
+it), so a server someone forgot to configure never runs with development's public secret key, generated keys, demo
+commands and cookies without ``Secure``. Production reads every secret from the environment and refuses to start
+when one is missing or weak; no secret has a default value outside development and test.
 """
 
 from __future__ import annotations
@@ -34,8 +36,16 @@ class Config:
     SESSION_IDLE_TIMEOUT = timedelta(minutes=15)
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=8)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    # Sensitive actions (break-glass, exports, printouts, credential changes) need a second factor this recent.
+    STEP_UP_WINDOW = timedelta(minutes=5)
     # A half-finished sign-in (password accepted, code not yet entered) lapses quickly.
     LOGIN_PENDING_TIMEOUT = timedelta(minutes=5)
+
+    # Hostile bodies (DESIGN.md §3.10): forms are small, so a large body is refused (413) before it is parsed.
+    # A future upload route raises its own limit (app/request_guard.py).
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 512 * 1024
+    MAX_FORM_PARTS = 500
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the (server-side) session
     WTF_CSRF_SSL_STRICT = True
@@ -43,9 +53,13 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_ENABLED = True
-    # Sign-in and MFA limits: per account (protects the account) and per IP (protects the service).
+    # Sign-in and MFA limits. Per account *from one address* (so guessing from elsewhere cannot lock her out) and per
+    # address (protects the service); across addresses, each wrong password after the first few makes the account
+    # wait longer before the next one is even checked (1 s, 2 s, 4 s, … up to the cap): never a lock. README explains.
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
     LOGIN_LIMIT_PER_IP = "50 per 15 minutes"
+    SIGN_IN_FREE_FAILURES = 5
+    SIGN_IN_DELAY_CAP = timedelta(seconds=30)
 
     BABEL_DEFAULT_LOCALE = "tr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Istanbul"
@@ -72,6 +86,11 @@ class Config:
     # `flask --app wsgi retention run`. Default 2557 days (seven years); validated at start-up.
     RETENTION_CLOSED_CASE_DAYS: int | str = os.environ.get("DAYANISMA_RETENTION_CLOSED_CASE_DAYS", "2557")
 
+    # How many reverse proxies in front of the app set X-Forwarded-For / -Proto (nginx alone: 1; none: 0). Without it,
+    # behind a proxy every client has the proxy's address: one shared sign-in limit, audit rows naming the proxy.
+    # Production refuses to start unless it is stated (0 is a valid answer). ``PROXY_FIX`` (code only) means 1.
+    PROXY_HOPS: int | str | None = os.environ.get("DAYANISMA_PROXY_HOPS")
+
     DEMO_ALLOWED = False
     TOTP_ISSUER = "Dayanışma"
     TOTP_VALID_WINDOW = 1
@@ -97,6 +116,23 @@ class Config:
         """Refuse unsafe settings and normalise the numeric ones; environments with stricter rules extend this
         (and call it first)."""
         app_config["RETENTION_CLOSED_CASE_DAYS"] = _retention_days(app_config.get("RETENTION_CLOSED_CASE_DAYS"))
+        app_config["PROXY_HOPS"] = _proxy_hops(app_config.get("PROXY_HOPS"), legacy=bool(app_config.get("PROXY_FIX")))
+
+
+PROXY_HOPS_MAX = 5
+
+
+def _proxy_hops(value: object, *, legacy: bool = False) -> int:
+    """A whole number of trusted proxies in [0, PROXY_HOPS_MAX]; unset is 0 (or 1 with the old ``PROXY_FIX``)."""
+    if value is None or value == "":
+        return 1 if legacy else 0
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= PROXY_HOPS_MAX:
+        return value
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        if int(value.strip()) <= PROXY_HOPS_MAX:
+            return int(value.strip())
+    raise ConfigError(f"DAYANISMA_PROXY_HOPS (PROXY_HOPS) must be the number of reverse proxies in front of the app, "
+                      f"0 to {PROXY_HOPS_MAX}; got {str(value)[:20]!r}.")
 
 
 RETENTION_DAYS_MIN, RETENTION_DAYS_MAX = 365, 36500
@@ -114,6 +150,7 @@ def _retention_days(value: object) -> int:
                           f"of days from {RETENTION_DAYS_MIN} to {RETENTION_DAYS_MAX} (default 2557, about seven "
                           f"years); got {str(value)[:40]!r}.")
     return days
+
 
 
 class DevelopmentConfig(Config):
@@ -145,9 +182,17 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
     AUDIT_ANCHOR_SYSLOG = os.environ.get("DAYANISMA_AUDIT_ANCHOR_SYSLOG", "/dev/log") or None
     AUDIT_ROLE_CHECK = True
+    # SECURITY: the __Host- prefix makes the browser refuse the cookie unless it is Secure, for this host only and
+    # for the whole path, so a sibling subdomain cannot plant or overwrite it.
+    SESSION_COOKIE_NAME = "__Host-dayanisma_session"
+    # No SQLite fallback: a server that forgot DATABASE_URL must not quietly keep the files in instance/.
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # type: ignore[assignment]
 
     @classmethod
     def validate(cls, app_config: dict[str, object]) -> None:
+        if app_config.get("PROXY_HOPS") in (None, "") and not app_config.get("PROXY_FIX"):
+            raise ConfigError("DAYANISMA_PROXY_HOPS must be set in production: how many reverse proxies in front of "
+                              "the app set X-Forwarded-For (nginx alone: 1; none: 0).")
         super().validate(app_config)
         secret = app_config.get("SECRET_KEY")
         if not isinstance(secret, str) or len(secret) < 32 or secret.lower() in WEAK_SECRETS or "insecure" in secret:
@@ -157,6 +202,9 @@ class ProductionConfig(Config):
                               "print(secrets.token_urlsafe(48))'`.")
         if app_config.get("DEBUG"):
             raise ConfigError("DEBUG must be off in production.")
+        if not app_config.get("SQLALCHEMY_DATABASE_URI"):
+            raise ConfigError("DATABASE_URL must be set in production (e.g. postgresql+psycopg://dayanisma@/dayanisma"
+                              "?host=/run/postgresql).")
         has_env_keys = bool(app_config.get("KEYS_FROM_ENV") or os.environ.get("DAYANISMA_KEYS"))
         if not has_env_keys and not Path(str(app_config.get("KEY_FILE"))).is_file():
             raise ConfigError("Encryption keys are missing: set DAYANISMA_KEYS or DAYANISMA_KEY_FILE.")
@@ -173,7 +221,12 @@ CONFIGS: dict[str, type[Config]] = {
 
 
 def config_for(name: str | None = None) -> type[Config]:
-    name = name or os.environ.get("DAYANISMA_ENV", "development")
+    name = name or os.environ.get("DAYANISMA_ENV")
+    if not name:
+        # SECURITY: no silent default; development would mean a public SECRET_KEY and demo commands on a server.
+        raise ConfigError("DAYANISMA_ENV is not set. Set DAYANISMA_ENV=production on a server (with SECRET_KEY, "
+                          "DATABASE_URL and the keys), or DAYANISMA_ENV=development to try the app locally "
+                          "(`make run` sets it).")
     try:
         return CONFIGS[name]
     except KeyError:

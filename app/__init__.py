@@ -14,6 +14,7 @@ from flask import Flask, current_app, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import static_files
 from config import INSTANCE_DIR, config_for
 
 
@@ -30,8 +31,11 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     config_cls.validate(app.config)
     Path(app.instance_path).mkdir(mode=0o700, exist_ok=True)
 
-    if app.config.get("PROXY_FIX"):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        # SECURITY: trust exactly the stated number of proxies; a client's own X-Forwarded-For beyond them is ignored.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    static_files.init_app(app)
 
     _init_extensions(app)
     _init_keys(app)
@@ -40,8 +44,9 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
 
         db_roles.check_app_role(app)  # SECURITY: never run as a role that can rewrite the audit log
 
-    from app import access, audit, errors, security_headers
+    from app import access, audit, errors, request_guard, security_headers
 
+    request_guard.init_app(app)
     access.init_app(app)
     security_headers.init_app(app)
     audit.init_app(app)  # after the headers: its guard runs first (see audit.init_app)
@@ -153,8 +158,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.main.views import bp as main_bp
     from app.reports.views import bp as reports_bp
     from app.users.views import bp as users_bp
+    from app.users.views import requests_bp as account_requests_bp
 
-    for bp in (auth_bp, main_bp, users_bp, audit_bp, reports_bp):
+    for bp in (auth_bp, main_bp, users_bp, account_requests_bp, audit_bp, reports_bp):
         app.register_blueprint(bp)
 
     # Feature packages (the only place app names them, besides the migrations' model registry).

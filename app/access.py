@@ -10,6 +10,7 @@ the request is still uncommitted (fail closed).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, NoReturn, TypeVar
@@ -53,8 +54,11 @@ def _unauthenticated() -> Any:
 
 
 def safe_next(target: str | None) -> str | None:
-    """A same-site relative path, or None (no open redirects)."""
+    """A same-site relative path, or None (no open redirects, no header injection)."""
     if not target:
+        return None
+    # SECURITY: no control or invisible formatting characters (a CR LF would split the Location header).
+    if any(ord(ch) < 32 or ord(ch) == 127 or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in target):
         return None
     target = target.rstrip("?")
     parts = urlsplit(target)

@@ -35,8 +35,9 @@ from app.db import Base, UTCDateTime, db, utcnow
 
 GENESIS_HASH = "0" * 64
 
-# Exceptional access that every view of the log highlights: break-glass reads and emergency consent overrides.
-HIGHLIGHTED_ACTIONS = ("break-glass", "referral-override")
+# Exceptional access that every view of the log highlights: break-glass reads and emergency consent overrides, and
+# who was given (or had reset) an account that reads cases, by whom (DESIGN.md §3.9).
+HIGHLIGHTED_ACTIONS = ("break-glass", "referral-override", "account-confirm", "credentials-reset", "enable-request")
 
 
 def is_highlighted(action: str) -> bool:

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from app import access, audit
 from app.audit import AuditEvent, AuditHead, Outcome
 from app.audit_forms import AnchorForm, AuditFilterForm
+from app.auth import stepup
 from app.db import db
 from app.users.models import Role
 
@@ -241,6 +242,7 @@ def _export_rows(where: list[sa.ColumnElement[bool]], up_to_seq: int, limit: int
 
 @bp.get("/export.csv")
 @access.roles(Role.AUDITOR)
+@stepup.required
 def export_events():  # type: ignore[no-untyped-def]
     form = _form()
     if not form.validate():

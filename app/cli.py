@@ -77,7 +77,7 @@ def _read_password(from_stdin: bool, email: str) -> str:
 def create_user(email: str, role: str, centre_code: str, name: str | None, password_stdin: bool) -> None:
     """Create a staff account and print its one-time TOTP provisioning URI."""
     from app.users.services import UserError
-    from app.users.services import create_user as create
+    from app.users.services import create_operator_account as create
 
     password = _read_password(password_stdin, email)
     centre = db.session.scalar(sa.select(Centre).where(Centre.code == centre_code.strip().upper()))
@@ -94,6 +94,27 @@ def create_user(email: str, role: str, centre_code: str, name: str | None, passw
     click.echo(f"User {user.email} created ({role}, centre {centre.code}).")
     click.echo("Add this to an authenticator app now; it is shown only once:")
     click.echo(mfa.provisioning_uri(user, secret))
+
+
+@users_cli.command("confirm")
+@click.argument("email")
+def confirm_account_request(email: str) -> None:
+    """Bootstrap only: confirm an administrator's open request for EMAIL when her centre has no supervisor yet,
+    and print the one-time activation code to hand over in person."""
+    from app.users import services
+
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    activation = services.open_request_of(user) if user is not None else None
+    if user is None or activation is None or not activation.needs_confirmation or activation.confirmed_at:
+        _fail(f"No request waiting for confirmation for {email!r}.")
+    if services.has_other_supervisor(activation):
+        _fail("A supervisor of this centre confirms this request in the app (Account requests); the command line "
+              "confirms only while a centre has no supervisor yet.")
+    code = services.confirm_request(activation, actor=CLI_ACTOR, reason="bootstrap: no supervisor in the centre")
+    db.session.commit()
+    click.echo(f"Request confirmed ({activation.kind.value}) for {user.email}.")
+    if code:
+        click.echo(f"One-time activation code (valid 72 hours; she enters it at /activate): {code}")
 
 
 # --- demo data ---------------------------------------------------------------------------------------------------

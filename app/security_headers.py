@@ -33,7 +33,9 @@ def set_security_headers(response: Response) -> Response:
     headers["Content-Security-Policy"] = CSP
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
-    headers["Referrer-Policy"] = "no-referrer"
+    # SECURITY: the Referer never leaves this origin (no case URL reaches another host), but is sent to it: over
+    # https Flask-WTF's strict CSRF check requires it, so "no-referrer" refused every form in production.
+    headers["Referrer-Policy"] = "same-origin"
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     headers["Cross-Origin-Resource-Policy"] = "same-origin"
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"

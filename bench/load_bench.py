@@ -95,6 +95,7 @@ def _prepare(db_url: str, key_file: Path, secret: str, redis_url: str, cases: in
     """Migrate, create a centre, a counsellor with ``cases`` cases and a live session; return (cookie, case URL)."""
     env_backup = dict(os.environ)
     os.environ.update({"DAYANISMA_ENV": "production", "SECRET_KEY": secret, "DATABASE_URL": db_url,
+                       "DAYANISMA_PROXY_HOPS": "0",
                        "DAYANISMA_KEY_FILE": str(key_file), "RATELIMIT_STORAGE_URI": redis_url})
     try:
         from flask_migrate import upgrade
@@ -108,7 +109,8 @@ def _prepare(db_url: str, key_file: Path, secret: str, redis_url: str, cases: in
         from cases.core.services import add_person, open_case
 
         app = create_app("production", SECRET_KEY=secret, SQLALCHEMY_DATABASE_URI=db_url, KEY_FILE=str(key_file),
-                         RATELIMIT_STORAGE_URI=redis_url, ARGON2_PARAMS={"time_cost": 1, "memory_cost": 1024})
+                         RATELIMIT_STORAGE_URI=redis_url, PROXY_HOPS=0,
+                         ARGON2_PARAMS={"time_cost": 1, "memory_cost": 1024})
         with app.app_context():
             upgrade(revision="heads")
             centre = Centre(code="LDT", name="Yük testi merkezi")
@@ -165,6 +167,7 @@ def run(cases: int = 200) -> dict[str, Any]:
         redis_url = f"redis://127.0.0.1:{redis_port}/0"
         cookie, case_url = _prepare(db_url, key_file, secret, redis_url, cases)
         env = {**os.environ, "DAYANISMA_ENV": "production", "SECRET_KEY": secret, "DATABASE_URL": db_url,
+               "DAYANISMA_PROXY_HOPS": "0",
                "DAYANISMA_KEY_FILE": str(key_file), "RATELIMIT_STORAGE_URI": redis_url}
 
         hello_port = _free_port()

@@ -4,7 +4,8 @@
 cases of one year with SQLAlchemy Core — categorical columns only, every encrypted column NULL, spread over four
 centres — plus referrals (one per two cases), protective orders (one per ten cases) and shelter stays, then times
 issuing that year's release (every registered section for all centres and each published unit, protected
-together: ``build_content``) and reading the stored release back as tables (``view_s``). Returns a dict of timings; ``bench/run.py`` may call it.
+together: ``build_content``) and reading the stored release back as tables (``view_s``).
+Returns a dict of timings; ``bench/run.py`` may call it.
 
     .venv/bin/python bench/stats_bench.py [SCALE]        # default 100000
 """

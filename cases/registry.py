@@ -16,6 +16,7 @@ from app.tasks import register_task_provider
 from cases import demo, generate
 from cases.alerts import models as alerts_models  # noqa: F401
 from cases.alerts import views as alerts_views  # noqa: F401
+from cases.casefile import models as casefile_models  # noqa: F401
 from cases.casefile import panels as casefile_panels
 from cases.casefile import views as casefile_views  # noqa: F401
 from cases.core import models as core_models  # noqa: F401  (every model module: Alembic must see every table)

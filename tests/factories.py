@@ -101,6 +101,13 @@ def fresh_code(app: Flask, user: UserInfo) -> str:
     return totp.generate_otp(step)
 
 
+def shown_secret(html: str) -> str:
+    """The authenticator key an enrolment page shows (grouped by four for reading)."""
+    match = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', html)
+    assert match, "no authenticator key on the page"
+    return match.group(1).replace(" ", "")
+
+
 def csrf_token(client: FlaskClient, url: str) -> str:
     html = client.get(url).get_data(as_text=True)
     match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)

@@ -61,6 +61,17 @@ class PostgresServer:
             time.sleep(0.05)
         raise RuntimeError("PostgreSQL did not start")
 
+    def pause(self) -> None:
+        """Stop the server, keeping its data (an outage under a running app)."""
+        subprocess.run(_as_postgres([_pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"]),
+                       check=True, capture_output=True)
+
+    def resume(self) -> None:
+        opts = (f"-k {self.sock} -c listen_addresses='' -p {self.port} -c fsync=off "
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        subprocess.run(_as_postgres([_pg_bin("pg_ctl"), "-D", str(self.data), "-o", opts, "-w", "-l",
+                                     str(self.base / "log"), "start"]), check=True, capture_output=True)
+
     def url(self, dbname: str = "postgres") -> str:
         return f"postgresql+psycopg://{self.user}@/{dbname}?host={self.sock}&port={self.port}"
 

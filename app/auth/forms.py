@@ -46,6 +46,22 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
+class ActivateForm(FlaskForm):
+    email = StringField(_l("Email"), validators=[DataRequired(), Length(max=254)],
+                        render_kw={"autocomplete": "username", "autofocus": True, "spellcheck": "false"})
+    code = StringField(_l("Activation code"), validators=[DataRequired(), Length(max=60)],
+                       render_kw={"autocomplete": "off", "spellcheck": "false"},
+                       description=_l("The code you were given in person, for example ABCD-EFGH-JKLM-NPQR-STUV-WXYZ."))
+    new_password = PasswordField(_l("Choose your password"), validators=[DataRequired(), Length(max=MAX_LENGTH * 4)],
+                                 render_kw={"autocomplete": "new-password"},
+                                 description=_l("At least 12 characters. A few unrelated words work well."))
+    confirm_password = PasswordField(
+        _l("Your password again"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The two passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
 class LanguageForm(FlaskForm):
     locale = StringField(validators=[DataRequired(), Length(max=5)])
     next = StringField(validators=[Optional(), Length(max=500)])

@@ -40,7 +40,30 @@ def normalise(password: str) -> str:
     return unicodedata.normalize("NFC", password)
 
 
-def check_policy(password: str, *, email: str | None = None) -> None:
+# The app's own name: a password built on it is among the first an attacker tries here (NIST SP 800-63B 3.1.1.2).
+APP_WORDS = ("dayanışma", "dayanisma")
+
+
+_ASCII_TR = str.maketrans("ıçğöşü", "icgosu")
+
+
+def _fold(text: str) -> str:
+    """Turkish-aware lower case, then the Turkish letters as their ASCII look-alikes (ş → s), as people type them."""
+    return unicodedata.normalize("NFC", text).replace("İ", "i").replace("I", "ı").casefold().translate(_ASCII_TR)
+
+
+def _left_beyond(password: str, context: tuple[str, ...]) -> int:
+    """How many characters (not spaces) are left in ``password`` once every context word (3+ letters) is taken out."""
+    words = {w for phrase in context for w in [_fold(phrase), *_fold(phrase).replace(".", " ").split()] if len(w) >= 3}
+    rest = _fold(password)
+    for word in sorted(words, key=len, reverse=True):
+        rest = rest.replace(word, "")
+    return sum(1 for ch in rest if not ch.isspace())
+
+
+def check_policy(password: str, *, email: str | None = None, context: tuple[str, ...] = ()) -> None:
+    """Raise PasswordRejected unless ``password`` meets the policy. ``context``: names of this deployment (the
+    centre's name and code) that, like the app's name and her email, must not make up most of a password."""
     password = normalise(password)
     if len(password) < MIN_LENGTH:
         raise PasswordRejected(str(_l("Use at least %(n)d characters.", n=MIN_LENGTH)))
@@ -51,6 +74,9 @@ def check_policy(password: str, *, email: str | None = None) -> None:
         raise PasswordRejected(str(_l("This password is too common. Choose a longer or less predictable one.")))
     if len(set(folded)) < 4:
         raise PasswordRejected(str(_l("This password is too predictable. Choose a less repetitive one.")))
+    if _left_beyond(password, (*APP_WORDS, *context, email.split("@")[0] if email else "")) < 8:
+        raise PasswordRejected(str(_l("This password is mostly the name of the app, the centre or your email. "
+                                      "Choose one that has nothing to do with them.")))
 
 
 def hash_password(password: str) -> str:
@@ -59,7 +85,8 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     hasher = _hasher()
-    if password_hash is None:
+    if password_hash is None or not password_hash.startswith("$argon2"):
+        # (Not a hash: an account waiting for its activation has no password that works.)
         # SECURITY: spend the same time for unknown users, so timing does not reveal who has an account.
         hasher.hash(normalise(password))
         return False

@@ -27,12 +27,17 @@ def start_session(user: User) -> UserSession:
     locale = session.get("locale")
     session.clear()
     token = secrets.token_urlsafe(32)
-    record = UserSession(token_hash=_hash(token), user_id=user.id)
+    record = UserSession(token_hash=_hash(token), user_id=user.id, step_up_at=utcnow())  # she just passed MFA
     db.session.add(record)
     session[SESSION_KEY] = token
     if locale:
         session["locale"] = locale
     return record
+
+
+def mark_step_up(record: UserSession) -> None:
+    """She has just proved her second factor again in this session (app/auth/stepup.py)."""
+    record.step_up_at = utcnow()
 
 
 def end_current_session(reason: str) -> None:
@@ -93,4 +98,5 @@ def load_user_from_session() -> User | None:
     if now - record.last_seen_at > TOUCH_INTERVAL:
         record.last_seen_at = now
         db.session.commit()
+    g.user_session = record
     return record.user

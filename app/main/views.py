@@ -56,3 +56,11 @@ def healthz():  # type: ignore[no-untyped-def]
     except sa.exc.SQLAlchemyError:
         return {"status": "unavailable"}, 503
     return {"status": "ok"}
+
+
+@bp.get("/errors/too-large")
+@access.public
+def too_large():  # type: ignore[no-untyped-def]
+    """The 413 page for nginx: it refuses an oversized body itself (client_max_body_size) and shows this page, so the
+    visitor sees the app's page in her language, not nginx's (deploy/nginx/dayanisma.conf)."""
+    return render_template("errors/413.html"), 413

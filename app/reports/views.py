@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from app import access, audit
 from app.audit_views import neutralise_cell
+from app.auth import stepup
 from app.db import db
 from app.reports.charts import bar_chart
 from app.reports.forms import IssueReleaseForm, ReleaseChoiceForm
@@ -179,6 +180,7 @@ def view_statistics():  # type: ignore[no-untyped-def]
 
 @bp.get("/print")
 @access.roles(Role.SUPERVISOR, Role.ADMIN)
+@stepup.required
 def print_report():  # type: ignore[no-untyped-def]
     form = _form()
     if not form.validate():
@@ -225,6 +227,7 @@ def _csv(scope: Scope, tables: list[RenderedTable]) -> str:
 
 @bp.get("/export.csv")
 @access.roles(Role.SUPERVISOR, Role.ADMIN)
+@stepup.required
 def export_statistics():  # type: ignore[no-untyped-def]
     form = _form()
     if not form.validate():

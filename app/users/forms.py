@@ -11,10 +11,9 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms import EmailField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
-from app.auth.passwords import MAX_LENGTH
 from app.users.labels import ROLE_LABELS
 from app.users.models import Centre, Role
 
@@ -29,12 +28,6 @@ def role_choices() -> list[SelectChoice]:
 
 def centre_choices(centres: list[Centre]) -> list[SelectChoice]:
     return [SelectChoice(c.code, f"{c.code} · {c.name}") for c in centres]
-
-
-PASSWORD_HINT = _l(
-    "At least 12 characters, not a common password. A few unrelated words work well. "
-    "Tell it to her in person, never by email or message."
-)
 
 
 class UserFilterForm(FlaskForm):
@@ -93,38 +86,7 @@ class NewUserForm(_RoleCentreFields):
         filters=[_strip],
         render_kw={"autocomplete": "off"},
     )
-    password = PasswordField(
-        _l("Initial password"),
-        validators=[DataRequired(message=_l("Enter a password.")), Length(max=MAX_LENGTH * 4)],
-        description=PASSWORD_HINT,
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm_password = PasswordField(
-        _l("Initial password again"),
-        validators=[
-            DataRequired(message=_l("Enter the password again.")),
-            EqualTo("password", message=_l("The two passwords do not match.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
 
 
 class RoleCentreForm(_RoleCentreFields):
     pass
-
-
-class SetPasswordForm(FlaskForm):
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(message=_l("Enter a password.")), Length(max=MAX_LENGTH * 4)],
-        description=PASSWORD_HINT,
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm_new_password = PasswordField(
-        _l("New password again"),
-        validators=[
-            DataRequired(message=_l("Enter the password again.")),
-            EqualTo("new_password", message=_l("The two passwords do not match.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )

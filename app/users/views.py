@@ -1,13 +1,16 @@
-"""Admin pages for staff accounts: list, create, change role/centre, disable/enable, reset MFA, set a password.
+"""Admin pages for staff accounts (list, create, change role/centre, disable/enable, reset sign-in details), and
+the supervisor's page confirming account requests of her centre.
 
-Only ``admin`` reaches these views (``access.roles``; anyone else gets an audited 404). The pages show accounts
-only — names, emails, roles, centres, sign-in state — never case content (DESIGN.md §1). Audit events come from
-``services``; each mutating request commits once, then redirects (post/redirect/get), except account creation,
-whose answer shows the one-time QR code and must not be re-fetchable.
+Only ``admin`` reaches the account views (``access.roles``; anyone else gets an audited 404). The pages show
+accounts only — names, emails, roles, centres, sign-in state — never case content (DESIGN.md §1). Audit events come
+from ``services``; each mutating request commits once, then redirects (post/redirect/get), except the answers that
+show a one-time activation code, which must not be re-fetchable.
 
-An administrator cannot disable her own account, change her own role or centre, reset her own MFA or set her own
-password here: those need a second administrator (separation of duties), and her own password is changed on the
-account page, which asks for the current one.
+Separation of duties (DESIGN.md §3.9): an administrator never sets or sees a password or authenticator of another
+person. She gets a one-time activation code for an auditor or administrator account; for a case-reading account
+(counsellor, coordinator, supervisor) her request waits until a supervisor of that centre confirms it, and the code
+is shown to that supervisor. An administrator cannot disable her own account, change her own role or centre or reset
+her own sign-in details here: those need a second administrator.
 """
 
 from __future__ import annotations
@@ -21,14 +24,15 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app import access, audit
-from app.auth import mfa
-from app.auth.passwords import PasswordRejected
+from app.auth import stepup
 from app.db import db
 from app.users import services
-from app.users.forms import NewUserForm, RoleCentreForm, SetPasswordForm, UserFilterForm
+from app.users.forms import NewUserForm, RoleCentreForm, UserFilterForm
 from app.users.models import Role, User
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
+# The supervisor's side of the two-person rule.
+requests_bp = Blueprint("account_requests", __name__, url_prefix="/account-requests")
 
 LIST_LIMIT = 200
 STATUS_FILTER = {"active": True, "disabled": False}
@@ -81,24 +85,20 @@ def new_user():  # type: ignore[no-untyped-def]
             form.centre.errors.append(_("Choose a centre."))
         else:
             try:
-                user, secret = services.create_user(
+                user, activation, code = services.create_user(
                     email=form.email.data or "",
                     name=form.name.data or "",
                     role=Role(form.role.data),
                     centre=centre,
-                    password=form.password.data or "",
                     actor=current_user,
                 )
-            except PasswordRejected as exc:
-                form.password.errors.append(str(exc))
             except services.UserError as exc:
                 # Both account rules (a valid address, not taken already) are about the email.
                 form.email.errors.append(str(exc))
             else:
                 db.session.commit()
-                # Rendered, not redirected: the QR code is shown once and never put in a URL or the session.
-                uri = mfa.provisioning_uri(user, secret)
-                return render_template("users/created.html", user=user, qr=mfa.qr_svg(uri), secret=secret)
+                # Rendered, not redirected: a code is shown once and never put in a URL or the session.
+                return render_template("users/created.html", user=user, activation=activation, code=code)
     return render_template("users/new.html", form=form, has_centres=bool(centres)), 422
 
 
@@ -106,7 +106,6 @@ def _render_edit(
     user: User,
     *,
     role_form: RoleCentreForm | None = None,
-    password_form: SetPasswordForm | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
     if role_form is None:
@@ -117,7 +116,7 @@ def _render_edit(
         "user": user,
         "is_self": _is_self(user),
         "role_form": role_form,
-        "password_form": password_form or SetPasswordForm(formdata=None),
+        "open_request": services.open_request_of(user),
         "open_sessions": open_sessions,
         "last_sign_in": last_sign_in,
     }
@@ -144,7 +143,12 @@ def edit_user(user_id: uuid.UUID):  # type: ignore[no-untyped-def]
         elif _is_self(user) and centre.id != user.centre_id:
             form.centre.errors.append(_("You cannot change your own centre. Ask another administrator."))
         else:
-            if services.change_role_and_centre(user, role=role, centre=centre, actor=current_user):
+            try:
+                changed = services.change_role_and_centre(user, role=role, centre=centre, actor=current_user)
+            except services.UserError as exc:
+                form.role.errors.append(str(exc))
+                return _render_edit(user, role_form=form, status=422)
+            if changed:
                 db.session.commit()
                 flash(_("Role and centre saved. Her open sessions have ended; she must sign in again."), "success")
             else:
@@ -175,50 +179,82 @@ def enable_user(user_id: uuid.UUID):  # type: ignore[no-untyped-def]
     user = load_user_or_404(user_id)
     if user.is_active:
         flash(_("This account is active already."), "info")
+    elif services.request_enable(user, actor=current_user) is not None:
+        db.session.commit()
+        flash(_("She can read cases, so a supervisor of her centre must confirm. The account stays disabled until "
+                "then."), "info")
     else:
-        services.enable_user(user, actor=current_user)
         db.session.commit()
         flash(_("The account is enabled. She can sign in again."), "success")
     return _back_to(user)
 
 
-@bp.post("/<uuid:user_id>/reset-mfa")
+@bp.post("/<uuid:user_id>/unlock-sign-in")
 @access.roles(Role.ADMIN)
-def reset_mfa(user_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def unlock_sign_in(user_id: uuid.UUID):  # type: ignore[no-untyped-def]
     user = load_user_or_404(user_id)
-    if _is_self(user):
-        flash(_("You cannot reset your own two-step verification. Ask another administrator."), "error")
-    else:
-        services.reset_mfa(user, actor=current_user)
-        db.session.commit()
-        flash(
-            _(
-                "Two-step verification is reset. Her open sessions have ended; at her next sign-in she sets up "
-                "her authenticator app again."
-            ),
-            "success",
-        )
+    services.clear_failed_sign_ins(user, actor=current_user)
+    db.session.commit()
+    flash(_("The failed sign-ins are cleared: she can try again at once."), "success")
     return _back_to(user)
 
 
-@bp.post("/<uuid:user_id>/password")
+@bp.post("/<uuid:user_id>/reset-sign-in")
 @access.roles(Role.ADMIN)
-def reset_password(user_id: uuid.UUID):  # type: ignore[no-untyped-def]
+@stepup.required
+def reset_credentials(user_id: uuid.UUID):  # type: ignore[no-untyped-def]
     user = load_user_or_404(user_id)
     if _is_self(user):
-        flash(_("Change your own password on your account page; it asks for your current password."), "error")
+        flash(_("You cannot reset your own sign-in details. Change your password on your account page, or ask "
+                "another administrator."), "error")
         return _back_to(user)
-    form = SetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.set_password(user, form.new_password.data or "", actor=current_user)
-        except PasswordRejected as exc:
-            form.new_password.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(
-                _("The new password is set and her open sessions have ended. Give her the password in person."),
-                "success",
-            )
-            return _back_to(user)
-    return _render_edit(user, password_form=form, status=422)
+    activation, code = services.request_credentials_reset(user, actor=current_user)
+    db.session.commit()
+    if code is None:
+        flash(_("Requested. She can read cases, so nothing changes until a supervisor of her centre confirms; the "
+                "supervisor then receives the activation code and gives it to her in person."), "info")
+        return _back_to(user)
+    # Rendered, not redirected: the code is shown once.
+    return render_template("users/activation_code.html", user=user, activation=activation, code=code)
+
+
+@requests_bp.get("/")
+@access.roles(Role.SUPERVISOR)
+def list_requests():  # type: ignore[no-untyped-def]
+    return render_template("users/requests.html", requests=services.requests_to_confirm(current_user))
+
+
+def _request_or_404(request_id: uuid.UUID) -> Any:
+    activation = services.find_request(request_id)
+    if activation is None or not services.may_confirm(activation, current_user):
+        # SECURITY: another centre's request, her own, or one already decided: the same audited 404.
+        access.deny("users.account-confirm", object_type="account_activations", object_id=request_id)
+    return activation
+
+
+@requests_bp.post("/<uuid:request_id>/confirm")
+@access.roles(Role.SUPERVISOR)
+@stepup.required
+def confirm_request(request_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    activation = _request_or_404(request_id)
+    try:
+        code = services.confirm_request(activation, actor=current_user)
+    except services.ActivationInvalid:
+        db.session.rollback()
+        flash(_("This request has been decided already."), "info")
+        return redirect(url_for("account_requests.list_requests"))
+    db.session.commit()
+    if code is None:
+        flash(_("Confirmed. The account is enabled again."), "success")
+        return redirect(url_for("account_requests.list_requests"))
+    return render_template("users/activation_code.html", user=activation.user, activation=activation, code=code)
+
+
+@requests_bp.post("/<uuid:request_id>/refuse")
+@access.roles(Role.SUPERVISOR)
+def refuse_request(request_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    activation = _request_or_404(request_id)
+    services.refuse_request(activation, actor=current_user)
+    db.session.commit()
+    flash(_("Refused. Nothing has changed for this account."), "success")
+    return redirect(url_for("account_requests.list_requests"))

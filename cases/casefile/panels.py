@@ -3,7 +3,8 @@
 Counsellor: her open cases with risk badges, and the break-glass access she currently holds.
 Supervisor: caseloads per counsellor and break-glass grants awaiting her review (high-risk cases without an approved
 safety plan are in the plans panel, ``cases.plans.panels``).
-The panels show case numbers, statuses and risk levels, never names (the dashboard is not an audited case read).
+Next to each case number, the applicant's name (so she finds her client at a glance): showing them makes the panel
+an audited read (``case.list`` with ``panel`` and the case numbers shown), committed before the page leaves.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app import access, audit
 from app.db import db, utcnow
 from app.users.models import Role, User
+from cases.casefile.services import applicant_names
 from cases.core import policies
 from cases.core.models import BreakGlassGrant, Case, CaseStatus, RiskLevel
 
@@ -63,10 +66,23 @@ def unassigned_count(supervisor: User) -> int:
     ) or 0
 
 
+def _names_on_record(panel: str, cases: list[Case]) -> dict[int, str | None]:
+    """Applicant names of ``cases``; the read is audited and committed before the dashboard is returned."""
+    if not cases:
+        return {}
+    names = applicant_names([c.id for c in cases])
+    # SECURITY: names on the dashboard are a read of those cases: on record, with the numbers shown.
+    audit.record("case.list", details={"cases": [c.number for c in cases], "panel": panel})
+    access.commit_read()
+    return names
+
+
 def counsellor_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
     if getattr(user, "role", None) != Role.COUNSELLOR:
         return None
-    return "cases/panels/counsellor.html", {"cases": my_open_cases(user), "grants": held_grants(user)}
+    cases, grants = my_open_cases(user), held_grants(user)
+    names = _names_on_record("counsellor", cases)  # not the break-glass ones: she opens those only with the reason
+    return "cases/panels/counsellor.html", {"cases": cases, "grants": grants, "names": names}
 
 
 def supervisor_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
@@ -74,8 +90,10 @@ def supervisor_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
         return None
     from cases.lifecycle.services import grants_to_review
 
+    reviews = grants_to_review(user)
     return "cases/panels/supervisor.html", {
         "caseloads": caseloads(user),
         "unassigned": unassigned_count(user),
-        "reviews": grants_to_review(user),
+        "reviews": reviews,
+        "names": _names_on_record("supervisor", list({g.case.id: g.case for g in reviews[:5]}.values())),
     }

@@ -8,22 +8,26 @@ one ``case.list`` / ``case.search`` event naming the case numbers shown.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from flask import redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import access, audit
 from app.audit import AuditEvent
 from app.db import db
 from app.users.models import Role, User
+from cases.casefile import services as search
 from cases.casefile.page import case_page_context
+from cases.casefile.services import applicant_names
 from cases.core import labels, policies
 from cases.core.access import case_access
 from cases.core.blueprint import bp
 from cases.core.forms import SearchForm
-from cases.core.models import Case, CaseStatus, Person, PersonKind
+from cases.core.models import Case, CaseStatus
 from cases.notes.forms import NoteForm
 
 PAGE_SIZE = 50
@@ -33,16 +37,6 @@ STATUS_FILTERS = ("current", "open", "active", "closed", "all")
 def _case_labels() -> dict[str, Any]:
     """``case_label("status", case.status)`` etc. in every template (dashboard panels included)."""
     return {"case_label": labels.label, "case_labels": labels}
-
-
-def applicant_names(case_ids: list[int]) -> dict[int, str | None]:
-    """case id → decrypted applicant name, for one page of cases."""
-    if not case_ids:
-        return {}
-    people = db.session.scalars(
-        sa.select(Person).where(Person.case_id.in_(case_ids), Person.kind == PersonKind.APPLICANT)
-    )
-    return {p.case_id: p.full_name for p in people}
 
 
 def counsellor_names(user_ids: set[int | None]) -> dict[int, str]:
@@ -66,63 +60,123 @@ def _audit_listing(action: str, cases: list[Case], **details: Any) -> None:
     access.commit_read()  # keeps the listed cases loaded: no reload, one by one, as the page is built
 
 
-def _rows(cases: list[Case]) -> list[dict[str, Any]]:
-    names = applicant_names([c.id for c in cases])
+def _rows(cases: list[Case], known: dict[int, str | None] | None = None) -> list[dict[str, Any]]:
+    known = known or {}
+    names = {**applicant_names([c.id for c in cases if c.id not in known]), **known}
     counsellors = counsellor_names({c.primary_counsellor_id for c in cases})
     return [{"case": c, "name": names.get(c.id),
              "counsellor": counsellors.get(c.primary_counsellor_id) if c.primary_counsellor_id else None}
             for c in cases]
 
 
+RISK_FILTERS = ("any", "high", "medium", "standard", "none")
+SORTS = ("opened", "risk", "number", "counsellor")
+# Highest risk first; cases not yet assessed after the assessed ones.
+_RISK_ORDER = sa.case({"high": 0, "medium": 1, "standard": 2}, value=Case.risk_level, else_=3)
+
+
+def _list_filters() -> dict[str, Any]:
+    """The list's filters from the query string (categorical values only; anything unknown falls back)."""
+    args = request.args
+    status = args.get("status", "current")
+    risk = args.get("risk", "any")
+    sort = args.get("sort", "opened")
+    counsellor = args.get("counsellor", "")
+    if counsellor not in ("", "none") and not counsellor.isdigit():
+        counsellor = ""
+    return {"status": status if status in STATUS_FILTERS else "current",
+            "risk": risk if risk in RISK_FILTERS else "any",
+            "sort": sort if sort in SORTS else "opened",
+            "counsellor": counsellor}
+
+
+def _filtered(stmt: sa.Select[Any], filters: dict[str, Any]) -> sa.Select[Any]:
+    stmt = _status_filter(stmt, filters["status"])
+    if filters["risk"] == "none":
+        stmt = stmt.where(Case.risk_level.is_(None))
+    elif filters["risk"] != "any":
+        stmt = stmt.where(Case.risk_level == filters["risk"])
+    if filters["counsellor"] == "none":
+        stmt = stmt.where(Case.primary_counsellor_id.is_(None))
+    elif filters["counsellor"]:
+        stmt = stmt.where(Case.primary_counsellor_id == int(filters["counsellor"]))
+    newest = (Case.opened_at.desc(), Case.id.desc())
+    if filters["sort"] == "risk":
+        return stmt.order_by(_RISK_ORDER, *newest)
+    if filters["sort"] == "number":
+        return stmt.order_by(Case.year.desc(), Case.serial.desc())
+    if filters["sort"] == "counsellor":
+        name = sa.select(User.name).where(User.id == Case.primary_counsellor_id).scalar_subquery()
+        return stmt.order_by(name.is_(None), name, *newest)
+    return stmt.order_by(*newest)
+
+
+def _centre_counsellors(user: User) -> list[tuple[int, str]]:
+    if user.role != Role.SUPERVISOR:
+        return []
+    return list(db.session.execute(
+        sa.select(User.id, User.name).where(User.centre_id == user.centre_id, User.role == Role.COUNSELLOR)
+        .order_by(User.name)).tuples())
+
+
 @bp.get("/")
 @access.roles(Role.COUNSELLOR, Role.SUPERVISOR)
 def list_cases():  # type: ignore[no-untyped-def]
-    status = request.args.get("status", "current")
-    if status not in STATUS_FILTERS:
-        status = "current"
-    stmt = _status_filter(policies.visible_cases_query(current_user), status)
-    stmt = stmt.order_by(Case.opened_at.desc(), Case.id.desc())
+    filters = _list_filters()
+    stmt = _filtered(policies.visible_cases_query(current_user), filters)
     page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=PAGE_SIZE, error_out=False,
                        count=True)
     cases = list(page.items)
-    _audit_listing("case.list", cases, status=status, page=page.page)
-    return render_template("cases/list.html", rows=_rows(cases), page=page, status=status,
-                           statuses=STATUS_FILTERS, search_form=SearchForm(), searched=False)
+    _audit_listing("case.list", cases, page=page.page, **filters)
+    return render_template("cases/list.html", rows=_rows(cases), page=page, status=filters["status"],
+                           statuses=STATUS_FILTERS, search_form=SearchForm(), searched=False, filters=filters,
+                           risks=RISK_FILTERS, sorts=SORTS, counsellors=_centre_counsellors(current_user))
 
 
 @bp.post("/search")
 @access.roles(Role.COUNSELLOR, Role.SUPERVISOR)
 def search_cases():  # type: ignore[no-untyped-def]
-    """Search the user's visible cases by TCKN, phone or name (a POST: identity numbers stay out of URLs)."""
+    """Run a search: the query is kept server-side and the browser is sent to ``/cases/search?r=<opaque id>``
+    (post/redirect/get), so Back and reload show the results again and no identity value lands in a URL."""
     form = SearchForm()
     if not form.validate_on_submit():
-        return render_template("cases/list.html", rows=[], page=None, status="all", statuses=STATUS_FILTERS,
-                               search_form=form, searched=False), 422
-    cases = search_visible_cases(current_user, form.q.data)
-    _audit_listing("case.search", cases)
-    return render_template("cases/list.html", rows=_rows(cases), page=None, status="all", statuses=STATUS_FILTERS,
-                           search_form=form, searched=True)
+        return _search_page(form, None), 422
+    try:
+        search_id = search.save_search(current_user, form.q.data)
+    except LookupError:
+        abort(400)
+    db.session.commit()
+    return redirect(url_for("cases.search_results", r=search_id), code=303)
 
 
-def search_visible_cases(user: User, query: str, limit: int = PAGE_SIZE) -> list[Case]:
-    """Cases the user may list whose applicant matches ``query`` as a TCKN, a phone number or a name."""
-    import crypto
+@bp.get("/search")
+@access.roles(Role.COUNSELLOR, Role.SUPERVISOR)
+def search_results():  # type: ignore[no-untyped-def]
+    search_id = request.args.get("r", type=uuid.UUID)
+    query = search.load_search(current_user, search_id) if search_id else None
+    form = SearchForm(formdata=None)
+    if query is None:
+        # Expired, from another session, or made up: search again (never an error page for a stale Back).
+        flash(_("That search has expired. Search again."), "info")
+        return redirect(url_for("cases.list_cases"))
+    form.q.data = query
+    return _search_page(form, search.find_cases(current_user, query))
 
-    visible_ids = policies.visible_cases_query(user).with_only_columns(Case.id)
-    where = sa.and_(Person.kind == PersonKind.APPLICANT, Person.case_id.in_(visible_ids))
-    found: dict[int, None] = {}
-    for attribute in (Person.tckn, Person.phone, Person.document_no, Person.full_name):
-        try:
-            people = crypto.search(db.session(), attribute, query, where=where, limit=limit)
-        except (crypto.InvalidIdentifier, ValueError, TypeError):
-            continue  # not that kind of value (a name is not a phone number)
-        for person in people:
-            found.setdefault(person.case_id)
-    if not found:
-        return []
-    return list(db.session.scalars(
-        sa.select(Case).where(Case.id.in_(list(found)[:limit])).order_by(Case.opened_at.desc(), Case.id.desc())
-    ))
+
+def _search_page(form: SearchForm, found: search.SearchResult | None):  # type: ignore[no-untyped-def]
+    if found is None:
+        rows: list[dict[str, Any]] = []
+        others: list[dict[str, Any]] = []
+    else:
+        _audit_listing("case.search", found.cases, others=[c.number for c in found.others],
+                       scanned=found.scanned)
+        rows = _rows(found.cases, found.names)
+        counsellors = counsellor_names({c.primary_counsellor_id for c in found.others})
+        others = [{"number": c.number, "counsellor": counsellors.get(c.primary_counsellor_id or 0)}
+                  for c in found.others]
+    return render_template("cases/list.html", rows=rows, page=None, status="all", statuses=STATUS_FILTERS,
+                           search_form=form, searched=found is not None, others=others, found=found,
+                           filters=None)
 
 
 @bp.get("/<uuid:case_id>")

@@ -63,7 +63,8 @@ def sensible_past_date(form: Any, field: Field) -> None:
 class SearchForm(FlaskForm):
     """The case search (a POST, so an identity number never lands in a URL, a log or the browser history)."""
 
-    q = StringField(_l("T.C. Kimlik No, phone or name"),
+    q = StringField(_l("Name, case number, phone or T.C. Kimlik No"),
+                    description=_l("Part of her name is enough; for a phone, its last digits."),
                     validators=[DataRequired(message=_l("Enter what to search for.")), Length(max=200), single_line],
                     filters=[strip], render_kw={"autocomplete": "off", "spellcheck": "false"})
 

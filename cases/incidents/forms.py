@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, TextAreaField
+from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from app.date_fields import LocalDateField as DateField  # day first, as typed (issue 16)
 from app.dates import local_today
 from cases.core.forms import MultiCheckboxField, no_control_chars, none_if_blank, not_in_future, sensible_past_date
 from cases.core.labels import VIOLENCE_TYPE_LABELS, choices

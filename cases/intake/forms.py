@@ -20,7 +20,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     FormField,
     HiddenField,
@@ -34,6 +33,7 @@ from wtforms import Form as PlainForm
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 import crypto
+from app.date_fields import LocalDateField as DateField  # day first, as typed (issue 16)
 from app.dates import local_today
 from cases.core.forms import (
     MultiCheckboxField,

@@ -7,13 +7,14 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from app import access
+from app.auth import stepup
 from app.db import db
 from app.users.models import Centre, Role, User
 from cases.core.access import audited_read, case_access
@@ -223,10 +224,15 @@ def reopen_case(case: Case):  # type: ignore[no-untyped-def]
 
 @bp.route("/break-glass", methods=["GET", "POST"])
 @access.roles(Role.COUNSELLOR)
+@stepup.required
 def break_glass():  # type: ignore[no-untyped-def]
     form = BreakGlassForm()
     hours = lifecycle_service.break_glass_hours()
     if not form.is_submitted():
+        # From the search page: the case number she found there (a case number, never identity data).
+        number = request.args.get("number", "")
+        if number and len(number) <= 40 and number.isprintable():
+            form.number.data = number
         return render_template("cases/lifecycle/break_glass.html", form=form, hours=hours)
     if not form.validate():
         return render_template("cases/lifecycle/break_glass.html", form=form, hours=hours), 422

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, TextAreaField
+from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from app.date_fields import LocalDateField as DateField  # day first, as typed (issue 16)
 from app.dates import local_today
 from cases.core.forms import no_control_chars, not_in_future, sensible_past_date, strip
 from cases.core.labels import NOTE_KIND_LABELS, choices

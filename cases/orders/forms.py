@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DateTimeLocalField, IntegerField, RadioField, SelectChoice, TextAreaField
+from wtforms import DateTimeLocalField, IntegerField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
+from app.date_fields import LocalDateField as DateField  # day first, as typed (issue 16)
 from cases.core.forms import (
     EARLIEST_YEAR,
     LATEST_YEAR,

@@ -8,9 +8,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice, SelectField, TextAreaField
+from wtforms import SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from app.date_fields import LocalDateField as DateField  # day first, as typed (issue 16)
 from app.dates import local_today
 from cases.core.forms import no_control_chars, strip
 from cases.plans.models import SAFETY_PLAN_SECTIONS

@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     RadioField,
     SelectChoice,
@@ -19,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from app.date_fields import LocalDateField as DateField  # day first, as typed (issue 16)
 from cases.core.forms import TEXT_MAX, MultiCheckboxField, no_control_chars, none_if_blank, sensible_date, single_line
 from cases.referrals.models import CONSENT_METHODS, DATA_CLASSES, INSTITUTION_TYPES, REFERRAL_OUTCOMES
 from cases.referrals.services import DATA_CLASS_LABELS, INSTITUTION_LABELS, METHOD_LABELS, OUTCOME_LABELS, STATUS_LABELS

@@ -12,13 +12,14 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    DateField,
     Field,
     SelectMultipleField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.date_fields import LocalDateField as DateField  # day first, as typed (issue 16)
 
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)

@@ -213,7 +213,7 @@ def test_refused_in_production(tmp_path: Path) -> None:
     keyfile = tmp_path / "keys.json"
     crypto.write_key_file(keyfile, crypto.generate_key_material())
     app = create_app("production", SECRET_KEY=secrets.token_urlsafe(48), KEY_FILE=str(keyfile),
-                     RATELIMIT_STORAGE_URI="redis://127.0.0.1:6399",
+                     RATELIMIT_STORAGE_URI="redis://127.0.0.1:6399", PROXY_HOPS=0,
                      SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'p.db'}")
     r = app.test_cli_runner().invoke(args=["demo", "generate", "--cases", "5"])
     assert r.exit_code == 2 and "development only" in r.output

@@ -162,38 +162,36 @@ def new_user_data(centre, /, **overrides):  # type: ignore[no-untyped-def]
         "name": "Elif Yıldız",
         "role": "counsellor",
         "centre": centre.code,
-        "password": GOOD_PASSWORD,
-        "confirm_password": GOOD_PASSWORD,
     }
     data.update(overrides)
     return data
 
 
-def test_admin_creates_user_who_then_enrols_at_first_sign_in(app, admin, admin_client, centre, page):  # type: ignore[no-untyped-def]
+def test_admin_creates_user_who_then_activates_herself(app, admin, admin_client, centre, page):  # type: ignore[no-untyped-def]
+    """An auditor account: no confirmation needed, so the admin receives the one-time code (never a password)."""
     from app.db import db
     from app.users.models import Role, User
 
     form_html = page(admin_client, NEW).get_data(as_text=True)
-    assert 'autocomplete="new-password"' in form_html
+    assert 'type="password"' not in form_html
     assert '<label class="field__label" for="email">' in form_html
 
     token = csrf_token(admin_client, NEW)
-    r = admin_client.post(NEW, data={**new_user_data(centre), "csrf_token": token})
+    r = admin_client.post(NEW, data={**new_user_data(centre, role="auditor"), "csrf_token": token})
 
-    # Shown once, not redirected: the QR code must not be re-fetchable from a URL.
+    # Shown once, not redirected: the code must not be re-fetchable from a URL.
     assert r.status_code == 200
     assert "no-store" in r.headers["Cache-Control"]
     html = r.get_data(as_text=True)
-    assert "<svg" in html and "QR code" in html and "in person" in html
-    shown_secret = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', html)
-    assert shown_secret
-    secret = shown_secret.group(1).replace(" ", "")
+    assert "<svg" not in html and "in person" in html
+    code = re.search(r'<p class="activation-code"><code>([A-Z2-7-]+)</code></p>', html)
+    assert code
 
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.email == "elif.yildiz@example.org"))
         assert user is not None
-        assert user.name == "Elif Yıldız" and user.role == Role.COUNSELLOR and user.centre_id == centre.id
-        assert user.is_active and user.mfa_enrolled_at is None and user.totp_secret_enc is not None
+        assert user.name == "Elif Yıldız" and user.role == Role.AUDITOR and user.centre_id == centre.id
+        assert user.is_active and user.mfa_enrolled_at is None and user.totp_secret_enc is None
         public_id = user.public_id
     # The service's semantic event (with role and centre), besides the generic change event of the new row.
     created = [
@@ -202,21 +200,22 @@ def test_admin_creates_user_who_then_enrols_at_first_sign_in(app, admin, admin_c
         if e.actor_email == admin.email and e.details and "role" in e.details
     ]
     assert [(e.object_id, e.details) for e in created] == [
-        (str(public_id), f'{{"centre": "{centre.code}", "role": "counsellor"}}')
+        (str(public_id), f'{{"centre": "{centre.code}", "confirmation": "none", "role": "auditor"}}')
     ]
 
-    # Her first sign-in: the password step leads to enrolment, and the QR code the admin showed works there.
+    # She activates: her own password, then her own authenticator.
     browser = app.test_client()
-    token = csrf_token(browser, "/login")
-    r = browser.post(
-        "/login", data={"email": "elif.yildiz@example.org", "password": GOOD_PASSWORD, "csrf_token": token}
-    )
+    token = csrf_token(browser, "/activate")
+    r = browser.post("/activate", data={"email": "elif.yildiz@example.org", "code": code.group(1),
+                                        "new_password": GOOD_PASSWORD, "confirm_password": GOOD_PASSWORD,
+                                        "csrf_token": token})
     assert r.status_code == 302 and r.headers["Location"].endswith("/login/setup")
     import pyotp
 
+    secret = factories.shown_secret(browser.get("/login/setup").get_data(as_text=True))
     token = csrf_token(browser, "/login/setup")
     r = browser.post("/login/setup", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
-    assert r.status_code == 200, "the code from the admin's QR code should confirm enrolment"
+    assert r.status_code == 200
     assert browser.get("/").status_code == 200
 
 
@@ -225,14 +224,11 @@ def test_admin_creates_user_who_then_enrols_at_first_sign_in(app, admin, admin_c
     [
         ({"email": "not-an-email"}, "email", "valid email"),
         ({"email": ""}, "email", "Enter an email"),
-        ({"password": "password1234", "confirm_password": "password1234"}, "password", "too common"),
-        ({"password": "short", "confirm_password": "short"}, "password", "at least 12"),
-        ({"confirm_password": GOOD_PASSWORD + "x"}, "confirm_password", "do not match"),
         ({"role": "root"}, "role", ""),
         ({"role": ""}, "role", "Choose a role"),
         ({"centre": "NOPE"}, "centre", ""),
     ],
-    ids=["bad-email", "no-email", "common-password", "short-password", "mismatch", "bad-role", "no-role", "bad-centre"],
+    ids=["bad-email", "no-email", "bad-role", "no-role", "bad-centre"],
 )
 def test_create_user_errors_show_next_to_the_field(app, admin_client, centre, overrides, field, message):  # type: ignore[no-untyped-def]
     before = user_count(app)
@@ -242,7 +238,6 @@ def test_create_user_errors_show_next_to_the_field(app, admin_client, centre, ov
     html = r.get_data(as_text=True)
     assert message in field_error(html, field)
     assert 'class="error-summary"' in html
-    assert GOOD_PASSWORD not in html  # passwords are never echoed back
     assert user_count(app) == before
     assert [e for e in audit_events(app, "users.create") if e.actor_role == "admin"] == []
 
@@ -265,7 +260,7 @@ def test_account_page_shows_the_user(admin_client, make_user, page):  # type: ig
     counsellor = make_user("counsellor", name="İsmail Şahin Işıkgöz")
     html = page(admin_client, edit_url(counsellor)).get_data(as_text=True)
     assert "İsmail Şahin Işıkgöz" in html and counsellor.email in html
-    for action in ("disable", "reset-mfa", "password"):
+    for action in ("disable", "reset-sign-in"):
         assert f'action="{edit_url(counsellor)}/{action}"' in html
 
 
@@ -287,27 +282,25 @@ def test_disable_ends_her_session_and_blocks_sign_in(app, admin, admin_client, m
         (str(counsellor.public_id), admin.email)
     ]
 
-    # Enabling lets her sign in again.
+    # Enabling a case reader waits for a supervisor of her centre (tests/security/test_separation_of_duties.py).
     r = post_action(admin_client, counsellor, "enable")
     assert r.status_code == 302
-    assert db_user(app, counsellor.id).is_active
-    assert password_step(app, counsellor.email, counsellor.password).status_code == 302
-    assert len(audit_events(app, "users.enable")) == 1
+    assert not db_user(app, counsellor.id).is_active
+    assert len(audit_events(app, "users.enable-request")) == 1
 
 
-def test_reset_mfa_ends_her_session_and_she_enrols_again(app, admin_client, make_user, signed_in):  # type: ignore[no-untyped-def]
-    supervisor = make_user("supervisor")
-    her_browser = signed_in(supervisor)
+def test_reset_of_an_auditor_ends_her_session_and_gives_a_code(app, admin_client, make_user, signed_in):  # type: ignore[no-untyped-def]
+    auditor = make_user("auditor")
+    her_browser = signed_in(auditor)
 
-    r = post_action(admin_client, supervisor, "reset-mfa")
-    assert r.status_code == 302
+    r = post_action(admin_client, auditor, "reset-sign-in")
+    assert r.status_code == 200 and 'class="activation-code"' in r.get_data(as_text=True)
 
     assert_signed_out(her_browser)
-    stored = db_user(app, supervisor.id)
+    stored = db_user(app, auditor.id)
     assert stored.mfa_enrolled_at is None and stored.totp_secret_enc is None
-    r = password_step(app, supervisor.email, supervisor.password)
-    assert r.status_code == 302 and r.headers["Location"].endswith("/login/setup")
-    assert len(audit_events(app, "users.mfa-reset")) == 1
+    assert password_step(app, auditor.email, auditor.password).status_code == 422
+    assert len(audit_events(app, "users.credentials-reset-request")) == 1
 
 
 def test_role_and_centre_change_ends_her_session(app, admin_client, make_user, signed_in):  # type: ignore[no-untyped-def]
@@ -347,26 +340,15 @@ def test_role_change_errors_are_422(app, admin_client, make_user):  # type: igno
     assert db_user(app, counsellor.id).role == "counsellor"
 
 
-def test_admin_sets_a_new_password(app, admin_client, make_user, signed_in):  # type: ignore[no-untyped-def]
+def test_admin_cannot_set_a_password(app, admin_client, make_user, signed_in):  # type: ignore[no-untyped-def]
     coordinator = make_user("coordinator")
     her_browser = signed_in(coordinator)
-
-    r = post_action(
-        admin_client, coordinator, "password", new_password="password1234", confirm_new_password="password1234"
-    )
-    assert r.status_code == 422
-    assert "too common" in field_error(r.get_data(as_text=True), "new_password")
+    for action in ("password", "reset-mfa"):
+        r = post_action(admin_client, coordinator, action, new_password=GOOD_PASSWORD,
+                        confirm_new_password=GOOD_PASSWORD)
+        assert r.status_code in (404, 405)
     assert her_browser.get("/").status_code == 200  # nothing happened
-    assert audit_events(app, "users.password-reset") == []
-
-    r = post_action(
-        admin_client, coordinator, "password", new_password=GOOD_PASSWORD, confirm_new_password=GOOD_PASSWORD
-    )
-    assert r.status_code == 302
-    assert_signed_out(her_browser)
-    assert password_step(app, coordinator.email, coordinator.password).status_code == 422
-    assert password_step(app, coordinator.email, GOOD_PASSWORD).status_code == 302
-    assert len(audit_events(app, "users.password-reset")) == 1
+    assert password_step(app, coordinator.email, GOOD_PASSWORD).status_code == 422
 
 
 # --- what an admin cannot do to herself ---------------------------------------------------------------------
@@ -391,18 +373,12 @@ def test_admin_cannot_remove_her_own_admin_role(app, admin, admin_client, centre
     assert audit_events(app, "users.change-role") == []
 
 
-def test_admin_cannot_reset_her_own_mfa_or_password_here(app, admin, admin_client):  # type: ignore[no-untyped-def]
-    assert post_action(admin_client, admin, "reset-mfa").status_code == 302
-    assert (
-        post_action(
-            admin_client, admin, "password", new_password=GOOD_PASSWORD, confirm_new_password=GOOD_PASSWORD
-        ).status_code
-        == 302
-    )
+def test_admin_cannot_reset_her_own_sign_in_details_here(app, admin, admin_client):  # type: ignore[no-untyped-def]
+    assert post_action(admin_client, admin, "reset-sign-in").status_code == 302
     stored = db_user(app, admin.id)
     assert stored.mfa_enrolled_at is not None
     assert password_step(app, admin.email, admin.password).status_code == 302
-    assert audit_events(app, "users.mfa-reset") == [] and audit_events(app, "users.password-reset") == []
+    assert audit_events(app, "users.credentials-reset-request") == []
     html = admin_client.get(edit_url(admin)).get_data(as_text=True)
     assert f'action="{edit_url(admin)}/disable"' not in html  # no buttons she cannot use
 
@@ -428,7 +404,7 @@ def test_other_roles_get_an_audited_404(app, client, make_user, login_as, role):
     for url in (LIST, NEW, edit_url(victim)):
         assert client.get(url).status_code == 404, url
     token = csrf_token(client, "/")
-    for action in ("disable", "enable", "reset-mfa", "password", ""):
+    for action in ("disable", "enable", "reset-sign-in", ""):
         url = edit_url(victim) + (f"/{action}" if action else "")
         r = client.post(
             url,
@@ -460,8 +436,7 @@ def test_other_roles_get_an_audited_404(app, client, make_user, login_as, role):
             "view.users.edit_user",
             "view.users.disable_user",
             "view.users.enable_user",
-            "view.users.reset_mfa",
-            "view.users.reset_password",
+            "view.users.reset_credentials",
         } <= actions
         assert all(e.actor_role == role for e in denied)
         # Nothing changed.
@@ -488,7 +463,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, make_user):  # type: ig
 def test_post_without_csrf_is_refused(app, admin_client, centre, make_user):  # type: ignore[no-untyped-def]
     counsellor = make_user("counsellor")
     before = user_count(app)
-    for action in ("disable", "reset-mfa", "password", ""):
+    for action in ("disable", "reset-sign-in", ""):
         url = edit_url(counsellor) + (f"/{action}" if action else "")
         r = admin_client.post(
             url,
@@ -511,6 +486,6 @@ def test_unknown_user_is_404(admin_client) -> None:  # type: ignore[no-untyped-d
     unknown = uuid.uuid4()
     assert admin_client.get(edit_url(unknown)).status_code == 404
     token = csrf_token(admin_client, LIST)
-    for action in ("disable", "enable", "reset-mfa", "password"):
+    for action in ("disable", "enable", "reset-sign-in"):
         assert admin_client.post(f"{edit_url(unknown)}/{action}", data={"csrf_token": token}).status_code == 404
     assert admin_client.get("/admin/users/not-a-uuid").status_code == 404

@@ -84,3 +84,11 @@ def signed_in(app: Any, make_user: Any, role: str = "counsellor", **kwargs: Any)
     client = app.test_client()
     factories.login_as(client, user)
     return user, client
+
+
+def search(client: FlaskClient, query: str) -> TestResponse:
+    """Search the case list as the page does: POST, then the redirect to the results (``/cases/search?r=…``)."""
+    r = post(client, "/cases/search", {"q": query}, token_url="/cases/")
+    assert r.status_code == 303, r.status_code
+    assert re.fullmatch(r"/cases/search\?r=[0-9a-f-]{36}", r.headers["Location"])  # only an opaque id
+    return client.get(r.headers["Location"])

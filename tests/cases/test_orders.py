@@ -231,7 +231,7 @@ def test_malformed_extension_violation_and_ids(app, signed_in, case) -> None:  #
     oid = create_order(signed_in, case)
     b = f"{base(case)}/orders/{oid}"
     for url, data in [
-        (f"{b}/extension", {"new_expires_on": "31.12.2027", "reason": "x"}),
+        (f"{b}/extension", {"new_expires_on": "12/31/2027", "reason": "x"}),
         (f"{b}/extension", {"new_expires_on": "2099-12-31", "reason": "x"}),  # adds more than the maximum
         (f"{b}/extension", {"new_expires_on": "2027-12-31", "reason": "x" * 5001}),
         (f"{b}/violations", {"occurred_on": "", "description": "x"}),

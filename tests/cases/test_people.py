@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 import crypto
 from tests import factories
-from tests.cases.core_helpers import OTHER_TCKN, VALID_TCKN, post
+from tests.cases.core_helpers import OTHER_TCKN, VALID_TCKN, post, search
 
 NEW_NAME = "Şükriye Işıklı-Güneş"
 CHILD = ("Elif Yılmaz", "girl", 2018)
@@ -79,7 +79,7 @@ def _events(app, action=None):  # type: ignore[no-untyped-def]
 
 
 def _search(client, q):  # type: ignore[no-untyped-def]
-    r = post(client, "/cases/search", {"q": q}, token_url="/cases/")
+    r = search(client, q)
     assert r.status_code == 200, r.status_code
     return r.get_data(as_text=True)
 

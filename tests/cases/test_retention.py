@@ -248,7 +248,8 @@ def _app(tmp_path: Path, env: str = "test", **overrides: Any):  # type: ignore[n
         crypto.write_key_file(keyfile, crypto.generate_key_material())
     settings: dict[str, Any] = {"KEY_FILE": str(keyfile), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'r.db'}"}
     if env == "production":
-        settings.update(SECRET_KEY="Zq8-u1Vr0Xw3Pk5Tn7Ly9Hb2Gd4Fs6Ja_Mc1Ee3Ri5Uo7", RATELIMIT_STORAGE_URI="redis://x:1")
+        settings.update(SECRET_KEY="Zq8-u1Vr0Xw3Pk5Tn7Ly9Hb2Gd4Fs6Ja_Mc1Ee3Ri5Uo7", RATELIMIT_STORAGE_URI="redis://x:1",
+                        PROXY_HOPS=0)
     settings.update(overrides)
     return create_app(env, **settings)
 

@@ -95,7 +95,7 @@ def test_case_lists_and_forms_are_404_for_other_roles(app, make_user) -> None:  
     counsellors and supervisors; a colleague's configuration page may name the admin on purpose)."""
     rules = [r for r in app.url_map.iter_rules()
              if r.rule.startswith("/cases/") and not r.rule.startswith(CASE_PREFIX)]
-    mine = {"cases.list_cases", "cases.search_cases", "cases.new_case", "cases.break_glass",
+    mine = {"cases.list_cases", "cases.search_cases", "cases.search_results", "cases.new_case", "cases.break_glass",
             "cases.break_glass_reviews", "cases.review_break_glass"}
     assert mine <= {r.endpoint for r in rules}
     for endpoint in mine:

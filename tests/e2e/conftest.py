@@ -57,3 +57,19 @@ def context(browser):  # type: ignore[no-untyped-def]
     ctx = browser.new_context(locale="en-GB")
     yield ctx
     ctx.close()
+
+
+def sign_in(page, live_server: str, app: Flask, user) -> None:  # type: ignore[no-untyped-def]
+    """The real sign-in in the browser: password, then a fresh one-time code; ends on the dashboard."""
+    import re
+
+    from tests.factories import fresh_code
+
+    page.goto(f"{live_server}/login")
+    page.locator("input[name=email]").fill(user.email)
+    page.locator("input[name=password]").fill(user.password)
+    page.locator("input[name=password]").press("Enter")
+    page.wait_for_url(re.compile(r"/login/code$"))
+    page.locator("input[name=code]").fill(fresh_code(app, user))
+    page.locator("input[name=code]").press("Enter")
+    page.wait_for_url(f"{live_server}/")

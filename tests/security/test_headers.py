@@ -11,7 +11,7 @@ def _assert_headers(response) -> None:  # type: ignore[no-untyped-def]
     assert h["Content-Security-Policy"] == CSP
     assert "frame-ancestors 'none'" in CSP and "script-src 'self'" in CSP and "unsafe-inline" not in CSP
     assert h["X-Content-Type-Options"] == "nosniff"
-    assert h["Referrer-Policy"] == "no-referrer"
+    assert h["Referrer-Policy"] == "same-origin"  # over https, strict CSRF needs the same-origin Referer
     assert h["X-Frame-Options"] == "DENY"
 
 
