@@ -30,8 +30,8 @@ def open_alert(alert_id: uuid.UUID):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         abort(400)
     alert = alerts_service.find_alert(current_user, alert_id)
-    if alert is None:
-        abort(404)  # someone else's alert looks the same as none
+    if alert is None:  # someone else's alert looks the same as none, and the probe is on record
+        access.deny("alert.read", object_type="alert", object_id=alert_id, reason="not hers")
     alerts_service.mark_read(current_user, alert)
     case = alert.case
     db.session.commit()

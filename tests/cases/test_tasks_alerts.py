@@ -106,6 +106,13 @@ def test_a_change_by_someone_else_alerts_the_team_once_until_read(app, make_user
     # someone else cannot open (or learn about) her alert
     o = _client(app, outsider)
     assert post(o, f"/cases/alerts/{alert_id}/read", {}, token_url="/cases/alerts").status_code == 404
+    with app.app_context():  # … and the probe is on record like every denial of an object (DESIGN.md §1)
+        from app.audit import AuditEvent
+        from app.db import db
+
+        denied = db.session.execute(sa.select(AuditEvent.action, AuditEvent.actor_id, AuditEvent.object_id)
+                                    .where(AuditEvent.outcome == "denied")).all()
+        assert ("alert.read", str(outsider.public_id), alert_id) in [tuple(row) for row in denied]
     r = post(p, f"/cases/alerts/{alert_id}/read", {}, token_url="/cases/alerts")
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/cases/{case.public_id}")
     assert _alerts(app, primary) == [("case-changed", case.number, False)]

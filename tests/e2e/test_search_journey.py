@@ -62,6 +62,7 @@ def test_covering_counsellor_finds_and_opens_by_break_glass(app, live_server, co
     others.get_by_role("link", name=re.compile("Emergency access")).click()
     page.wait_for_url(re.compile(r"/cases/break-glass\?number="))
     assert page.locator("input[name=number]").input_value() == case.number
+    page.locator("select[name=category]").select_option("colleague-absent")  # only this reaches the audit log
     page.locator("textarea[name=reason]").fill("Danışmanı izinde; kadın şu an merkezde ve yardım istiyor.")
     page.locator("main button[type=submit]").click()
     page.wait_for_url(re.compile(rf"/cases/{case.public_id}$"))

@@ -218,8 +218,8 @@ def test_every_nested_id_under_my_case_that_is_not_in_it_is_an_audited_404(app, 
 
 def test_board_waitlist_and_coordinator_dashboard_name_the_cases_they_show(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
     """The bed board, the waiting list and the coordinator's dashboard show first names (and a son's age-limit
-    date): each page is one event naming the case numbers shown, as the case list does. The counsellor's and the
-    supervisor's dashboards show case numbers and staff names only: no women's names, so nothing more to record."""
+    date): each page is one event naming the case numbers shown, as the case list does. So do the counsellor's and
+    the supervisor's dashboards, which name applicants next to case numbers (one ``case.list`` event)."""
     import json
     from datetime import timedelta
 
@@ -238,9 +238,9 @@ def test_board_waitlist_and_coordinator_dashboard_name_the_cases_they_show(app, 
     factories.login_as(client, coordinator)
     start = _head(app)
 
-    def shown(url: str, action: str, name: str) -> list[str]:
+    def shown(url: str, action: str, name: str, reader: Any = None) -> list[str]:
         before = _head(app)
-        r = client.get(url)
+        r = (reader or client).get(url)
         assert r.status_code == 200 and name in r.get_data(as_text=True), url
         from app.audit import AuditEvent
         from app.db import db
@@ -255,10 +255,15 @@ def test_board_waitlist_and_coordinator_dashboard_name_the_cases_they_show(app, 
     assert shown(f"/shelters/{shelter.public_id}/waitlist", "shelter.waitlist", "Gizli") == [waiting.number]
     assert shown("/", "shelter.dashboard", "Gizli") == [staying.number]
     assert unrelated.number not in str(_rows_since(app, start))
-    for user in (counsellor, supervisor):
-        other = app.test_client()
-        factories.login_as(other, user)
-        assert "Gizli" not in other.get("/").get_data(as_text=True)
+    # The counsellor's dashboard names her open cases' applicants (issue 16): one case.list event names them all.
+    mine = app.test_client()
+    factories.login_as(mine, counsellor)
+    assert sorted(shown("/", "case.list", "Gizli", mine)) == sorted([staying.number, waiting.number,
+                                                                      unrelated.number])
+    # The supervisor's names only the cases of break-glass grants to review: none here, so no name at all.
+    theirs = app.test_client()
+    factories.login_as(theirs, supervisor)
+    assert "Gizli" not in theirs.get("/").get_data(as_text=True)
 
 
 # --- the auditor's per-case access report -------------------------------------------------------------------------
