@@ -7,6 +7,7 @@ data built here, on SQLite and PostgreSQL alike. Lower is welcome: lower the bud
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -59,3 +60,61 @@ def test_empty_sections_render_exactly_as_their_slices_render_them(app: Flask, m
             queried, queried_statements = _get(app, client, f"/cases/{case.public_id}")
         assert len(skipped_statements) < len(queried_statements)
         assert _without_csrf(skipped) == _without_csrf(queried)
+
+
+# The other hot pages (bench/load_bench.py HOT_PAGES): budget for the page with a few rows, and the same count with
+# more rows (no query per row). Measured on this data: see docs/PERFORMANCE.md "Hot pages".
+HOT_PAGE_BUDGETS = {"counsellor_dashboard": 24, "case_list": 10, "search": 14, "supervisor_dashboard": 28,
+                    "bed_board": 35}
+
+
+def _admit_households(app: Flask, make_case: Any, people: dict[str, Any], shelter: Any, first: int,
+                      last: int) -> None:
+    import datetime as dt
+
+    from tests.shelters import helpers as shelter_helpers
+
+    for n in range(first, last):
+        case = make_case(people["counsellor"], applicant_name=f"Ayşe Işık {n}", tckn=None, phone=None,
+                         children=(("Elif", "girl", 2018),), risk_level="high" if n % 2 else None)
+        request_id = shelter_helpers.request_for(app, case, shelter, people["counsellor"])
+        shelter_helpers.admit(app, shelter, request_id, people["coordinator"], [2 * n, 2 * n + 1],
+                              dt.date(2026, 11, 20))
+
+
+def _hot_page_statements(app: Flask, people: dict[str, Any], shelter: Any) -> dict[str, int]:
+    counts = {}
+    for role, pages in (("counsellor", {"counsellor_dashboard": "/", "case_list": "/cases/", "search": None}),
+                        ("supervisor", {"supervisor_dashboard": "/"}),
+                        ("coordinator", {"bed_board": f"/shelters/{shelter.public_id}"})):
+        client = app.test_client()
+        factories.login_as(client, people[role])
+        client.get("/")  # the session's last-seen write happens on the first page
+        for name, url in pages.items():
+            if url is None:
+                token = factories.csrf_token(client, "/cases/")
+                with _statements(app) as seen:
+                    response = client.post("/cases/search", data={"q": "Ayşe Işık 1", "csrf_token": token})
+                assert response.status_code == 200 and "Ayşe Işık 1" in response.get_data(as_text=True)
+                statements = [s for s in seen if s != "COMMIT"]
+            else:
+                html, statements = _get(app, client, url)
+            counts[name] = len(statements)
+            if os.environ.get("SHOW_STATEMENTS") == name:
+                print("\n".join(s[:150] for s in statements))
+    return counts
+
+
+def test_hot_pages_stay_within_their_query_budgets_and_do_not_query_per_row(app: Flask, make_user: Any,
+                                                                           make_case: Any) -> None:
+    from tests.shelters import helpers as shelter_helpers
+
+    people = {role: make_user(role) for role in ("counsellor", "supervisor", "coordinator", "admin")}
+    shelter = shelter_helpers.make_shelter(app, people["admin"], coordinators=(people["coordinator"],),
+                                           rooms=(4, 4, 4, 4))
+    _admit_households(app, make_case, people, shelter, 0, 2)
+    few = _hot_page_statements(app, people, shelter)
+    _admit_households(app, make_case, people, shelter, 2, 6)
+    more = _hot_page_statements(app, people, shelter)
+    assert few == more, (few, more)
+    assert all(few[name] <= budget for name, budget in HOT_PAGE_BUDGETS.items()), few
