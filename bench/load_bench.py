@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -54,10 +55,12 @@ def _need(binary: str) -> str:
     return path
 
 
-def _wrk(url: str, cookie: str | None) -> dict[str, Any]:
-    cmd = [_need("wrk"), "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", url]
+def _wrk(url: str, cookie: str | None, *, script: str | None = None, duration: str | None = None) -> dict[str, Any]:
+    cmd = [_need("wrk"), "-t2", f"-c{CONNECTIONS}", f"-d{duration or DURATION}", "--timeout", "10s", "--latency", url]
     if cookie:
         cmd[1:1] = ["-H", f"Cookie: {cookie}"]
+    if script:
+        cmd[1:1] = ["-s", script]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
@@ -95,7 +98,10 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def _prepare(db_url: str, key_file: Path, secret: str, redis_url: str, cases: int) -> tuple[str, str]:
-    """Migrate, create a centre, a counsellor with ``cases`` cases and a live session; return (cookie, case URL)."""
+    """Migrate, create a centre, a counsellor with ``cases`` cases and a live session; return (cookie, case URL).
+
+    Also prepares the other hot pages (``HOT_PAGES``, kept in ``_PAGES`` for ``run``): a supervisor and a shelter
+    coordinator with live sessions, and a shelter of 16 beds with five households (mother and child) in it."""
     env_backup = dict(os.environ)
     os.environ.update({"DAYANISMA_ENV": "production", "SECRET_KEY": secret, "DATABASE_URL": db_url,
                        "DAYANISMA_PROXY_HOPS": "0",
@@ -135,20 +141,110 @@ def _prepare(db_url: str, key_file: Path, secret: str, redis_url: str, cases: in
                 add_person(case, PersonKind.APPLICANT, full_name=f"Ayşe Yılmaz {n}", phone="0532 123 45 67")
                 add_person(case, PersonKind.CHILD, full_name=f"Elif {n}", sex="girl", birth_year=2018)
                 last = case
-            token = secrets.token_urlsafe(32)
-            db.session.add(UserSession(token_hash=_hash(token), user_id=user.id))
-            db.session.commit()
-            with app.test_request_context():
-                serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
-                cookie = f"{app.config['SESSION_COOKIE_NAME']}={serializer.dumps({'sid': token})}"
             assert last is not None
+            shelter_id, coordinator = _prepare_shelter(centre, user, db.session)
+            cookies = {}
+            staff = {"counsellor": user, "supervisor": _staff(db.session, centre, Role.SUPERVISOR),
+                     "coordinator": coordinator}
+            for role, who in staff.items():
+                token = secrets.token_urlsafe(32)
+                db.session.add(UserSession(token_hash=_hash(token), user_id=who.id))
+                db.session.flush()
+                with app.test_request_context():
+                    from flask import session
+                    from flask_wtf.csrf import generate_csrf
+
+                    session["sid"] = token
+                    csrf = generate_csrf()  # the search is a POST with its CSRF token, as from the case list
+                    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+                    cookies[role] = (f"{app.config['SESSION_COOKIE_NAME']}={serializer.dumps(dict(session))}", csrf)
+            db.session.commit()
+            cookie = cookies["counsellor"][0]
             url = f"/cases/{last.public_id}"
+            _PAGES.clear()
+            _PAGES.update({
+                "counsellor_dashboard": (cookie, "/", None),
+                "case_list": (cookie, "/cases/", None),
+                "search": (cookie, "/cases/search",
+                           urlencode({"q": f"Ayşe Yılmaz {cases // 2}", "csrf_token": cookies["counsellor"][1]})),
+                "supervisor_dashboard": (cookies["supervisor"][0], "/", None),
+                "bed_board": (cookies["coordinator"][0], f"/shelters/{shelter_id}", None),
+            })
             db.session.remove()
             db.engine.dispose()
         return cookie, url
     finally:
         os.environ.clear()
         os.environ.update(env_backup)
+
+
+# The other hot pages (issue 20), each measured right after the case page in the same run: name → (cookie, path,
+# form body of a POST or None). Filled by ``_prepare``.
+# Targets (docs/PERFORMANCE.md "Hot pages"): req/s as a multiple of the case page's in the same run — a ratio
+# between two pages of the same app, which the shared machine's load distorts far less than one against hello-world.
+HOT_PAGE_TARGETS = {
+    "counsellor_dashboard": ("counsellor's dashboard", 1.0),
+    "case_list": ("case list (50 rows of 200)", 1.0),
+    "search": ("search (name, 200 cases)", 1.0),
+    "supervisor_dashboard": ("supervisor's dashboard", 1.0),
+    "bed_board": ("bed board (16 beds, 10 residents)", 1.0),
+}
+HOT_PAGES = tuple(HOT_PAGE_TARGETS)
+_PAGES: dict[str, tuple[str, str, str | None]] = {}
+
+
+def _staff(session: Any, centre: Any, role: Any) -> Any:
+    from app.auth import passwords
+    from app.users.models import User
+
+    staff = User(email=f"{role.value}@example.org", name=f"Yük {role.value}", role=role, centre_id=centre.id,
+                 password_hash=passwords.hash_password("load-test-password-İğ"))
+    session.add(staff)
+    session.flush()
+    return staff
+
+
+def _prepare_shelter(centre: Any, counsellor: Any, session: Any) -> tuple[str, Any]:
+    """A shelter of 4 rooms × 4 beds with a coordinator, and five of the counsellor's cases admitted (2 beds each)."""
+    import sqlalchemy as sa
+
+    from app.dates import local_today
+    from app.users.models import Role
+    from cases.core.models import Case
+    from shelters.admissions import services as stays
+    from shelters.setup import services as setup
+
+    admin = _staff(session, centre, Role.ADMIN)
+    coordinator = _staff(session, centre, Role.COORDINATOR)
+    shelter = setup.create_shelter(actor=admin, name="Papatya Evi", capacity=20, boy_age_limit=12, max_stay_days=183,
+                                   address=None)
+    beds = [setup.add_bed(room, f"Yatak {i}.{j}", actor=admin)
+            for i in range(1, 5) for room in [setup.add_room(shelter, f"Oda {i}", actor=admin)] for j in range(1, 5)]
+    setup.assign_coordinator(shelter, coordinator, actor=admin)
+    session.flush()
+    for n, case in enumerate(session.scalars(sa.select(Case).order_by(Case.id).limit(5))):
+        request = stays.request_admission(case, shelter=shelter, child_ids=[p.public_id for p in case.children],
+                                          actor=counsellor)
+        people = stays.request_people(request)
+        stays.admit(request, beds={p.id: beds[2 * n + k] for k, p in enumerate(people)}, starts_on=local_today(),
+                    actor=coordinator)
+    session.flush()
+    return str(shelter.public_id), coordinator
+
+
+def _wrk_page(port: int, name: str) -> dict[str, Any]:
+    cookie, path, body = _PAGES[name]
+    script = None
+    if body is not None:
+        fd, script = tempfile.mkstemp(suffix=".lua")
+        with os.fdopen(fd, "w") as f:
+            f.write(f'wrk.method = "POST"\nwrk.body = "{body}"\n'
+                    'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n')
+    try:
+        return _wrk(f"http://127.0.0.1:{port}{path}", cookie, script=script)
+    finally:
+        if script:
+            os.unlink(script)
 
 
 def run(cases: int = 200) -> dict[str, Any]:
@@ -189,9 +285,13 @@ def run(cases: int = 200) -> dict[str, Any]:
             raise RuntimeError(f"case page answered {probe.stdout}, not 200; the load run would measure errors")
         _wrk(f"http://127.0.0.1:{app_port}{case_url}", cookie)  # warm-up (DEK cache, connections)
         page = _wrk(f"http://127.0.0.1:{app_port}{case_url}", cookie)
+        pages = {}
+        for name in HOT_PAGES:
+            pages[name] = _wrk_page(app_port, name)
+            pages[name]["ratio"] = pages[name]["rps"] / hello["rps"]
         _stop(procs.pop())
         return {"workers": WORKERS, "connections": CONNECTIONS, "duration": DURATION, "hello": hello, "case_page": page,
-                "ratio": page["rps"] / hello["rps"]}
+                "ratio": page["rps"] / hello["rps"], "pages": pages}
     finally:
         for proc in procs:
             _stop(proc)
@@ -207,3 +307,6 @@ if __name__ == "__main__":
     print(f"case page:   {p['rps']:.0f} req/s p50 {p['p50_ms']:.1f} ms p90 {p['p90_ms']:.1f} ms "
           f"p99 {p['p99_ms']:.1f} ms errors {p['errors']} of {p['requests']}")
     print(f"P4 ratio: {result['ratio']:.1%} (target ≥ 25%)")
+    for name, r in result["pages"].items():
+        print(f"{name:21} {r['rps']:.0f} req/s ({r['ratio']:.1%} of hello-world) p50 {r['p50_ms']:.1f} ms "
+              f"p99 {r['p99_ms']:.1f} ms errors {r['errors']} of {r['requests']}")

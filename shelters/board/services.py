@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from app import audit
 from app.db import db
@@ -81,9 +82,22 @@ def _outages_on(shelter: Shelter, day: date) -> list[Outage]:
     ))
 
 
+# What the board shows of each stay, loaded with the stays (one query per relationship, not one per resident).
+_STAY_ON_BOARD = (selectinload(Stay.person), selectinload(Stay.assignments),
+                  selectinload(Stay.request).selectinload(AdmissionRequest.stays).selectinload(Stay.person))
+
+
 def _active_stays(shelter: Shelter) -> list[Stay]:
     return list(db.session.scalars(
         sa.select(Stay).where(Stay.shelter_id == shelter.id, Stay.ended_on.is_(None)).order_by(Stay.id)
+        .options(*_STAY_ON_BOARD)
+    ))
+
+
+def _rooms_with_beds(shelter: Shelter) -> list[Room]:
+    """``shelter.rooms`` (same order) with their beds, in two queries; assignments then find their beds loaded."""
+    return list(db.session.scalars(
+        sa.select(Room).where(Room.shelter_id == shelter.id).order_by(Room.id).options(selectinload(Room.beds))
     ))
 
 
@@ -96,6 +110,7 @@ def bed_of(stay: Stay, day: date) -> Bed | None:
 
 
 def board(shelter: Shelter, today: date) -> Board:
+    shelter_rooms = _rooms_with_beds(shelter)
     outages = _outages_on(shelter, today)
     room_out = {o.room_id: o.reason for o in outages if o.bed_id is None}
     bed_out = {o.bed_id: o.reason for o in outages if o.bed_id is not None}
@@ -106,7 +121,7 @@ def board(shelter: Shelter, today: date) -> Board:
             present[bed.id] = stay
     names = {stay.id: stay.person.full_name for stay in present.values()}
     rooms, free, out = [], 0, 0
-    for room in shelter.rooms:
+    for room in shelter_rooms:
         row = RoomRow(str(room.public_id), room.name)
         firsts = [first_name(names[present[b.id].id]) for b in room.beds if b.id in present]
         for bed in room.beds:
@@ -130,12 +145,14 @@ def board(shelter: Shelter, today: date) -> Board:
                 free += 1
             row.beds.append(cell)
         rooms.append(row)
+    loaded = (selectinload(Stay.person), selectinload(Stay.request))  # no query per resident (issue 20)
     arriving = list(db.session.scalars(
-        sa.select(Stay).where(Stay.shelter_id == shelter.id, Stay.starts_on == today).order_by(Stay.id)))
+        sa.select(Stay).where(Stay.shelter_id == shelter.id, Stay.starts_on == today).order_by(Stay.id)
+        .options(*loaded)))
     leaving = list(db.session.scalars(
         sa.select(Stay).where(Stay.shelter_id == shelter.id, sa.or_(
             Stay.ended_on == today, sa.and_(Stay.ended_on.is_(None), Stay.planned_end_on == today))
-        ).order_by(Stay.id)))
+        ).order_by(Stay.id).options(*loaded)))
     households = [str(s.request.public_id) for s in [*present.values(), *arriving, *leaving]]
     return Board(rooms, occupancy_on(shelter, today), shelter.capacity, free, out,
                  [first_name(s.person.full_name) for s in arriving], [first_name(s.person.full_name) for s in leaving],
