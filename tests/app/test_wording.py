@@ -30,3 +30,11 @@ def test_glossary_terms() -> None:
     assert tr["Returned to the perpetrator"] == "Şiddet uygulayanla aynı konuta döndü"
     police = tr["Needs court/governor approval by %(deadline)s, or it lapses."]
     assert "Kolluk amiri" in police and "48 saat" in police and "kendiliğinden kalkar" in police
+
+
+def test_back_links_carry_no_text_arrow() -> None:
+    """The stylesheet draws the arrow of a .back-link; a text arrow too showed "← ←" on the shelter pages."""
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    doubled = [str(p.relative_to(templates)) for p in templates.rglob("*.html")
+               if re.search(r'class="back-link"[^>]*>\s*(←|&larr;)', p.read_text())]
+    assert doubled == []
