@@ -41,9 +41,11 @@ def _admit_page(shelter: Shelter, req: Any, people: list[Any], form: Any, declin
     free = [b for b in stays.shelter_beds(shelter)
             if stays.bed_free(b, today, today + timedelta(days=shelter.max_stay_days))]
     view = resident_view(req, today)
+    planned_end = today + timedelta(days=shelter.max_stay_days)
+    warnings = stays.age_limit_warnings(stays.request_people(req), shelter, planned_end)
     return render_template("shelters/admit.html", shelter=shelter, req=req, form=form, decline_form=decline_form,
-                           people=people, resident=view, free_beds=free, today=today,
-                           planned_end=today + timedelta(days=shelter.max_stay_days)), status
+                           people=people, resident=view, free_beds=free, today=today, planned_end=planned_end,
+                           age_warnings=warnings), status
 
 
 def _pending_request(shelter: Shelter, request_id: uuid.UUID) -> AdmissionRequest:
@@ -194,8 +196,14 @@ def request_extension(shelter: Shelter, request_id: uuid.UUID):  # type: ignore[
     except ShelterError as exc:
         refuse(exc, shelter)
         return _household_page(shelter, stays.find_request(shelter, request_id), 422)
+    _warn_age_limit(shelter, req, form.new_end_on.data)
     return committed(_("Extension requested. A supervisor will decide."),
                      "shelters.household", shelter_id=shelter.public_id, request_id=req.public_id)
+
+
+def _warn_age_limit(shelter: Shelter, req: AdmissionRequest, until: Any) -> None:
+    for warning in stays.age_limit_warnings([s.person for s in stays.active_stays(req)], shelter, until):
+        flash(warning, "warning")
 
 
 def _decide(shelter: Shelter, extension_id: uuid.UUID, approve: bool) -> Response:
@@ -208,6 +216,8 @@ def _decide(shelter: Shelter, extension_id: uuid.UUID, approve: bool) -> Respons
         return redirect(url_for("shelters.household", shelter_id=shelter.public_id, request_id=request_id))
     db.session.commit()
     flash(_("Extension approved.") if approve else _("Extension refused."), "success")
+    if approve:
+        _warn_age_limit(shelter, extension.request, extension.new_end_on)
     return redirect(url_for("shelters.household", shelter_id=shelter.public_id, request_id=request_id))
 
 

@@ -290,3 +290,49 @@ def test_out_of_service_keeps_history_and_blocks_admission(app, client, world, l
     with app.app_context():
         o = db.session.scalar(sa.select(Outage))
         assert o.ends_on == today + timedelta(days=1)  # ended, not deleted
+
+
+def test_a_boy_reaching_the_age_limit_is_flagged_on_admit_and_extension(app, client, make_user, make_case,  # type: ignore[no-untyped-def]
+                                                                        login_as) -> None:
+    from datetime import date
+    from html import unescape
+
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    today = _today(app)
+    limit = 12
+    # He turns 12 around 1 July: the next one to come, within a year of stay but not at admission.
+    born = (today.year if today < date(today.year, 7, 1) else today.year + 1) - limit
+    counsellor, coordinator = make_user("counsellor"), make_user("coordinator")
+    supervisor, admin = make_user("supervisor"), make_user("admin")
+    shelter = make_shelter(app, admin, coordinators=(coordinator,), boy_age_limit=limit, max_stay_days=365)
+    case = make_case(counsellor, children=(("Emre", "boy", born), ("Elif", "girl", 2018)))
+    req = request_for(app, case, shelter, counsellor)
+    login_as(client, coordinator)
+    html = unescape(client.get(f"/shelters/{shelter.public_id}/requests/{req}/admit").get_data(as_text=True))
+    assert "Emre reaches this shelter's age limit for boys (12)" in html and "Elif reaches" not in html
+
+    # A short stay that ends before his birthday says nothing; an extension past it says so when asked and approved.
+    short = make_shelter(app, admin, coordinators=(coordinator,), boy_age_limit=limit, max_stay_days=30,
+                         name="Kısa Evi")
+    other = make_case(counsellor, children=(("Emre", "boy", born),))
+    req2 = request_for(app, other, short, counsellor)
+    admit_page = client.get(f"/shelters/{short.public_id}/requests/{req2}/admit").get_data(as_text=True)
+    assert "reaches this shelter" not in unescape(admit_page)
+    admit(app, short, req2, coordinator, [0, 1], today)
+    household = f"/shelters/{short.public_id}/households/{req2}"
+    r = client.post(f"{household}/extension", data={"csrf_token": csrf_token(client, household),
+                                                   "reason": "housing-pending",
+                                                   "new_end_on": (today + timedelta(days=360)).isoformat()})
+    assert r.status_code == 302
+    assert "Emre reaches this shelter's age limit" in unescape(client.get(household).get_data(as_text=True))
+    from app.db import db
+    from shelters.core.models import ExtensionRequest
+
+    with app.app_context():
+        ext_id = db.session.scalar(sa.select(ExtensionRequest.public_id))
+    client.post("/logout", data={"csrf_token": csrf_token(client, household)})
+    login_as(client, supervisor)
+    r = client.post(f"/shelters/{short.public_id}/extensions/{ext_id}/approve",
+                    data={"csrf_token": csrf_token(client, household)})
+    assert r.status_code == 302
+    assert "Emre reaches this shelter's age limit" in unescape(client.get(household).get_data(as_text=True))
