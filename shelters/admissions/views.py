@@ -293,8 +293,8 @@ def new_request():  # type: ignore[no-untyped-def]
         db.session.scalar(sa.select(Shelter).where(Shelter.public_id == uuid.UUID(form.shelter.data))),
         "shelter", form.shelter.data)
     try:
-        stays.request_admission(case, shelter=shelter, child_ids=[uuid.UUID(c) for c in form.children.data or []],
-                                actor=current_user)
+        req = stays.request_admission(case, shelter=shelter,
+                                      child_ids=[uuid.UUID(c) for c in form.children.data or []], actor=current_user)
     except ShelterError as exc:
         db.session.rollback()
         form.shelter.errors = [*form.shelter.errors, str(exc)]
@@ -302,6 +302,9 @@ def new_request():  # type: ignore[no-untyped-def]
                                existing=stays.open_request_for(case)), 422
     db.session.commit()
     flash(_("Shelter place requested. The coordinator will admit or decline."), "success")
+    for warning in stays.age_limit_warnings(stays.request_people(req), shelter,
+                                            local_today() + timedelta(days=shelter.max_stay_days)):
+        flash(warning, "warning")
     return redirect(_case_url(case))
 
 
