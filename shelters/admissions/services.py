@@ -233,6 +233,15 @@ def occupancy_on(shelter: Shelter, day: date) -> int:
     )) or 0
 
 
+def staying_tonight(shelter: Shelter, today: date) -> int:
+    """People in the shelter tonight: a stay that ended today (even one that began today) is not — what the bed
+    board shows. ``occupancy_on`` counts a same-day stay on its day, for the nights used."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Stay).where(
+        Stay.shelter_id == shelter.id, Stay.starts_on <= today,
+        sa.or_(Stay.ended_on.is_(None), Stay.ended_on > today),
+    )) or 0
+
+
 def peak_occupancy(shelter: Shelter, start: date, end: date, today: date) -> int:
     """The most people present on any night of ``[start, end)`` (active stays count until their planned end, or
     until today if they are overdue)."""

@@ -22,7 +22,7 @@ def coordinator_panel(user: User) -> tuple[str, dict[str, Any]] | None:
     if user.role != Role.COORDINATOR:
         return None
     today = local_today()
-    items = [{"shelter": s, "occupancy": stays.occupancy_on(s, today), "alerts": board_service.alerts(s, today),
+    items = [{"shelter": s, "occupancy": stays.staying_tonight(s, today), "alerts": board_service.alerts(s, today),
               "waiting": len(stays.waitlist(s))}
              for s in db.session.scalars(visible_shelters_query(user))]
     return "shelters/_panel_coordinator.html", {"items": items}
@@ -33,7 +33,7 @@ def supervisor_panel(user: User) -> tuple[str, dict[str, Any]] | None:
         return None
     today = local_today()
     shelters = list(db.session.scalars(visible_shelters_query(user)))
-    capacity = [(s, stays.occupancy_on(s, today)) for s in shelters]
+    capacity = [(s, stays.staying_tonight(s, today)) for s in shelters]
     return "shelters/_panel_supervisor.html", {
         "extensions": stays.pending_extensions(shelters),
         "capacity_alerts": [(s, n) for s, n in capacity if n >= s.capacity],

@@ -19,6 +19,7 @@ from shelters.admissions.services import (
     current_assignment,
     occupancy_on,
     pending_extensions,
+    staying_tonight,
 )
 from shelters.core.models import AdmissionRequest, Bed, Outage, Room, Shelter, Stay
 
@@ -131,7 +132,7 @@ def board(shelter: Shelter, today: date) -> Board:
         sa.select(Stay).where(Stay.shelter_id == shelter.id, sa.or_(
             Stay.ended_on == today, sa.and_(Stay.ended_on.is_(None), Stay.planned_end_on == today))
         ).order_by(Stay.id))]
-    return Board(rooms, occupancy_on(shelter, today), shelter.capacity, free, out, arrivals, departures)
+    return Board(rooms, staying_tonight(shelter, today), shelter.capacity, free, out, arrivals, departures)
 
 
 # --- occupancy over time ------------------------------------------------------------------------------------------
@@ -189,7 +190,7 @@ class Alert:
 
 def alerts(shelter: Shelter, today: date) -> list[Alert]:
     found: list[Alert] = []
-    occupancy = occupancy_on(shelter, today)
+    occupancy = staying_tonight(shelter, today)
     if occupancy >= shelter.capacity:
         found.append(Alert("capacity", _("At or over capacity: %(n)s people for %(capacity)s places.",
                                          n=occupancy, capacity=shelter.capacity), level="danger"))

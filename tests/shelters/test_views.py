@@ -350,3 +350,24 @@ def test_a_boy_reaching_the_age_limit_is_flagged_on_admit_and_extension(app, cli
                     data={"csrf_token": csrf_token(client, household)})
     assert r.status_code == 302
     assert "Emre reaches this shelter's age limit" in unescape(client.get(household).get_data(as_text=True))
+
+
+def test_a_same_day_admission_and_discharge_is_not_staying_tonight(app, client, world, login_as) -> None:  # type: ignore[no-untyped-def]
+    from app.db import db
+    from app.users.models import User
+    from shelters.admissions import services as stays
+    from shelters.core.models import Shelter
+
+    today = _today(app)
+    req = _admitted(app, world)
+    with app.app_context():
+        shelter = db.session.get(Shelter, world["a"].id)
+        household = stays.find_request(shelter, req)
+        stays.discharge(household, stays=stays.active_stays(household), on=today,  # type: ignore[arg-type]
+                        destination="relatives", actor=db.session.get(User, world["coord_a"].id))
+        db.session.commit()
+        assert stays.occupancy_on(shelter, today) == 3  # the night used still counts in the figures
+    login_as(client, world["coord_a"])
+    assert "0 / 20" in client.get("/").get_data(as_text=True)
+    board = client.get(f"/shelters/{world['a'].public_id}").get_data(as_text=True)
+    assert "0 of 20 places taken" in board
