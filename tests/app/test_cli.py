@@ -65,6 +65,13 @@ def test_demo_seed_is_idempotent_and_codes_work(app, client) -> None:  # type: i
     assert ".venv/bin/flask --app wsgi demo code" in first.output  # the hint works as typed in the repository
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 5
+        # Each demo case's risk level comes from an assessment the case page shows (not "no assessment yet").
+        from cases.core.models import Case
+        from cases.risk.services import latest_assessment
+
+        demo_cases = list(db.session.scalars(sa.select(Case)))
+        assert demo_cases and all(c.risk_level is not None for c in demo_cases)
+        assert all((a := latest_assessment(c)) is not None and a.level == c.risk_level for c in demo_cases)
     email = "danisman@demo.dayanisma.test"
     password = re.search(rf"{re.escape(email)}\s+password: (\S+)", first.output).group(1)  # type: ignore[union-attr]
     code = re.match(r"(\d{6})", _run(app, "demo", "code", email).output).group(1)  # type: ignore[union-attr]
