@@ -35,10 +35,14 @@ sbom: $(VENV)/.installed ## CycloneDX SBOM of the shipped dependencies: sbom.cdx
 translations: $(VENV)/.installed ## Compile the Turkish and English catalogues
 	$(BIN)/pybabel compile --use-fuzzy -d translations 2>&1 | grep -v "^compiling" || true
 
-run: $(VENV)/.installed translations ## Set up everything and serve with demo data on http://127.0.0.1:5000
+PORT ?= 5000
+
+run: $(VENV)/.installed translations ## Set up everything and serve with demo data on http://127.0.0.1:5000 (another port: make run PORT=5001)
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@echo ""
+	@echo "Dayanışma is served on http://127.0.0.1:$(PORT)/ (Ctrl+C stops it)"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 chromium: ## Install Debian's Chromium for the browser tests (when missing and root)
 	@if ! command -v chromium >/dev/null 2>&1; then \

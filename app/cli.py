@@ -194,7 +194,7 @@ def seed() -> None:
         click.echo(f"  {role_name:<12} {email:<34} password: {password}")
         click.echo(f"  {'':<12} TOTP secret: {secret}")
     click.echo("No authenticator app? Print a demo user's current code with:")
-    click.echo("  flask --app wsgi demo code danisman@demo.dayanisma.test")
+    click.echo("  .venv/bin/flask --app wsgi demo code danisman@demo.dayanisma.test")
     click.echo("")
 
 

@@ -14,6 +14,7 @@ from app.db import db
 from app.users.models import Centre, Role, User
 from cases.core.models import Case, PersonKind, RiskLevel
 from cases.core.services import add_person, age_band, open_case
+from cases.risk import services as risk_service
 
 DEMO_CASES: list[dict[str, Any]] = [
     {
@@ -59,4 +60,10 @@ def seed_demo_cases(centre: Centre, users: dict[Role, User]) -> None:
             add_person(case, PersonKind.CHILD, full_name=child_name, sex=sex, birth_year=year)
         add_person(case, PersonKind.PERPETRATOR, full_name="Demo Kişi (DEMO)", relationship_to_applicant="spouse",
                    notes="Uzun boylu, gözlüklü (demo).")
+        # The level in the list comes from an assessment on the case page, as in real work (issue 16 §4).
+        db.session.flush()
+        checklist = risk_service.current_checklist()
+        risk_service.record_assessment(case, answers={item["key"]: "no" for item in checklist.items},
+                                       actor=counsellor, level=spec["risk"], checklist=checklist,
+                                       judgement_reason="Demo: danışmanın mesleki değerlendirmesi (DEMO).")
     db.session.flush()

@@ -41,6 +41,7 @@ from cases.orders import models as orders_models  # noqa: F401
 from cases.orders import panels as orders_panels
 from cases.orders import reports as orders_reports
 from cases.orders import views as orders_views  # noqa: F401
+from cases.papers import views as papers_views  # noqa: F401
 from cases.plans import models as plans_models  # noqa: F401
 from cases.plans import panels as plans_panels
 from cases.plans import views as plans_views  # noqa: F401

@@ -9,6 +9,7 @@ one ``case.list`` / ``case.search`` event naming the case numbers shown.
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from flask_login import current_user
 
 from app import access, audit, throttle
 from app.audit import AuditEvent
+from app.dates import local_today
 from app.db import db
 from app.users.models import Role, User
 from cases.casefile import services as search
@@ -29,6 +31,7 @@ from cases.core.blueprint import bp
 from cases.core.forms import SearchForm
 from cases.core.models import Case, CaseStatus
 from cases.notes.forms import NoteForm
+from cases.tasks import services as tasks_service
 
 PAGE_SIZE = 50
 STATUS_FILTERS = ("current", "open", "active", "closed", "all")
@@ -70,7 +73,7 @@ def _rows(cases: list[Case], known: dict[int, str | None] | None = None) -> list
 
 
 RISK_FILTERS = ("any", "high", "medium", "standard", "none")
-SORTS = ("opened", "risk", "number", "counsellor")
+SORTS = ("opened", "due", "risk", "number", "counsellor")
 # Highest risk first; cases not yet assessed after the assessed ones.
 _RISK_ORDER = sa.case({"high": 0, "medium": 1, "standard": 2}, value=Case.risk_level, else_=3)
 
@@ -90,7 +93,20 @@ def _list_filters() -> dict[str, Any]:
             "counsellor": counsellor}
 
 
-def _filtered(stmt: sa.Select[Any], filters: dict[str, Any]) -> sa.Select[Any]:
+def next_due_dates(user: User) -> dict[uuid.UUID, date]:
+    """Each visible case's earliest due date in the task list (an overdue task without a date counts as today)."""
+    today = local_today()
+    due: dict[uuid.UUID, date] = {}
+    for task in tasks_service.tasks_for(user, today):
+        if task.case_public_id is None or (task.due_on is None and not task.overdue):
+            continue
+        on = task.due_on or today
+        due[task.case_public_id] = min(on, due.get(task.case_public_id, on))
+    return due
+
+
+def _filtered(stmt: sa.Select[Any], filters: dict[str, Any],
+              due: dict[uuid.UUID, date] | None = None) -> sa.Select[Any]:
     stmt = _status_filter(stmt, filters["status"])
     if filters["risk"] == "none":
         stmt = stmt.where(Case.risk_level.is_(None))
@@ -101,6 +117,12 @@ def _filtered(stmt: sa.Select[Any], filters: dict[str, Any]) -> sa.Select[Any]:
     elif filters["counsellor"]:
         stmt = stmt.where(Case.primary_counsellor_id == int(filters["counsellor"]))
     newest = (Case.opened_at.desc(), Case.id.desc())
+    if filters["sort"] == "due":  # soonest (overdue) first; cases with nothing due after them, newest first
+        ranked = sorted(due or {}, key=lambda pid: ((due or {})[pid], str(pid)))
+        if not ranked:
+            return stmt.order_by(*newest)
+        rank = sa.case({pid: i for i, pid in enumerate(ranked)}, value=Case.public_id, else_=len(ranked))
+        return stmt.order_by(rank, *newest)
     if filters["sort"] == "risk":
         return stmt.order_by(_RISK_ORDER, *newest)
     if filters["sort"] == "number":
@@ -123,12 +145,13 @@ def _centre_counsellors(user: User) -> list[tuple[int, str]]:
 @access.roles(Role.COUNSELLOR, Role.SUPERVISOR)
 def list_cases():  # type: ignore[no-untyped-def]
     filters = _list_filters()
-    stmt = _filtered(policies.visible_cases_query(current_user), filters)
+    due = next_due_dates(current_user) if filters["sort"] == "due" else None
+    stmt = _filtered(policies.visible_cases_query(current_user), filters, due)
     page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=PAGE_SIZE, error_out=False,
                        count=True)
     cases = list(page.items)
     _audit_listing("case.list", cases, page=page.page, **filters)
-    return render_template("cases/list.html", rows=_rows(cases), page=page, status=filters["status"],
+    return render_template("cases/list.html", rows=_rows(cases), page=page, due=due, status=filters["status"],
                            statuses=STATUS_FILTERS, search_form=SearchForm(), searched=False, filters=filters,
                            risks=RISK_FILTERS, sorts=SORTS, counsellors=_centre_counsellors(current_user))
 

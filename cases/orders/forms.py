@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, IntegerField, RadioField, SelectChoice, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from app.date_fields import LocalDateField as DateField  # day first, as typed (issue 16)
@@ -60,6 +60,7 @@ class OrderForm(FlaskForm):
     )
     details = TextAreaField(_l("Details (authority, decision number, conditions)"), filters=[none_if_blank],
                             validators=[no_control_chars, Length(max=TEXT_MAX)])
+    confirm_kind = BooleanField(_l("I checked: the decision says so. Record it as it is."))
 
 
 class ApprovalForm(FlaskForm):

@@ -63,6 +63,24 @@ MEASURE_LABELS = {
     "temporary-custody": _l("Temporary custody"),
     "temporary-alimony": _l("Temporary alimony"),
 }
+PROTECTIVE_MEASURES = frozenset(ORDER_MEASURES[:9])  # 6284 art. 3–4: for her; the rest (art. 5) are about him
+
+
+def kind_mismatch(kind: str, measures: list[str]) -> str | None:
+    """A warning when the kind of order and every measure chosen point different ways (a protective order for her
+    with only measures against him, or the reverse): usually a slip, sometimes what the decision really says."""
+    if not measures:
+        return None
+    protective = [m for m in measures if m in PROTECTIVE_MEASURES]
+    if kind == "protective" and not protective:
+        return str(_l("A protective order (for her) with only preventive measures (about him): check the kind of "
+                      "order and the measures against the decision."))
+    if kind == "preventive" and len(protective) == len(measures):
+        return str(_l("A preventive order (about him) with only protective measures (for her): check the kind of "
+                      "order and the measures against the decision."))
+    return None
+
+
 STATUS_LABELS = {
     "awaiting-approval": _l("Awaiting approval"), "lapsed": _l("Lapsed: not approved in time"),
     "upcoming": _l("Not started yet"), "active": _l("In force"), "expired": _l("Expired"),

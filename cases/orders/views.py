@@ -75,6 +75,10 @@ def create_order(case: Case):  # type: ignore[no-untyped-def]
     form = OrderForm()
     if not form.validate_on_submit():
         return _render_list(case, form=form, status=422)
+    warning = svc.kind_mismatch(form.kind.data or "", list(form.measures.data or []))
+    if warning and not form.confirm_kind.data:  # asked once, with what she typed kept
+        form.confirm_kind.errors = [warning]
+        return _render_list(case, form=form, status=422)
     try:
         order = svc.record_order(
             case, actor=current_user, kind=form.kind.data or "", issuer=form.issuer.data or "",

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from app import audit
@@ -61,6 +62,23 @@ def age_limit_for(person: Person, shelter: Shelter) -> int | None:
     if person.sex == "boy":
         return shelter.boy_age_limit
     return GIRL_AGE_LIMIT
+
+
+def age_limit_warnings(people: Iterable[Person], shelter: Shelter, until: date) -> list[str]:
+    """A sentence for each boy who reaches the shelter's age limit by ``until`` (the planned end of a stay or of an
+    extension): caught while there is time to plan, not when pressing Admit."""
+    found = []
+    for person in people:
+        if person.kind != PersonKind.CHILD or person.sex != "boy" or person.birth_year is None:
+            continue
+        turns = birthday_estimate(person.birth_year, shelter.boy_age_limit)
+        if turns <= until:
+            name = (person.full_name or "").split()
+            found.append(str(_l(
+                "%(child)s reaches this shelter's age limit for boys (%(limit)s) around %(date)s, before %(until)s "
+                "(estimated from his year of birth).", child=name[0] if name else "?", limit=shelter.boy_age_limit,
+                date=format_date(turns, "medium"), until=format_date(until, "medium"))))
+    return found
 
 
 # --- requests and waitlist ----------------------------------------------------------------------------------------
@@ -212,6 +230,15 @@ def occupancy_on(shelter: Shelter, day: date) -> int:
         Stay.shelter_id == shelter.id, Stay.starts_on <= day,
         sa.or_(Stay.ended_on.is_(None), Stay.ended_on > day,
                sa.and_(Stay.ended_on == Stay.starts_on, Stay.starts_on == day)),
+    )) or 0
+
+
+def staying_tonight(shelter: Shelter, today: date) -> int:
+    """People in the shelter tonight: a stay that ended today (even one that began today) is not — what the bed
+    board shows. ``occupancy_on`` counts a same-day stay on its day, for the nights used."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Stay).where(
+        Stay.shelter_id == shelter.id, Stay.starts_on <= today,
+        sa.or_(Stay.ended_on.is_(None), Stay.ended_on > today),
     )) or 0
 
 

@@ -50,9 +50,11 @@ def _admit_page(shelter: Shelter, req: Any, people: list[Any], form: Any, declin
             if stays.bed_free(b, today, today + timedelta(days=shelter.max_stay_days))]
     _resident_view_on_record(req)
     view = resident_view(req, today)
+    planned_end = today + timedelta(days=shelter.max_stay_days)
+    warnings = stays.age_limit_warnings(stays.request_people(req), shelter, planned_end)
     return render_template("shelters/admit.html", shelter=shelter, req=req, form=form, decline_form=decline_form,
-                           people=people, resident=view, free_beds=free, today=today,
-                           planned_end=today + timedelta(days=shelter.max_stay_days)), status
+                           people=people, resident=view, free_beds=free, today=today, planned_end=planned_end,
+                           age_warnings=warnings), status
 
 
 def _pending_request(shelter: Shelter, request_id: uuid.UUID) -> AdmissionRequest:
@@ -196,8 +198,14 @@ def request_extension(shelter: Shelter, request_id: uuid.UUID):  # type: ignore[
     except ShelterError as exc:
         refuse(exc, shelter)
         return _household_page(shelter, stays.find_request(shelter, request_id), 422)
+    _warn_age_limit(shelter, req, form.new_end_on.data)
     return committed(_("Extension requested. A supervisor will decide."),
                      "shelters.household", shelter_id=shelter.public_id, request_id=req.public_id)
+
+
+def _warn_age_limit(shelter: Shelter, req: AdmissionRequest, until: Any) -> None:
+    for warning in stays.age_limit_warnings([s.person for s in stays.active_stays(req)], shelter, until):
+        flash(warning, "warning")
 
 
 def _decide(shelter: Shelter, extension_id: uuid.UUID, approve: bool) -> Response:
@@ -210,6 +218,8 @@ def _decide(shelter: Shelter, extension_id: uuid.UUID, approve: bool) -> Respons
         return redirect(url_for("shelters.household", shelter_id=shelter.public_id, request_id=request_id))
     db.session.commit()
     flash(_("Extension approved.") if approve else _("Extension refused."), "success")
+    if approve:
+        _warn_age_limit(shelter, extension.request, extension.new_end_on)
     return redirect(url_for("shelters.household", shelter_id=shelter.public_id, request_id=request_id))
 
 
@@ -286,8 +296,8 @@ def new_request():  # type: ignore[no-untyped-def]
         db.session.scalar(sa.select(Shelter).where(Shelter.public_id == uuid.UUID(form.shelter.data))),
         "shelter", form.shelter.data)
     try:
-        stays.request_admission(case, shelter=shelter, child_ids=[uuid.UUID(c) for c in form.children.data or []],
-                                actor=current_user)
+        req = stays.request_admission(case, shelter=shelter,
+                                      child_ids=[uuid.UUID(c) for c in form.children.data or []], actor=current_user)
     except ShelterError as exc:
         db.session.rollback()
         form.shelter.errors = [*form.shelter.errors, str(exc)]
@@ -295,6 +305,9 @@ def new_request():  # type: ignore[no-untyped-def]
                                existing=stays.open_request_for(case)), 422
     db.session.commit()
     flash(_("Shelter place requested. The coordinator will admit or decline."), "success")
+    for warning in stays.age_limit_warnings(stays.request_people(req), shelter,
+                                            local_today() + timedelta(days=shelter.max_stay_days)):
+        flash(warning, "warning")
     return redirect(_case_url(case))
 
 

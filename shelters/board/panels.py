@@ -24,7 +24,7 @@ def coordinator_panel(user: User) -> tuple[str, dict[str, Any]] | None:
         return None
     today = local_today()
     items: list[dict[str, Any]] = [
-        {"shelter": s, "occupancy": stays.occupancy_on(s, today), "alerts": board_service.alerts(s, today),
+        {"shelter": s, "occupancy": stays.staying_tonight(s, today), "alerts": board_service.alerts(s, today),
          "waiting": len(stays.waitlist(s))} for s in db.session.scalars(visible_shelters_query(user))]
     # SECURITY: the alerts name residents and sons nearing the age limit: on record before the dashboard leaves.
     board_service.households_shown("dashboard", [a.household_id for i in items for a in i["alerts"]])
@@ -37,7 +37,7 @@ def supervisor_panel(user: User) -> tuple[str, dict[str, Any]] | None:
         return None
     today = local_today()
     shelters = list(db.session.scalars(visible_shelters_query(user)))
-    capacity = [(s, stays.occupancy_on(s, today)) for s in shelters]
+    capacity = [(s, stays.staying_tonight(s, today)) for s in shelters]
     return "shelters/_panel_supervisor.html", {
         "extensions": stays.pending_extensions(shelters),
         "capacity_alerts": [(s, n) for s, n in capacity if n >= s.capacity],

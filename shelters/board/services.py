@@ -24,6 +24,7 @@ from shelters.admissions.services import (
     current_assignment,
     occupancy_on,
     pending_extensions,
+    staying_tonight,
 )
 from shelters.core.models import AdmissionRequest, Bed, Outage, Room, Shelter, Stay
 
@@ -154,7 +155,7 @@ def board(shelter: Shelter, today: date) -> Board:
             Stay.ended_on == today, sa.and_(Stay.ended_on.is_(None), Stay.planned_end_on == today))
         ).order_by(Stay.id).options(*loaded)))
     households = [str(s.request.public_id) for s in [*present.values(), *arriving, *leaving]]
-    return Board(rooms, occupancy_on(shelter, today), shelter.capacity, free, out,
+    return Board(rooms, staying_tonight(shelter, today), shelter.capacity, free, out,
                  [first_name(s.person.full_name) for s in arriving], [first_name(s.person.full_name) for s in leaving],
                  households)
 
@@ -214,7 +215,7 @@ class Alert:
 
 def alerts(shelter: Shelter, today: date) -> list[Alert]:
     found: list[Alert] = []
-    occupancy = occupancy_on(shelter, today)
+    occupancy = staying_tonight(shelter, today)
     if occupancy >= shelter.capacity:
         found.append(Alert("capacity", _("At or over capacity: %(n)s people for %(capacity)s places.",
                                          n=occupancy, capacity=shelter.capacity), level="danger"))

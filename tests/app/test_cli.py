@@ -62,8 +62,16 @@ def test_demo_seed_is_idempotent_and_codes_work(app, client) -> None:  # type: i
     second = _run(app, "demo", "seed")
     assert second.exit_code == 0
     assert "DEMO" in first.output and first.output == second.output
+    assert ".venv/bin/flask --app wsgi demo code" in first.output  # the hint works as typed in the repository
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 5
+        # Each demo case's risk level comes from an assessment the case page shows (not "no assessment yet").
+        from cases.core.models import Case
+        from cases.risk.services import latest_assessment
+
+        demo_cases = list(db.session.scalars(sa.select(Case)))
+        assert demo_cases and all(c.risk_level is not None for c in demo_cases)
+        assert all((a := latest_assessment(c)) is not None and a.level == c.risk_level for c in demo_cases)
     email = "danisman@demo.dayanisma.test"
     password = re.search(rf"{re.escape(email)}\s+password: (\S+)", first.output).group(1)  # type: ignore[union-attr]
     code = re.match(r"(\d{6})", _run(app, "demo", "code", email).output).group(1)  # type: ignore[union-attr]
@@ -78,3 +86,13 @@ def test_demo_code_refuses_non_demo_users(app, make_user) -> None:  # type: igno
     user = make_user("counsellor")
     r = _run(app, "demo", "code", user.email)
     assert r.exit_code == 2 and re.search(r"\d{6}", r.output) is None
+
+
+def test_make_run_prints_the_url_and_takes_another_port() -> None:
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    for args, port in (([], "5000"), (["PORT=5001"], "5001")):
+        plan = subprocess.run(["make", "-n", "run", *args], cwd=root, capture_output=True, text=True, check=True).stdout
+        assert f"http://127.0.0.1:{port}/" in plan and f"--port {port}" in plan

@@ -262,3 +262,25 @@ def test_order_text_is_encrypted_at_rest(app, signed_in, case, backend, db_url) 
     for name, marker in markers.items():
         assert marker.encode() not in dump, name
     assert b"weapon-surrender" in dump
+
+
+@pytest.mark.parametrize(("kind", "measures"), [("protective", ["restraining-distance", "no-contact"]),
+                                                ("preventive", ["shelter", "financial-aid"])])
+def test_order_kind_against_measures_asks_once_then_records(app, signed_in, case, kind, measures) -> None:  # type: ignore[no-untyped-def]
+    from app.db import db
+    from cases.orders.models import ProtectiveOrder
+
+    url = f"{base(case)}/orders"
+    r = post(signed_in, url, order_data(kind=kind, measures=measures), token_from=url)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "check the kind of order and the measures" in html
+    assert 'href="#confirm_kind"' in html and "Aile Mahkemesi 2026/123" in html  # what she typed is kept
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ProtectiveOrder)) == 0
+    r = post(signed_in, url, order_data(kind=kind, measures=measures, confirm_kind="y"), token_from=url)
+    assert r.status_code == 302
+    # A mixed order, or one that matches its kind, is recorded without a question.
+    assert post(signed_in, url, order_data(kind="protective", measures=["shelter", "no-contact"]),
+                token_from=url).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ProtectiveOrder)) == 2

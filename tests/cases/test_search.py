@@ -200,3 +200,33 @@ def test_case_list_filters_and_sorts_by_risk_counsellor_and_status(app, make_use
     assert numbers("/cases/?sort=counsellor") == [high.number, unassessed.number, low.number]
     # Unknown values fall back, never a 500.
     assert len(numbers("/cases/?risk=%00&sort=x&counsellor=abc&status=zz")) == 3
+
+
+def test_case_list_sorts_by_next_due_date_overdue_first(app, make_user, make_case, page) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from app.db import db
+    from cases.risk.models import RiskAssessment
+    from tests.cases.test_risk import _record
+
+    counsellor = make_user("counsellor")
+    later, far, overdue, soon, unassessed = (make_case(counsellor) for _ in range(5))
+    for case in (later, far, overdue, soon):
+        _record(app, case, counsellor, 2)
+    today = dt.date.today()
+    with app.app_context():
+        for case, due in ((later, today + dt.timedelta(days=5)), (overdue, today - dt.timedelta(days=3)),
+                          (soon, today + dt.timedelta(days=1)), (far, today + dt.timedelta(days=90))):
+            row = db.session.scalar(sa.select(RiskAssessment).where(RiskAssessment.case_id == case.id))
+            row.review_due_on = due  # type: ignore[union-attr]
+        db.session.commit()
+    client = app.test_client()
+    factories.login_as(client, counsellor)
+    html = page(client, "/cases/?sort=due").get_data(as_text=True)
+    # Never assessed is due today; a review 90 days away is not in the task list: nothing due.
+    assert re.findall(r">(C\d+-\d{4}-\d{4})</a>", html) == [overdue.number, unassessed.number, soon.number,
+                                                             later.number, far.number]
+    assert ">Next due</th>" in html and "Nothing due" in html
+    assert f'datetime="{(today - dt.timedelta(days=3)).isoformat()}"' in html
+    # The other sorts do not pay for the task list, and say nothing of it.
+    assert ">Next due</th>" not in page(client, "/cases/").get_data(as_text=True)

@@ -213,6 +213,7 @@ def test_supervisor_pages(app, live_server, browser, make_user, make_case) -> No
         "/cases/", ("/reports/", 200, "table[data-table=channels] td.stats-hidden"), c, f"{c}/access-report",
         f"{c}/manage", "/cases/break-glass/reviews", ("/reports/print", 200, "svg[role=img]"),
         ("/reports/?year=2024", 404), ("/reports/?year=2025&start=2025-01", 422),
+        f"{c}/papers/summary", f"{c}/papers/safety-plan", f"{c}/papers/safety-plan?discreet=1", f"{c}/papers/kvkk",
     ])
 
 

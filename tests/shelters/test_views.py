@@ -290,3 +290,84 @@ def test_out_of_service_keeps_history_and_blocks_admission(app, client, world, l
     with app.app_context():
         o = db.session.scalar(sa.select(Outage))
         assert o.ends_on == today + timedelta(days=1)  # ended, not deleted
+
+
+def test_a_boy_reaching_the_age_limit_is_flagged_on_admit_and_extension(app, client, make_user, make_case,  # type: ignore[no-untyped-def]
+                                                                        login_as) -> None:
+    from datetime import date
+    from html import unescape
+
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    today = _today(app)
+    limit = 12
+    # He turns 12 around 1 July: the next one to come, within a year of stay but not at admission.
+    born = (today.year if today < date(today.year, 7, 1) else today.year + 1) - limit
+    counsellor, coordinator = make_user("counsellor"), make_user("coordinator")
+    supervisor, admin = make_user("supervisor"), make_user("admin")
+    shelter = make_shelter(app, admin, coordinators=(coordinator,), boy_age_limit=limit, max_stay_days=365)
+    case = make_case(counsellor, children=(("Emre", "boy", born), ("Elif", "girl", 2018)))
+    # The counsellor putting him on a request is told at once.
+    login_as(client, counsellor)
+    url = f"/shelters/requests/new?case={case.public_id}"
+    with app.app_context():
+        from app.db import db
+        from cases.core.models import Case
+
+        kids = [str(p.public_id) for p in db.session.get(Case, case.id).children]
+    r = client.post(url, data={"csrf_token": csrf_token(client, url), "shelter": str(shelter.public_id),
+                               "children": kids}, follow_redirects=True)
+    assert r.status_code == 200 and "Emre reaches this shelter's age limit" in unescape(r.get_data(as_text=True))
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    with app.app_context():
+        from shelters.core.models import AdmissionRequest
+
+        req = db.session.scalar(sa.select(AdmissionRequest.public_id).where(AdmissionRequest.case_id == case.id))
+    login_as(client, coordinator)
+    html = unescape(client.get(f"/shelters/{shelter.public_id}/requests/{req}/admit").get_data(as_text=True))
+    assert "Emre reaches this shelter's age limit for boys (12)" in html and "Elif reaches" not in html
+
+    # A short stay that ends before his birthday says nothing; an extension past it says so when asked and approved.
+    short = make_shelter(app, admin, coordinators=(coordinator,), boy_age_limit=limit, max_stay_days=30,
+                         name="Kısa Evi")
+    other = make_case(counsellor, children=(("Emre", "boy", born),))
+    req2 = request_for(app, other, short, counsellor)
+    admit_page = client.get(f"/shelters/{short.public_id}/requests/{req2}/admit").get_data(as_text=True)
+    assert "reaches this shelter" not in unescape(admit_page)
+    admit(app, short, req2, coordinator, [0, 1], today)
+    household = f"/shelters/{short.public_id}/households/{req2}"
+    r = client.post(f"{household}/extension", data={"csrf_token": csrf_token(client, household),
+                                                   "reason": "housing-pending",
+                                                   "new_end_on": (today + timedelta(days=360)).isoformat()})
+    assert r.status_code == 302
+    assert "Emre reaches this shelter's age limit" in unescape(client.get(household).get_data(as_text=True))
+    from shelters.core.models import ExtensionRequest
+
+    with app.app_context():
+        ext_id = db.session.scalar(sa.select(ExtensionRequest.public_id))
+    client.post("/logout", data={"csrf_token": csrf_token(client, household)})
+    login_as(client, supervisor)
+    r = client.post(f"/shelters/{short.public_id}/extensions/{ext_id}/approve",
+                    data={"csrf_token": csrf_token(client, household)})
+    assert r.status_code == 302
+    assert "Emre reaches this shelter's age limit" in unescape(client.get(household).get_data(as_text=True))
+
+
+def test_a_same_day_admission_and_discharge_is_not_staying_tonight(app, client, world, login_as) -> None:  # type: ignore[no-untyped-def]
+    from app.db import db
+    from app.users.models import User
+    from shelters.admissions import services as stays
+    from shelters.core.models import Shelter
+
+    today = _today(app)
+    req = _admitted(app, world)
+    with app.app_context():
+        shelter = db.session.get(Shelter, world["a"].id)
+        household = stays.find_request(shelter, req)
+        stays.discharge(household, stays=stays.active_stays(household), on=today,  # type: ignore[arg-type]
+                        destination="relatives", actor=db.session.get(User, world["coord_a"].id))
+        db.session.commit()
+        assert stays.occupancy_on(shelter, today) == 3  # the night used still counts in the figures
+    login_as(client, world["coord_a"])
+    assert "0 / 20" in client.get("/").get_data(as_text=True)
+    board = client.get(f"/shelters/{world['a'].public_id}").get_data(as_text=True)
+    assert "0 of 20 places taken" in board
