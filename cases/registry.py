@@ -45,6 +45,9 @@ from cases.referrals import panels as referrals_panels
 from cases.referrals import reports as referrals_reports
 from cases.referrals import views as referrals_views  # noqa: F401
 from cases.retention import cli as retention_cli
+from cases.retention import models as retention_models  # noqa: F401
+from cases.retention import panels as retention_panels
+from cases.retention import views as retention_views  # noqa: F401
 from cases.risk import models as risk_models  # noqa: F401
 from cases.risk import views as risk_views  # noqa: F401
 from cases.tasks import panels as tasks_panels
@@ -64,6 +67,7 @@ DASHBOARD_PANELS = (
     plans_panels.admin_checklist_panel,
     inquiries_panels.supervisor_panel,
     inquiries_panels.coordinator_panel,
+    retention_panels.retention_panel,
 )
 REPORT_SECTIONS = (intake_reports.sections, referrals_reports.sections, orders_reports.sections)  # in page order
 DEMO_ORDER = 10  # before the shelters (20): their demo stays need the demo cases
