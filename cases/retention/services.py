@@ -80,12 +80,64 @@ def erase_case(case: Case, *, reason: str, actor: object) -> crypto.ShredResult:
     case.status = CaseStatus.CLOSED
     case.closed_at = case.closed_at or utcnow()
     case.close_reason = ERASED
+    coarsened = strip_quasi_identifiers(case)
     audit.record("case.shred", actor=actor, object_type="cases", object_id=case.public_id, case_number=case.number,
                  reason=reason, details={"data_keys": len(result.dek_ids),
                                          "cleared_indexes": sum(result.cleared_indexes.values()),
-                                         "already_destroyed": result.already_destroyed})
+                                         "already_destroyed": result.already_destroyed,
+                                         "coarsened_rows": coarsened})
     db.session.flush()
     return result
+
+
+# What an erased case keeps is what the yearly statistics publish, at the granularity they publish: every date and
+# time of the case and of every row that belongs to it (``case_id``) becomes the first day of its month (midnight),
+# and the categorical fields no table of the statistics counts are cleared. Shelter stays keep their days: the
+# occupancy tables count bed-nights per month from them (README: "What an erased case keeps").
+DAY_LEVEL_KEPT = frozenset({"shelter_stays"})
+CLEARED_ON_ERASURE: dict[str, dict[str, Any]] = {
+    "cases": {"relationship_to_perpetrator": None, "previous_applications": []},
+    "persons": {"birth_year": None, "relationship_to_applicant": None, "interpreter_needed": False},
+}
+
+
+def _month_start(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if isinstance(value, date):
+        return value.replace(day=1)
+    return value
+
+
+def _is_temporal(column: sa.Column[Any]) -> bool:
+    kind = getattr(column.type, "impl", column.type)
+    return isinstance(kind, (sa.Date, sa.DateTime))
+
+
+def strip_quasi_identifiers(case: Case) -> int:
+    """Coarsen the dates and clear the unpublished categories of ``case`` and its rows (flushes); how many rows."""
+    db.session.flush()
+    count = 0
+    for mapper in Base.registry.mappers:
+        table = mapper.local_table
+        if not isinstance(table, sa.Table) or table.name in DAY_LEVEL_KEPT:
+            continue
+        if mapper.class_ is Case:
+            rows: list[Any] = [case]
+        elif "case_id" in table.c:
+            rows = list(db.session.scalars(sa.select(mapper.class_).where(table.c.case_id == case.id)))
+        else:
+            continue
+        temporal = [mapper.get_property_by_column(c).key for c in table.c if _is_temporal(c)]
+        cleared = CLEARED_ON_ERASURE.get(table.name, {})
+        for row in rows:
+            for key in temporal:
+                setattr(row, key, _month_start(getattr(row, key)))
+            for key, value in cleared.items():
+                setattr(row, key, value)
+            count += 1
+    db.session.flush()
+    return count
 
 
 # Why a due case is kept (categorical keys: they go into the run's audit event as counts).

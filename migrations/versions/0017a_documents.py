@@ -1,7 +1,7 @@
 """documents
 
 Revision ID: 0017a
-Revises: 0018a
+Revises: 0014b, 0018a
 Create Date: 2026-12-05
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0017a'
-down_revision = '0018a'
+down_revision = ('0014b', '0018a')  # main has two heads (0014b, 0018a): this joins them
 branch_labels = None
 depends_on = None
 
