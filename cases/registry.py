@@ -29,6 +29,7 @@ from cases.inquiries import panels as inquiries_panels
 from cases.inquiries import views as inquiries_views  # noqa: F401
 from cases.intake import reports as intake_reports
 from cases.intake import views as intake_views  # noqa: F401
+from cases.kvkk import views as kvkk_views  # noqa: F401
 from cases.lifecycle import models as lifecycle_models  # noqa: F401
 from cases.lifecycle import views as lifecycle_views  # noqa: F401
 from cases.notes import models as notes_models  # noqa: F401

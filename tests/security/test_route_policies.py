@@ -24,6 +24,7 @@ PINNED = {
     "auth.set_language": "public",
     "auth.verify_code": "public",
     "cases.access_report": "object:case:access-report:counsellor,supervisor",
+    "cases.kvkk_report": "object:case:access-report:counsellor,supervisor",
     "cases.add_child": "object:case:edit:counsellor,supervisor",
     "cases.add_note": "object:case:edit:counsellor,supervisor",
     "cases.add_perpetrator": "object:case:edit:counsellor,supervisor",
