@@ -26,6 +26,7 @@ from cases.incidents import models as incidents_models  # noqa: F401
 from cases.incidents import views as incidents_views  # noqa: F401
 from cases.inquiries import models as inquiries_models  # noqa: F401
 from cases.inquiries import panels as inquiries_panels
+from cases.inquiries import reports as inquiries_reports
 from cases.inquiries import views as inquiries_views  # noqa: F401
 from cases.intake import reports as intake_reports
 from cases.intake import views as intake_views  # noqa: F401
@@ -70,7 +71,8 @@ DASHBOARD_PANELS = (
     inquiries_panels.coordinator_panel,
     retention_panels.retention_panel,
 )
-REPORT_SECTIONS = (intake_reports.sections, referrals_reports.sections, orders_reports.sections)  # in page order
+REPORT_SECTIONS = (intake_reports.sections, referrals_reports.sections, orders_reports.sections,  # in page order
+                   inquiries_reports.sections)
 DEMO_ORDER = 10  # before the shelters (20): their demo stays need the demo cases
 
 
