@@ -111,8 +111,7 @@ def execute_run(*, dry_run: bool, actor: Any, run_by: str, echo: Callable[[str],
         entry = entries[key]
         record = DestructionRecord(data_class=key, method=entry.method, days=entry.days, case_numbers=[],
                                    item_count=0, held=0)
-        for row in select(entry.days):
-            item_id, number = row if isinstance(row, tuple) else (row, None)
+        for item_id, number in select(entry.days):
             try:
                 if not dry_run:
                     expire(item_id, days=entry.days, actor=actor)

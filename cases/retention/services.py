@@ -353,7 +353,7 @@ def set_rule(key: str, *, days: int, method: str, actor: Any) -> bool:
     return True
 
 
-def documents_due(days: int, *, now: datetime | None = None) -> list[tuple[int, str]]:
+def documents_due(days: int, *, now: datetime | None = None) -> list[tuple[int, str | None]]:
     """(document id, case number) of documents still held on cases closed more than ``days`` days ago."""
     cutoff = (now or utcnow()) - timedelta(days=days)
     rows = db.session.execute(
@@ -369,11 +369,12 @@ def expire_document(document_id: int, *, days: int, actor: Any) -> None:
         delete_document(document, actor=actor, reason=f"retention: case closed more than {days} days")
 
 
-def unlinked_inquiries_due(days: int, *, now: datetime | None = None) -> list[int]:
-    """Inquiries nobody linked to a case, recorded more than ``days`` days ago."""
+def unlinked_inquiries_due(days: int, *, now: datetime | None = None) -> list[tuple[int, str | None]]:
+    """(inquiry id, None: no case) of inquiries nobody linked to a case, recorded more than ``days`` days ago."""
     cutoff = (now or utcnow()) - timedelta(days=days)
-    return list(db.session.scalars(sa.select(LocationInquiry.id).where(
-        LocationInquiry.case_id.is_(None), LocationInquiry.recorded_at < cutoff).order_by(LocationInquiry.id)))
+    ids = db.session.scalars(sa.select(LocationInquiry.id).where(
+        LocationInquiry.case_id.is_(None), LocationInquiry.recorded_at < cutoff).order_by(LocationInquiry.id))
+    return [(inquiry_id, None) for inquiry_id in ids]
 
 
 def expire_inquiry(inquiry_id: int, *, days: int, actor: Any) -> None:
