@@ -69,3 +69,15 @@ def test_admin_edits_the_schedule_and_runs_a_dry_run(app, live_server, context, 
     me.wait_for_url(f"{live_server}/cases/retention/dry-run")
     assert "Nothing was destroyed" in me.content() and case.number in me.content()
     assert "Eski Dosya" not in me.content()
+
+
+def test_supervisor_opens_her_kvkk_report_from_the_case(app, live_server, context, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    counsellor = make_user("counsellor")
+    case = make_case(counsellor, applicant_name="Bilgi İsteyen Meltem", narrative="Öyküsü KVKK-TARAYICI")
+    me = _sign_in(app, live_server, context, make_user("supervisor"))
+    me.goto(f"{live_server}/cases/{case.public_id}")
+    me.get_by_role("link", name="What the centre holds about her (KVKK art. 11)").click()
+    me.wait_for_url(f"{live_server}/cases/{case.public_id}/kvkk-report")
+    text = me.locator("main").inner_text()
+    assert "Bilgi İsteyen Meltem" in text and "KVKK-TARAYICI" in text and case.number in text
+    assert "Who accessed her files" in text
