@@ -30,9 +30,11 @@ from cases.incidents import models as incidents_models  # noqa: F401
 from cases.incidents import views as incidents_views  # noqa: F401
 from cases.inquiries import models as inquiries_models  # noqa: F401
 from cases.inquiries import panels as inquiries_panels
+from cases.inquiries import reports as inquiries_reports
 from cases.inquiries import views as inquiries_views  # noqa: F401
 from cases.intake import reports as intake_reports
 from cases.intake import views as intake_views  # noqa: F401
+from cases.kvkk import views as kvkk_views  # noqa: F401
 from cases.lifecycle import models as lifecycle_models  # noqa: F401
 from cases.lifecycle import views as lifecycle_views  # noqa: F401
 from cases.notes import models as notes_models  # noqa: F401
@@ -50,6 +52,9 @@ from cases.referrals import panels as referrals_panels
 from cases.referrals import reports as referrals_reports
 from cases.referrals import views as referrals_views  # noqa: F401
 from cases.retention import cli as retention_cli
+from cases.retention import models as retention_models  # noqa: F401
+from cases.retention import panels as retention_panels
+from cases.retention import views as retention_views  # noqa: F401
 from cases.risk import models as risk_models  # noqa: F401
 from cases.risk import views as risk_views  # noqa: F401
 from cases.tasks import panels as tasks_panels
@@ -69,9 +74,10 @@ DASHBOARD_PANELS = (
     plans_panels.admin_checklist_panel,
     inquiries_panels.supervisor_panel,
     inquiries_panels.coordinator_panel,
+    retention_panels.retention_panel,
 )
-REPORT_SECTIONS = (intake_reports.sections, referrals_reports.sections, orders_reports.sections,
-                   equality_reports.sections)  # in page order
+REPORT_SECTIONS = (intake_reports.sections, referrals_reports.sections, orders_reports.sections,  # in page order
+                   equality_reports.sections, inquiries_reports.sections)
 DEMO_ORDER = 10  # before the shelters (20): their demo stays need the demo cases
 
 

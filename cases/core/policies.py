@@ -19,7 +19,8 @@ from cases.core.models import BreakGlassGrant, Case, CaseMember, CaseStatus
 # Actions on a case and who may take them.
 READ_ACTIONS = frozenset({"view"})
 WORK_ACTIONS = frozenset({"edit", "close"})  # notes, people, plans, referrals, orders; closing her own case
-SUPERVISOR_ACTIONS = frozenset({"manage", "approve", "reopen", "access-report"})
+SUPERVISOR_ACTIONS = frozenset({"manage", "approve", "reopen", "access-report", "kvkk-report"})
+# "kvkk-report" (her KVKK art. 11 report, decrypted): supervisors only; unlike "access-report", never the auditor.
 ALL_ACTIONS = READ_ACTIONS | WORK_ACTIONS | SUPERVISOR_ACTIONS | {"break-glass"}
 
 CASE_ROLES = frozenset({Role.COUNSELLOR, Role.SUPERVISOR})

@@ -215,7 +215,7 @@ def delete_document(document: CaseDocument, *, actor: Any, reason: str) -> None:
     if len(reason) < 5:
         raise CaseError(_("State why the document is deleted."))
     db.session.execute(sa.delete(_CHUNKS).where(_CHUNKS.c.document_id == document.id))
-    document.deleted_at, document.deleted_by_id = utcnow(), actor.id
+    document.deleted_at, document.deleted_by_id = utcnow(), getattr(actor, "id", None)  # None: retention
     document.delete_reason = reason
     document.filename, document.note = None, None
     document.size_bytes = document.chunk_count = 0

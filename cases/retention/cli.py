@@ -2,8 +2,10 @@
 crypto-shreds one case (operators, after a KVKK erasure request has been decided; prompts for confirmation unless
 ``--yes``). The audit log records the category only; the reason goes with the key's destruction record.
 
-``flask --app wsgi retention run [--dry-run]``: crypto-shred cases closed longer ago than the retention period
-(``RETENTION_CLOSED_CASE_DAYS``; meant for a daily cron job).
+``flask --app wsgi retention run [--dry-run]``: apply the retention schedule (``cases.retention.services.schedule``):
+crypto-shred cases closed longer ago than their period, delete the documents of cases closed longer ago than theirs,
+shred location inquiries nobody linked; record the run and one destruction record per class (meant for a daily cron
+job; the admin's dry run calls the same ``execute_run``).
 
 Each case is erased and committed in its own transaction, so one failure rolls back that case only; the command
 reports it, goes on, and exits 1 at the end. ``--dry-run`` prints what a run would do and changes nothing but the
@@ -13,42 +15,70 @@ audit log (one ``retention.dry-run`` event). Output names case numbers and outco
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from app.audit import Actor
-from app.db import db
+from app.db import db, utcnow
 from cases.core.blueprint import bp
 from cases.core.models import Case
+from cases.retention.models import DestructionRecord, RetentionRun
 from cases.retention.services import (
     ERASURE_CATEGORIES,
+    SHRED,
     ErasureRefused,
     RunCounts,
     closed_cases_due,
+    documents_due,
     erase_case,
     expire_case,
+    expire_document,
+    expire_inquiry,
     is_erased,
     order_in_force,
     reclaim_destroyed_keys,
     record_run,
-    retention_days,
     retention_hold,
+    schedule,
+    unlinked_inquiries_due,
 )
 
 retention_cli = AppGroup("retention", help="Retention of closed cases (KVKK).")
 RETENTION_ACTOR = Actor(None, "cli", "system", None)
 
 
-@retention_cli.command("run")
-@click.option("--dry-run", is_flag=True, help="Print what would be erased or kept; change nothing.")
-def run(dry_run: bool) -> None:
-    """Erase (crypto-shred) every case closed more than RETENTION_CLOSED_CASE_DAYS days ago."""
-    days = retention_days()
+@dataclass
+class RunReport:
+    """What a run did (or would do), for the command's output and the admin's dry-run page."""
+
+    run: RetentionRun
+    counts: RunCounts
+    lines: list[str] = field(default_factory=list)
+
+
+def execute_run(*, dry_run: bool, actor: Any, run_by: str, echo: Callable[[str], None] | None = None) -> RunReport:
+    """Apply the schedule: every automated data class, one transaction per item (commits: this is the run's
+    transaction boundary, for the command and the admin's dry run alike). Records the run and one destruction record
+    per class; a dry run is recorded as such and destroys nothing."""
+    entries = {e.data_class.key: e for e in schedule()}
+    days = entries["closed-cases"].days
     due = closed_cases_due(days)
-    db.session.rollback()  # end the read; each case gets its own transaction below
-    counts = RunCounts(days=days, due=len(due))
+    report = RunReport(RetentionRun(is_dry_run=dry_run, run_by=run_by[:254], started_at=utcnow()),
+                       RunCounts(days=days, due=len(due)))
+    db.session.rollback()  # end the reads; each item gets its own transaction below
+
+    def say(line: str) -> None:
+        report.lines.append(line)
+        if echo is not None:
+            echo(line)
+
+    counts = report.counts
+    cases_record = DestructionRecord(data_class="closed-cases", method=SHRED, days=days, case_numbers=[])
     for item in due:
         try:
             case = db.session.get(Case, item.id)
@@ -58,33 +88,70 @@ def run(dry_run: bool) -> None:
             hold = retention_hold(case)
             if hold is not None:
                 counts.held[hold.kind] += 1
-                click.echo(f"{item.number}: skipped: {hold.message}")
+                say(f"{item.number}: skipped: {hold.message}")
             elif dry_run:
                 counts.erased += 1
-                click.echo(f"{item.number}: would erase")
+                cases_record.case_numbers = [*cases_record.case_numbers, item.number]
+                say(f"{item.number}: would erase")
             else:
-                result = expire_case(case, days=days, actor=RETENTION_ACTOR)
+                result = expire_case(case, days=days, actor=actor)
                 db.session.commit()
                 counts.erased += 1
-                click.echo(f"{item.number}: erased ({len(result.dek_ids)} data key(s) destroyed)")
+                cases_record.case_numbers = [*cases_record.case_numbers, item.number]
+                say(f"{item.number}: erased ({len(result.dek_ids)} data key(s) destroyed)")
         # One case's failure must not stop the run or undo the others. Only the exception's type is printed: its
         # message may quote SQL parameters.
         except Exception as exc:  # noqa: BLE001
             counts.failed += 1
-            click.echo(f"{item.number}: FAILED ({type(exc).__name__}); this case is unchanged", err=True)
+            say(f"{item.number}: FAILED ({type(exc).__name__}); this case is unchanged")
         finally:
             db.session.rollback()  # a dry run or a hold changed nothing; a failure is undone
-    record_run(counts, dry_run=dry_run, actor=RETENTION_ACTOR)
+    cases_record.item_count, cases_record.held = counts.erased, counts.skipped
+    records = [cases_record]
+    for key, select, expire in (("documents", documents_due, expire_document),
+                                ("unlinked-inquiries", unlinked_inquiries_due, expire_inquiry)):
+        entry = entries[key]
+        record = DestructionRecord(data_class=key, method=entry.method, days=entry.days, case_numbers=[],
+                                   item_count=0, held=0)
+        for item_id, number in select(entry.days):
+            try:
+                if not dry_run:
+                    expire(item_id, days=entry.days, actor=actor)
+                    db.session.commit()
+                record.item_count += 1
+                if number is not None and number not in record.case_numbers:
+                    record.case_numbers = [*record.case_numbers, number]
+            except Exception as exc:  # noqa: BLE001  (as above: one item, type only)
+                counts.failed += 1
+                say(f"{key} #{item_id}: FAILED ({type(exc).__name__}); unchanged")
+            finally:
+                db.session.rollback()
+        verb = "would go" if dry_run else "destroyed"
+        say(f"{key}: {record.item_count} {verb} (older than {entry.days} days)")
+        records.append(record)
+    run = report.run
+    run.records, run.failed, run.finished_at = records, counts.failed, utcnow()
+    db.session.add(run)
+    record_run(counts, dry_run=dry_run, actor=actor)
     db.session.commit()
+    return report
+
+
+@retention_cli.command("run")
+@click.option("--dry-run", is_flag=True, help="Print what would be erased or kept; change nothing.")
+def run(dry_run: bool) -> None:
+    """Apply the retention schedule: erase (crypto-shred) cases closed longer ago than their period, delete the
+    documents of closed cases and shred location inquiries nobody linked. Meant for a monthly cron job."""
+    report = execute_run(dry_run=dry_run, actor=RETENTION_ACTOR, run_by="cli", echo=click.echo)
+    counts = report.counts
     if counts.erased and not dry_run and (warning := reclaim_destroyed_keys()) is not None:
         click.echo(f"Warning: {warning}", err=True)
     verb = "would be erased" if dry_run else "erased"
     prefix = "Dry run, nothing changed. " if dry_run else ""
-    click.echo(f"{prefix}Cases closed more than {days} days ago: {counts.due} due, {counts.erased} {verb}, "
+    click.echo(f"{prefix}Cases closed more than {counts.days} days ago: {counts.due} due, {counts.erased} {verb}, "
                f"{counts.skipped} skipped, {counts.failed} failed.")
     if counts.failed:
         sys.exit(1)
-
 
 
 @bp.cli.command("erase")

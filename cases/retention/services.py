@@ -23,16 +23,22 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 import crypto
 from app import audit
 from app.dates import local_today
 from app.db import Base, db, utcnow
 from cases.core.models import Case, CaseStatus
+from cases.documents.models import CaseDocument
+from cases.documents.services import delete_document
+from cases.inquiries.models import LocationInquiry
 from cases.orders.models import ProtectiveOrder
+from cases.retention.models import RetentionRule, RetentionRun
 
 ERASED = "erased"
 
@@ -81,12 +87,64 @@ def erase_case(case: Case, *, reason: str, actor: object, category: str = "other
     case.status = CaseStatus.CLOSED
     case.closed_at = case.closed_at or utcnow()
     case.close_reason = ERASED
+    coarsened = strip_quasi_identifiers(case)
     audit.record("case.shred", actor=actor, object_type="cases", object_id=case.public_id, case_number=case.number,
                  reason=category, details={"data_keys": len(result.dek_ids),
                                            "cleared_indexes": sum(result.cleared_indexes.values()),
-                                           "already_destroyed": result.already_destroyed})
+                                           "already_destroyed": result.already_destroyed,
+                                           "coarsened_rows": coarsened})
     db.session.flush()
     return result
+
+
+# What an erased case keeps is what the yearly statistics publish, at the granularity they publish: every date and
+# time of the case and of every row that belongs to it (``case_id``) becomes the first day of its month (midnight),
+# and the categorical fields no table of the statistics counts are cleared. Shelter stays keep their days: the
+# occupancy tables count bed-nights per month from them (README: "What an erased case keeps").
+DAY_LEVEL_KEPT = frozenset({"shelter_stays"})
+CLEARED_ON_ERASURE: dict[str, dict[str, Any]] = {
+    "cases": {"relationship_to_perpetrator": None, "previous_applications": []},
+    "persons": {"birth_year": None, "relationship_to_applicant": None, "interpreter_needed": False},
+}
+
+
+def _month_start(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if isinstance(value, date):
+        return value.replace(day=1)
+    return value
+
+
+def _is_temporal(column: sa.Column[Any]) -> bool:
+    kind = getattr(column.type, "impl", column.type)
+    return isinstance(kind, (sa.Date, sa.DateTime))
+
+
+def strip_quasi_identifiers(case: Case) -> int:
+    """Coarsen the dates and clear the unpublished categories of ``case`` and its rows (flushes); how many rows."""
+    db.session.flush()
+    count = 0
+    for mapper in Base.registry.mappers:
+        table = mapper.local_table
+        if not isinstance(table, sa.Table) or table.name in DAY_LEVEL_KEPT:
+            continue
+        if mapper.class_ is Case:
+            rows: list[Any] = [case]
+        elif "case_id" in table.c:
+            rows = list(db.session.scalars(sa.select(mapper.class_).where(table.c.case_id == case.id)))
+        else:
+            continue
+        temporal = [mapper.get_property_by_column(c).key for c in table.c if _is_temporal(c)]
+        cleared = CLEARED_ON_ERASURE.get(table.name, {})
+        for row in rows:
+            for key in temporal:
+                setattr(row, key, _month_start(getattr(row, key)))
+            for key, value in cleared.items():
+                setattr(row, key, value)
+            count += 1
+    db.session.flush()
+    return count
 
 
 # Why a due case is kept (categorical keys: they go into the run's audit event as counts).
@@ -204,3 +262,161 @@ def reclaim_destroyed_keys() -> str | None:
                 "or the destroyed keys' old row versions stay in the table's pages until autovacuum reuses them")
     return None
 
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The schedule: one period and method per data class (KVKK's regulation on deletion, destruction and anonymisation).
+
+SHRED, DELETE, WITH_CASE, KEEP = "crypto-shred", "delete", "with-case", "keep"
+RUN_EVERY_DAYS = 1           # the documented cron line runs daily
+RUN_AT_LEAST_EVERY_DAYS = 182  # the regulation: periodic destruction at intervals of no more than six months
+
+
+@dataclass(frozen=True)
+class DataClass:
+    key: str
+    default_days: int
+    min_days: int
+    max_days: int
+    methods: tuple[str, ...]   # the first is the default; WITH_CASE / KEEP classes are not applied by the run
+    automated: bool
+
+
+DATA_CLASSES = (
+    DataClass("closed-cases", 2557, 365, 36500, (SHRED,), True),
+    DataClass("documents", 1825, 30, 36500, (DELETE,), True),
+    DataClass("unlinked-inquiries", 365, 30, 3650, (SHRED,), True),
+    DataClass("contact-notes", 2557, 2557, 2557, (WITH_CASE,), False),
+    DataClass("consents", 2557, 2557, 2557, (WITH_CASE,), False),
+    DataClass("disabled-accounts", 3650, 3650, 3650, (KEEP,), False),
+    DataClass("audit-events", 3650, 3650, 3650, (KEEP,), False),
+)
+CLASSES_BY_KEY = {c.key: c for c in DATA_CLASSES}
+CLASS_LABELS = {
+    "closed-cases": _l("Closed cases (every field of the case, its people, notes, plans, referrals, orders)"),
+    "documents": _l("Documents on closed cases"),
+    "unlinked-inquiries": _l("Location inquiries not linked to any case"),
+    "contact-notes": _l("Contact notes"),
+    "consents": _l("Consents after expiry or revocation"),
+    "disabled-accounts": _l("Disabled user accounts"),
+    "audit-events": _l("Audit events (they outlive the cases they mention)"),
+}
+METHOD_LABELS = {
+    SHRED: _l("Crypto-shredding (the data key is destroyed)"),
+    DELETE: _l("Deletion"),
+    WITH_CASE: _l("Destroyed with the case (same data key)"),
+    KEEP: _l("Kept; not destroyed automatically yet"),
+}
+
+
+class ScheduleInvalid(ValueError):
+    """A period or method outside what the schedule allows; the message says which bound."""
+
+
+@dataclass(frozen=True)
+class ScheduleEntry:
+    data_class: DataClass
+    days: int
+    method: str
+    updated_at: datetime | None
+
+
+def schedule() -> list[ScheduleEntry]:
+    """Every data class with its period in force (the admin's rule, else the default; closed cases default to
+    RETENTION_CLOSED_CASE_DAYS)."""
+    rules = {r.data_class: r for r in db.session.scalars(sa.select(RetentionRule))}
+    entries = []
+    for item in DATA_CLASSES:
+        rule = rules.get(item.key)
+        default = retention_days() if item.key == "closed-cases" else item.default_days
+        entries.append(ScheduleEntry(item, rule.days if rule else default, rule.method if rule else item.methods[0],
+                                     rule.updated_at if rule else None))
+    return entries
+
+
+def period(key: str) -> int:
+    return next(e.days for e in schedule() if e.data_class.key == key)
+
+
+def set_rule(key: str, *, days: int, method: str, actor: Any) -> bool:
+    """Set one class's period and method within its bounds (flushes); True when it changed."""
+    item = CLASSES_BY_KEY.get(key)
+    if item is None:
+        raise ScheduleInvalid("unknown data class")
+    if not item.min_days <= days <= item.max_days:
+        raise ScheduleInvalid(f"{item.min_days}-{item.max_days}")
+    if method not in item.methods:
+        raise ScheduleInvalid("method")
+    current = next(e for e in schedule() if e.data_class.key == key)
+    if (current.days, current.method) == (days, method):
+        return False
+    rule = db.session.get(RetentionRule, key) or RetentionRule(data_class=key)
+    rule.days, rule.method, rule.updated_at = days, method, utcnow()
+    rule.updated_by_id = getattr(actor, "id", None)
+    db.session.add(rule)
+    audit.record("retention.schedule", actor=actor, object_type="retention_rules", object_id=key,
+                 details={"days": days, "method": method, "previous_days": current.days})
+    db.session.flush()
+    return True
+
+
+def documents_due(days: int, *, now: datetime | None = None) -> list[tuple[int, str | None]]:
+    """(document id, case number) of documents still held on cases closed more than ``days`` days ago."""
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    rows = db.session.execute(
+        sa.select(CaseDocument.id, Case.number).join(Case, Case.id == CaseDocument.case_id)
+        .where(CaseDocument.deleted_at.is_(None), Case.status == CaseStatus.CLOSED, Case.closed_at < cutoff)
+        .order_by(CaseDocument.id)).all()
+    return [(doc_id, number) for doc_id, number in rows]
+
+
+def expire_document(document_id: int, *, days: int, actor: Any) -> None:
+    document = db.session.get(CaseDocument, document_id)
+    if document is not None and not document.is_deleted:
+        delete_document(document, actor=actor, reason=f"retention: case closed more than {days} days")
+
+
+def unlinked_inquiries_due(days: int, *, now: datetime | None = None) -> list[tuple[int, str | None]]:
+    """(inquiry id, None: no case) of inquiries nobody linked to a case, recorded more than ``days`` days ago."""
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    ids = db.session.scalars(sa.select(LocationInquiry.id).where(
+        LocationInquiry.case_id.is_(None), LocationInquiry.recorded_at < cutoff).order_by(LocationInquiry.id))
+    return [(inquiry_id, None) for inquiry_id in ids]
+
+
+def expire_inquiry(inquiry_id: int, *, days: int, actor: Any) -> None:
+    """Destroy the inquiry's own key, then its row (flushes)."""
+    inquiry = db.session.get(LocationInquiry, inquiry_id)
+    if inquiry is None or inquiry.case_id is not None:
+        return
+    crypto.shred(db.session(), "inquiry", inquiry.public_id, models=[LocationInquiry],
+                 reason=f"retention: not linked for {days} days")
+    audit.record("inquiry.shred", actor=actor, object_type="location_inquiries", object_id=inquiry.public_id,
+                 details={"days": days})
+    db.session.delete(inquiry)
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class RunStatus:
+    last_run: RetentionRun | None  # a real run, not a dry run
+    next_due: datetime | None
+    overdue: bool            # never run, or the last run is more than six months ago
+
+
+def run_status(*, now: datetime | None = None) -> RunStatus:
+    now = now or utcnow()
+    last = db.session.scalar(sa.select(RetentionRun).where(RetentionRun.is_dry_run.is_(False),
+                                                           RetentionRun.finished_at.is_not(None))
+                             .order_by(RetentionRun.finished_at.desc()).limit(1))
+    if last is None:
+        return RunStatus(None, None, True)
+    finished = last.finished_at
+    assert finished is not None  # selected so
+    return RunStatus(last, finished + timedelta(days=RUN_EVERY_DAYS),
+                     now - finished > timedelta(days=RUN_AT_LEAST_EVERY_DAYS))
+
+
+def runs(limit: int = 100) -> list[RetentionRun]:
+    return list(db.session.scalars(sa.select(RetentionRun).order_by(RetentionRun.started_at.desc(),
+                                                                    RetentionRun.id.desc()).limit(limit)))

@@ -218,3 +218,57 @@ def test_manual_erasure_of_a_case_under_a_protective_order_needs_despite_order(a
     assert done.exit_code == 0, done.output
     with app.app_context():
         assert is_erased(db.session.get(Case, case.id))  # type: ignore[arg-type]
+
+
+def test_erasure_keeps_no_quasi_identifiers(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    """After erasure the case and every row of it keep the month and year of their dates, nothing finer, and lose
+    the categories no statistic publishes; what the yearly statistics count is unchanged."""
+    import datetime as dt
+
+    from app.db import Base, db
+    from app.users.models import User
+    from cases.core.models import Case, Person
+    from cases.notes.services import add_note
+    from cases.retention.services import DAY_LEVEL_KEPT
+
+    counsellor = make_user("counsellor")
+    case = make_case(counsellor, applicant_name="Yarı Tanımlayıcı Nurten", children=(("Çocuk Bir", "girl", 2019),),
+                     relationship_to_perpetrator="spouse", previous_applications=["police", "kades"])
+    with app.app_context():
+        stored = db.session.get(Case, case.id)
+        add_note(stored, actor=db.session.get(User, counsellor.id), kind="phone",  # type: ignore[arg-type]
+                 occurred_on=dt.date(2026, 11, 17), text="Görüşme notu")
+        db.session.commit()
+        before = (stored.applied_on.year, stored.applied_on.month, stored.channel,  # type: ignore[union-attr]
+                  list(stored.violence_types), stored.applicant_age_band)  # type: ignore[union-attr]
+
+    result = app.test_cli_runner().invoke(args=["cases", "erase", case.number, "--reason", "KVKK silme talebi 2026/19",
+                                                "--yes"])
+    assert result.exit_code == 0, result.output
+
+    with app.app_context():
+        stored = db.session.get(Case, case.id)
+        assert stored is not None
+        assert (stored.applied_on.year, stored.applied_on.month, stored.channel, list(stored.violence_types),
+                stored.applicant_age_band) == before
+        assert stored.relationship_to_perpetrator is None and stored.previous_applications == []
+        people = db.session.scalars(sa.select(Person).where(Person.case_id == case.id)).all()
+        assert people and all(p.birth_year is None and p.relationship_to_applicant is None for p in people)
+        checked = 0
+        for mapper in Base.registry.mappers:
+            table = mapper.local_table
+            if not isinstance(table, sa.Table) or table.name in DAY_LEVEL_KEPT:
+                continue
+            key = table.c.id if mapper.class_ is Case else table.c.get("case_id")
+            if key is None:
+                continue
+            temporal = [c for c in table.c if isinstance(getattr(c.type, "impl", c.type), (sa.Date, sa.DateTime))]
+            for row in db.session.execute(sa.select(*temporal).where(key == case.id)) if temporal else ():
+                for value in row:
+                    if value is None:
+                        continue
+                    checked += 1
+                    assert value.day == 1, (table.name, value)
+                    if isinstance(value, dt.datetime):
+                        assert (value.hour, value.minute, value.second) == (0, 0, 0), (table.name, value)
+        assert checked >= 7   # the case's 3 dates, its 2 people's and the note's 2 were all looked at

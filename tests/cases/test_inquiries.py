@@ -188,3 +188,64 @@ def test_malformed_inquiries_are_422_and_not_saved(app, make_user) -> None:  # t
                 {"occurred_at": "dün"}, {"question": "a\x00b"}):
         assert record(client, **bad).status_code == 422, bad
     assert inquiries(app) == []
+
+
+def _add_inquiries(app, user, n: int, when, channel: str) -> None:  # type: ignore[no-untyped-def]
+    from app.db import db
+    from app.users.models import User
+    from cases.inquiries.services import record_inquiry
+
+    with app.test_request_context("/"):
+        actor = db.session.get(User, user.id)
+        for _ in range(n):
+            record_inquiry(actor, channel=channel, occurred_at=when, asker=None, question="İSTATİSTİK-İZ soru",
+                           answer=None, notes=None)
+        db.session.commit()
+
+
+def test_statistics_count_inquiries_per_month_and_channel_per_centre(app, make_user) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from app.reports.registry import Period
+    from cases.inquiries.reports import sections
+    from tests.factories import make_centre
+
+    supervisor = make_user("supervisor")
+    utc = dt.UTC
+    _add_inquiries(app, supervisor, 6, dt.datetime(2025, 3, 14, 10, tzinfo=utc), "phone")
+    _add_inquiries(app, supervisor, 2, dt.datetime(2025, 4, 2, 10, tzinfo=utc), "door")
+    _add_inquiries(app, supervisor, 1, dt.datetime(2024, 12, 31, 23, tzinfo=utc), "door")   # the year before
+    other = make_user("supervisor", centre=make_centre(app, code="OTH", name="Kadıköy Merkezi"))
+    _add_inquiries(app, other, 3, dt.datetime(2025, 3, 5, 10, tzinfo=utc), "message")
+    with app.test_request_context("/"):
+        [table] = sections([supervisor.centre_id], Period.year(2025))
+        assert table.key == "location-inquiries" and len(table.counts) == 12
+        phone, door, message = (list(table.col_labels).index(label)
+                                for label in ("Phone call", "At the door", "Message (text, e-mail, social media)"))
+        assert table.counts[2][phone] == 6 and table.counts[3][door] == 2
+        assert sum(map(sum, table.counts)) == 8 and all(row[message] == 0 for row in table.counts)
+        dumped = repr(table)
+        assert "İSTATİSTİK-İZ" not in dumped
+
+
+def test_published_inquiry_figures_are_suppressed(app, make_user, page) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from tests.reports.helpers import add_cases, publish
+    from tests.reports.helpers import table as page_table
+
+    counsellor, supervisor, admin = make_user("counsellor"), make_user("supervisor"), make_user("admin")
+    add_cases(app, counsellor, 20, applied_on=dt.date(2025, 3, 9), named=False)  # enough to publish the centre
+    _add_inquiries(app, supervisor, 6, dt.datetime(2025, 3, 14, 10, tzinfo=dt.UTC), "phone")
+    _add_inquiries(app, supervisor, 2, dt.datetime(2025, 4, 2, 10, tzinfo=dt.UTC), "door")
+    publish(app, admin)
+    client = app.test_client()
+    factories.login_as(client, supervisor)
+    html = page(client, "/reports/?year=2025").get_data(as_text=True)
+    rows = {row[0]: row[1:] for row in page_table(html, "location-inquiries")[1:]}
+    header = page_table(html, "location-inquiries")[0]
+    door = header.index("At the door") - 1
+    assert rows["April 2025"][door] == "<5"
+    for row in rows.values():
+        for cell in row:
+            assert not (cell.isdigit() and 0 <= int(cell) <= 4), rows

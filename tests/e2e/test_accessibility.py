@@ -211,6 +211,7 @@ def test_supervisor_pages(app, live_server, browser, make_user, make_case) -> No
     _publish_statistics(app, counsellor, make_user("admin"))
     _run(app, browser, live_server, supervisor, [
         "/cases/", ("/reports/", 200, "table[data-table=channels] td.stats-hidden"), c, f"{c}/access-report",
+        f"{c}/kvkk-report",
         f"{c}/manage", "/cases/break-glass/reviews", ("/reports/print", 200, "svg[role=img]"),
         ("/reports/?year=2024", 404), ("/reports/?year=2025&start=2025-01", 422),
         f"{c}/papers/summary", f"{c}/papers/safety-plan", f"{c}/papers/safety-plan?discreet=1", f"{c}/papers/kvkk",
@@ -243,7 +244,7 @@ def test_coordinator_pages(app, live_server, browser, make_user, make_case) -> N
 
 def test_auditor_pages(app, live_server, browser, make_user) -> None:  # type: ignore[no-untyped-def]
     auditor = make_user("auditor", name="Aysel Denetçi")
-    _run(app, browser, live_server, auditor, ["/audit/", "/audit/verify"])
+    _run(app, browser, live_server, auditor, ["/audit/", "/audit/verify", "/cases/retention/runs"])
 
 
 def test_admin_pages(app, live_server, browser, make_user) -> None:  # type: ignore[no-untyped-def]
@@ -255,7 +256,8 @@ def test_admin_pages(app, live_server, browser, make_user) -> None:  # type: ign
         "/admin/users/", "/admin/users/new", f"/admin/users/{coordinator.public_id}", "/shelters/",
         "/shelters/new", f"/shelters/{sid}/settings", f"/shelters/{sid}/rooms", "/cases/risk-checklists",
         ("/reports/", 200, "table[data-table=applications-month]"), ("/reports/print", 200, "table"),
-        ("/reports/releases", 200, "main table"),
+        ("/reports/releases", 200, "main table"), ("/cases/retention", 200, "main table"),
+        "/cases/retention/runs",
     ])
 
 
