@@ -24,6 +24,10 @@ from cases.incidents import models as incidents_models  # noqa: F401
 from cases.incidents import views as incidents_views  # noqa: F401
 from cases.intake import reports as intake_reports
 from cases.intake import views as intake_views  # noqa: F401
+from cases.legal import cli as legal_cli
+from cases.legal import models as legal_models  # noqa: F401
+from cases.legal import panels as legal_panels
+from cases.legal import views as legal_views  # noqa: F401
 from cases.lifecycle import models as lifecycle_models  # noqa: F401
 from cases.lifecycle import views as lifecycle_views  # noqa: F401
 from cases.notes import models as notes_models  # noqa: F401
@@ -66,12 +70,14 @@ def _register(state: BlueprintSetupState) -> None:
     for provider in DASHBOARD_PANELS:
         register_dashboard_panel(state.app, provider)
     register_task_provider(state.app, tasks_services.case_tasks, tasks_services.TASK_KINDS)
+    register_task_provider(state.app, legal_panels.legal_tasks, legal_panels.TASK_KINDS)
     for section in REPORT_SECTIONS:
         register_report_section(state.app, section)
     register_population_counter(state.app, intake_reports.applications_by_centre)  # how releases group centres
     register_demo_seeder(state.app, DEMO_ORDER, demo.seed_demo_cases)
     register_demo_generator(state.app, DEMO_ORDER, generate.generate_cases)
     state.app.cli.add_command(retention_cli.retention_cli)
+    state.app.cli.add_command(legal_cli.legal_cli)
 
 
 bp.record_once(_register)

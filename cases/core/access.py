@@ -24,3 +24,16 @@ def audited_read(case: Case, action: str = "view") -> None:
     db.session.rollback()
     audit.record(f"case.{action}", object_type="case", object_id=case.public_id, case_number=case.number)
     db.session.commit()
+
+
+def form_page(page: str, form: Any, **context: Any) -> Any:
+    """The GET of a case form page, or its refusal (422) when the POST does not validate; None when the view should
+    go on with a valid submission. The access event is committed either way."""
+    from flask import render_template
+
+    if not form.is_submitted():
+        return render_template(page, form=form, **context)
+    if not form.validate():
+        db.session.commit()
+        return render_template(page, form=form, **context), 422
+    return None
