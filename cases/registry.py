@@ -20,6 +20,7 @@ from cases.casefile import panels as casefile_panels
 from cases.casefile import views as casefile_views  # noqa: F401
 from cases.core import models as core_models  # noqa: F401  (every model module: Alembic must see every table)
 from cases.core.blueprint import bp
+from cases.handover import views as handover_views  # noqa: F401
 from cases.incidents import models as incidents_models  # noqa: F401
 from cases.incidents import views as incidents_views  # noqa: F401
 from cases.intake import reports as intake_reports
