@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from cases.core.forms import none_if_blank, sensible_date, single_line
+from app.dates import local_today
+from cases.core.forms import (
+    MultiCheckboxField,
+    no_control_chars,
+    none_if_blank,
+    not_in_future,
+    sensible_date,
+    sensible_past_date,
+    single_line,
+)
 from cases.core.labels import choices
 
 PROCEEDING_KIND_LABELS = {
@@ -32,6 +41,17 @@ MEASURE_KIND_LABELS = {
     "school-transfer": _l("Confidential school transfer for the children"),
 }
 MEASURE_STATUS_LABELS = {"requested": _l("Requested"), "granted": _l("Granted"), "refused": _l("Refused")}
+
+REPORT_CONCERN_LABELS = {
+    "crime-against-her": _l("A crime against her"),
+    "child-abuse": _l("Abuse or neglect of a child"),
+    "other-crime": _l("Another crime"),
+}
+REPORT_DECISION_LABELS = {"reported": _l("Reported"), "not-reported": _l("Not reported")}
+REPORT_RECIPIENT_LABELS = {
+    "police": _l("Police"), "gendarmerie": _l("Gendarmerie"), "prosecutor": _l("Public prosecutor"),
+    "family-services": _l("Provincial directorate of family and social services"), "other": _l("Other"),
+}
 
 _TEXT = [Optional(), Length(max=200), single_line]
 
@@ -75,3 +95,18 @@ class MeasuresForm(FlaskForm):
 
     def statuses(self) -> dict[str, str | None]:
         return {kind: getattr(self, kind.replace("-", "_")).data or None for kind in MEASURE_KIND_LABELS}
+
+
+class ReportDecisionForm(FlaskForm):
+    learned_on = DateField(_l("When staff learned of it"), default=local_today,
+                           validators=[InputRequired(message=_l("Enter the date.")), not_in_future,
+                                       sensible_past_date])
+    concern = RadioField(_l("What staff learned of"), choices=choices(REPORT_CONCERN_LABELS),
+                         validators=[InputRequired(message=_l("Choose what staff learned of."))])
+    decision = RadioField(_l("Decision"), choices=choices(REPORT_DECISION_LABELS),
+                          validators=[InputRequired(message=_l("Choose the decision."))])
+    reported_to = MultiCheckboxField(_l("Reported to"), choices=choices(REPORT_RECIPIENT_LABELS))
+    reason = TextAreaField(_l("Why"), validators=[Optional(), Length(max=2000), no_control_chars],
+                           filters=[none_if_blank], render_kw={"rows": 3},
+                           description=_l("Required when it is not reported."))
+    she_was_told_first = BooleanField(_l("She was told before it was reported or decided"))

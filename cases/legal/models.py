@@ -19,6 +19,9 @@ PROCEEDING_STATUSES = ("ongoing", "concluded")
 CUSTODY_STATUSES = ("detained", "arrested", "sentenced", "released")
 MEASURE_KINDS = ("identity", "address", "civil-registry", "school-transfer")
 MEASURE_STATUSES = ("requested", "granted", "refused")
+REPORT_CONCERNS = ("crime-against-her", "child-abuse", "other-crime")
+REPORT_DECISIONS = ("reported", "not-reported")
+REPORT_RECIPIENTS = ("police", "gendarmerie", "prosecutor", "family-services", "other")
 
 
 class _OfCase:
@@ -93,3 +96,27 @@ class CustodyRecord(_OfCase, PublicIdMixin, Base):
 
     case: Mapped[Case] = relationship()
     perpetrator: Mapped[Person | None] = relationship()
+
+
+class ReportDecision(_OfCase, PublicIdMixin, Base):
+    """The duty-to-report decision log: when staff learned of a crime or child abuse, what was decided (reported or
+    not, to whom), why (encrypted), by whom, and whether she was told first."""
+
+    __tablename__ = "report_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    case_public_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    learned_on: Mapped[date] = mapped_column(sa.Date)
+    concern: Mapped[str] = mapped_column(sa.String(20))
+    decision: Mapped[str] = mapped_column(sa.String(15))
+    reported_to: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    she_was_told_first: Mapped[bool] = mapped_column(default=False)
+    decided_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    reason_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    reason = crypto.Encrypted[str]()
+
+    case: Mapped[Case] = relationship()
+    decided_by: Mapped[User] = relationship()

@@ -30,9 +30,13 @@ from cases.legal.models import (
     MEASURE_STATUSES,
     PROCEEDING_KINDS,
     PROCEEDING_STATUSES,
+    REPORT_CONCERNS,
+    REPORT_DECISIONS,
+    REPORT_RECIPIENTS,
     ConfidentialityMeasure,
     CustodyRecord,
     LegalProceeding,
+    ReportDecision,
 )
 from cases.risk.services import request_reassessment
 
@@ -181,6 +185,36 @@ def case_custody(case: Case) -> list[CustodyRecord]:
     """The case's custody records, newest first."""
     return list(db.session.scalars(sa.select(CustodyRecord).where(CustodyRecord.case_id == case.id)
                                    .order_by(CustodyRecord.id.desc())))
+
+
+# --- the duty-to-report decision log ------------------------------------------------------------------------------
+
+def record_report_decision(case: Case, *, actor: User, learned_on: date, concern: str, decision: str,
+                           reported_to: list[str], reason: str | None, she_was_told_first: bool) -> ReportDecision:
+    """Log a duty-to-report decision. Reported: to whom is required; not reported: why is required."""
+    _open(case)
+    if concern not in REPORT_CONCERNS or decision not in REPORT_DECISIONS or set(reported_to) - set(REPORT_RECIPIENTS):
+        raise LegalError(str(_l("Choose from the lists.")))
+    if decision == "reported" and not reported_to:
+        raise LegalError(str(_l("Choose to whom it was reported.")))
+    if decision == "not-reported":
+        if not reason:
+            raise LegalError(str(_l("Write why it is not reported.")))
+        reported_to = []
+    row = ReportDecision(case_id=case.id, case=case, case_public_id=case.public_id, learned_on=learned_on,
+                         concern=concern, decision=decision, reported_to=list(reported_to),
+                         she_was_told_first=she_was_told_first, decided_by_id=actor.id)
+    row.reason = reason
+    db.session.add(row)
+    db.session.flush()
+    audit.record("case.report-decision", object_type="case", object_id=case.public_id, case_number=case.number,
+                 details={"concern": concern, "decision": decision, "told_first": she_was_told_first})
+    return row
+
+
+def case_report_decisions(case: Case) -> list[ReportDecision]:
+    return list(db.session.scalars(sa.select(ReportDecision).where(ReportDecision.case_id == case.id)
+                                   .order_by(ReportDecision.learned_on.desc(), ReportDecision.id.desc())))
 
 
 # --- tasks ------------------------------------------------------------------------------------------------------

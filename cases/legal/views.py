@@ -24,9 +24,13 @@ from cases.legal.forms import (
     MEASURE_STATUS_LABELS,
     PROCEEDING_KIND_LABELS,
     PROCEEDING_STATUS_LABELS,
+    REPORT_CONCERN_LABELS,
+    REPORT_DECISION_LABELS,
+    REPORT_RECIPIENT_LABELS,
     CustodyForm,
     MeasuresForm,
     ProceedingForm,
+    ReportDecisionForm,
 )
 
 
@@ -107,15 +111,36 @@ def record_custody(case: Case):  # type: ignore[no-untyped-def]
     return _back(case)
 
 
+@bp.route("/<uuid:case_id>/legal/report-decisions/new", methods=["GET", "POST"])
+@case_access("edit")
+def new_report_decision(case: Case):  # type: ignore[no-untyped-def]
+    form = ReportDecisionForm()
+    page = "cases/legal/report_decision.html"
+    if (shown := form_page(page, form, case=case)) is not None:
+        return shown
+    try:
+        legal_service.record_report_decision(
+            case, actor=current_user, learned_on=form.learned_on.data, concern=form.concern.data,
+            decision=form.decision.data, reported_to=form.reported_to.data or [], reason=form.reason.data,
+            she_was_told_first=form.she_was_told_first.data)
+    except CaseError as exc:
+        return _refused(case, page, form, form.decision, exc)
+    db.session.commit()
+    flash(_("The decision was logged."), "success")
+    return _back(case)
+
+
 @bp.app_template_global("case_legal")
 def case_legal(case: Case) -> dict[str, Any]:
     return {"proceedings": legal_service.case_proceedings(case), "measures": legal_service.case_measures(case),
-            "custody": legal_service.case_custody(case), "today": local_today()}
+            "custody": legal_service.case_custody(case), "decisions": legal_service.case_report_decisions(case),
+            "today": local_today()}
 
 
 @bp.app_template_global("legal_label")
 def legal_label(table: str, key: str | None) -> str:
     labels: dict[str, Any] = {"kind": PROCEEDING_KIND_LABELS, "status": PROCEEDING_STATUS_LABELS,
                               "custody": CUSTODY_STATUS_LABELS, "measure": MEASURE_KIND_LABELS,
-                              "measure_status": MEASURE_STATUS_LABELS}[table]
+                              "measure_status": MEASURE_STATUS_LABELS, "concern": REPORT_CONCERN_LABELS,
+                              "decision": REPORT_DECISION_LABELS, "recipient": REPORT_RECIPIENT_LABELS}[table]
     return str(labels.get(key or "", key or ""))

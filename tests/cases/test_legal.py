@@ -146,3 +146,40 @@ def test_confidentiality_measures_are_set_changed_and_cleared(app, make_user, ma
     measures = html.split('id="measures"')[1].split("</ul>")[0]
     assert "Her address kept confidential: Granted" in measures and "school transfer" not in measures
     assert _client(app, make_user("counsellor")).get(url).status_code == 404
+
+
+REASON = "Kadın bildirim istemedi; GİZLİ-GEREKÇE"
+
+
+def test_duty_to_report_decisions_are_logged_with_who_why_and_whether_she_was_told(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    from app.audit import AuditEvent
+    from app.db import db
+
+    counsellor = make_user("counsellor", name="Derya Danışman")
+    case = make_case(counsellor)
+    c = _client(app, counsellor)
+    url = f"/cases/{case.public_id}/legal/report-decisions/new"
+    factories.page(c, url)
+    base = {"learned_on": _today().isoformat(), "concern": "child-abuse"}
+    assert post(c, url, {**base, "decision": "reported"}, token_url=url).status_code == 422  # to whom?
+    r = post(c, url, {**base, "decision": "not-reported"}, token_url=url)
+    assert r.status_code == 422 and "Write why it is not reported." in r.get_data(as_text=True)
+    assert post(c, url, {**base, "decision": "maybe"}, token_url=url).status_code == 422
+    assert post(c, url, {**base, "decision": "reported", "reported_to": ["nasa"]}, token_url=url).status_code == 422
+    future = (_today() + timedelta(1)).isoformat()
+    assert post(c, url, {**base, "learned_on": future, "decision": "reported", "reported_to": ["prosecutor"]},
+                token_url=url).status_code == 422
+    assert post(c, url, {**base, "decision": "reported", "reported_to": ["prosecutor", "family-services"],
+                         "she_was_told_first": "y"}, token_url=url).status_code == 302
+    assert post(c, url, {"learned_on": _today().isoformat(), "concern": "crime-against-her",
+                         "decision": "not-reported", "reason": REASON}, token_url=url).status_code == 302
+    html = factories.page(c, f"/cases/{case.public_id}").get_data(as_text=True)
+    log = html.split('id="report-decisions"')[1].split("</ul>")[0]
+    assert "Abuse or neglect of a child" in log and "Public prosecutor" in log and "she was told first" in log
+    assert "Not reported" in log and REASON in log and "she was not told first" in log and "Derya Danışman" in log
+    with app.app_context():
+        raw = list(db.session.execute(sa.text("SELECT reason_ct FROM report_decisions")).scalars())
+        events = list(db.session.scalars(sa.select(AuditEvent.action).where(
+            AuditEvent.action == "case.report-decision")))
+    assert all(REASON.encode() not in (ct or b"") for ct in raw) and len(events) == 2
+    assert _client(app, make_user("counsellor")).get(url).status_code == 404

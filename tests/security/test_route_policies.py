@@ -55,6 +55,7 @@ PINNED = {
     "cases.manage_risk_checklists": "roles:admin",
     "cases.new_case": "roles:counsellor,supervisor",
     "cases.new_incident": "object:case:edit:counsellor,supervisor",
+    "cases.new_report_decision": "object:case:edit:counsellor,supervisor",
     "cases.hand_over": "roles:supervisor",
     "cases.record_custody": "object:case:edit:counsellor,supervisor",
     "cases.edit_measures": "object:case:edit:counsellor,supervisor",
