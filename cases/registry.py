@@ -40,6 +40,8 @@ from cases.orders import views as orders_views  # noqa: F401
 from cases.plans import models as plans_models  # noqa: F401
 from cases.plans import panels as plans_panels
 from cases.plans import views as plans_views  # noqa: F401
+from cases.privacy import models as privacy_models  # noqa: F401
+from cases.privacy import views as privacy_views  # noqa: F401
 from cases.referrals import models as referrals_models  # noqa: F401
 from cases.referrals import panels as referrals_panels
 from cases.referrals import reports as referrals_reports

@@ -52,6 +52,7 @@ from cases.core.labels import (
     VIOLENCE_TYPE_LABELS,
     choices,
 )
+from cases.privacy.forms import PrivacyFields
 
 CHILD_ROWS = 6
 NARRATIVE_MAX = 20_000
@@ -148,7 +149,7 @@ class ApplicantChecks:
         return True
 
 
-class IntakeForm(ApplicantChecks, FlaskForm):
+class IntakeForm(ApplicantChecks, PrivacyFields, FlaskForm):
     # --- the application -------------------------------------------------------------------------------------
     applied_on = DateField(_l("Date of application"), default=local_today,
                            validators=[InputRequired(message=_l("Enter the date of the application.")),
