@@ -25,6 +25,8 @@ from cases.incidents import models as incidents_models  # noqa: F401
 from cases.incidents import views as incidents_views  # noqa: F401
 from cases.intake import reports as intake_reports
 from cases.intake import views as intake_views  # noqa: F401
+from cases.kpis import reports as kpis_reports
+from cases.kpis import views as kpis_views  # noqa: F401
 from cases.legal import cli as legal_cli
 from cases.legal import models as legal_models  # noqa: F401
 from cases.legal import panels as legal_panels
@@ -65,7 +67,8 @@ DASHBOARD_PANELS = (
     plans_panels.supervisor_plans_panel,
     plans_panels.admin_checklist_panel,
 )
-REPORT_SECTIONS = (intake_reports.sections, referrals_reports.sections, orders_reports.sections)  # in page order
+REPORT_SECTIONS = (intake_reports.sections, referrals_reports.sections, orders_reports.sections,
+                   kpis_reports.kpi_tables)  # in page order
 DEMO_ORDER = 10  # before the shelters (20): their demo stays need the demo cases
 
 
