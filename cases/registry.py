@@ -20,6 +20,9 @@ from cases.casefile import panels as casefile_panels
 from cases.casefile import views as casefile_views  # noqa: F401
 from cases.core import models as core_models  # noqa: F401  (every model module: Alembic must see every table)
 from cases.core.blueprint import bp
+from cases.feedback import models as feedback_models  # noqa: F401
+from cases.feedback import reports as feedback_reports
+from cases.feedback import views as feedback_views  # noqa: F401
 from cases.handover import views as handover_views  # noqa: F401
 from cases.incidents import models as incidents_models  # noqa: F401
 from cases.incidents import views as incidents_views  # noqa: F401
@@ -68,7 +71,7 @@ DASHBOARD_PANELS = (
     plans_panels.admin_checklist_panel,
 )
 REPORT_SECTIONS = (intake_reports.sections, referrals_reports.sections, orders_reports.sections,
-                   kpis_reports.kpi_tables)  # in page order
+                   kpis_reports.kpi_tables, feedback_reports.feedback_tables)  # in page order
 DEMO_ORDER = 10  # before the shelters (20): their demo stays need the demo cases
 
 

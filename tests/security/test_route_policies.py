@@ -55,6 +55,7 @@ PINNED = {
     "cases.manage_risk_checklists": "roles:admin",
     "cases.new_case": "roles:counsellor,supervisor",
     "cases.new_incident": "object:case:edit:counsellor,supervisor",
+    "cases.give_feedback": "roles:counsellor,supervisor",
     "cases.view_kpis": "roles:supervisor",
     "cases.privacy_notice": "roles:counsellor,supervisor",
     "cases.edit_privacy": "object:case:edit:counsellor,supervisor",
