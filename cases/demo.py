@@ -14,6 +14,7 @@ from app.db import db
 from app.users.models import Centre, Role, User
 from cases.core.models import Case, PersonKind, RiskLevel
 from cases.core.services import add_person, age_band, open_case
+from cases.privacy.services import record_privacy
 
 DEMO_CASES: list[dict[str, Any]] = [
     {
@@ -59,4 +60,6 @@ def seed_demo_cases(centre: Centre, users: dict[Role, User]) -> None:
             add_person(case, PersonKind.CHILD, full_name=child_name, sex=sex, birth_year=year)
         add_person(case, PersonKind.PERPETRATOR, full_name="Demo Kişi (DEMO)", relationship_to_applicant="spouse",
                    notes="Uzun boylu, gözlüklü (demo).")
+        record_privacy(case, actor=counsellor, notice_given=True, notice_method="printed",
+                       purposes=["special-data", "statistics"], consent_method="written")
     db.session.flush()
