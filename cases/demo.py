@@ -14,6 +14,7 @@ from app.db import db
 from app.users.models import Centre, Role, User
 from cases.core.models import Case, PersonKind, RiskLevel
 from cases.core.services import add_person, age_band, open_case
+from cases.privacy.services import record_privacy
 from cases.risk import services as risk_service
 
 DEMO_CASES: list[dict[str, Any]] = [
@@ -66,4 +67,6 @@ def seed_demo_cases(centre: Centre, users: dict[Role, User]) -> None:
         risk_service.record_assessment(case, answers={item["key"]: "no" for item in checklist.items},
                                        actor=counsellor, level=spec["risk"], checklist=checklist,
                                        judgement_reason="Demo: danışmanın mesleki değerlendirmesi (DEMO).")
+        record_privacy(case, actor=counsellor, notice_given=True, notice_method="printed",
+                       purposes=["special-data", "statistics"], consent_method="written")
     db.session.flush()

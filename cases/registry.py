@@ -26,6 +26,10 @@ from cases.core.blueprint import bp
 from cases.documents import models as documents_models  # noqa: F401
 from cases.documents import views as documents_views  # noqa: F401
 from cases.equality import reports as equality_reports
+from cases.feedback import models as feedback_models  # noqa: F401
+from cases.feedback import reports as feedback_reports
+from cases.feedback import views as feedback_views  # noqa: F401
+from cases.handover import views as handover_views  # noqa: F401
 from cases.incidents import models as incidents_models  # noqa: F401
 from cases.incidents import views as incidents_views  # noqa: F401
 from cases.inquiries import models as inquiries_models  # noqa: F401
@@ -34,7 +38,13 @@ from cases.inquiries import reports as inquiries_reports
 from cases.inquiries import views as inquiries_views  # noqa: F401
 from cases.intake import reports as intake_reports
 from cases.intake import views as intake_views  # noqa: F401
+from cases.kpis import reports as kpis_reports
+from cases.kpis import views as kpis_views  # noqa: F401
 from cases.kvkk import views as kvkk_views  # noqa: F401
+from cases.legal import cli as legal_cli
+from cases.legal import models as legal_models  # noqa: F401
+from cases.legal import panels as legal_panels
+from cases.legal import views as legal_views  # noqa: F401
 from cases.lifecycle import models as lifecycle_models  # noqa: F401
 from cases.lifecycle import views as lifecycle_views  # noqa: F401
 from cases.notes import models as notes_models  # noqa: F401
@@ -47,6 +57,8 @@ from cases.papers import views as papers_views  # noqa: F401
 from cases.plans import models as plans_models  # noqa: F401
 from cases.plans import panels as plans_panels
 from cases.plans import views as plans_views  # noqa: F401
+from cases.privacy import models as privacy_models  # noqa: F401
+from cases.privacy import views as privacy_views  # noqa: F401
 from cases.referrals import models as referrals_models  # noqa: F401
 from cases.referrals import panels as referrals_panels
 from cases.referrals import reports as referrals_reports
@@ -77,7 +89,8 @@ DASHBOARD_PANELS = (
     retention_panels.retention_panel,
 )
 REPORT_SECTIONS = (intake_reports.sections, referrals_reports.sections, orders_reports.sections,  # in page order
-                   equality_reports.sections, inquiries_reports.sections)
+                   equality_reports.sections, inquiries_reports.sections, kpis_reports.kpi_tables,
+                   feedback_reports.feedback_tables)
 DEMO_ORDER = 10  # before the shelters (20): their demo stays need the demo cases
 
 
@@ -86,12 +99,14 @@ def _register(state: BlueprintSetupState) -> None:
         register_dashboard_panel(state.app, provider)
     register_task_provider(state.app, tasks_services.case_tasks, tasks_services.TASK_KINDS)
     register_throttle_listener(state.app, alerts_services.alert_supervisors_of_pace)  # her supervisors are told
+    register_task_provider(state.app, legal_panels.legal_tasks, legal_panels.TASK_KINDS)
     for section in REPORT_SECTIONS:
         register_report_section(state.app, section)
     register_population_counter(state.app, intake_reports.applications_by_centre)  # how releases group centres
     register_demo_seeder(state.app, DEMO_ORDER, demo.seed_demo_cases)
     register_demo_generator(state.app, DEMO_ORDER, generate.generate_cases)
     state.app.cli.add_command(retention_cli.retention_cli)
+    state.app.cli.add_command(legal_cli.legal_cli)
 
 
 bp.record_once(_register)

@@ -52,3 +52,17 @@ def audited_read(case: Case, action: str = "view") -> None:
     """After a refused change: drop what the request did. The read of the re-rendered page is already on record
     (``case_access`` commits the access decision before the view runs, for every method)."""
     db.session.rollback()
+
+
+def form_page(page: str, form: Any, **context: Any) -> Any:
+    """The GET of a case form page, or its refusal (422) when the POST does not validate; None when the view should
+    go on with a valid submission. The access event is already on record (``case_access`` commits it before the
+    view runs)."""
+    from flask import render_template
+
+    if not form.is_submitted():
+        return render_template(page, form=form, **context)
+    if not form.validate():
+        db.session.rollback()
+        return render_template(page, form=form, **context), 422
+    return None

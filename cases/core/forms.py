@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -73,3 +75,9 @@ def sensible_date(form: Any, field: Any) -> None:
     """Dates far outside a case's life are typing mistakes (and would overflow date arithmetic)."""
     if field.data and not EARLIEST_YEAR <= field.data.year <= LATEST_YEAR:
         raise ValidationError(_l("Enter a date between %(start)s and %(end)s.", start=EARLIEST_YEAR, end=LATEST_YEAR))
+
+
+def perpetrator_choices(perpetrators: Any) -> list[SelectChoice]:
+    """Choices for "the person using violence": not recorded, or one of the case's perpetrators (public ids)."""
+    return [SelectChoice("", _("Not recorded")),
+            *(SelectChoice(str(p.public_id), p.full_name or _("Unnamed")) for p in perpetrators)]

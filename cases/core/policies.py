@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from werkzeug.exceptions import NotFound
@@ -99,3 +100,16 @@ def open_visible_case_ids(user: User) -> sa.Select[tuple[int]]:
     """Ids of the open cases the user works on (counsellor: assigned; supervisor: her centre), for dashboard panels."""
     visible = visible_cases_query(user).where(Case.status != CaseStatus.CLOSED).subquery()
     return sa.select(visible.c.id)
+
+
+def assigned_to_case(user_id: Any) -> sa.ColumnElement[bool]:
+    """SQL: the user (an id, or a column holding one) is the primary counsellor or a team member of ``Case``."""
+    return sa.or_(Case.primary_counsellor_id == user_id,
+                  sa.exists().where(CaseMember.case_id == Case.id, CaseMember.user_id == user_id))
+
+
+def returned_to(submitter_id: Any, user: User) -> sa.ColumnElement[bool]:
+    """SQL (with ``Case`` joined): work returned by a supervisor is the user's when she submitted it and is still on
+    the case, or when she is its primary counsellor and whoever submitted it is no longer on it (a handover)."""
+    return sa.or_(sa.and_(submitter_id == user.id, assigned_to_case(user.id)),
+                  sa.and_(Case.primary_counsellor_id == user.id, ~assigned_to_case(submitter_id)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -80,3 +81,9 @@ def add_person(case: Case, kind: PersonKind, **fields: object) -> Person:
         setattr(person, key, value)
     db.session.add(person)
     return person
+
+
+def case_perpetrator(case: Case, public_id: Any) -> Person | None:
+    """One of this case's perpetrators by public id, or None (SECURITY: never a person of another case)."""
+    return next((p for p in case.perpetrators
+                 if str(p.public_id) == str(public_id) and p.kind == PersonKind.PERPETRATOR), None)

@@ -12,7 +12,8 @@ from app import audit
 from app.db import db
 from app.users.models import User
 from cases.core.errors import CaseClosed, CaseError
-from cases.core.models import VIOLENCE_TYPES, Case, PersonKind
+from cases.core.models import VIOLENCE_TYPES, Case
+from cases.core.services import case_perpetrator
 from cases.incidents.models import PLACE_TYPES, REPORTED_TO, SUB_KINDS, Incident
 from cases.risk.services import request_reassessment
 
@@ -27,9 +28,8 @@ def record_incident(case: Case, *, actor: User, occurred_on: date, is_approximat
         raise CaseError(str(_l("Choose at least one type of violence from the list.")))
     perpetrator = None
     if perpetrator_public_id:
-        # SECURITY: only a perpetrator of this very case can be named.
-        perpetrator = next((p for p in case.perpetrators if str(p.public_id) == str(perpetrator_public_id)), None)
-        if perpetrator is None or perpetrator.kind != PersonKind.PERPETRATOR:
+        perpetrator = case_perpetrator(case, perpetrator_public_id)  # SECURITY: this very case's only
+        if perpetrator is None:
             raise CaseError(str(_l("Choose one of the people using violence recorded in this case.")))
     incident = Incident(case_id=case.id, case=case, case_public_id=case.public_id, occurred_on=occurred_on,
                         is_approximate=is_approximate, violence_types=list(violence_types),

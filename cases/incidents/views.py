@@ -7,12 +7,12 @@ from typing import Any
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from app.db import db
-from cases.core.access import audited_read, case_access
+from cases.core.access import audited_read, case_access, form_page
 from cases.core.blueprint import bp
 from cases.core.errors import CaseError
+from cases.core.forms import perpetrator_choices
 from cases.core.models import Case
 from cases.incidents import services as incidents_service
 from cases.incidents.forms import PLACE_TYPE_LABELS, REPORTED_TO_LABELS, SUB_KIND_LABELS, IncidentForm
@@ -20,9 +20,7 @@ from cases.incidents.forms import PLACE_TYPE_LABELS, REPORTED_TO_LABELS, SUB_KIN
 
 def _form(case: Case) -> IncidentForm:
     form = IncidentForm()
-    form.perpetrator.choices = [SelectChoice("", _("Not recorded")),
-                                *(SelectChoice(str(p.public_id), p.full_name or _("Unnamed"))
-                                  for p in case.perpetrators)]
+    form.perpetrator.choices = perpetrator_choices(case.perpetrators)
     return form
 
 
@@ -31,10 +29,8 @@ def _form(case: Case) -> IncidentForm:
 def new_incident(case: Case):  # type: ignore[no-untyped-def]
     form = _form(case)
     page = "cases/incidents/new.html"
-    if not form.is_submitted():
-        return render_template(page, case=case, form=form)
-    if not form.validate():
-        return render_template(page, case=case, form=form), 422
+    if (shown := form_page(page, form, case=case)) is not None:
+        return shown
     try:
         incidents_service.record_incident(
             case, actor=current_user, occurred_on=form.occurred_on.data, is_approximate=form.is_approximate.data,

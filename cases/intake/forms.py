@@ -58,6 +58,7 @@ from cases.core.labels import (
     VIOLENCE_TYPE_LABELS,
     choices,
 )
+from cases.privacy.forms import PrivacyFields
 
 CHILD_ROWS = 6
 NARRATIVE_MAX = 20_000
@@ -218,7 +219,7 @@ class EqualityFields:
         }
 
 
-class IntakeForm(EqualityFields, ApplicantChecks, FlaskForm):
+class IntakeForm(EqualityFields, ApplicantChecks, PrivacyFields, FlaskForm):
     # --- the application -------------------------------------------------------------------------------------
     applied_on = DateField(_l("Date of application"), default=local_today,
                            validators=[InputRequired(message=_l("Enter the date of the application.")),

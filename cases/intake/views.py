@@ -34,6 +34,7 @@ from cases.intake.forms import (
     PerpetratorDetailsForm,
     RemoveChildForm,
 )
+from cases.privacy import services as privacy_service
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -52,6 +53,9 @@ def new_case():  # type: ignore[no-untyped-def]
         form.confirm.data = check.token
         return render_template("cases/new.html", form=form, check=check), 200
     case = intake_service.open_case_from_intake(actor=current_user, data=data)
+    privacy_service.record_privacy(case, actor=current_user, notice_given=form.notice_given.data,
+                                   notice_method=form.notice_method.data, purposes=form.consent_purposes.data or [],
+                                   consent_method=form.consent_method.data)
     db.session.commit()
     flash(_("Case %(number)s opened.", number=case.number), "success")
     return redirect(url_for("cases.view_case", case_id=case.public_id))

@@ -24,6 +24,7 @@ from app.users.models import Role, User
 from cases.alerts.services import notify
 from cases.core.errors import CaseClosed, CaseError
 from cases.core.models import Case, CaseStatus, RiskLevel
+from cases.core.policies import returned_to
 from cases.plans.models import (
     KADES_CHOICES,
     OPEN_ACTION_STATUSES,
@@ -216,12 +217,13 @@ def plans_awaiting_review(centre_id: int) -> list[SafetyPlanVersion]:
 
 
 def plans_returned_to(user: User) -> list[SafetyPlanVersion]:
-    """Returned versions she submitted that are still the latest version of their case."""
+    """Returned versions that are still the latest version of their case and are hers to rework: she submitted them,
+    or the submitter has left the case and she is its primary counsellor (``policies.returned_to``)."""
     newer = sa.orm.aliased(SafetyPlanVersion)
     return list(db.session.scalars(
         sa.select(SafetyPlanVersion).join(Case, Case.id == SafetyPlanVersion.case_id)
         .where(Case.centre_id == user.centre_id, SafetyPlanVersion.status == PlanStatus.RETURNED,
-               SafetyPlanVersion.submitted_by_id == user.id, Case.status != CaseStatus.CLOSED,
+               returned_to(SafetyPlanVersion.submitted_by_id, user), Case.status != CaseStatus.CLOSED,
                ~sa.exists().where(newer.case_id == SafetyPlanVersion.case_id,
                                   newer.version > SafetyPlanVersion.version))
         .order_by(SafetyPlanVersion.reviewed_at)

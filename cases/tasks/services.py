@@ -111,11 +111,12 @@ def _closure_tasks(user: User, today: date) -> Iterator[Task]:
                        _case_url("cases.decide_closure", request.case_public_id),
                        request.requested_at.date(), False, request.case_public_id)
         return
-    # her latest request was returned and she has not asked again: the case is still open
+    # the latest request was returned to her (or to the case's counsellor after a handover), the case is still open
     newer = sa.orm.aliased(ClosureRequest)
     returned = db.session.scalars(
-        sa.select(ClosureRequest).where(
-            ClosureRequest.requested_by_id == user.id, ClosureRequest.status == ClosureStatus.RETURNED.value,
+        sa.select(ClosureRequest).join(Case, Case.id == ClosureRequest.case_id).where(
+            policies.returned_to(ClosureRequest.requested_by_id, user),
+            ClosureRequest.status == ClosureStatus.RETURNED.value,
             ClosureRequest.case_id.in_(policies.open_visible_case_ids(user)),
             ~sa.exists().where(newer.case_id == ClosureRequest.case_id, newer.id > ClosureRequest.id)))
     for request in returned:

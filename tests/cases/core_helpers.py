@@ -18,6 +18,9 @@ def intake_form(**overrides: Any) -> dict[str, Any]:
     """POST data of a complete intake form (children rows: 6, filled by ``children=[(name, sex, year), …]``)."""
     children = overrides.pop("children", [])
     data: dict[str, Any] = {
+        "notice_given": "y",
+        "notice_method": "printed",
+        "consent_method": "written",
         "applied_on": "2026-11-02",
         "channel": "walk-in",
         "violence_types": ["physical", "psychological"],

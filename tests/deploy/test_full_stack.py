@@ -98,6 +98,7 @@ def journey(stack: Stack, account: Account, browser) -> Iterator[Journey]:  # ty
     page.get_by_label("Phone", exact=True).fill("0532 123 45 67")
     page.get_by_label("Relationship to her", exact=True).select_option("spouse")
     page.get_by_label("Safe hours to contact her").fill("Hafta içi 09:00–12:00")
+    page.get_by_label("She was given the KVKK information notice (aydınlatma metni)").check()
     page.get_by_role("button", name="Check and continue").click()
     page.wait_for_url(re.compile(r"/cases/[0-9a-f-]{36}$"))
     response = page.reload()

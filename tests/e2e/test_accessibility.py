@@ -264,3 +264,20 @@ def test_admin_pages(app, live_server, browser, make_user) -> None:  # type: ign
 @pytest.mark.parametrize("role", ["counsellor", "supervisor", "coordinator", "auditor", "admin"])
 def test_dashboard_in_turkish(app, live_server, browser, make_user, role) -> None:  # type: ignore[no-untyped-def]
     _run(app, browser, live_server, make_user(role), [], locale="tr-TR")
+
+
+def test_issue_18_pages_have_no_serious_violation(app, live_server, browser, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    """The legal process, privacy, feedback, handover and indicator pages (issue 18), in English and Turkish."""
+    counsellor = make_user("counsellor")
+    supervisor = make_user("supervisor")
+    case = make_case(counsellor)
+    c = f"/cases/{case.public_id}"
+    pages: list[str | tuple[str, int] | tuple[str, int, str]] = [
+        f"{c}/legal/proceedings/new", f"{c}/legal/measures", f"{c}/legal/custody/new",
+        f"{c}/legal/report-decisions/new", f"{c}/privacy", "/cases/privacy-notice", "/cases/feedback"]
+    for locale in ("en-GB", "tr-TR"):
+        assert len(_run(app, browser, live_server, counsellor, pages, locale=locale)) == len(pages) + 3  # + sign-in
+        visited = _run(app, browser, live_server, supervisor, [
+            ("/cases/kpis", 200, "#kpi-closure-reasons"), f"/cases/handover?counsellor={counsellor.public_id}",
+            c], locale=locale)
+        assert len(visited) == 3 + 3

@@ -79,6 +79,7 @@ def test_turkish_intake_with_the_equality_questions(app, live_server, browser, m
         page.get_by_label("Şiddet uygulayan kişinin adı").fill("Hatice Aslan")
         page.get_by_label("Şiddet uygulayan kişinin cinsiyeti").select_option(label="Kadın")
         page.get_by_label("Başvurucuyla yakınlığı", exact=True).select_option(label="Diğer aile üyesi")
+        page.get_by_label("Kendisine KVKK aydınlatma metni verildi").check()  # required before a case opens (issue 18)
         page.get_by_role("button", name="Kontrol et ve devam et").click()
 
         # Refused with a Turkish message next to the question; everything typed is still there.

@@ -26,6 +26,7 @@ def test_counsellor_intake_journey(app, live_server, context, make_user) -> None
 
     page.get_by_role("link", name="New intake").first.click()
     page.wait_for_url(re.compile(r"/cases/new$"))
+    page.get_by_label("She was given the KVKK information notice (aydınlatma metni)").check()
     page.get_by_label("How did she come to the centre?").select_option("phone")
     page.get_by_label("Physical", exact=True).check()
     page.get_by_label("Economic").check()

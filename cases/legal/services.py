@@ -1,0 +1,245 @@
+"""Recording proceedings, confidentiality measures and custody; the release trigger; the legal tasks.
+
+A release asks for a risk re-assessment (``cases.risk``) and alerts the case's team (``cases.alerts``), once per
+custody record, when its release date has come: at once when it is recorded so, otherwise on that day through
+``trigger_releases`` (``flask legal releases``, run daily). Only the newest record per case and perpetrator counts:
+a later record (re-arrested, a new date) replaces an earlier expected release.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import aliased
+
+from app import audit
+from app.db import db, utcnow
+from app.users.models import User
+from cases.alerts import services as alerts_service
+from cases.core.errors import CaseClosed, CaseError
+from cases.core.models import Case, CaseStatus
+from cases.core.services import case_perpetrator
+from cases.legal.models import (
+    CUSTODY_STATUSES,
+    MEASURE_KINDS,
+    MEASURE_STATUSES,
+    PROCEEDING_KINDS,
+    PROCEEDING_STATUSES,
+    REPORT_CONCERNS,
+    REPORT_DECISIONS,
+    REPORT_RECIPIENTS,
+    ConfidentialityMeasure,
+    CustodyRecord,
+    LegalProceeding,
+    ReportDecision,
+)
+from cases.risk.services import request_reassessment
+
+RELEASE_ALERT = "perpetrator-released"
+RELEASE_WARNING_DAYS = 14  # an expected release shows in the task list this many days ahead
+HEARING_WARNING_DAYS = 7
+alerts_service.register_alert_kind(RELEASE_ALERT, _l("The person using violence is released from custody"))
+
+
+class LegalError(CaseError):
+    """A legal-process record broke a rule."""
+
+
+def _open(case: Case) -> None:
+    if case.is_closed:
+        raise CaseClosed(str(_l("The case is closed. Reopen it before changing the legal process.")))
+
+
+# --- proceedings ------------------------------------------------------------------------------------------------
+
+def save_proceeding(case: Case, *, actor: User, proceeding: LegalProceeding | None = None, kind: str, status: str,
+                    authority: str | None, file_number: str | None, has_legal_aid: bool, lawyer: str | None,
+                    next_hearing_on: date | None) -> LegalProceeding:
+    """Record a new proceeding (``proceeding=None``) or update one of this case."""
+    _open(case)
+    if kind not in PROCEEDING_KINDS or status not in PROCEEDING_STATUSES:
+        raise LegalError(str(_l("Choose the kind of proceeding from the list.")))
+    created = proceeding is None
+    if proceeding is None:
+        proceeding = LegalProceeding(case_id=case.id, case=case, case_public_id=case.public_id,
+                                     recorded_by_id=actor.id)
+        db.session.add(proceeding)
+    proceeding.kind, proceeding.status, proceeding.has_legal_aid = kind, status, has_legal_aid
+    proceeding.next_hearing_on = next_hearing_on
+    proceeding.authority, proceeding.file_number, proceeding.lawyer = authority, file_number, lawyer
+    proceeding.updated_at = utcnow()
+    db.session.flush()
+    audit.record("case.legal-proceeding", object_type="case", object_id=case.public_id, case_number=case.number,
+                 details={"kind": kind, "status": status, "created": created})
+    return proceeding
+
+
+def case_proceedings(case: Case) -> list[LegalProceeding]:
+    return list(db.session.scalars(sa.select(LegalProceeding).where(LegalProceeding.case_id == case.id)
+                                   .order_by(LegalProceeding.status, LegalProceeding.recorded_at.desc(),
+                                             LegalProceeding.id.desc())))
+
+
+def find_proceeding(case: Case, public_id: Any) -> LegalProceeding | None:
+    # SECURITY: a proceeding is looked up within its case only.
+    return db.session.scalar(sa.select(LegalProceeding).where(LegalProceeding.case_id == case.id,
+                                                              LegalProceeding.public_id == public_id))
+
+
+# --- confidentiality measures -----------------------------------------------------------------------------------
+
+def case_measures(case: Case) -> dict[str, ConfidentialityMeasure]:
+    return {m.kind: m for m in db.session.scalars(
+        sa.select(ConfidentialityMeasure).where(ConfidentialityMeasure.case_id == case.id))}
+
+
+def set_measures(case: Case, statuses: dict[str, str | None], *, actor: User) -> int:
+    """Set each measure's status (None: not requested). Answers how many changed."""
+    _open(case)
+    if set(statuses) - set(MEASURE_KINDS) or any(s and s not in MEASURE_STATUSES for s in statuses.values()):
+        raise LegalError(str(_l("Choose a status from the list.")))
+    current = case_measures(case)
+    changed = []
+    for kind, status in statuses.items():
+        row = current.get(kind)
+        if status is None and row is not None:
+            db.session.delete(row)
+        elif status is not None and row is None:
+            db.session.add(ConfidentialityMeasure(case_id=case.id, case=case, case_public_id=case.public_id,
+                                                  kind=kind, status=status, updated_by_id=actor.id))
+        elif status is not None and row is not None and row.status != status:
+            row.status, row.updated_by_id, row.updated_at = status, actor.id, utcnow()
+        else:
+            continue
+        changed.append(kind)
+    db.session.flush()
+    if changed:
+        audit.record("case.confidentiality-measures", object_type="case", object_id=case.public_id,
+                     case_number=case.number, details={"changed": changed})
+    return len(changed)
+
+
+# --- custody and the release trigger ----------------------------------------------------------------------------
+
+def record_custody(case: Case, *, actor: User, perpetrator_public_id: Any, status: str, release_on: date | None,
+                   today: date) -> CustodyRecord:
+    _open(case)
+    if status not in CUSTODY_STATUSES:
+        raise LegalError(str(_l("Choose his custody status from the list.")))
+    if status == "released":
+        release_on = release_on or today
+        if release_on > today:
+            raise LegalError(str(_l("A release that is still ahead: choose his status until then "
+                                    "and give the expected release date.")))
+    elif release_on is not None and release_on <= today:
+        raise LegalError(str(_l("The expected release date must be after today. If he is out, choose "
+                                "\u201creleased\u201d.")))
+    perpetrator = None
+    if perpetrator_public_id:
+        perpetrator = case_perpetrator(case, perpetrator_public_id)  # SECURITY: this very case's only
+        if perpetrator is None:
+            raise LegalError(str(_l("Choose one of the people using violence recorded in this case.")))
+    record = CustodyRecord(case_id=case.id, case=case, case_public_id=case.public_id,
+                           perpetrator_id=perpetrator.id if perpetrator else None, status=status,
+                           release_on=release_on, recorded_by_id=actor.id)
+    db.session.add(record)
+    db.session.flush()
+    audit.record("case.custody", object_type="case", object_id=case.public_id, case_number=case.number,
+                 details={"status": status, "release_ahead": bool(release_on and release_on > today)})
+    trigger_releases(today=today, actor=actor, case=case)
+    return record
+
+
+def _current_records() -> sa.Select[tuple[CustodyRecord]]:
+    """The newest custody record per case and perpetrator, of open cases."""
+    newer = aliased(CustodyRecord)
+    return (sa.select(CustodyRecord).join(Case, Case.id == CustodyRecord.case_id)
+            .where(Case.status != CaseStatus.CLOSED,
+                   ~sa.exists().where(newer.case_id == CustodyRecord.case_id, newer.id > CustodyRecord.id,
+                                      newer.perpetrator_id.is_not_distinct_from(CustodyRecord.perpetrator_id))))
+
+
+def trigger_releases(*, today: date, actor: User | None = None, case: Case | None = None) -> int:
+    """Releases whose day has come and that have not yet been acted on: ask for a re-assessment and alert the team.
+    Answers how many releases were acted on. Idempotent (``release_handled_at``)."""
+    stmt = _current_records().where(CustodyRecord.release_on <= today, CustodyRecord.release_handled_at.is_(None))
+    if case is not None:
+        stmt = stmt.where(CustodyRecord.case_id == case.id)
+    records = list(db.session.scalars(stmt.order_by(CustodyRecord.id)))
+    for record in records:
+        record.release_handled_at = utcnow()
+        request_reassessment(record.case, "release-from-custody", actor)
+        alerts_service.notify(alerts_service.case_team_ids(record.case), record.case, RELEASE_ALERT, actor=actor)
+        audit.record("case.release-triggered", object_type="case", object_id=record.case_public_id,
+                     case_number=record.case.number, actor=actor)
+    db.session.flush()
+    return len(records)
+
+
+def case_custody(case: Case) -> list[CustodyRecord]:
+    """The case's custody records, newest first."""
+    return list(db.session.scalars(sa.select(CustodyRecord).where(CustodyRecord.case_id == case.id)
+                                   .order_by(CustodyRecord.id.desc())))
+
+
+# --- the duty-to-report decision log ------------------------------------------------------------------------------
+
+def record_report_decision(case: Case, *, actor: User, learned_on: date, concern: str, decision: str,
+                           reported_to: list[str], reason: str | None, she_was_told_first: bool) -> ReportDecision:
+    """Log a duty-to-report decision. Reported: to whom is required; not reported: why is required."""
+    _open(case)
+    if concern not in REPORT_CONCERNS or decision not in REPORT_DECISIONS or set(reported_to) - set(REPORT_RECIPIENTS):
+        raise LegalError(str(_l("Choose from the lists.")))
+    if decision == "reported" and not reported_to:
+        raise LegalError(str(_l("Choose to whom it was reported.")))
+    if decision == "not-reported":
+        if not reason:
+            raise LegalError(str(_l("Write why it is not reported.")))
+        reported_to = []
+    row = ReportDecision(case_id=case.id, case=case, case_public_id=case.public_id, learned_on=learned_on,
+                         concern=concern, decision=decision, reported_to=list(reported_to),
+                         she_was_told_first=she_was_told_first, decided_by_id=actor.id)
+    row.reason = reason
+    db.session.add(row)
+    db.session.flush()
+    audit.record("case.report-decision", object_type="case", object_id=case.public_id, case_number=case.number,
+                 details={"concern": concern, "decision": decision, "told_first": she_was_told_first})
+    return row
+
+
+def case_report_decisions(case: Case) -> list[ReportDecision]:
+    return list(db.session.scalars(sa.select(ReportDecision).where(ReportDecision.case_id == case.id)
+                                   .order_by(ReportDecision.learned_on.desc(), ReportDecision.id.desc())))
+
+
+# --- tasks ------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LegalDue:
+    kind: str  # "hearing" | "release-coming"
+    case: Case
+    due_on: date
+    overdue: bool
+    proceeding: LegalProceeding | None = None
+
+
+def legal_due(case_ids: sa.Select[tuple[int]], *, today: date) -> Iterator[LegalDue]:
+    """Hearings within a week (a past one, still ongoing without a new date, is overdue: record what happened) and
+    expected releases within two weeks, for the given open cases."""
+    hearings = db.session.scalars(
+        sa.select(LegalProceeding).where(LegalProceeding.case_id.in_(case_ids), LegalProceeding.status == "ongoing",
+                                         LegalProceeding.next_hearing_on <= today + timedelta(HEARING_WARNING_DAYS)))
+    for p in hearings:
+        assert p.next_hearing_on is not None
+        yield LegalDue("hearing", p.case, p.next_hearing_on, p.next_hearing_on < today, p)
+    releases = db.session.scalars(
+        _current_records().where(CustodyRecord.case_id.in_(case_ids), CustodyRecord.release_on > today,
+                                 CustodyRecord.release_on <= today + timedelta(RELEASE_WARNING_DAYS)))
+    for r in releases:
+        assert r.release_on is not None
+        yield LegalDue("release-coming", r.case, r.release_on, False)

@@ -1,0 +1,146 @@
+"""The legal process of a case: proceedings (new, edit), confidentiality measures, custody status; the case page's
+legal partial gets its data through template globals."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.dates import local_today
+from app.db import db
+from cases.core.access import audited_read, case_access, form_page
+from cases.core.blueprint import bp
+from cases.core.errors import CaseError
+from cases.core.forms import perpetrator_choices
+from cases.core.models import Case
+from cases.legal import services as legal_service
+from cases.legal.forms import (
+    CUSTODY_STATUS_LABELS,
+    MEASURE_KIND_LABELS,
+    MEASURE_STATUS_LABELS,
+    PROCEEDING_KIND_LABELS,
+    PROCEEDING_STATUS_LABELS,
+    REPORT_CONCERN_LABELS,
+    REPORT_DECISION_LABELS,
+    REPORT_RECIPIENT_LABELS,
+    CustodyForm,
+    MeasuresForm,
+    ProceedingForm,
+    ReportDecisionForm,
+)
+
+
+def _back(case: Case) -> Any:
+    return redirect(url_for("cases.view_case", case_id=case.public_id) + "#legal")
+
+
+def _refused(case: Case, page: str, form: Any, field: Any, exc: CaseError, **context: Any) -> Any:
+    audited_read(case, "edit")
+    field.errors = [str(exc)]
+    return render_template(page, case=case, form=form, **context), 422
+
+
+@bp.route("/<uuid:case_id>/legal/proceedings/new", methods=["GET", "POST"], endpoint="new_proceeding")
+@bp.route("/<uuid:case_id>/legal/proceedings/<uuid:proceeding_id>", methods=["GET", "POST"],
+          endpoint="edit_proceeding")
+@case_access("edit")
+def save_proceeding(case: Case, proceeding_id: uuid.UUID | None = None):  # type: ignore[no-untyped-def]
+    proceeding = None
+    if proceeding_id is not None:
+        proceeding = legal_service.find_proceeding(case, proceeding_id)
+        if proceeding is None:
+            abort(404)
+    form = ProceedingForm(obj=proceeding)
+    page = "cases/legal/proceeding.html"
+    if (shown := form_page(page, form, case=case, proceeding=proceeding)) is not None:
+        return shown
+    try:
+        legal_service.save_proceeding(
+            case, actor=current_user, proceeding=proceeding, kind=form.kind.data, status=form.status.data,
+            authority=form.authority.data, file_number=form.file_number.data, has_legal_aid=form.has_legal_aid.data,
+            lawyer=form.lawyer.data, next_hearing_on=form.next_hearing_on.data)
+    except CaseError as exc:
+        return _refused(case, page, form, form.kind, exc, proceeding=proceeding)
+    db.session.commit()
+    flash(_("The proceeding was saved."), "success")
+    return _back(case)
+
+
+@bp.route("/<uuid:case_id>/legal/measures", methods=["GET", "POST"])
+@case_access("edit")
+def edit_measures(case: Case):  # type: ignore[no-untyped-def]
+    form = MeasuresForm()
+    page = "cases/legal/measures.html"
+    if not form.is_submitted():
+        for kind, row in legal_service.case_measures(case).items():
+            getattr(form, kind.replace("-", "_")).data = row.status
+    if (shown := form_page(page, form, case=case)) is not None:
+        return shown
+    try:
+        legal_service.set_measures(case, form.statuses(), actor=current_user)
+    except CaseError as exc:
+        return _refused(case, page, form, form.identity, exc)
+    db.session.commit()
+    flash(_("The confidentiality measures were saved."), "success")
+    return _back(case)
+
+
+@bp.route("/<uuid:case_id>/legal/custody/new", methods=["GET", "POST"])
+@case_access("edit")
+def record_custody(case: Case):  # type: ignore[no-untyped-def]
+    form = CustodyForm()
+    form.perpetrator.choices = perpetrator_choices(case.perpetrators)
+    page = "cases/legal/custody.html"
+    if (shown := form_page(page, form, case=case)) is not None:
+        return shown
+    try:
+        record = legal_service.record_custody(
+            case, actor=current_user, perpetrator_public_id=form.perpetrator.data or None,
+            status=form.status.data, release_on=form.release_on.data, today=local_today())
+    except CaseError as exc:
+        return _refused(case, page, form, form.release_on, exc)
+    db.session.commit()
+    if record.release_handled_at is not None:
+        flash(_("He is released: re-assess her risk (it is in the task list); her team was alerted."), "warning")
+    else:
+        flash(_("The custody status was recorded."), "success")
+    return _back(case)
+
+
+@bp.route("/<uuid:case_id>/legal/report-decisions/new", methods=["GET", "POST"])
+@case_access("edit")
+def new_report_decision(case: Case):  # type: ignore[no-untyped-def]
+    form = ReportDecisionForm()
+    page = "cases/legal/report_decision.html"
+    if (shown := form_page(page, form, case=case)) is not None:
+        return shown
+    try:
+        legal_service.record_report_decision(
+            case, actor=current_user, learned_on=form.learned_on.data, concern=form.concern.data,
+            decision=form.decision.data, reported_to=form.reported_to.data or [], reason=form.reason.data,
+            she_was_told_first=form.she_was_told_first.data)
+    except CaseError as exc:
+        return _refused(case, page, form, form.decision, exc)
+    db.session.commit()
+    flash(_("The decision was logged."), "success")
+    return _back(case)
+
+
+@bp.app_template_global("case_legal")
+def case_legal(case: Case) -> dict[str, Any]:
+    return {"proceedings": legal_service.case_proceedings(case), "measures": legal_service.case_measures(case),
+            "custody": legal_service.case_custody(case), "decisions": legal_service.case_report_decisions(case),
+            "today": local_today()}
+
+
+@bp.app_template_global("legal_label")
+def legal_label(table: str, key: str | None) -> str:
+    labels: dict[str, Any] = {"kind": PROCEEDING_KIND_LABELS, "status": PROCEEDING_STATUS_LABELS,
+                              "custody": CUSTODY_STATUS_LABELS, "measure": MEASURE_KIND_LABELS,
+                              "measure_status": MEASURE_STATUS_LABELS, "concern": REPORT_CONCERN_LABELS,
+                              "decision": REPORT_DECISION_LABELS, "recipient": REPORT_RECIPIENT_LABELS}[table]
+    return str(labels.get(key or "", key or ""))

@@ -1,0 +1,185 @@
+"""The legal process (issue 18 §3): proceedings with encrypted file numbers and hearing reminders, the 6284
+confidentiality measures, and the perpetrator's custody status, whose release asks for a risk re-assessment and
+alerts her team — at once when recorded, or on the day through ``flask legal releases``."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from tests import factories
+from tests.cases.core_helpers import post
+from tests.cases.test_lifecycle import _client
+from tests.cases.test_risk import _record
+from tests.cases.test_tasks_alerts import _alerts, _task_rows
+
+FILE_NO = "2026/4711 GİZLİ-ESAS"
+LAWYER = "Av. Zeynep GİZLİ-AVUKAT"
+
+
+def _today():  # type: ignore[no-untyped-def]
+    from app.dates import local_today
+
+    return local_today()
+
+
+def _released(app, user):  # type: ignore[no-untyped-def]
+    return [a for a in _alerts(app, user) if a[0] == "perpetrator-released"]
+
+
+def _proceeding(**extra):  # type: ignore[no-untyped-def]
+    data = {"kind": "criminal-case", "authority": "Ankara 5. Asliye Ceza", "file_number": FILE_NO,
+            "lawyer": LAWYER, "has_legal_aid": "y", "next_hearing_on": (_today() + timedelta(3)).isoformat(),
+            "status": "ongoing"}
+    data.update(extra)
+    return data
+
+
+def test_proceeding_is_encrypted_shown_and_its_hearing_is_a_task(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    from app.db import db
+
+    counsellor = make_user("counsellor")
+    case = make_case(counsellor)
+    c = _client(app, counsellor)
+    url = f"/cases/{case.public_id}/legal/proceedings/new"
+    factories.page(c, url)
+    assert post(c, url, _proceeding(kind="bogus"), token_url=url).status_code == 422
+    assert post(c, url, _proceeding(next_hearing_on="3026-01-01"), token_url=url).status_code == 422
+    assert post(c, url, _proceeding(file_number="x\x00y"), token_url=url).status_code == 422
+    assert ("hearing", case.number) not in _task_rows(c)
+    assert post(c, url, _proceeding(), token_url=url).status_code == 302
+    html = factories.page(c, f"/cases/{case.public_id}").get_data(as_text=True)
+    assert FILE_NO in html and LAWYER in html and "Criminal case" in html and "legal aid" in html
+    assert ("hearing", case.number) in _task_rows(c)  # the hearing is near
+    with app.app_context():
+        raw = db.session.execute(sa.text("SELECT file_number_ct, lawyer_ct, public_id FROM legal_proceedings")).one()
+    assert FILE_NO.encode() not in raw[0] and LAWYER.encode() not in raw[1]
+    pid = uuid.UUID(str(raw[2]))
+    edit = f"/cases/{case.public_id}/legal/proceedings/{pid}"
+    assert FILE_NO in factories.page(c, edit).get_data(as_text=True)  # the form is filled in
+    past = (_today() - timedelta(2)).isoformat()
+    assert post(c, edit, _proceeding(next_hearing_on=past), token_url=edit).status_code == 302
+    html = factories.page(c, "/cases/tasks").get_data(as_text=True)
+    assert ("hearing", case.number) in _task_rows(c) and "Overdue" in html  # passed: record what happened
+    assert post(c, edit, _proceeding(status="concluded"), token_url=edit).status_code == 302
+    assert ("hearing", case.number) not in _task_rows(c)  # done: it leaves the list
+    outsider = make_user("counsellor")
+    assert _client(app, outsider).get(edit).status_code == 404
+    other = make_case(outsider)
+    assert c.get(f"/cases/{other.public_id}/legal/proceedings/{pid}").status_code == 404
+
+
+def test_release_recorded_today_prompts_a_reassessment_and_alerts_her_team(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    counsellor, colleague = make_user("counsellor"), make_user("counsellor")
+    case = make_case(counsellor, team=(colleague,))
+    _record(app, case, counsellor, 2)  # assessed: nothing due
+    c = _client(app, counsellor)
+    url = f"/cases/{case.public_id}/legal/custody/new"
+    factories.page(c, url)
+    future = (_today() + timedelta(5)).isoformat()
+    assert post(c, url, {"status": "released", "release_on": future}, token_url=url).status_code == 422
+    assert post(c, url, {"status": "arrested", "release_on": _today().isoformat()}, token_url=url).status_code == 422
+    assert post(c, url, {"status": "arrested", "perpetrator": "nobody"}, token_url=url).status_code == 422
+    assert post(c, url, {"status": "arrested"}, token_url=url).status_code == 302
+    assert ("reassessment", case.number) not in _task_rows(c)
+    assert post(c, url, {"status": "released"}, token_url=url).status_code == 302  # released today
+    assert ("reassessment", case.number) in _task_rows(c)
+    assert ("perpetrator-released", case.number, True) in _alerts(app, colleague)
+    assert not _released(app, counsellor)  # she did it herself
+    html = factories.page(c, f"/cases/{case.public_id}").get_data(as_text=True)
+    assert "re-assess her risk" in html
+    alerts_page = factories.page(_client(app, colleague), "/cases/alerts").get_data(as_text=True)
+    assert "released from custody" in alerts_page
+    assert _client(app, make_user("counsellor")).get(url).status_code == 404
+
+
+def test_an_expected_release_is_a_task_then_triggers_on_its_day(app, make_user, make_case, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from cases.legal import cli as legal_cli
+
+    counsellor = make_user("counsellor")
+    supervisor = make_user("supervisor")
+    case, later = make_case(counsellor), make_case(counsellor)
+    _record(app, case, counsellor, 2)
+    _record(app, later, counsellor, 2)
+    c = _client(app, supervisor)
+    for target, days in ((case, 10), (later, 12)):
+        url = f"/cases/{target.public_id}/legal/custody/new"
+        factories.page(c, url)
+        data = {"status": "arrested", "release_on": (_today() + timedelta(days)).isoformat()}
+        assert post(c, url, data, token_url=url).status_code == 302
+    # a later record replaces an expected release: re-sentenced, out in a year
+    url = f"/cases/{later.public_id}/legal/custody/new"
+    data = {"status": "sentenced", "release_on": (_today() + timedelta(365)).isoformat()}
+    assert post(c, url, data, token_url=url).status_code == 302
+    mine = _client(app, counsellor)
+    rows = _task_rows(mine)
+    assert ("release-coming", case.number) in rows and ("release-coming", later.number) not in rows
+    assert ("reassessment", case.number) not in rows and not _released(app, counsellor)
+
+    runner = app.test_cli_runner()
+    assert "0 release" in runner.invoke(args=["legal", "releases"]).output  # not yet
+    monkeypatch.setattr(legal_cli, "local_today", lambda: _today() + timedelta(10))
+    assert "1 release" in runner.invoke(args=["legal", "releases"]).output  # his day has come
+    assert "0 release" in runner.invoke(args=["legal", "releases"]).output  # once only
+    assert ("reassessment", case.number) in _task_rows(mine)
+    assert ("reassessment", later.number) not in _task_rows(mine)
+    assert _released(app, counsellor) == [("perpetrator-released", case.number, True)]
+
+
+def test_confidentiality_measures_are_set_changed_and_cleared(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    counsellor = make_user("counsellor")
+    case = make_case(counsellor)
+    c = _client(app, counsellor)
+    url = f"/cases/{case.public_id}/legal/measures"
+    factories.page(c, url)
+    assert post(c, url, {"address": "bogus"}, token_url=url).status_code == 422
+    assert post(c, url, {"address": "requested", "school_transfer": "granted"}, token_url=url).status_code == 302
+    html = factories.page(c, f"/cases/{case.public_id}").get_data(as_text=True)
+    assert "Her address kept confidential: Requested" in html
+    assert "Confidential school transfer for the children: Granted" in html
+    assert re.search(r'<option selected value="requested">', factories.page(c, url).get_data(as_text=True))
+    assert post(c, url, {"address": "granted"}, token_url=url).status_code == 302
+    html = factories.page(c, f"/cases/{case.public_id}").get_data(as_text=True)
+    measures = html.split('id="measures"')[1].split("</ul>")[0]
+    assert "Her address kept confidential: Granted" in measures and "school transfer" not in measures
+    assert _client(app, make_user("counsellor")).get(url).status_code == 404
+
+
+REASON = "Kadın bildirim istemedi; GİZLİ-GEREKÇE"
+
+
+def test_duty_to_report_decisions_are_logged_with_who_why_and_whether_she_was_told(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    from app.audit import AuditEvent
+    from app.db import db
+
+    counsellor = make_user("counsellor", name="Derya Danışman")
+    case = make_case(counsellor)
+    c = _client(app, counsellor)
+    url = f"/cases/{case.public_id}/legal/report-decisions/new"
+    factories.page(c, url)
+    base = {"learned_on": _today().isoformat(), "concern": "child-abuse"}
+    assert post(c, url, {**base, "decision": "reported"}, token_url=url).status_code == 422  # to whom?
+    r = post(c, url, {**base, "decision": "not-reported"}, token_url=url)
+    assert r.status_code == 422 and "Write why it is not reported." in r.get_data(as_text=True)
+    assert post(c, url, {**base, "decision": "maybe"}, token_url=url).status_code == 422
+    assert post(c, url, {**base, "decision": "reported", "reported_to": ["nasa"]}, token_url=url).status_code == 422
+    future = (_today() + timedelta(1)).isoformat()
+    assert post(c, url, {**base, "learned_on": future, "decision": "reported", "reported_to": ["prosecutor"]},
+                token_url=url).status_code == 422
+    assert post(c, url, {**base, "decision": "reported", "reported_to": ["prosecutor", "family-services"],
+                         "she_was_told_first": "y"}, token_url=url).status_code == 302
+    assert post(c, url, {"learned_on": _today().isoformat(), "concern": "crime-against-her",
+                         "decision": "not-reported", "reason": REASON}, token_url=url).status_code == 302
+    html = factories.page(c, f"/cases/{case.public_id}").get_data(as_text=True)
+    log = html.split('id="report-decisions"')[1].split("</ul>")[0]
+    assert "Abuse or neglect of a child" in log and "Public prosecutor" in log and "she was told first" in log
+    assert "Not reported" in log and REASON in log and "she was not told first" in log and "Derya Danışman" in log
+    with app.app_context():
+        raw = list(db.session.execute(sa.text("SELECT reason_ct FROM report_decisions")).scalars())
+        events = list(db.session.scalars(sa.select(AuditEvent.action).where(
+            AuditEvent.action == "case.report-decision")))
+    assert all(REASON.encode() not in (ct or b"") for ct in raw) and len(events) == 2
+    assert _client(app, make_user("counsellor")).get(url).status_code == 404
