@@ -108,19 +108,37 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # SQLite: a batch operation rebuilds the table (copy, drop, rename), and dropping a table that others
+        # reference fails while foreign keys are enforced. Alembic's documented way: switch enforcement off for the
+        # migration (the pragma is ignored inside a transaction, so before it), check every reference afterwards,
+        # switch it back on before the connection returns to the pool.
+        sqlite = connection.dialect.name == 'sqlite'
+        if sqlite:
+            connection.exec_driver_sql('PRAGMA foreign_keys=OFF')
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
-            role = app_role()
-            if role is not None:
-                from app.db_roles import grant_app_role
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql('PRAGMA foreign_key_check').all()
+                    if broken:
+                        raise RuntimeError(f'migration left {len(broken)} broken foreign keys: {broken[:5]}')
+                role = app_role()
+                if role is not None:
+                    from app.db_roles import grant_app_role
 
-                grant_app_role(connection, role)
+                    grant_app_role(connection, role)
+        finally:
+            if sqlite:
+                connection.rollback()
+                connection.exec_driver_sql('PRAGMA foreign_keys=ON')
+                connection.commit()
 
 
 if context.is_offline_mode():

@@ -75,9 +75,9 @@ class CustodyForm(FlaskForm):
 
     perpetrator = SelectField(_l("The person using violence"), default="", validators=[Optional()])
     status = SelectField(_l("Custody status"), choices=choices(CUSTODY_STATUS_LABELS, blank=_l("Choose…")),
-                         validators=[InputRequired(message=_l("Choose his custody status."))])
+                         validators=[InputRequired(message=_l("Choose the custody status."))])
     release_on = DateField(_l("Release date"), validators=[Optional(), sensible_date],
-                           description=_l("The day he was released, or the day he is expected to be. On that day her "
+                           description=_l("The day of the release, past or expected. On that day her "
                                           "risk is to be re-assessed and her team is alerted."))
 
 

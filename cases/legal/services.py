@@ -130,14 +130,14 @@ def record_custody(case: Case, *, actor: User, perpetrator_public_id: Any, statu
                    today: date) -> CustodyRecord:
     _open(case)
     if status not in CUSTODY_STATUSES:
-        raise LegalError(str(_l("Choose his custody status from the list.")))
+        raise LegalError(str(_l("Choose the custody status from the list.")))
     if status == "released":
         release_on = release_on or today
         if release_on > today:
-            raise LegalError(str(_l("A release that is still ahead: choose his status until then "
+            raise LegalError(str(_l("A release that is still ahead: choose the status until then "
                                     "and give the expected release date.")))
     elif release_on is not None and release_on <= today:
-        raise LegalError(str(_l("The expected release date must be after today. If he is out, choose "
+        raise LegalError(str(_l("The expected release date must be after today. If the person using violence is out, choose "
                                 "\u201creleased\u201d.")))
     perpetrator = None
     if perpetrator_public_id:

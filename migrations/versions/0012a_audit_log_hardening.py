@@ -73,6 +73,15 @@ def _orm_session():
     return Session(bind=op.get_bind())
 
 
+def _grant_only(model):
+    """Load the grant without its case: the Case model maps columns that later revisions add, so loading it here
+    would select columns this schema does not have yet. The key owner is then looked up by the case's public id
+    alone (``BreakGlassGrant.__key_owner__``)."""
+    from sqlalchemy.orm import noload
+
+    return [noload(model.case), noload(model.user)]
+
+
 def _break_glass_upgrade():
     bind = op.get_bind()
     with op.batch_alter_table('break_glass_grants', schema=None) as batch_op:
@@ -89,7 +98,7 @@ def _break_glass_upgrade():
 
         session = _orm_session()
         for row in rows:
-            grant = session.get(BreakGlassGrant, row.id)
+            grant = session.get(BreakGlassGrant, row.id, options=_grant_only(BreakGlassGrant))
             grant.reason = row.reason  # SECURITY: encrypted by the models' flush hook
         session.flush()
         session.close()
@@ -109,7 +118,7 @@ def _break_glass_downgrade():
         from cases.core.models import BreakGlassGrant
 
         session = _orm_session()
-        texts = {i: session.get(BreakGlassGrant, i).reason or "" for i in ids}
+        texts = {i: session.get(BreakGlassGrant, i, options=_grant_only(BreakGlassGrant)).reason or "" for i in ids}
         session.close()
         for i, text in texts.items():
             bind.execute(sa.text("UPDATE break_glass_grants SET reason = :r WHERE id = :id"), {"r": text, "id": i})

@@ -185,6 +185,16 @@ def test_the_reason_is_encrypted_under_the_case_key_and_only_its_category_is_log
         assert event.reason == "emergency-at-door"
 
 
+def _revision_before(revision: str) -> str:
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    down = ScriptDirectory.from_config(config).get_revision(revision).down_revision
+    assert isinstance(down, str)
+    return down
+
+
 def test_the_migration_encrypts_reasons_written_before_it(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
     from flask_migrate import downgrade, upgrade
 
@@ -194,7 +204,8 @@ def test_the_migration_encrypts_reasons_written_before_it(app, make_user, make_c
     owner, colleague = make_user("counsellor"), make_user("counsellor")
     case = make_case(owner)
     with app.app_context():
-        downgrade(revision="0012a@-1")  # this revision only, whatever it follows
+        # this revision and what follows it only, whatever it comes after in the chain
+        downgrade(revision=_revision_before("0012a"))
         db.session.execute(sa.text(
             "INSERT INTO break_glass_grants (case_id, user_id, granted_at, expires_at, reason) "
             "VALUES (:c, :u, :t, :t, :r)"), {"c": case.id, "u": colleague.id, "t": "2026-11-02 10:00:00+00:00",
