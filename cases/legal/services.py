@@ -137,8 +137,8 @@ def record_custody(case: Case, *, actor: User, perpetrator_public_id: Any, statu
             raise LegalError(str(_l("A release that is still ahead: choose the status until then "
                                     "and give the expected release date.")))
     elif release_on is not None and release_on <= today:
-        raise LegalError(str(_l("The expected release date must be after today. If the person using violence is out, choose "
-                                "\u201creleased\u201d.")))
+        raise LegalError(str(_l("The expected release date must be after today. If the person using violence is out, "
+                                "choose \u201creleased\u201d.")))
     perpetrator = None
     if perpetrator_public_id:
         perpetrator = case_perpetrator(case, perpetrator_public_id)  # SECURITY: this very case's only

@@ -105,7 +105,8 @@ def record_custody(case: Case):  # type: ignore[no-untyped-def]
         return _refused(case, page, form, form.release_on, exc)
     db.session.commit()
     if record.release_handled_at is not None:
-        flash(_("The person using violence is released: re-assess her risk (it is in the task list); her team was alerted."), "warning")
+        flash(_("The person using violence is released: re-assess her risk (it is in the task list); her team was "
+                "alerted."), "warning")
     else:
         flash(_("The custody status was recorded."), "success")
     return _back(case)

@@ -73,11 +73,11 @@ def kind_mismatch(kind: str, measures: list[str]) -> str | None:
         return None
     protective = [m for m in measures if m in PROTECTIVE_MEASURES]
     if kind == "protective" and not protective:
-        return str(_l("A protective order (for her) with only preventive measures (about the person using violence): check the kind of "
-                      "order and the measures against the decision."))
+        return str(_l("A protective order (for her) with only preventive measures (about the person using violence): "
+                      "check the kind of order and the measures against the decision."))
     if kind == "preventive" and len(protective) == len(measures):
-        return str(_l("A preventive order (about the person using violence) with only protective measures (for her): check the kind of "
-                      "order and the measures against the decision."))
+        return str(_l("A preventive order (about the person using violence) with only protective measures (for her): "
+                      "check the kind of order and the measures against the decision."))
     return None
 
 
