@@ -6,13 +6,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.dates import local_today
 from app.db import db
-from cases.core.access import audited_read, case_access, form_page
+from cases.core.access import audited_read, case_access, form_page, in_case
 from cases.core.blueprint import bp
 from cases.core.errors import CaseError
 from cases.core.forms import perpetrator_choices
@@ -51,9 +51,7 @@ def _refused(case: Case, page: str, form: Any, field: Any, exc: CaseError, **con
 def save_proceeding(case: Case, proceeding_id: uuid.UUID | None = None):  # type: ignore[no-untyped-def]
     proceeding = None
     if proceeding_id is not None:
-        proceeding = legal_service.find_proceeding(case, proceeding_id)
-        if proceeding is None:
-            abort(404)
+        proceeding = in_case(legal_service.find_proceeding(case, proceeding_id), "proceeding", proceeding_id, "edit")
     form = ProceedingForm(obj=proceeding)
     page = "cases/legal/proceeding.html"
     if (shown := form_page(page, form, case=case, proceeding=proceeding)) is not None:
