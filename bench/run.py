@@ -484,12 +484,12 @@ def splice(doc: str, prefix: str, rows: list[list[str]], section: str) -> str:
     these. New rows go after the last P row whose number is lower (P9 before P10), else at the table's end."""
     new = ["| " + " | ".join(r) + " |" for r in rows]
     lines = doc.split("\n")
-    old = [i for i, line in enumerate(lines) if line.startswith(f"| {prefix} ")]
+    table = [i for i, line in enumerate(lines) if line.startswith("| P") and "|" in line[2:]]
+    table = table[:next((k for k, i in enumerate(table) if i != table[0] + k), len(table))]   # the summary table
+    old = [i for i in table if lines[i].startswith(f"| {prefix} ")]     # not a section's own "| P9 …" rows
     if old:
         lines[old[0]:old[-1] + 1] = new
     else:
-        table = [i for i, line in enumerate(lines) if line.startswith("| P") and "|" in line[2:]]
-        table = table[:next((k for k, i in enumerate(table) if i != table[0] + k), len(table))]   # the summary
         number = int(prefix[1:])
         before = [i for i in table if int(lines[i][3:].split()[0]) < number]
         lines[(before[-1] if before else table[-1]) + 1:(before[-1] if before else table[-1]) + 1] = new

@@ -47,11 +47,13 @@ def test_p9_has_summary_rows_and_a_section_spliced_before_p10(p9: dict[str, Any]
     section = p9_bench.section(p9)
     assert section.startswith("## P9 ") and "**P9, target ≤ 1 %**" in section and "| | SQLite | PostgreSQL |" in section
     doc = ("# Performance\n\n| Benchmark | Target |\n|---|---|\n| P1 x | y |\n| P6 z | w |\n| P10 audit | v |\n\n"
-           "## P9 — old hand-written figures\n\nold\n\n## P10 — audit\n\ntext\n")
+           "## P9 — old hand-written figures\n\n| | SQLite |\n|---|---|\n| P9 before | 100 % |\n\n"
+           "## P10 — audit\n\ntext\n")
     once = splice(doc, "P9", rows, section)
     lines = once.split("\n")
     assert lines[lines.index("| P6 z | w |") + 1].startswith("| P9 persons singled out from a raw dump")
     assert lines[lines.index("| P10 audit | v |") - 1].startswith("| P9 ") and "old hand-written" not in once
+    assert "| P9 before |" not in once
     assert once.count("## P9 ") == 1 and once.index("## P9 ") < once.index("## P10 ")
     failed = {**p9, "runs": [{**r, "ok": False} for r in p9["runs"]]}
     twice = splice(once, "P9", p9_bench.summary_rows(failed), p9_bench.section(failed))
