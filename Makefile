@@ -76,7 +76,7 @@ lint: $(VENV)/.installed-dev ## ruff and mypy
 	$(BIN)/mypy app crypto cases shelters config.py
 
 messages: $(VENV)/.installed-dev ## Extract strings and update the catalogues
-	$(BIN)/pybabel extract -F babel.cfg -k _l -w 120 -o translations/messages.pot --ignore-dirs=".venv *.egg" .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -w 120 -o translations/messages.pot --ignore-dirs=".* _* *.egg bench-results node_modules" .
 	$(BIN)/pybabel update -w 120 -i translations/messages.pot -d translations
 
 bench-tools: ## Install Debian's redis-server and wrk for the P4 load test (when missing and root)
