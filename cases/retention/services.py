@@ -59,6 +59,18 @@ def register_erasure_guard(guard: ErasureGuard) -> None:
         _GUARDS.append(guard)
 
 
+# Features whose rows of a case cannot be coarsened column by column (a shelter stay's dates are bound by checks, its
+# beds say which room she slept in) register a step: it coarsens or removes them when the case is erased, flushes,
+# and returns how many rows it changed. It runs in the erasure's transaction, after the generic coarsening.
+ErasureStep = Callable[[Case], int]
+_STEPS: list[ErasureStep] = []
+
+
+def register_erasure_step(step: ErasureStep) -> None:
+    if step not in _STEPS:
+        _STEPS.append(step)
+
+
 def is_erased(case: Case) -> bool:
     return case.close_reason == ERASED
 
@@ -90,6 +102,7 @@ def erase_case(case: Case, *, reason: str, actor: object, category: str = "other
     case.closed_at = case.closed_at or utcnow()
     case.close_reason = ERASED
     coarsened = strip_quasi_identifiers(case)
+    coarsened += sum(step(case) for step in _STEPS)
     audit.record("case.shred", actor=actor, object_type="cases", object_id=case.public_id, case_number=case.number,
                  reason=category, details={"data_keys": len(result.dek_ids),
                                            "cleared_indexes": sum(result.cleared_indexes.values()),
@@ -101,9 +114,10 @@ def erase_case(case: Case, *, reason: str, actor: object, category: str = "other
 
 # What an erased case keeps is what the yearly statistics publish, at the granularity they publish: every date and
 # time of the case and of every row that belongs to it (``case_id``) becomes the first day of its month (midnight),
-# and the categorical fields no table of the statistics counts are cleared. Shelter stays keep their days: the
-# occupancy tables count bed-nights per month from them (README: "What an erased case keeps").
-DAY_LEVEL_KEPT = frozenset({"shelter_stays"})
+# and the categorical fields no table of the statistics counts are cleared. Tables listed here are coarsened by their
+# own erasure step instead (shelters: a stay's dates to the month within its checks, and its beds and rooms dropped;
+# README: "What an erased case keeps").
+COARSENED_BY_STEP = frozenset({"shelter_stays"})
 CLEARED_ON_ERASURE: dict[str, dict[str, Any]] = {
     "cases": {"relationship_to_perpetrator": None, "previous_applications": []},
     "persons": {"birth_year": None, "relationship_to_applicant": None, "interpreter_needed": False},
@@ -129,7 +143,7 @@ def strip_quasi_identifiers(case: Case) -> int:
     count = 0
     for mapper in Base.registry.mappers:
         table = mapper.local_table
-        if not isinstance(table, sa.Table) or table.name in DAY_LEVEL_KEPT:
+        if not isinstance(table, sa.Table) or table.name in COARSENED_BY_STEP:
             continue
         if mapper.class_ is Case:
             rows: list[Any] = [case]
