@@ -79,6 +79,7 @@ def test_old_events_go_behind_a_signed_checkpoint_and_the_log_still_verifies(app
     # The anchors written for the deleted events (every event is anchored here) no longer break the CLI.
     code, output = _cli_verify(app)
     assert code == 0, output
+    assert f"cut at seq {OLD} behind a signed checkpoint, 3 kept before it" in output
 
 
 def test_a_forged_or_edited_checkpoint_is_detected(app: Flask, expired: dict[str, Any]) -> None:
@@ -176,3 +177,28 @@ def test_every_stored_column_of_a_checkpoint_is_signed() -> None:
     ).canonical()))
     stored = {c.name for c in AuditCheckpoint.__table__.columns} - {"id", "key_version", "signature"}
     assert signed == stored
+
+
+@pytest.mark.only_postgresql
+def test_the_run_expires_events_as_the_owner_only(app: Flask, db_url: str, tmp_path: Any, monkeypatch: Any) -> None:
+    """The app connected as its own role cannot cut the log (the audit-events class fails, nothing is deleted); with
+    DATABASE_OWNER_URL the same run cuts it, and the log verifies."""
+    from tests.conftest import make_app
+    from tests.security.test_db_roles import _new_role, _role_url
+
+    _record_at(app, utcnow() - timedelta(days=11 * 365), 3, monkeypatch=monkeypatch)
+    role_url = _role_url(db_url, _new_role(app))
+    as_role = make_app(role_url, tmp_path)
+    result = as_role.test_cli_runner().invoke(args=["retention", "run"])
+    assert result.exit_code == 1
+    assert "audit-events: FAILED (ProgrammingError)" in result.output and "DATABASE_OWNER_URL" in result.output
+    assert _seqs(app)[:3] == [1, 2, 3]
+    as_owner = make_app(role_url, tmp_path, DATABASE_OWNER_URL=db_url)
+    result = as_owner.test_cli_runner().invoke(args=["retention", "run"])
+    assert result.exit_code == 0, result.output
+    assert "audit-events: 3 destroyed" in result.output
+    assert 1 not in _seqs(app)
+    assert _verify(app) is None
+    for application in (as_role, as_owner):
+        with application.app_context():
+            db.engine.dispose()
