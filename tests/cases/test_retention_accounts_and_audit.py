@@ -88,6 +88,12 @@ def test_a_disabled_account_is_anonymised_after_its_period_and_the_log_still_wor
     r = admin.post(f"/admin/users/{old.public_id}/enable", data={"csrf_token": token}, follow_redirects=True)
     assert "cannot be enabled" in r.get_data(as_text=True)
     assert _account(app, old)[5] is True
+    account_page = factories.page(admin, f"/admin/users/{old.public_id}").get_data(as_text=True)
+    assert "Anonymised" in account_page and "Gülşen" not in account_page
+    assert f"/admin/users/{old.public_id}/enable" not in account_page
+    assert f"/admin/users/{old.public_id}/reset-sign-in" not in account_page
+    r = admin.post(f"/admin/users/{old.public_id}/reset-sign-in", data={"csrf_token": token}, follow_redirects=True)
+    assert _account(app, old)[2:5] == (False, False, 0)
     from app.users.models import AccountActivation
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AccountActivation).where(
