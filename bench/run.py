@@ -3,6 +3,7 @@
     .venv/bin/python bench/run.py                  # full: P1, P5 (10^5 keys), P2/P3 at 10^3, 10^4, 10^5 cases
     BENCH_SCALE=small .venv/bin/python bench/run.py   # quick: P2/P3 at 10^3 and 10^4, P5 with 10^4 keys
     BENCH_ONLY=p10 .venv/bin/python bench/run.py      # P10 alone (audit chain writers); splices its row/section
+    BENCH_ONLY=pkcs11 .venv/bin/python bench/run.py   # P3/P5 on the PKCS#11 provider beside the file provider alone
 
 Both SQLite and a throwaway PostgreSQL 15 (tests/pgserver.py) are measured. Data sets are cached under
 bench-results/ (git-ignored): the first full run builds them (a few minutes), later runs reuse them.
@@ -27,7 +28,15 @@ sys.path.insert(0, str(ROOT))
 
 import logging  # noqa: E402
 
-from bench import audit_bench, crypto_bench, db_bench, document_bench, load_bench, stats_bench  # noqa: E402
+from bench import (  # noqa: E402
+    audit_bench,
+    crypto_bench,
+    db_bench,
+    document_bench,
+    load_bench,
+    pkcs11_bench,
+    stats_bench,
+)
 from bench.dataset import RESULTS  # noqa: E402
 
 DOC = ROOT / "docs" / "PERFORMANCE.md"
@@ -137,6 +146,10 @@ def main() -> int:
             url = pg.create_database("bench_p6") if backend == "postgresql" else None
             out["p6"][backend] = stats_bench.run(p6_scale, url=url)
             log(f"  best {out['p6'][backend]['best_s']} s (first {out['p6'][backend]['first_s']} s)")
+        pkcs11_scale = 10_000 if small else 100_000
+        log(f"P3 ({pkcs11_scale:,} cases) and P5 ({p5_keys:,} keys) on the PKCS#11 provider (SoftHSM2) beside the "
+            "file provider …")
+        out["pkcs11"] = pkcs11_bench.run(pg, log, scale=pkcs11_scale, p5_keys=p5_keys)
         log("P8 document upload and download, 2 and 20 MB …")
         out["p8"] = document_bench.run(pg.create_database if pg is not None else None)
     finally:
@@ -165,7 +178,8 @@ def main() -> int:
     print()
     print(table)
     DOC.parent.mkdir(exist_ok=True)
-    DOC.write_text(render(out, table) + ("\n" + document_bench.render(out["p8"]) if out.get("p8") else ""))
+    doc = render(out, table) + ("\n" + document_bench.render(out["p8"]) if out.get("p8") else "")
+    DOC.write_text(doc + ("\n" + pkcs11_bench.section(out["pkcs11"]) if out.get("pkcs11") else ""))
     log(f"\nwrote {DOC.relative_to(ROOT)} in {out['seconds']} s")
     return 0
 
@@ -238,6 +252,8 @@ def summary_rows(out: dict[str, Any]) -> list[list[str]]:
                          f"first run {p6['first_s']:.2f} s, {p6['tables']} tables", _status(p6["ok"])])
     if out.get("p10"):
         rows.append(audit_bench.summary_row(out["p10"]))
+    if out.get("pkcs11"):
+        rows += pkcs11_bench.summary_rows(out["pkcs11"], _status)
     return rows
 
 
@@ -495,13 +511,60 @@ def only_p10() -> int:
     return 0 if p10["ok"] else 1
 
 
+def splice_section(doc: str, rows: list[list[str]], row_prefix: str, section: str) -> str:
+    """``doc`` with the summary rows starting ``row_prefix`` replaced by ``rows`` (or added after the last summary
+    row) and the section of the same title replaced by ``section`` (or appended)."""
+    lines = doc.split("\n")
+    new = ["| " + " | ".join(r) + " |" for r in rows]
+    old = [i for i, line in enumerate(lines) if line.startswith("| ") and row_prefix in line.split("|")[1]]
+    summary = [i for i, line in enumerate(lines) if line.startswith("| P") and "|" in line[2:]]
+    at = old[0] if old else (summary[0] + next((k for k, i in enumerate(summary) if i != summary[0] + k),
+                                                len(summary)) if summary else len(lines))
+    lines = [line for i, line in enumerate(lines) if i not in old]
+    lines[at:at] = new
+    doc = "\n".join(lines)
+    title = section.split("\n", 1)[0]
+    start = doc.find("\n" + title)
+    if start < 0:
+        return doc.rstrip("\n") + "\n\n" + section
+    end = doc.find("\n## ", start + 1)
+    return doc[:start + 1] + section + (doc[end:] if end >= 0 else "")
+
+
+def only_pkcs11() -> int:
+    """``BENCH_ONLY=pkcs11 make bench``: P3 and P5 on the PKCS#11 provider beside the file provider, alone; updates
+    their rows and section in docs/PERFORMANCE.md."""
+    logging.disable(logging.WARNING)
+    small = os.environ.get("BENCH_SCALE", "").lower() == "small"
+    pg = None
+    if not os.environ.get("BENCH_SKIP_PG"):
+        from tests.pgserver import PostgresServer
+
+        pg = PostgresServer()
+        pg.start()
+    log(f"P3/P5 on the PKCS#11 provider beside the file provider; load {os.getloadavg()[0]:.1f} …")
+    try:
+        out = pkcs11_bench.run(pg, log, scale=10_000 if small else 100_000, p5_keys=100_000)   # P5: its target size
+    finally:
+        if pg is not None:
+            pg.stop()
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "pkcs11.json").write_text(json.dumps(out, indent=2, default=str))
+    rows = pkcs11_bench.summary_rows(out, _status)
+    DOC.write_text(splice_section(DOC.read_text(), rows, "PKCS#11 KEK", pkcs11_bench.section(out)))
+    print(_md_table(["Benchmark", "Target", "Measured", "Absolute (median / p95)", "Result"], rows))
+    log(f"updated the PKCS#11 rows and section in {DOC.relative_to(ROOT)}")
+    return 0 if "error" not in out and all(r[-1] == "pass" for r in rows) else 1
+
+
 def rerender() -> int:
     """``bench/run.py --render``: rewrite docs/PERFORMANCE.md from bench-results/last-run.json (no measuring)."""
     out = json.loads((RESULTS / "last-run.json").read_text())
     for key in ("p2", "p3"):
         out[key] = {b: {int(k): v for k, v in by.items()} for b, by in out[key].items()}
     table = summary_table(out)
-    DOC.write_text(render(out, table) + ("\n" + document_bench.render(out["p8"]) if out.get("p8") else ""))
+    doc = render(out, table) + ("\n" + document_bench.render(out["p8"]) if out.get("p8") else "")
+    DOC.write_text(doc + ("\n" + pkcs11_bench.section(out["pkcs11"]) if out.get("pkcs11") else ""))
     print(table)
     return 0
 
@@ -509,4 +572,5 @@ def rerender() -> int:
 if __name__ == "__main__":
     if "--render" in sys.argv:
         raise SystemExit(rerender())
-    raise SystemExit(only_p10() if os.environ.get("BENCH_ONLY", "").lower() == "p10" else main())
+    only = os.environ.get("BENCH_ONLY", "").lower()
+    raise SystemExit(only_p10() if only == "p10" else only_pkcs11() if only == "pkcs11" else main())
