@@ -347,7 +347,10 @@ def section(out: dict[str, Any]) -> str:
 _P5_NOTE = """Where the PKCS#11 rotation's time goes: two token operations per data key (unwrap with the old KEK,
 wrap with the new one). SoftHSM2 costs ≈ 15 µs per AES-GCM operation on an idle core of this machine and 30–45 µs
 when the machine is shared (measured through python-pkcs11 with one session), so 10^5 keys need 3–9 s of token
-time alone, before any database work. The token session is opened once per process and reused, key handles are
-cached, and the rotation calls the token directly from one loop per batch (no per-call lookups); token operations
-cannot be spread over threads (SoftHSM2 through python-pkcs11 corrupted its heap with two sessions in two threads
-of one process). A real HSM is faster per operation than SoftHSM2 and usually offers several sessions in parallel."""
+time in one session, before any database work. A token library cannot be shared by threads here (SoftHSM2 through
+python-pkcs11, initialised without OS locking, corrupted its heap with two sessions in two threads of one process),
+so `rotate_keks` hands each batch to worker processes (one per CPU, each with its own token session; from 5,000
+keys), and the token's per-operation path does no imports or lookups. On this 2-core machine shared with other
+work the workers gain only what the cores have free (at most half the token time on two idle cores): serial
+in one session, the same rotation took 13–14 s at load ~6 and 6.5–7 s (SQLite, 10^5 keys) in earlier runs here. A real HSM is
+faster per operation than SoftHSM2 and serves several sessions in parallel."""

@@ -34,6 +34,7 @@ from bench import (  # noqa: E402
     db_bench,
     document_bench,
     load_bench,
+    p9_bench,
     pkcs11_bench,
     stats_bench,
 )
@@ -150,6 +151,13 @@ def main() -> int:
         log(f"P3 ({pkcs11_scale:,} cases) and P5 ({p5_keys:,} keys) on the PKCS#11 provider (SoftHSM2) beside the "
             "file provider …")
         out["pkcs11"] = pkcs11_bench.run(pg, log, scale=pkcs11_scale, p5_keys=p5_keys)
+        p9_scale = 10_000 if small else 66_667
+        log(f"P9 index linkage from a raw dump, P2 before/after `keys reindex`, at {p9_scale:,} cases …")
+        out["p9"] = [p9_bench.measure(backend, p9_scale, pg) for backend in ("sqlite", "postgresql")
+                     if backend == "sqlite" or pg is not None]
+        for r in out["p9"]:
+            log(f"  {r['backend']}: singled out {r['after_gen1']:.1%} as loaded, {r['after_reindex']:.1%} after "
+                f"reindex (before issue 14: {r['before_share']:.1%})")
         log("P8 document upload and download, 2 and 20 MB …")
         out["p8"] = document_bench.run(pg.create_database if pg is not None else None)
     finally:
@@ -179,7 +187,8 @@ def main() -> int:
     print(table)
     DOC.parent.mkdir(exist_ok=True)
     doc = render(out, table) + ("\n" + document_bench.render(out["p8"]) if out.get("p8") else "")
-    DOC.write_text(doc + ("\n" + pkcs11_bench.section(out["pkcs11"]) if out.get("pkcs11") else ""))
+    doc += "\n" + pkcs11_bench.section(out["pkcs11"]) if out.get("pkcs11") else ""
+    DOC.write_text(doc + ("\n" + p9_bench.section(out["p9"]) if out.get("p9") else ""))
     log(f"\nwrote {DOC.relative_to(ROOT)} in {out['seconds']} s")
     return 0
 
@@ -254,6 +263,8 @@ def summary_rows(out: dict[str, Any]) -> list[list[str]]:
         rows.append(audit_bench.summary_row(out["p10"]))
     if out.get("pkcs11"):
         rows += pkcs11_bench.summary_rows(out["pkcs11"], _status)
+    if out.get("p9"):
+        rows += p9_bench.summary_rows(out["p9"], _status)
     return rows
 
 
@@ -564,7 +575,8 @@ def rerender() -> int:
         out[key] = {b: {int(k): v for k, v in by.items()} for b, by in out[key].items()}
     table = summary_table(out)
     doc = render(out, table) + ("\n" + document_bench.render(out["p8"]) if out.get("p8") else "")
-    DOC.write_text(doc + ("\n" + pkcs11_bench.section(out["pkcs11"]) if out.get("pkcs11") else ""))
+    doc += "\n" + pkcs11_bench.section(out["pkcs11"]) if out.get("pkcs11") else ""
+    DOC.write_text(doc + ("\n" + p9_bench.section(out["p9"]) if out.get("p9") else ""))
     print(table)
     return 0
 
