@@ -305,7 +305,7 @@ def summary_rows(out: dict[str, Any], status: Callable[[bool | None], str]) -> l
         if r:
             f, p = r["file"], r["pkcs11"]
             rows.append([f"P3 case list, 50 rows, {r['cases']:,} cases, {name}, PKCS#11 KEK", "≤ 1.3× without "
-                         "decryption", f"{p['ratio_cold']:.2f}× cold keys (file KEK {f['ratio_cold']:.2f}×)",
+                         "decryption", f"{p['ratio_cold']:.3f}× cold keys (file KEK {f['ratio_cold']:.3f}×)",
                          f"cold {p['cold']['median_ms']:.1f} ms vs file {f['cold']['median_ms']:.1f} ms (plain "
                          f"{p['plain']['median_ms']:.1f} ms)", status(r["ok"])])
     for backend, name in (("sqlite", "SQLite"), ("postgresql", "PostgreSQL")):
@@ -352,5 +352,5 @@ python-pkcs11, initialised without OS locking, corrupted its heap with two sessi
 so `rotate_keks` hands each batch to worker processes (one per CPU, each with its own token session; from 5,000
 keys), and the token's per-operation path does no imports or lookups. On this 2-core machine shared with other
 work the workers gain only what the cores have free (at most half the token time on two idle cores): serial
-in one session, the same rotation took 13–14 s at load ~6 and 6.5–7 s (SQLite, 10^5 keys) in earlier runs here. A real HSM is
+in one session, the same rotation (SQLite, 10^5 keys) took 13–14 s at load ~6 in earlier runs here. A real HSM is
 faster per operation than SoftHSM2 and serves several sessions in parallel."""

@@ -156,7 +156,8 @@ def main() -> int:
         out["p9"] = [p9_bench.measure(backend, p9_scale, pg) for backend in ("sqlite", "postgresql")
                      if backend == "sqlite" or pg is not None]
         for r in out["p9"]:
-            log(f"  {r['backend']}: singled out {r['after_gen1']:.1%} as loaded, {r['after_reindex']:.1%} after "
+            log(f"  {r['backend']}: singled out {r['after_gen1']['share']:.1%} as loaded, "
+                f"{r['after_reindex']['share']:.1%} after "
                 f"reindex (before issue 14: {r['before_share']:.1%})")
         log("P8 document upload and download, 2 and 20 MB …")
         out["p8"] = document_bench.run(pg.create_database if pg is not None else None)
