@@ -46,10 +46,15 @@ Bounds = tuple[float, float]
 
 @dataclass(frozen=True)
 class Line:
-    """``sum(cells) == total``: a relation a reader of the release knows."""
+    """``sum(cells) == total``: a relation a reader of the release knows.
+
+    ``distinct=True``: the total counts distinct people over rows that may share them (people staying in each month
+    and in the year): the reader knows only ``max(cells) <= total <= sum(cells)``.
+    """
 
     cells: tuple[Key, ...]
     total: Key
+    distinct: bool = False
 
 
 def display(value: int, mark: Mark, k: int) -> str:
@@ -76,6 +81,9 @@ def attacker_bounds(known: Mapping[Key, Bounds], lines: Sequence[Line]) -> dict[
     for _ in range(MAX_ROUNDS):
         changed = False
         for line in lines:
+            if line.distinct:
+                changed = _tighten_distinct(bounds, line) or changed
+                continue
             terms = [(c, 1) for c in line.cells] + [(line.total, -1)]
             # sign * x: lower bounds are finite or -inf, upper bounds finite or +inf, so sums never mix infinities
             lows = [bounds[c][0] if s > 0 else -bounds[c][1] for c, s in terms]
@@ -95,6 +103,30 @@ def attacker_bounds(known: Mapping[Key, Bounds], lines: Sequence[Line]) -> dict[
         if not changed:
             break
     return bounds
+
+
+def _tighten_distinct(bounds: dict[Key, Bounds], line: Line) -> bool:
+    """``max(cells) <= total <= sum(cells)``: tighten every interval once; whether any changed."""
+    changed = False
+
+    def narrow(key: Key, lo: float, hi: float) -> None:
+        nonlocal changed
+        old_lo, old_hi = bounds[key]
+        new = (max(old_lo, math.ceil(lo)) if lo != -math.inf else old_lo,
+               min(old_hi, math.floor(hi)) if hi != math.inf else old_hi)
+        if new != (old_lo, old_hi):
+            bounds[key] = new
+            changed = True
+
+    cells = line.cells
+    narrow(line.total, max(bounds[c][0] for c in cells), sum(bounds[c][1] for c in cells))
+    total_lo, total_hi = bounds[line.total]
+    highs = [bounds[c][1] for c in cells]
+    high_sum = sum(highs)
+    for i, cell in enumerate(cells):
+        rest = high_sum - highs[i] if highs[i] != math.inf else sum(h for j, h in enumerate(highs) if j != i)
+        narrow(cell, total_lo - rest, total_hi)
+    return changed
 
 
 def is_exposed(bounds: Bounds) -> bool:
@@ -193,11 +225,13 @@ TOTAL = "T"
 
 
 def table_figures(counts: Sequence[Sequence[int]], *, row_totals: bool, col_totals: bool,
-                  totals_add_up: bool = True) -> tuple[dict[tuple[object, object], int], list[Line]]:
+                  totals_add_up: bool = True, totals: Sequence[int] | None = None
+                  ) -> tuple[dict[tuple[object, object], int], list[Line]]:
     """The figures of one table keyed ``(row, col)`` (``"T"`` for a total) and the lines its totals make.
 
-    ``totals_add_up=False``: the total row is printed but is not the sum of the rows (e.g. distinct people over a
-    year of months), so it makes no line.
+    ``totals_add_up=False``: the total row is printed but is not the sum of the rows: ``totals`` are its counts
+    (e.g. distinct people over a year of months, each counted once), known to lie between the largest row and the
+    sum of the rows (a ``distinct`` line).
     """
     n = len(counts)
     m = len(counts[0]) if n else 0
@@ -210,10 +244,18 @@ def table_figures(counts: Sequence[Sequence[int]], *, row_totals: bool, col_tota
             values[(i, TOTAL)] = sum(counts[i])
             lines.append(Line(tuple((i, j) for j in range(m)), (i, TOTAL)))
     if col_totals:
+        if not totals_add_up and (totals is None or len(totals) != m):
+            raise ValueError("a total row that is not the sum of the rows needs its own counts")
         for j in range(m):
-            values[(TOTAL, j)] = sum(counts[i][j] for i in range(n))
+            column = tuple((i, j) for i in range(n))
             if totals_add_up:
-                lines.append(Line(tuple((i, j) for i in range(n)), (TOTAL, j)))
+                values[(TOTAL, j)] = sum(counts[i][j] for i in range(n))
+                lines.append(Line(column, (TOTAL, j)))
+            else:
+                assert totals is not None
+                values[(TOTAL, j)] = int(totals[j])
+                if n:
+                    lines.append(Line(column, (TOTAL, j), distinct=True))
         if row_totals:
             values[(TOTAL, TOTAL)] = sum(values[(TOTAL, j)] for j in range(m))
             lines.append(Line(tuple((TOTAL, j) for j in range(m)), (TOTAL, TOTAL)))
