@@ -253,7 +253,8 @@ def summary_rows(out: dict[str, Any]) -> list[list[str]]:
         p6 = out.get("p6", {}).get(backend)
         if p6:
             rows.append([f"P6 yearly statistics, {p6['cases']:,} cases, {name}", "≤ 1 s", f"{p6['best_s']:.2f} s",
-                         f"first run {p6['first_s']:.2f} s, {p6['tables']} tables", _status(p6["ok"])])
+                         f"first run {p6['first_s']:.2f} s, CPU {p6.get('cpu_s', 0):.2f} s, "
+                         f"{p6.get('statements', '?')} SQL statements, {p6['tables']} tables", _status(p6["ok"])])
     if out.get("p9"):
         rows.extend(p9_bench.summary_rows(out["p9"]))
     if out.get("p10"):
