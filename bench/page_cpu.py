@@ -86,7 +86,10 @@ def run(names: list[str]) -> dict[str, float]:
                 for _ in range(REQUESTS):
                     client.get(path)
                 profile.disable()
-                pstats.Stats(profile).sort_stats("cumulative").print_stats(60)
+                stats = pstats.Stats(profile).sort_stats("cumulative")
+                stats.print_stats(60)
+                if callers := os.environ.get("PROFILE_CALLERS"):  # e.g. PROFILE_CALLERS='utils.py:25'
+                    stats.print_callers(callers)
             results[name] = _measure(client, path)
             print(f"{name:21} {results[name]:6.1f} ms CPU per request", flush=True)
         return results
