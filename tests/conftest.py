@@ -42,6 +42,23 @@ class EnglishClient(FlaskClient):
         self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Every app the tests build compiles its URL builders on first use (tests/lazy_rules.py): app creation costs a
+    # fraction of the CPU; the URLs are Werkzeug's own (tests/app/test_lazy_rules.py).
+    from tests.lazy_rules import LazyBuilderRule
+
+    config.stash[_EAGER_RULE] = Flask.url_rule_class
+    Flask.url_rule_class = LazyBuilderRule
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _EAGER_RULE in config.stash:
+        Flask.url_rule_class = config.stash[_EAGER_RULE]
+
+
+_EAGER_RULE = pytest.StashKey[type]()
+
+
 def make_app(db_url: str, tmp_path: Path, **overrides: Any) -> Flask:
     from app import create_app
 

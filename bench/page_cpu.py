@@ -1,0 +1,106 @@
+"""Worker CPU per request of the case page and the hot pages, in-process (issue 20).
+
+The same data, configuration and database role as ``bench/load_bench.py`` (a throwaway PostgreSQL, the production
+configuration, the app connected as a role that owns nothing), but each page is requested through Flask's test
+client in this process and timed with ``time.process_time``: the CPU one request costs a worker, which the load of
+a shared machine distorts far less than requests per second under wrk. Best of ``ROUNDS`` rounds of ``REQUESTS``.
+
+    .venv/bin/python -m bench.page_cpu                 # every page
+    .venv/bin/python -m bench.page_cpu case_page       # one page; PROFILE=1 prints its cProfile (cumulative)
+"""
+
+from __future__ import annotations
+
+import cProfile
+import os
+import pstats
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from bench import load_bench
+
+REQUESTS = int(os.environ.get("BENCH_CPU_REQUESTS", "40"))
+ROUNDS = int(os.environ.get("BENCH_CPU_ROUNDS", "3"))
+
+
+def _measure(client: Any, url: str) -> float:
+    best = float("inf")
+    for _ in range(ROUNDS):
+        started = time.process_time()
+        for _ in range(REQUESTS):
+            response = client.get(url)
+            if response.status_code != 200:
+                raise RuntimeError(f"{url} answered {response.status_code} {response.headers.get('Location')}")
+        best = min(best, (time.process_time() - started) / REQUESTS * 1000)
+    return best
+
+
+def run(names: list[str]) -> dict[str, float]:
+    import crypto
+    from tests.pgserver import PostgresServer
+
+    tmp = Path(tempfile.mkdtemp(prefix="dayanisma-cpu-"))
+    pg = PostgresServer()
+    pg.start()
+    redis_port = load_bench._free_port()
+    redis = subprocess.Popen([load_bench._need("redis-server"), "--port", str(redis_port), "--save", "",
+                              "--appendonly", "no", "--dir", str(tmp)], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        load_bench._wait_port(redis_port)
+        owner_url = pg.create_database("load")
+        db_url = load_bench._app_role_url(owner_url)
+        key_file = tmp / "keys.json"
+        crypto.write_key_file(key_file, crypto.generate_key_material())
+        secret = secrets.token_urlsafe(48)
+        redis_url = f"redis://127.0.0.1:{redis_port}/0"
+        cookie, case_url = load_bench._prepare(db_url, owner_url, key_file, secret, redis_url, 200)
+        env = {"DAYANISMA_ENV": "production", "SECRET_KEY": secret, "DATABASE_URL": db_url,
+               "DAYANISMA_PROXY_HOPS": "0", "DAYANISMA_KEY_FILE": str(key_file), "RATELIMIT_STORAGE_URI": redis_url,
+               "DAYANISMA_CASE_READ_LIMIT": load_bench.BENCH_READ_LIMIT}
+        os.environ.update(env)
+        from wsgi import app
+
+        pages = {"case_page": (cookie, case_url, None), **load_bench._PAGES}
+        results = {}
+        for name in names:
+            page_cookie, path, body = pages[name]
+            client = app.test_client(use_cookies=False)  # the session cookie as wrk sends it, on every request
+            client.environ_base["HTTP_COOKIE"] = page_cookie
+            if body is not None:  # the search: post once, measure its results page (as load_bench does)
+                response = client.post(path, data=body, content_type="application/x-www-form-urlencoded")
+                assert response.status_code == 303, response.status_code
+                location = urlsplit(response.headers["Location"])
+                path = f"{location.path}?{location.query}"
+            _measure(client, path)  # warm-up: data-key cache, compiled templates, connections
+            if os.environ.get("PROFILE"):
+                profile = cProfile.Profile()
+                profile.enable()
+                for _ in range(REQUESTS):
+                    client.get(path)
+                profile.disable()
+                stats = pstats.Stats(profile).sort_stats("cumulative")
+                stats.print_stats(60)
+                if callers := os.environ.get("PROFILE_CALLERS"):  # e.g. PROFILE_CALLERS='utils.py:25'
+                    stats.print_callers(callers)
+            results[name] = _measure(client, path)
+            print(f"{name:21} {results[name]:6.1f} ms CPU per request", flush=True)
+        return results
+    finally:
+        redis.terminate()
+        pg.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    import logging
+
+    logging.disable(logging.WARNING)
+    run(sys.argv[1:] or ["case_page", *load_bench.HOT_PAGES])
