@@ -1,12 +1,12 @@
 """Mass assignment on the forms the generic sweep cannot fill by itself (issue 12 §1).
 
 ``test_mass_assignment`` crawls every case and shelter form and fills it the way a careless user would; some forms
-have rules across fields (reported → to whom; an order's kind against its measures; at least one type of violence)
-that such a fill does not meet, so the sweep sees them refused (422) and never reaches their write path. Here each of
-them is posted with valid values *and* the fields they do not show — who decided or recorded it, the case, the
-centre, the status, the public id — pointing at another centre's counsellor and case. The row written must name the
-signed-in user and this case; nothing may point at the outsider. The last test plants the classic bug (copying
-``decided_by_id`` from the request) and shows that the check catches it.
+have rules across fields (reported → to whom; an order's kind against its measures; at least one type of violence;
+a risk checklist of 24 answers) that such a fill does not meet, so the sweep sees them refused (422) and never
+reaches their write path. Here each of them is posted with valid values *and* the fields they do not show — who
+decided or recorded it, the case, the centre, the status, the public id — pointing at another centre's counsellor and
+case. The row written must name the signed-in user and this case; nothing may point at the outsider. The last test
+plants the classic bug (copying ``decided_by_id`` from the request) and shows that the check catches it.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from tests import factories
 from tests.cases.core_helpers import post
+from tests.cases.plans_helpers import form_data
 from tests.cases.test_incidents import _incident
 from tests.cases.test_orders import order_data
 from tests.security.test_mass_assignment import HOSTILE_UUID, _hostile, _references
@@ -41,6 +42,7 @@ FORMS: dict[str, tuple[str, Any, str, str]] = {
     "custody-record": ("/legal/custody/new",
                        lambda: {"status": "detained", "release_on": ""}, "custody_records", "recorded_by_id"),
     "order": ("/orders", lambda: order_data(), "protective_orders", "created_by_id"),
+    "risk-assessment": ("/risk/new", lambda: form_data(14), "risk_assessments", "assessed_by_id"),
 }
 
 
@@ -84,6 +86,11 @@ def _post_with_extras(app: Any, s: dict[str, Any], form: str) -> None:
     now = _protected(app, case.id)
     assert now["owners"] == protected_before["owners"] and now["users"] == protected_before["users"], form
     assert now["status"] in (protected_before["status"], "active"), (form, "the case status changed")
+    if form == "risk-assessment":  # 14 of 24 is high, whatever ``risk_level=standard`` rode along
+        with app.app_context():
+            level = db.session.scalar(sa.text("SELECT risk_level FROM cases WHERE id = :i"), {"i": case.id})
+            db.session.rollback()
+        assert str(level).lower().endswith("high"), level
 
 
 def _protected(app: Any, case_id: int) -> dict[str, Any]:
