@@ -51,6 +51,12 @@ class Config:
     WTF_CSRF_SSL_STRICT = True
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Redis unreachable must not hang a worker: 2 s to connect or answer, then the storage's error (wrapped as
+    # limits' StorageError) becomes a 503 with Retry-After and an audit event (app/errors.py). Counting fails closed:
+    # no sign-in, case read or search goes uncounted. The memory storage ignores the socket options.
+    RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2, "wrap_exceptions": True}
+    RATELIMIT_SWALLOW_ERRORS = False
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = False
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_ENABLED = True
     # Sign-in and MFA limits. Per account *from one address* (so guessing from elsewhere cannot lock her out) and per

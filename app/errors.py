@@ -3,6 +3,11 @@
 While the database is unavailable (a restart, a failover) every request gets a static, translated 503 with every
 security header and ``Retry-After``, rendered without asking who is signed in (that needs the database), and one log
 line; the next request after the database returns is served normally (the pool pings its connections).
+
+While the rate limiter's storage (Redis) is unreachable, whatever must be counted -- a sign-in, a case read, a search
+(app/throttle.py) -- is refused the same way, fail closed: a 503 with ``Retry-After`` that says so, one log line, and
+an ``access.store-unavailable`` audit event naming the endpoint (never uncounted: an insider who stops Redis must not
+read on unthrottled). Pages that count nothing keep working.
 """
 
 from __future__ import annotations
@@ -11,9 +16,10 @@ import contextlib
 import traceback
 from pathlib import Path
 
-from flask import Flask, Response, current_app, render_template, request, session
+from flask import Flask, Response, current_app, g, render_template, request, session
 from flask_babel import force_locale
 from flask_wtf.csrf import CSRFError
+from limits.errors import StorageError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
@@ -45,14 +51,38 @@ def handle_database_unavailable(exc: Exception) -> Response:
     return _standalone_503("errors/503.html", retry=True)
 
 
-def _standalone_503(template: str, *, retry: bool) -> Response:
+def handle_store_unavailable(exc: Exception) -> Response:
+    """The rate limiter's storage did not answer (refused, or silent for its 2 s socket timeout): 503, on record."""
+    from app import audit
+
+    cause = exc.storage_error if isinstance(exc, StorageError) else exc
+    g.rate_limit_store_unavailable = True  # the limiter's after-request counting skips this request
+    with contextlib.suppress(Exception):
+        db.session.rollback()
+    current_app.logger.error("rate-limit storage unavailable: %s at %s on %s %s; answered 503",
+                             type(cause).__name__, where(exc), request.method, request.endpoint)
+    try:
+        audit.record("access.store-unavailable", outcome=audit.Outcome.DENIED,
+                     details={"endpoint": request.endpoint or "", "method": request.method})
+        db.session.commit()
+    except DATABASE_UNAVAILABLE as db_exc:  # both gone: the database's page says enough
+        return handle_database_unavailable(db_exc)
+    return _standalone_503("errors/503.html", retry=True, what="store")
+
+
+def store_unavailable() -> bool:
+    """Whether this request was refused because the rate limiter's storage did not answer."""
+    return bool(g.get("rate_limit_store_unavailable"))
+
+
+def _standalone_503(template: str, *, retry: bool, what: str = "database") -> Response:
     languages = current_app.config["LANGUAGES"]
     lang = session.get("locale")
     if lang not in languages:
         lang = request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(lang):
         # Not render_template: its context processors would ask for the signed-in user.
-        html = current_app.jinja_env.get_template(template).render(lang=lang)
+        html = current_app.jinja_env.get_template(template).render(lang=lang, what=what)
     response = current_app.response_class(html, 503, mimetype="text/html")
     if retry:
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
@@ -120,6 +150,13 @@ def init_app(app: Flask) -> None:
     for error in DATABASE_UNAVAILABLE:
         app.register_error_handler(error, handle_database_unavailable)
     app.register_error_handler(crypto.RetiredFormat, handle_retired_format)
+    app.register_error_handler(StorageError, handle_store_unavailable)
+    with contextlib.suppress(ImportError):  # the storage's own errors, should an operator turn wrapping off
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+
+        app.register_error_handler(RedisConnectionError, handle_store_unavailable)
+        app.register_error_handler(RedisTimeoutError, handle_store_unavailable)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -9,7 +9,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import access, audit
+from app import access, audit, errors
 from app.auth import mfa, services, sessions, stepup
 from app.auth.forms import ActivateForm, ChangePasswordForm, CodeForm, EnrolForm, LanguageForm, LoginForm
 from app.auth.passwords import PasswordRejected
@@ -31,8 +31,10 @@ def _account_key() -> str:
 
 
 def _failed(response) -> bool:  # type: ignore[no-untyped-def]
-    # Only failed attempts count: a successful sign-in redirects.
-    return bool(response.status_code != 302)
+    # Only failed attempts count: a successful sign-in redirects. When the limiter's storage is unreachable the
+    # attempt was refused before it was checked (errors.handle_store_unavailable): nothing to count, and counting
+    # would only fail again after the 503 was chosen.
+    return bool(response.status_code != 302) and not errors.store_unavailable()
 
 
 def _limits():  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from app import access
+from app import access, audit
 from app.db import db
 from app.users.models import Role, User
 from cases.core.blueprint import bp
@@ -46,6 +46,11 @@ def hand_over():  # type: ignore[no-untyped-def]
     colleagues = [u for u in centre_counsellors(centre_id) if u.id != counsellor.id]
     choices = [SelectChoice("", _("Keep")), *(SelectChoice(str(u.public_id), u.name) for u in colleagues)]
     cases = handover_service.caseload(counsellor)
+    if cases:
+        # SECURITY: her caseload's numbers and risk levels are a read of those cases: on record with the numbers
+        # shown, like the case list, committed before anything else happens in the request.
+        audit.record("case.list", details={"cases": [c.number for c in cases], "panel": "handover"})
+        access.commit_read()
     form = handover_form(cases, choices)
     if request.method == "GET":
         return render_template(PAGE, chooser=chooser, counsellor=counsellor, cases=cases, form=form)
@@ -65,6 +70,5 @@ def hand_over():  # type: ignore[no-untyped-def]
             db.session.commit()
             flash(_("Cases handed over: %(n)d. Their tasks went with them.", n=count), "success")
             return redirect(url_for("cases.hand_over", counsellor=counsellor.public_id))
-    db.session.commit()  # the access event of the refused attempt
     return render_template(PAGE, chooser=chooser, counsellor=counsellor, cases=cases, form=form), 422
 

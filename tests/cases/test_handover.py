@@ -106,3 +106,27 @@ def test_a_chosen_part_goes_to_different_colleagues_and_bad_choices_change_nothi
     other_sup = _client(app, factories.make_user(app, "supervisor", centre=other_centre))
     r = post(other_sup, page_url, {"everyone": str(stranger.public_id)}, token_url=URL)
     assert r.status_code == 422 and _primary(app, kept)[0] == leaving.id
+
+
+def test_the_caseload_shown_is_on_record_and_a_refused_handover_needs_no_extra_commit(  # type: ignore[no-untyped-def]
+        app, make_user, make_case) -> None:
+    """The numbers and risk levels of her caseload are a read (one ``case.list`` event naming them, as the case list
+    does); an invalid handover answers 422 with that event already committed (the guard would refuse otherwise)."""
+    import json
+
+    from app.audit import AuditEvent
+    from app.db import db
+
+    leaving = make_user("counsellor")
+    first, second = make_case(leaving), make_case(leaving)
+    sup = _client(app, make_user("supervisor"))
+    url = f"{URL}?counsellor={leaving.public_id}"
+    assert factories.page(sup, url).status_code == 200
+    r = post(sup, url, {"everyone": ""}, token_url=url)  # nobody chosen: refused
+    assert r.status_code == 422
+    with app.app_context():
+        listed = [json.loads(d or "{}") for d in db.session.scalars(
+            sa.select(AuditEvent.details).where(AuditEvent.action == "case.list"))]
+        db.session.rollback()
+    shown = [d["cases"] for d in listed if d.get("panel") == "handover"]
+    assert shown == [[first.number, second.number]] * 3  # the page, the page again for the token, the 422

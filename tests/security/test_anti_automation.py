@@ -109,3 +109,72 @@ def test_honest_defaults_and_malformed_rates_refused(tmp_path) -> None:  # type:
     app = create_app("test", KEY_FILE=str(tmp_path / "keys.json"))
     assert app.config["CASE_READ_LIMIT"] == "300 per hour;1500 per day"
     assert app.config["CASE_READ_FLAG"] == "100 per hour"
+
+
+def _as(app, user):  # type: ignore[no-untyped-def]
+    """Count as ``user`` the way the views do (``throttle.spend`` in her request), without the pages around it."""
+    from flask_login import login_user
+
+    from app.db import db
+    from app.users.models import User
+
+    def spend(budget, item=None) -> int:  # type: ignore[no-untyped-def]
+        from werkzeug.exceptions import HTTPException
+
+        from app import throttle
+
+        with app.test_request_context("/cases/"):
+            login_user(db.session.get(User, user.id))
+            try:
+                throttle.spend(budget, item=item)
+            except HTTPException as exc:  # abort(response): the refusal the user would get
+                return exc.get_response().status_code
+            finally:
+                db.session.rollback()
+        return 200
+
+    return spend
+
+
+def test_default_numbers_leave_a_busy_hour_alone_and_stop_a_scraper(app, make_user) -> None:  # type: ignore[no-untyped-def]
+    """The defaults (README, "Why these numbers"): the busiest honest hour stays well below both the flag and the
+    limit; a script that reads one file after another is flagged after 100 different files and stopped at 300 reads,
+    whatever its pace within the hour."""
+    from app import throttle
+
+    busy, scraper = make_user("counsellor"), make_user("counsellor")
+    assert app.config["CASE_READ_LIMIT"] == "300 per hour;1500 per day"  # the numbers under test are the defaults
+    assert app.config["CASE_READ_FLAG"] == "100 per hour" and app.config["CASE_SEARCH_FLAG"] == "40 per hour"
+
+    # The busiest honest hour we could construct: 40 different files (a supervisor's review round, or a counsellor
+    # catching up after leave), each opened 6 times (page, form, save, back, plan, risk) = 240 reads, 30 searches.
+    spend = _as(app, busy)
+    codes = [spend(throttle.CASE_READS, f"case-{i}") for i in range(40) for _ in range(6)]
+    codes += [spend(throttle.CASE_SEARCHES) for _ in range(30)]
+    assert set(codes) == {200}
+    assert not [e for e in _flagged(app) if e[0] == busy.email]
+
+    # A scraper: one new file per request. Flagged at the 101st different file, still served until the 300th read.
+    spend = _as(app, scraper)
+    codes = [spend(throttle.CASE_READS, f"file-{i}") for i in range(300)]
+    assert set(codes) == {200}
+    assert [e for e in _flagged(app) if e[0] == scraper.email] == [(scraper.email, "automation.case-read-burst")]
+    assert spend(throttle.CASE_READS, "file-300") == 429  # the 301st read of the hour
+    assert spend(throttle.CASE_READS, "file-0") == 429  # rereading does not help
+    assert [e[1] for e in _flagged(app) if e[0] == scraper.email] == ["automation.case-read-burst",
+                                                                        "automation.case-read-limit"]
+    # … and searching instead is counted apart: flagged past 40, refused past 120 an hour
+    codes = [spend(throttle.CASE_SEARCHES) for _ in range(121)]
+    assert codes[:120] == [200] * 120 and codes[120] == 429
+    assert "automation.case-search-burst" in [e[1] for e in _flagged(app) if e[0] == scraper.email]
+
+
+def _flagged(app) -> list[tuple[str | None, str]]:  # type: ignore[no-untyped-def]
+    from app.audit import AuditEvent
+    from app.db import db
+
+    with app.app_context():
+        rows = db.session.execute(sa.select(AuditEvent.actor_email, AuditEvent.action)
+                                  .where(AuditEvent.action.like("automation.%")).order_by(AuditEvent.seq)).all()
+        db.session.rollback()
+    return [(r[0], r[1]) for r in rows]

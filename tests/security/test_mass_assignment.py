@@ -135,9 +135,11 @@ def _hostile(outsider: dict[str, str]) -> dict[str, list[str]]:
     for name in ("centre_id", "centre", "to_centre_id"):
         fields[name] = [outsider["centre"]]
     for name in ("primary_counsellor_id", "counsellor_id", "author_id", "user_id", "owner_id", "created_by_id",
-                 "reviewed_by_id", "decided_by_id", "approved_by_id", "coordinator_id", "actor_id"):
+                 "reviewed_by_id", "decided_by_id", "approved_by_id", "coordinator_id", "actor_id", "recorded_by_id",
+                 "assessed_by_id", "requested_by_id"):
         fields[name] = [outsider["user"]]
     fields.update({"case_id": [outsider["case"]], "shelter_id": [outsider["shelter"]], "public_id": [HOSTILE_UUID],
+                   "case_public_id": [HOSTILE_UUID],
                    "id": ["1"], "status": ["closed"], "role": ["admin"], "is_active": ["0"], "number": ["XXX-0001"],
                    "risk_level": ["standard"], "close_reason": ["erased"], "reviewed_at": ["2020-01-01"]})
     return fields
