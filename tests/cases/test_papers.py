@@ -47,7 +47,7 @@ def _today_medium(app) -> str:  # type: ignore[no-untyped-def]
     from app.dates import local_today
 
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        return format_date(local_today(), "medium")
+        return format_date(local_today(), "long")
 
 
 def test_safety_plan_copy_and_discreet_copy(app, make_user, make_case, centre) -> None:  # type: ignore[no-untyped-def]
