@@ -218,9 +218,9 @@ def _csv(scope: Scope, tables: list[RenderedTable]) -> str:
         out.write(_csv_line([table.section, table.title]))
         out.write(_csv_line(table.header))
         for label, cells in table.rows:
-            out.write(_csv_line([label, *(c.text for c in cells)]))
+            out.write(_csv_line([label, *(c.raw for c in cells)]))
         if table.total_row:
-            out.write(_csv_line([table.total_row[0], *(c.text for c in table.total_row[1])]))
+            out.write(_csv_line([table.total_row[0], *(c.raw for c in table.total_row[1])]))
         if table.note:
             out.write(_csv_line([table.note]))
     return out.getvalue()
