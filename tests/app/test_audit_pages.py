@@ -467,3 +467,11 @@ def test_every_action_code_in_the_code_has_a_label() -> None:
     assert missing == []
     assert action_label("data.cases.update") != "data.cases.update"
     assert action_label("data.no_such_table.delete").endswith("no_such_table")
+
+
+def test_large_numbers_are_grouped_in_the_readers_language(app: Flask, auditor: FlaskClient) -> None:
+    _record(app)
+    assert "100,000 matching events" in _filter(auditor)[1]
+    auditor.environ_base["HTTP_ACCEPT_LANGUAGE"] = "tr"
+    html = _filter(auditor)[1]
+    assert "100.000" in html and "100000" not in html and "100,000" not in html
