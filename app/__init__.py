@@ -62,6 +62,7 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from app.auth.sessions import load_user_from_session
+    from app.dates import register_filters
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -72,6 +73,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.request_loader(lambda _request: load_user_from_session())
     login_manager.session_protection = None  # sessions are checked server-side instead
     babel.init_app(app, locale_selector=_select_locale)
+    register_filters(app)  # one date format per language (after Flask-Babel's own filters)
     _install_request_gettext(app)
 
     with app.app_context():

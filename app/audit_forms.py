@@ -40,8 +40,8 @@ def _sensible_date(form: FlaskForm, field: DateField) -> None:
 OUTCOME_CHOICES = [
     SelectChoice("", _l("Any outcome")),
     SelectChoice(Outcome.SUCCESS.value, _l("Success")),
-    SelectChoice(Outcome.FAILURE.value, _l("Failure")),
-    SelectChoice(Outcome.DENIED.value, _l("Denied")),
+    SelectChoice(Outcome.FAILURE.value, _l("Failed")),
+    SelectChoice(Outcome.DENIED.value, _l("Refused")),
 ]
 
 
@@ -56,7 +56,7 @@ class AuditFilterForm(FlaskForm):
     )
     action = StringField(
         _l("Action"),
-        description=_l("Pick one, or type the beginning of an action name."),
+        description=_l("Pick one, or type the beginning of an action code (case., auth., data. …)."),
         validators=[Optional(), Length(max=60), _printable],
         filters=[_strip],
         render_kw={"list": "audit-actions", "autocomplete": "off"},

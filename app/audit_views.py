@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context, url_for
+from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 
-from app import access, audit
+from app import access, audit, audit_labels
 from app.audit import AuditEvent, AuditHead, Outcome
 from app.audit_forms import AnchorForm, AuditFilterForm
 from app.auth import stepup
@@ -117,7 +118,25 @@ class EventRow:
 
     @property
     def local_time(self) -> str:
-        return self.occurred_at.astimezone(_zone()).strftime("%Y-%m-%d %H:%M:%S")
+        """The day as every page writes it (Babel, long) and the time to the second, in Istanbul."""
+        local = self.occurred_at.astimezone(_zone())
+        return f"{format_date(local.date(), 'long')} {format_time(local.time(), 'HH:mm:ss')}"
+
+    @property
+    def action_label(self) -> str:
+        return audit_labels.action_label(self.action)
+
+    @property
+    def role_label(self) -> str:
+        return audit_labels.role_label(self.actor_role) if self.actor_role else ""
+
+    @property
+    def object_label(self) -> str:
+        return audit_labels.object_label(self.object_type)
+
+    @property
+    def reason_label(self) -> str:
+        return audit_labels.reason_label(self.reason)
 
     @property
     def short_object_id(self) -> str | None:
@@ -133,6 +152,11 @@ class EventRow:
     @property
     def is_problem(self) -> bool:
         return self.outcome != Outcome.SUCCESS
+
+
+@bp.app_template_global("audit_action_label")
+def audit_action_label(code: str) -> str:
+    return audit_labels.action_label(code)
 
 
 def _invalid(form: AuditFilterForm) -> tuple[str, int]:

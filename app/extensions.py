@@ -21,6 +21,7 @@ migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=client_ip)
-babel = Babel()
+# A day written by Python code (format_date without a format) is the long date, as on every page (app/dates.py).
+babel = Babel(date_formats={**Babel.default_date_formats, "date": "long"})
 
 __all__ = ["babel", "csrf", "db", "limiter", "login_manager", "migrate", "client_ip"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,6 +12,7 @@ from app import access, audit, errors
 from app.auth import mfa, services, sessions, stepup
 from app.auth.forms import ActivateForm, ChangePasswordForm, CodeForm, EnrolForm, LanguageForm, LoginForm
 from app.auth.passwords import PasswordRejected
+from app.dates import long_datetime
 from app.db import db
 from app.extensions import client_ip, limiter
 from app.users import services as accounts
@@ -98,7 +98,7 @@ def _flash_sign_in_notice(notice: services.SignInNotice) -> None:
                 "tell your supervisor.", n=notice.failed_attempts), "warning")
     if notice.reset_at is None:
         return
-    date = format_datetime(notice.reset_at, "short")
+    date = long_datetime(notice.reset_at)
     requester = notice.reset_by or _("the server operator")
     if notice.confirmed_by:
         message = _("Your sign-in details were reset on %(date)s, asked by %(requester)s and confirmed by "

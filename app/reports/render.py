@@ -1,13 +1,21 @@
 """From a stored release to what leaves the server: cells as the release stored them (already suppressed). HTML,
 CSV and charts all read ``RenderedTable``, so none of them can show a count the others hide, and none of them
-reads live case data."""
+reads live case data.
+
+A shown figure is written as people write numbers in the page's language (Babel: "1.234" in Turkish, "1,234" in
+English); the CSV keeps the stored text ("1234"), which every spreadsheet reads as a number."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
+from babel.numbers import format_decimal
+
 from app.reports.suppression import Mark
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 @dataclass(frozen=True)
@@ -15,6 +23,7 @@ class Cell:
     text: str
     mark: Mark = Mark.SHOWN
     value: float | None = None  # the number behind a shown cell (charts); None when hidden or not a number
+    raw: str = ""  # the text as the release stored it (the CSV); ``text`` is it with the page's number grouping
 
     @property
     def hidden(self) -> bool:
@@ -65,7 +74,8 @@ def release_tables(content: dict[str, Any], unit: str, locale: str) -> list[Rend
         t, lab = stored[key], labels[key]
 
         def cells(row: list[list[Any]]) -> list[Cell]:
-            return [Cell(text, _MARKS[code], float(value) if value is not None else None)
+            return [Cell(localised(text, locale) if code == "s" else text, _MARKS[code],
+                         float(value) if value is not None else None, raw=text)
                     for text, code, value in row]
 
         out.append(RenderedTable(
@@ -75,3 +85,14 @@ def release_tables(content: dict[str, Any], unit: str, locale: str) -> list[Rend
             chart=tuple(t["chart"]) if t["chart"] else None,  # type: ignore[arg-type]
             chart_unit=t["chart_unit"], count_columns=t["count_columns"]))
     return out
+
+
+def localised(text: str, locale: str) -> str:
+    """``text`` with each number in it grouped and pointed the way ``locale`` writes numbers ("12345" → "12.345" in
+    Turkish, "12,345" in English; "12.5%" → "12,5%"). "<5", "x" and "–" have no number and stay as they are."""
+    def number(match: re.Match[str]) -> str:
+        figure = match.group(0)
+        decimals = len(figure.partition(".")[2])  # as many as the release stored: "12.0" stays "12,0"
+        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+        return format_decimal(float(figure) if decimals else int(figure), format=pattern, locale=locale)
+    return _NUMBER.sub(number, text)

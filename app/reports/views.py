@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -26,6 +26,7 @@ from markupsafe import Markup
 from app import access, audit
 from app.audit_views import neutralise_cell
 from app.auth import stepup
+from app.dates import long_datetime
 from app.db import db
 from app.reports.charts import bar_chart
 from app.reports.forms import IssueReleaseForm, ReleaseChoiceForm
@@ -173,7 +174,7 @@ def view_statistics():  # type: ignore[no-untyped-def]
     scope, tables = loaded
     return _page(form, scope=scope, sections=_by_section(tables), charts=_charts(tables),
                  k=scope.release.min_cell, withheld=_withheld_titles(scope),
-                 issued_label=format_datetime(scope.release.issued_at, "short"),
+                 issued_label=long_datetime(scope.release.issued_at),
                  export_url=url_for("reports.export_statistics", **scope.args()),
                  print_url=url_for("reports.print_report", **scope.args()))
 
@@ -217,9 +218,9 @@ def _csv(scope: Scope, tables: list[RenderedTable]) -> str:
         out.write(_csv_line([table.section, table.title]))
         out.write(_csv_line(table.header))
         for label, cells in table.rows:
-            out.write(_csv_line([label, *(c.text for c in cells)]))
+            out.write(_csv_line([label, *(c.raw for c in cells)]))
         if table.total_row:
-            out.write(_csv_line([table.total_row[0], *(c.text for c in table.total_row[1])]))
+            out.write(_csv_line([table.total_row[0], *(c.raw for c in table.total_row[1])]))
         if table.note:
             out.write(_csv_line([table.note]))
     return out.getvalue()
@@ -284,8 +285,8 @@ def list_releases():  # type: ignore[no-untyped-def]
         .order_by(StatisticsRelease.year.desc(), StatisticsRelease.revision.desc())).all()
     audit.record("reports.releases", object_type="statistics-release")
     access.commit_read()
-    listing = [ReleaseRow(r.year, r.revision, format_datetime(r.issued_at, "short"),
-                          format_datetime(r.data_cut_at, "short"), email, len(r.content["units"]) - 1,
+    listing = [ReleaseRow(r.year, r.revision, long_datetime(r.issued_at),
+                          long_datetime(r.data_cut_at), email, len(r.content["units"]) - 1,
                           list(r.withheld)) for r, email in rows]
     return render_template("reports/releases.html", releases=listing)
 

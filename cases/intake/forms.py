@@ -27,6 +27,7 @@ from wtforms import (
     RadioField,
     SelectField,
     StringField,
+    SubmitField,
     TextAreaField,
 )
 from wtforms import Form as PlainForm
@@ -60,7 +61,9 @@ from cases.core.labels import (
 )
 from cases.privacy.forms import PrivacyFields
 
-CHILD_ROWS = 6
+MAX_CHILDREN = 12  # rows are added as needed (app.js, or the 'Add a child' button without scripts)
+# The fields the returning-applicant check reads; 'Check now' validates only these.
+IDENTITY_FIELDS = ("full_name", "tckn", "document_no", "date_of_birth", "phone")
 NARRATIVE_MAX = 20_000
 SHORT_TEXT_MAX = 200
 LONG_TEXT_MAX = 2_000
@@ -266,7 +269,11 @@ class IntakeForm(EqualityFields, ApplicantChecks, PrivacyFields, FlaskForm):
                              validators=[Optional(), Length(max=500), single_line], filters=[none_if_blank])
 
     # --- children --------------------------------------------------------------------------------------------
-    children = FieldList(FormField(ChildForm), min_entries=CHILD_ROWS, max_entries=CHILD_ROWS)
+    children = FieldList(FormField(ChildForm), min_entries=1, max_entries=MAX_CHILDREN)
+    # Buttons that re-show the form with what was typed, without saving: the returning-applicant check as soon as
+    # her identity is entered, and one more child row.
+    check_now = SubmitField(_l("Check now"))
+    add_child = SubmitField(_l("Add a child"))
 
     # --- the perpetrator -------------------------------------------------------------------------------------
     perpetrator_name = StringField(_l("Name of the person using violence"),
@@ -315,6 +322,20 @@ class IntakeForm(EqualityFields, ApplicantChecks, PrivacyFields, FlaskForm):
         return self.check_nationality() and ok
 
     # --- data for the service --------------------------------------------------------------------------------
+
+    def identity_valid(self) -> bool:
+        """Validate only the identity fields (for 'Check now'), with their inline checks."""
+        ok = True
+        for name in IDENTITY_FIELDS:
+            field = getattr(self, name)
+            inline = getattr(self, f"validate_{name}", None)  # bound: called as validator(form, field) below
+            extra = [lambda _form, f, check=inline: check(f)] if inline else []
+            ok = field.validate(self, extra) and ok
+        return ok
+
+    def add_child_row(self) -> None:
+        if len(self.children.entries) < MAX_CHILDREN:
+            self.children.append_entry()
 
     def children_data(self) -> list[dict[str, Any]]:
         return [{"full_name": row.full_name.data, "sex": row.sex.data or None, "birth_year": row.birth_year.data}

@@ -43,6 +43,17 @@ def new_case():  # type: ignore[no-untyped-def]
     form = IntakeForm()
     if not form.is_submitted():
         return render_template("cases/new.html", form=form, check=None)
+    if form.add_child.data:  # one more child row, what was typed kept (the page's script does this in place)
+        form.add_child_row()
+        return render_template("cases/new.html", form=form, check=None)
+    if form.check_now.data:
+        # The returning-applicant check as soon as her identity is entered, before the long narrative is typed.
+        if not form.identity_valid():
+            return render_template("cases/new.html", form=form, check=None), 422
+        check = intake_service.find_returning(actor=current_user, applicant=form.to_data()["applicant"])
+        db.session.commit()  # the check itself is on record
+        form.confirm.data = check.token if check.found else ""
+        return render_template("cases/new.html", form=form, check=check, checked_early=True)
     if not form.validate():
         return render_template("cases/new.html", form=form, check=None), 422
     data = form.to_data()

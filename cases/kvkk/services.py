@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 import crypto
 from app.audit import AuditEvent
+from app.dates import long_date, long_datetime
 from app.db import Base, db
 from cases.core.models import Case, Person, PersonKind
 from cases.kvkk.labels import field_label
@@ -55,9 +56,9 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return long_datetime(value)
     if isinstance(value, date):
-        return value.isoformat()
+        return long_date(value)
     if isinstance(value, enum.Enum):
         return str(value.value)
     if isinstance(value, dict):

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from app import audit
@@ -159,7 +160,7 @@ def _check_closure(case: Case, *, actor: User, reason: str, checklist: Iterable[
         days = no_contact_days()
         if (local_today() - last).days < days:
             raise ClosureIncomplete(str(_l("The last contact was on %(day)s: a file is closed for lack of contact "
-                                           "only after %(days)d days without contact.", day=last.isoformat(),
+                                           "only after %(days)d days without contact.", day=format_date(last),
                                            days=days)))
     return ticked, missing
 

@@ -1,11 +1,18 @@
 """Papers to print (see the package docstring). The scoped loader (``case_access("view")``) puts the read on record;
-each paper adds what was printed (``case.print``; the case summary ``case.export``) before any of it leaves."""
+each paper adds what was printed (``case.print``; the case summary ``case.export``) before any of it leaves.
+
+The referral letter and the consent form belong to one referral or consent *of this case* (another case's id is an
+audited 404). A paper that must not exist answers 409 with the reason, and nothing is printed or recorded as printed:
+a letter for a draft that could not be sent (no valid consent) or a discarded draft, a consent form for a consent she
+revoked."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask import render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -19,6 +26,8 @@ from cases.core.models import Case
 from cases.papers.services import blot_names
 from cases.plans import services as plans_service
 from cases.plans.models import SAFETY_PLAN_SECTIONS
+from cases.referrals import services as referrals_service
+from cases.referrals.models import ConsentRecord, Referral
 
 # The discreet copy's headings say what each part is to her, not that it is a safety plan.
 DISCREET_LABELS = {
@@ -69,3 +78,58 @@ def print_kvkk_notice(case: Case):  # type: ignore[no-untyped-def]
     return render_template("cases/papers/kvkk.html", case=case, applicant=case.applicant, today=local_today(),
                            counsellor=current_user if current_user.role == Role.COUNSELLOR else
                            case.primary_counsellor)
+
+
+def _cannot_print(case: Case, message: str) -> tuple[str, int]:
+    return render_template("cases/papers/cannot_print.html", case=case, message=message), 409
+
+
+def _referral_or_404(case: Case, referral_id: uuid.UUID) -> Referral:
+    referral = referrals_service.find_referral(case, referral_id)
+    if referral is None:
+        access.deny("referral.print", object_type="referral", object_id=referral_id, reason="not in case")
+    assert referral is not None
+    return referral
+
+
+def letter_problem(referral: Referral) -> str | None:
+    """Why no letter can be printed for ``referral`` (None when it can). A sent referral went under her consent or an
+    override, checked when it was sent; a draft only prints what could be sent today."""
+    if referral.sent_at is not None:
+        return None
+    if referral.status != "draft":
+        return _("This draft was discarded: nothing was sent, so there is no letter to print.")
+    problem = referrals_service.consent_problem(referral)
+    if problem is not None:
+        return _("The letter cannot be printed before her consent covers this referral. %(problem)s", problem=problem)
+    return None
+
+
+@bp.get("/<uuid:case_id>/referrals/<uuid:referral_id>/letter")
+@case_access("edit")
+def print_referral_letter(case: Case, referral_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    """The referral letter: exactly what the preview shows (the same sections), to whom, why, under which consent."""
+    referral = _referral_or_404(case, referral_id)
+    problem = letter_problem(referral)
+    if problem is not None:
+        return _cannot_print(case, problem)
+    _on_record(case, "case.print", "referral-letter", referral=str(referral.public_id))
+    return render_template("cases/papers/referral_letter.html", case=case, referral=referral, today=local_today(),
+                           sections=referrals_service.build_preview(referral),
+                           counsellor=referral.sent_by or referral.created_by)
+
+
+@bp.get("/<uuid:case_id>/consents/<uuid:consent_id>/form")
+@case_access("view")
+def print_consent_form(case: Case, consent_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    """Her consent as a form to sign: which institution may receive which information, from when until when."""
+    consent: ConsentRecord | None = referrals_service.find_consent(case, consent_id)
+    if consent is None:
+        access.deny("consent.print", object_type="consent", object_id=consent_id, reason="not in case")
+    assert consent is not None
+    if consent.is_revoked:
+        return _cannot_print(case, _("She revoked this consent: it cannot be printed for signing. Record a new "
+                                     "consent if she agrees again."))
+    _on_record(case, "case.print", "consent-form", consent=str(consent.public_id))
+    return render_template("cases/papers/consent_form.html", case=case, consent=consent, applicant=case.applicant,
+                           today=local_today(), class_labels=referrals_service.DATA_CLASS_LABELS)

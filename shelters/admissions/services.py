@@ -77,7 +77,7 @@ def age_limit_warnings(people: Iterable[Person], shelter: Shelter, until: date) 
             found.append(str(_l(
                 "%(child)s reaches this shelter's age limit for boys (%(limit)s) around %(date)s, before %(until)s "
                 "(estimated from his year of birth).", child=name[0] if name else "?", limit=shelter.boy_age_limit,
-                date=format_date(turns, "medium"), until=format_date(until, "medium"))))
+                date=format_date(turns), until=format_date(until))))
     return found
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -234,7 +235,7 @@ def alerts(shelter: Shelter, today: date) -> list[Alert]:
                                             name=who, days=-days_left), hid, "danger", end))
         elif days_left <= ENDING_SOON_DAYS:
             found.append(Alert("ending-soon", _("%(name)s's stay ends in %(days)s days (%(date)s).",
-                                                name=who, days=days_left, date=end.isoformat()), hid, due_on=end))
+                                                name=who, days=days_left, date=format_date(end)), hid, due_on=end))
         for stay in stays:
             person = stay.person
             if person.sex != "boy" or person.birth_year is None:
@@ -247,10 +248,10 @@ def alerts(shelter: Shelter, today: date) -> list[Alert]:
                 found.append(Alert("age-limit", _(
                     "%(child)s (son of %(name)s) reaches the age limit of %(limit)s around %(date)s "
                     "(estimated from the birth year).",
-                    child=first_name(person.full_name), name=who, limit=limit, date=turns.isoformat()), hid))
+                    child=first_name(person.full_name), name=who, limit=limit, date=format_date(turns)), hid))
     for extension in pending_extensions([shelter]):
         found.append(Alert("extension-pending", _("An extension to %(date)s awaits a supervisor's approval.",
-                                                  date=extension.new_end_on.isoformat()),
+                                                  date=format_date(extension.new_end_on)),
                            str(extension.request.public_id), "muted"))
     return found
 

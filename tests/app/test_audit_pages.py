@@ -115,7 +115,8 @@ def test_auditor_sees_events_without_names(app: Flask, auditor: FlaskClient, mak
     assert "Danışman izinde, kadın kapıda" in html
     assert "5a1f3c9e…" in html  # object ids are shortened; the full id is in the title
     assert occurred is not None
-    assert occurred.astimezone(ISTANBUL).strftime("%Y-%m-%d %H:%M:%S") in html  # Istanbul time, not UTC
+    local = occurred.astimezone(ISTANBUL)  # Istanbul time, not UTC; the day as every page writes it
+    assert f"{local:%B} {local.day}, {local.year} {local:%H:%M:%S}" in html
     assert "Zeynep Kayagöz İşaret" not in html  # audit rows hold no names
     break_glass_rows = re.findall(r'<tr class="audit-row[^"]*audit-row--break-glass[^"]*"', html)
     assert len(break_glass_rows) == 1
@@ -181,7 +182,7 @@ def test_dates_are_istanbul_days(app: Flask, auditor: FlaskClient) -> None:
     assert seqs(date_from="2026-03-01", date_to="2026-03-01") == set()
     assert seqs(date_to="2026-03-01") == set()
     assert seqs(date_from="2026-03-03") == set()
-    assert "2026-03-02 01:30:00" in _filter(auditor, case_number="BYK-2026-0100")[1]
+    assert "March 2, 2026 01:30:00" in _filter(auditor, case_number="BYK-2026-0100")[1]
 
 
 @pytest.mark.parametrize("query, message", [
@@ -419,3 +420,58 @@ def test_verify_page_explains_a_malformed_anchor(app: Flask, auditor: FlaskClien
     assert "Enter the anchor as it was shown" in html or "characters" in html
     assert "The audit log is intact" not in html and "recorded in the log" not in html
     assert _events(app, "audit.verify") == []
+
+
+# --- what the page says (issue 16 §4) -------------------------------------------------------------------------
+
+
+def test_actions_roles_and_refusals_read_as_words_in_turkish(app: Flask, auditor: FlaskClient) -> None:
+    auditor.environ_base["HTTP_ACCEPT_LANGUAGE"] = "tr"
+    bed = _record(app, "data.shelter_bed_assignments.update", object_type="shelter_bed_assignments",
+                  object_id="5a1f3c9e-7d2b-4e8a-9c61-0f3b2a4d5e6f")
+    refused = _record(app, "case.view", outcome=audit.Outcome.DENIED, reason="not in case",
+                      actor=audit.Actor("33333333-3333-4333-8333-333333333333", "d@example.org", "auditor", None))
+    unknown = _record(app, "something.new", case_number="BYK-2026-0009")
+    html = _filter(auditor)[1]
+    rows = {int(seq): row for seq, row in re.findall(r'data-seq="(\d+)">(.*?)</tr>', html, re.S)}
+    assert "Değiştirildi: yatak ataması" in rows[bed]
+    assert 'title="data.shelter_bed_assignments.update"' in rows[bed]  # the code stays at hand
+    assert ">data.shelter_bed_assignments.update<" not in rows[bed]
+    assert "Dosya görüntülendi" in rows[refused] and "Denetçi" in rows[refused]
+    assert "Reddedildi" in rows[refused] and "Bu dosyanın parçası değil" in rows[refused]
+    assert re.search(r">\s*auditor\s*<", rows[refused]) is None and "not in case" not in rows[refused]
+    assert "something.new" in rows[unknown]  # a label never hides an event
+    # The filter keeps codes (the datalist shows their labels beside them).
+    assert '<option value="data.shelter_bed_assignments.update">Değiştirildi: yatak ataması</option>' in html
+
+
+def test_every_action_code_in_the_code_has_a_label() -> None:
+    """Each literal code passed to audit.record / access.deny, and each access decision of a scoped view
+    (case_access / shelter_access), has words in ACTION_LABELS: a new code must be labelled on purpose."""
+    from pathlib import Path
+
+    from app.audit_labels import ACTION_LABELS, action_label
+
+    root = Path(__file__).resolve().parents[2]
+    codes: set[str] = set()
+    for package in ("app", "cases", "shelters"):
+        for path in (root / package).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            codes |= set(re.findall(r'(?:audit\.record|access\.deny|_on_record\(case,)\(?\s*"([a-z_]+\.[a-z_.-]+)"',
+                                    text))
+            codes |= {f"case.{a}" for a in re.findall(r'case_access\("([a-z-]+)"', text)}
+            codes |= {f"shelter.{a}" for a in re.findall(r'shelter_access\("([a-z-]+)"', text)}
+    codes = {c for c in codes if not c.endswith("-")}
+    assert len(codes) >= 60
+    missing = sorted(c for c in codes if c not in ACTION_LABELS)
+    assert missing == []
+    assert action_label("data.cases.update") != "data.cases.update"
+    assert action_label("data.no_such_table.delete").endswith("no_such_table")
+
+
+def test_large_numbers_are_grouped_in_the_readers_language(app: Flask, auditor: FlaskClient) -> None:
+    _record(app)
+    assert "100,000 matching events" in _filter(auditor)[1]
+    auditor.environ_base["HTTP_ACCEPT_LANGUAGE"] = "tr"
+    html = _filter(auditor)[1]
+    assert "100.000" in html and "100000" not in html and "100,000" not in html

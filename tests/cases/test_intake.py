@@ -181,3 +181,59 @@ def test_other_roles_cannot_open_intake(app, make_user) -> None:  # type: ignore
         factories.login_as(client, make_user(role))
         assert client.get("/cases/new").status_code == 404
         assert client.get("/cases/").status_code == 404
+
+
+def test_check_now_finds_her_before_the_narrative_and_keeps_what_was_typed(app, client, make_user) -> None:  # type: ignore[no-untyped-def]
+    from app.audit import AuditEvent
+    from app.db import db
+
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    factories.login_as(client, make_user("counsellor"))
+    _first_case(client)
+    # Only her identity typed so far: no narrative, no violence types; nothing else is asked for yet.
+    r = post_intake(client, full_name="Fatma Demir", phone="0533 000 00 00", narrative="", violence_types=[],
+                    channel="", check_now="Check now")
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert "She may have applied before" in html and "Continue in her file" in html
+    assert 'class="error-summary"' not in html
+    assert html.index('id="returning-check"') < html.index('name="narrative"')  # beside her identity
+    assert 'value="Fatma Demir"' in html and 'value="0533 000 00 00"' in html  # what was typed is kept
+    assert _count_cases(app) == 1
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "case.returning-check")) == 2
+    # Having seen the matches, saving the whole intake is not asked again.
+    r = post_intake(client, full_name="Fatma Demir", phone="0533 000 00 00", confirm=confirm_token(html))
+    case_id_from(r)
+    assert _count_cases(app) == 2
+
+
+def test_check_now_for_someone_new_and_with_a_bad_identity_number(app, client, make_user) -> None:  # type: ignore[no-untyped-def]
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    factories.login_as(client, make_user("counsellor"))
+    r = post_intake(client, narrative="", check_now="Check now")
+    assert r.status_code == 200 and "No earlier application at this centre" in r.get_data(as_text=True)
+    r = post_intake(client, tckn="12345678901", narrative="", channel="", check_now="Check now")
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    summary = html.split('class="error-summary"')[1].split("</div>")[0]
+    assert "This is not a valid T.C. Kimlik No" in summary and 'href="#tckn"' in summary
+    assert 'href="#channel"' not in summary  # only her identity is checked now (the channel is required later)
+    assert _count_cases(app) == 0
+
+
+def test_add_a_child_row_without_scripts_keeps_what_was_typed_up_to_twelve(app, client, make_user) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    factories.login_as(client, make_user("counsellor"))
+    first = client.get("/cases/new").get_data(as_text=True)
+    assert len(re.findall(r'name="children-\d+-full_name"', first)) == 1 and "data-add-row" in first
+    rows = {f"children-{i}-full_name": f"Çocuk {i}" for i in range(11)}
+    r = post_intake(client, add_child="Add a child", narrative="Uzun anlatı", **rows)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and _count_cases(app) == 0
+    assert len(re.findall(r'name="children-\d+-full_name"', html)) == 12
+    assert 'value="Çocuk 10"' in html and "Uzun anlatı" in html
+    assert "data-add-row" not in html  # twelve rows: no more

@@ -47,7 +47,7 @@ def _today_medium(app) -> str:  # type: ignore[no-untyped-def]
     from app.dates import local_today
 
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        return format_date(local_today(), "medium")
+        return format_date(local_today(), "long")
 
 
 def test_safety_plan_copy_and_discreet_copy(app, make_user, make_case, centre) -> None:  # type: ignore[no-untyped-def]
@@ -129,3 +129,109 @@ def test_blot_names_turkish_case_and_whole_words() -> None:
     text = "Işık gelirse İSMAİL'e söyleme; ismail amca, Ismailiye değil. Ali aliyle."
     assert blot_names(text, ["İsmail Işık", None]) == "… gelirse …'e söyleme; … amca, Ismailiye değil. Ali aliyle."
     assert blot_names("x", []) == "x"
+
+
+def _today_long(app) -> str:  # type: ignore[no-untyped-def]
+    from flask_babel import format_date
+
+    from app.dates import local_today
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        return format_date(local_today(), "long")
+
+
+def test_referral_letter_prints_exactly_the_preview_and_409_without_consent(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    from tests.cases.test_referrals import base, create_consent, create_referral, enrich_case, send
+
+    counsellor = make_user("counsellor", name="Derya Çelik")
+    case = make_case(counsellor, applicant_name="Gülşen Öztürk")
+    enrich_case(app, case)
+    client = app.test_client()
+    factories.login_as(client, counsellor)
+
+    # A draft with no consent cannot be sent, so it has no letter: 409 with the reason, nothing on record as printed.
+    draft = create_referral(client, case, data_classes=["identity", "contact"])
+    assert "/letter" not in client.get(f"{base(case)}/referrals/{draft}").get_data(as_text=True)
+    refused = client.get(f"{base(case)}/referrals/{draft}/letter")
+    assert refused.status_code == 409
+    assert "No consent is linked to this referral" in refused.get_data(as_text=True)
+    assert _printed(app, case) == []
+
+    consent = create_consent(client, case, data_classes=["identity", "contact"])
+    rid = create_referral(client, case, data_classes=["identity", "contact"], consent=consent)
+    assert f"/referrals/{rid}/letter" in client.get(f"{base(case)}/referrals/{rid}").get_data(as_text=True)
+    preview = client.get(f"{base(case)}/referrals/{rid}/preview").get_data(as_text=True)
+    letter = client.get(f"{base(case)}/referrals/{rid}/letter")
+    assert letter.status_code == 200
+    paper = html.unescape(letter.get_data(as_text=True).split('<article class="paper">')[1])
+    shared = html.unescape(preview.split('id="shared-information"')[1].split("</div>\n\n")[0])
+    # The same sections and values as the preview, nothing more (no address, no narrative).
+    assert re.findall(r'data-class="([\w-]+)"', paper) == re.findall(r'data-class="([\w-]+)"', shared) \
+        == ["identity", "contact"]
+    for value in ("Gülşen Öztürk", "Şişli ŞÖNİM", "Gül Işık", "Hukuki destek için", "Derya Çelik"):
+        assert value in paper, value
+    assert "Moda Cad." not in paper and "ŞİDDET" not in paper
+    assert case.number in paper and _today_long(app) in paper
+    assert "<form" not in paper
+
+    assert send(client, case, rid).status_code == 302
+    assert client.get(f"{base(case)}/referrals/{rid}/letter").status_code == 200  # sent: still printable
+    assert _printed(app, case) == [("case.print", {"paper": "referral-letter", "referral": rid})] * 2
+
+    # A discarded draft has no letter either.
+    post(client, f"{base(case)}/referrals/{draft}/status", {"status": "withdrawn"})
+    assert client.get(f"{base(case)}/referrals/{draft}/letter").status_code == 409
+
+
+def test_consent_form_to_sign_and_409_once_revoked(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    from tests.cases.test_referrals import base, create_consent
+
+    counsellor = make_user("counsellor", name="Derya Çelik")
+    case = make_case(counsellor, applicant_name="Gülşen Öztürk")
+    client = app.test_client()
+    factories.login_as(client, counsellor)
+    cid = create_consent(client, case, data_classes=["identity", "address"], witness_text="Ayşe Tanık")
+    listing = client.get(f"{base(case)}/referrals").get_data(as_text=True)
+    assert f"/consents/{cid}/form" in listing
+    form = client.get(f"{base(case)}/consents/{cid}/form")
+    assert form.status_code == 200
+    paper = html.unescape(form.get_data(as_text=True).split('<article class="paper">')[1])
+    for value in ("Gülşen Öztürk", "Şişli ŞÖNİM", "Identity (name, identity number, date of birth)", "Address",
+                  "Derya Çelik", "Ayşe Tanık", "signature", "withdraw it at any time"):
+        assert value in paper, value
+    assert "Contact (phone)" not in paper
+    assert case.number in paper and _today_long(app) in paper
+    assert _printed(app, case) == [("case.print", {"paper": "consent-form", "consent": cid})]
+
+    assert post(client, f"{base(case)}/consents/{cid}/revoke", {"reason": ""}).status_code == 302
+    refused = client.get(f"{base(case)}/consents/{cid}/form")
+    assert refused.status_code == 409 and "She revoked this consent" in refused.get_data(as_text=True)
+    assert f"/consents/{cid}/form" not in client.get(f"{base(case)}/referrals").get_data(as_text=True)
+    assert len(_printed(app, case)) == 1
+
+
+def test_letter_and_consent_form_of_another_case_are_audited_404s(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    from app.audit import AuditEvent
+    from app.db import db
+    from tests.cases.test_referrals import base, create_consent, create_referral
+
+    counsellor = make_user("counsellor")
+    mine, theirs = make_case(counsellor), make_case(counsellor)
+    client = app.test_client()
+    factories.login_as(client, counsellor)
+    cid = create_consent(client, theirs)
+    rid = create_referral(client, theirs, consent=cid)
+    # Her own case, the other case's ids: 404, on record as denied.
+    assert client.get(f"{base(mine)}/referrals/{rid}/letter").status_code == 404
+    assert client.get(f"{base(mine)}/consents/{cid}/form").status_code == 404
+    assert client.get(f"{base(mine)}/consents/not-a-uuid/form").status_code == 404
+    with app.app_context():
+        denied = list(db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.outcome == "denied")
+                                         .order_by(AuditEvent.seq)))
+    assert denied == ["referral.print", "consent.print"]
+    # Someone not on the case: 404 before anything is looked up.
+    stranger = app.test_client()
+    factories.login_as(stranger, make_user("counsellor"))
+    assert stranger.get(f"{base(theirs)}/referrals/{rid}/letter").status_code == 404
+    assert stranger.get(f"{base(theirs)}/consents/{cid}/form").status_code == 404
+    assert _printed(app, theirs) == [] and _printed(app, mine) == []

@@ -281,3 +281,24 @@ def test_issue_18_pages_have_no_serious_violation(app, live_server, browser, mak
             ("/cases/kpis", 200, "#kpi-closure-reasons"), f"/cases/handover?counsellor={counsellor.public_id}",
             c], locale=locale)
         assert len(visited) == 3 + 3
+
+
+def test_issue_16_papers_and_audit_log_pass_axe(app, live_server, browser, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    """The referral letter, the consent form, the refusal to print (409) and the audit log with labelled actions."""
+    from tests.cases.test_referrals import create_consent, create_referral
+    from tests.factories import login_as
+
+    counsellor = make_user("counsellor")
+    case = make_case(counsellor)
+    client = app.test_client()
+    login_as(client, make_user("supervisor"))  # her supervisor prepares them (the counsellor's codes are for Chromium)
+    cid = create_consent(client, case)
+    rid = create_referral(client, case, consent=cid)
+    draft = create_referral(client, case)
+    c = f"/cases/{case.public_id}"
+    pages: list[str | tuple[str, int] | tuple[str, int, str]] = [
+        (f"{c}/referrals/{rid}/letter", 200, "article.paper"), (f"{c}/consents/{cid}/form", 200, "article.paper"),
+        (f"{c}/referrals/{draft}/letter", 409, "#cannot-print"), "/cases/new"]
+    for locale in ("en-GB", "tr-TR"):
+        assert len(_run(app, browser, live_server, counsellor, pages, locale=locale)) == len(pages) + 3
+        _run(app, browser, live_server, make_user("auditor"), [("/audit/", 200, ".audit-action")], locale=locale)

@@ -13,8 +13,8 @@ from tests.e2e.conftest import sign_in
 pytestmark = pytest.mark.e2e
 
 
-@pytest.mark.parametrize(("locale", "hint", "shown"), [("tr-TR", "gg.aa.yyyy", "1 Kas 2026"),
-                                                       ("en-GB", "dd.mm.yyyy", "Nov 1, 2026")])
+@pytest.mark.parametrize(("locale", "hint", "shown"), [("tr-TR", "gg.aa.yyyy", "1 Kasım 2026"),
+                                                       ("en-GB", "dd.mm.yyyy", "November 1, 2026")])
 def test_contact_date_typed_day_first(app, live_server, browser, make_user, make_case, locale, hint, shown) -> None:  # type: ignore[no-untyped-def]
     counsellor = make_user("counsellor")
     case = make_case(counsellor)

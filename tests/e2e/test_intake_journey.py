@@ -27,16 +27,29 @@ def test_counsellor_intake_journey(app, live_server, context, make_user) -> None
     page.get_by_role("link", name="New intake").first.click()
     page.wait_for_url(re.compile(r"/cases/new$"))
     page.get_by_label("She was given the KVKK information notice (aydınlatma metni)").check()
+    # Her identity comes first, and the returning-applicant check runs before her story is typed.
+    assert page.locator("#about-her").bounding_box()["y"] < page.locator("#narrative").bounding_box()["y"]  # type: ignore[index]
+    page.get_by_label("Full name", exact=True).fill("Şerife İçöz")
+    page.get_by_label("T.C. Kimlik No", exact=True).fill("10000000146")
+    page.get_by_label("Phone", exact=True).fill("0532 123 45 67")
+    page.get_by_role("button", name="Check now").click()
+    page.wait_for_load_state()
+    assert "No earlier application at this centre" in page.locator("#returning-check").inner_text()
+    assert page.get_by_label("Full name", exact=True).input_value() == "Şerife İçöz"
     page.get_by_label("How did she come to the centre?").select_option("phone")
     page.get_by_label("Physical", exact=True).check()
     page.get_by_label("Economic").check()
     page.get_by_label("What happened, in her words").fill("Eşi onu evden kovdu; çocuklarla çıktı.")
-    page.get_by_label("Full name", exact=True).fill("Şerife İçöz")
-    page.get_by_label("T.C. Kimlik No", exact=True).fill("10000000146")
-    page.get_by_label("Phone", exact=True).fill("0532 123 45 67")
     page.locator("#children-0-full_name").fill("Ece İçöz")
     page.locator("#children-0-sex").select_option("girl")
     page.locator("#children-0-birth_year").fill("2018")
+    # One more row, in place: nothing is sent, what was typed stays.
+    page.evaluate("() => { window.__samePage = true; }")
+    page.get_by_role("button", name="Add a child").click()
+    assert page.evaluate("window.__samePage === true") and page.locator("[data-row]").count() == 2
+    assert page.locator("#children-1-full_name").input_value() == ""
+    assert page.evaluate("document.activeElement.id") == "children-1-full_name"
+    assert page.locator("#children-0-full_name").input_value() == "Ece İçöz"
     page.locator("#children-1-full_name").fill("Oğuz İçöz")
     page.locator("#children-1-sex").select_option("boy")
     page.locator("#children-1-birth_year").fill("2015")
@@ -64,3 +77,25 @@ def test_counsellor_intake_journey(app, live_server, context, make_user) -> None
     for value in ("Şerife İçöz", "Ece İçöz", "Oğuz İçöz", "2018", "2015", "Eşi onu evden kovdu; çocuklarla çıktı."):
         assert value in content, value
     assert "Şerife" not in page.title()
+
+
+def test_returning_applicant_found_before_her_story_is_typed(app, live_server, browser, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    from tests.e2e.conftest import sign_in
+
+    user = make_user("counsellor")
+    earlier = make_case(user, applicant_name="Gülşen Öztürk", phone="0532 765 43 21")
+    context = browser.new_context(locale="tr-TR")
+    page = context.new_page()
+    sign_in(page, live_server, app, user)
+    page.goto(f"{live_server}/cases/new")
+    page.locator("#full_name").fill("Gulsen Ozturk Yilmaz")
+    page.locator("#phone").fill("05327654321")
+    page.get_by_role("button", name="Şimdi denetle").click()
+    page.wait_for_load_state()
+    found = page.locator("#returning-check")
+    assert earlier.number in found.inner_text()
+    assert found.bounding_box()["y"] < page.locator("#narrative").bounding_box()["y"]  # type: ignore[index]
+    assert page.locator("#narrative").input_value() == ""
+    found.get_by_role("link", name="Onun dosyasında devam et").click()
+    page.wait_for_url(f"{live_server}/cases/{earlier.public_id}")
+    context.close()

@@ -94,7 +94,7 @@ def test_shelter_journey(app, live_server, browser, make_user, make_case) -> Non
     page.goto(household_url)
     page.get_by_role("button", name="Approve the extension").click()
     page.wait_for_url(household_url)
-    assert "Extension approved." in page.content() and new_end.isoformat() in page.content()
+    assert "Extension approved." in page.content() and f"{new_end:%B} {new_end.day}, {new_end.year}" in page.content()
     ctx.close()
 
     # 6. the coordinator discharges the household

@@ -6,6 +6,9 @@
  *  2. Clicking a link in the error summary focuses the field itself (not just scrolls to it).
  *  3. <form data-confirm="Question?"> asks before submitting (macros/forms.html: post_button(confirm=...)).
  *  4. <button data-print> prints the page (shown only when this script runs).
+ *  4b. <button data-add-row> inside <fieldset data-rows data-max="12"> adds one more (empty) copy of the last
+ *     [data-row] in place, renumbering names and ids (children-0- → children-1-); without this script the button
+ *     asks the server for the same page with one more row.
  *  5. Idle warning: <body data-idle-seconds="900" data-idle-warning="..." data-idle-expired-url="...">
  *     shows a banner shortly before the server ends an idle session, and then leaves the page, so that a
  *     signed-out screen does not keep showing confidential data on a shared office PC.
@@ -48,6 +51,61 @@
       if (question && !window.confirm(question)) {
         event.preventDefault();
       }
+    });
+  }
+
+  function addRowButtons() {
+    var fields = ["id", "for", "name", "aria-describedby"];
+    Array.prototype.forEach.call(document.querySelectorAll("[data-add-row]"), function (button) {
+      var box = button.closest("[data-rows]");
+      if (!box) {
+        return;
+      }
+      var max = parseInt(box.getAttribute("data-max"), 10) || 12;
+      button.addEventListener("click", function (event) {
+        var rows = box.querySelectorAll("[data-row]");
+        if (!rows.length || rows.length >= max) {
+          return;
+        }
+        event.preventDefault();
+        var last = rows[rows.length - 1];
+        var n = rows.length;
+        var row = last.cloneNode(true);
+        Array.prototype.forEach.call(row.querySelectorAll("*"), function (el) {
+          fields.forEach(function (attr) {
+            var value = el.getAttribute(attr);
+            if (value) {
+              el.setAttribute(attr, value.replace(/-\d+-/g, "-" + n + "-"));
+            }
+          });
+        });
+        Array.prototype.forEach.call(row.querySelectorAll("input, select, textarea"), function (el) {
+          if (el.tagName === "SELECT") {
+            el.selectedIndex = 0;
+          } else {
+            el.value = "";
+          }
+          el.removeAttribute("aria-invalid");
+        });
+        Array.prototype.forEach.call(row.querySelectorAll(".field__error"), function (el) {
+          el.parentNode.removeChild(el);
+        });
+        Array.prototype.forEach.call(row.querySelectorAll(".field--error"), function (el) {
+          el.classList.remove("field--error");
+        });
+        var legend = row.querySelector("legend");
+        if (legend) {
+          legend.textContent = legend.textContent.replace(/\d+/, String(n + 1));
+        }
+        last.parentNode.insertBefore(row, last.nextSibling);
+        if (n + 1 >= max) {
+          button.hidden = true;
+        }
+        var first = row.querySelector("input, select");
+        if (first) {
+          first.focus();
+        }
+      });
     });
   }
 
@@ -99,6 +157,7 @@
     focusErrorSummary();
     confirmForms();
     printButtons();
+    addRowButtons();
     idleWarning();
   }
 
