@@ -139,7 +139,8 @@ def page(client: FlaskClient, url: str, status: int = 200, **kwargs: Any) -> Tes
         title = re.search(r"<title>(.*?)</title>", html, re.S)
         assert title and title.group(1).split("·")[0].strip(), f"{url}: empty <title>"
         for form in re.findall(r"<form[^>]*method=\"post\"[^>]*>.*?</form>", html, re.S | re.I):
-            assert 'name="csrf_token"' in form, f"{url}: POST form without CSRF token"
+            # a prefixed form (one per resident) carries "<prefix>-csrf_token", which CSRFProtect also reads
+            assert re.search(r'name="(?:[\w-]+-)?csrf_token"', form), f"{url}: POST form without CSRF token"
         assert "<script>" not in html and " style=" not in html, f"{url}: inline script or style"
     return r
 

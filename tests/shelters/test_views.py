@@ -371,3 +371,22 @@ def test_a_same_day_admission_and_discharge_is_not_staying_tonight(app, client, 
     assert "0 / 20" in client.get("/").get_data(as_text=True)
     board = client.get(f"/shelters/{world['a'].public_id}").get_data(as_text=True)
     assert "0 of 20 places taken" in board
+
+
+def test_each_residents_move_form_carries_its_own_csrf_token_and_refuses_a_post_without(  # type: ignore[no-untyped-def]
+        app, client, world, login_as, page) -> None:
+    req = _admitted(app, world)
+    login_as(client, world["coord_a"])
+    url = f"/shelters/{world['a'].public_id}/households/{req}"
+    html = page(client, url).get_data(as_text=True)
+    moves = re.findall(r'<form method="post" action="([^"]*/move)".*?</form>', html, re.S)
+    assert len(moves) == 3  # she and her two children
+    form = re.search(r'<form method="post" action="' + re.escape(moves[0]) + r'".*?</form>', html, re.S).group(0)
+    token_field = re.search(r'name="([\w-]+-csrf_token)" type="hidden" value="([^"]+)"', form)
+    assert token_field, "the per-resident form has no prefixed CSRF token"
+    prefix = token_field.group(1).removesuffix("csrf_token")
+    data = {f"{prefix}bed": "", f"{prefix}on": _today(app).isoformat()}
+    refused = client.post(moves[0], data=data)
+    assert refused.status_code == 400  # no token: CSRFProtect refuses before the view
+    answered = client.post(moves[0], data={**data, token_field.group(1): token_field.group(2)})
+    assert answered.status_code == 422  # the token is accepted; the empty bed is the form's own error
