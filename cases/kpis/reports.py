@@ -13,7 +13,7 @@ from app.db import db
 from app.reports.registry import Period, Table
 from cases.core.labels import CLOSE_REASON_LABELS, CLOSE_REASONS
 from cases.core.models import Case, CaseStatus, RiskLevel
-from cases.core.reports import labels_of
+from cases.core.reports import counted_cases, labels_of
 from cases.plans.models import PlanStatus, SafetyPlanVersion
 from cases.referrals.models import Referral
 from cases.risk.models import RiskAssessment
@@ -47,7 +47,7 @@ def _table(key: str, title: str, row_header: str, rows: Sequence[str], values: I
 
 def _in(centre_ids: Sequence[int], period: Period) -> list[sa.ColumnElement[bool]]:
     return [Case.centre_id.in_(list(centre_ids)), Case.applied_on >= period.start, Case.applied_on < period.end,
-            sa.or_(Case.close_reason.is_(None), Case.close_reason != "erased")]
+            sa.or_(Case.close_reason.is_(None), Case.close_reason != "erased"), counted_cases()]
 
 
 def first_assessment(centre_ids: Sequence[int], period: Period) -> Table:
@@ -93,7 +93,8 @@ def referral_completion(centre_ids: Sequence[int], period: Period) -> Table:
     start, end = period.bounds_utc()
     statuses = db.session.scalars(
         sa.select(Referral.status).join(Case, Case.id == Referral.case_id)
-        .where(Case.centre_id.in_(list(centre_ids)), Referral.sent_at >= start, Referral.sent_at < end))
+        .where(Case.centre_id.in_(list(centre_ids)), Referral.sent_at >= start, Referral.sent_at < end,
+               counted_cases()))
     index = {key: i for i, key in enumerate(REFERRAL_ENDS)}
     return _table("kpi-referrals", _("Referrals sent in the period, by where they stand"), _("Referral"),
                   [_("Completed"), _("Accepted, in progress"), _("Sent, no answer yet"), _("Declined"),
@@ -104,7 +105,7 @@ def days_open(centre_ids: Sequence[int], period: Period) -> Table:
     start, end = period.bounds_utc()
     rows = db.session.execute(sa.select(Case.applied_on, Case.closed_at).where(
         Case.centre_id.in_(list(centre_ids)), Case.status == CaseStatus.CLOSED, Case.closed_at >= start,
-        Case.closed_at < end, Case.close_reason != "erased")).all()
+        Case.closed_at < end, Case.close_reason != "erased", counted_cases())).all()
     bounds = (30, 90, 180, 365)
     return _table("kpi-days-open", _("Cases closed in the period, by days from application to closure"), _("Days"),
                   [_("Up to 30"), _("31–90"), _("91–180"), _("181–365"), _("More than 365")],
@@ -115,7 +116,7 @@ def closure_reasons(centre_ids: Sequence[int], period: Period) -> Table:
     start, end = period.bounds_utc()
     reasons = db.session.scalars(sa.select(Case.close_reason).where(
         Case.centre_id.in_(list(centre_ids)), Case.status == CaseStatus.CLOSED, Case.closed_at >= start,
-        Case.closed_at < end, Case.close_reason.in_(CLOSE_REASONS)))
+        Case.closed_at < end, Case.close_reason.in_(CLOSE_REASONS), counted_cases()))
     index = {key: i for i, key in enumerate(CLOSE_REASONS)}
     return _table("kpi-closure-reasons", _("Cases closed in the period, by reason"), _("Reason"),
                   labels_of(CLOSE_REASONS, CLOSE_REASON_LABELS), (index[r] for r in reasons if r in index))
