@@ -47,7 +47,8 @@ REPORT_CONCERN_LABELS = {
     "child-abuse": _l("Abuse or neglect of a child"),
     "other-crime": _l("Another crime"),
 }
-REPORT_DECISION_LABELS = {"reported": _l("Reported"), "not-reported": _l("Not reported")}
+REPORT_DECISION_LABELS = {"reported": _l("Reported"), "not-reported": _l("Not reported"),
+                          "undecided": _l("Not decided yet")}
 REPORT_RECIPIENT_LABELS = {
     "police": _l("Police"), "gendarmerie": _l("Gendarmerie"), "prosecutor": _l("Public prosecutor"),
     "family-services": _l("Provincial directorate of family and social services"), "other": _l("Other"),
@@ -97,16 +98,33 @@ class MeasuresForm(FlaskForm):
         return {kind: getattr(self, kind.replace("-", "_")).data or None for kind in MEASURE_KIND_LABELS}
 
 
-class ReportDecisionForm(FlaskForm):
-    learned_on = DateField(_l("When staff learned of it"), default=local_today,
-                           validators=[InputRequired(message=_l("Enter the date.")), not_in_future,
-                                       sensible_past_date])
-    concern = RadioField(_l("What staff learned of"), choices=choices(REPORT_CONCERN_LABELS),
-                         validators=[InputRequired(message=_l("Choose what staff learned of."))])
-    decision = RadioField(_l("Decision"), choices=choices(REPORT_DECISION_LABELS),
+class DecideReportForm(FlaskForm):
+    """Deciding an entry logged as undecided: what was decided, to whom, why, whether she was told first."""
+
+    decision = RadioField(_l("Decision"), choices=choices({k: v for k, v in REPORT_DECISION_LABELS.items()
+                                                           if k != "undecided"}),
                           validators=[InputRequired(message=_l("Choose the decision."))])
     reported_to = MultiCheckboxField(_l("Reported to"), choices=choices(REPORT_RECIPIENT_LABELS))
     reason = TextAreaField(_l("Why"), validators=[Optional(), Length(max=2000), no_control_chars],
                            filters=[none_if_blank], render_kw={"rows": 3},
                            description=_l("Required when it is not reported."))
     she_was_told_first = BooleanField(_l("She was told before it was reported or decided"))
+
+
+class ReportDecisionForm(DecideReportForm):
+    learned_on = DateField(_l("When staff learned of it"), default=local_today,
+                           validators=[InputRequired(message=_l("Enter the date.")), not_in_future,
+                                       sensible_past_date])
+    concern = RadioField(_l("What staff learned of"), choices=choices(REPORT_CONCERN_LABELS),
+                         validators=[InputRequired(message=_l("Choose what staff learned of."))])
+    decision = RadioField(_l("Decision"), choices=choices(REPORT_DECISION_LABELS),
+                          validators=[InputRequired(message=_l("Choose the decision."))],
+                          description=_l("Not decided yet: it stays in the task list of her team until it is "
+                                         "decided."))
+
+
+class ReportLogFilterForm(FlaskForm):
+    """The supervisor's decision log filter (a GET form: no CSRF, it changes nothing)."""
+
+    decision = SelectField(_l("Decision"), choices=choices(REPORT_DECISION_LABELS, blank=_l("All decisions")),
+                           default="", validators=[Optional()])

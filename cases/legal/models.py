@@ -20,7 +20,7 @@ CUSTODY_STATUSES = ("detained", "arrested", "sentenced", "released")
 MEASURE_KINDS = ("identity", "address", "civil-registry", "school-transfer")
 MEASURE_STATUSES = ("requested", "granted", "refused")
 REPORT_CONCERNS = ("crime-against-her", "child-abuse", "other-crime")
-REPORT_DECISIONS = ("reported", "not-reported")
+REPORT_DECISIONS = ("reported", "not-reported", "undecided")
 REPORT_RECIPIENTS = ("police", "gendarmerie", "prosecutor", "family-services", "other")
 
 
@@ -100,7 +100,8 @@ class CustodyRecord(_OfCase, PublicIdMixin, Base):
 
 class ReportDecision(_OfCase, PublicIdMixin, Base):
     """The duty-to-report decision log: when staff learned of a crime or child abuse, what was decided (reported or
-    not, to whom), why (encrypted), by whom, and whether she was told first."""
+    not, to whom), why (encrypted), by whom, and whether she was told first. An entry logged as ``undecided`` is a
+    task until someone decides it (once); ``decided_by`` is then who decided, ``decided_at`` when."""
 
     __tablename__ = "report_decisions"
 

@@ -1,9 +1,10 @@
-"""The legal process in the task list: hearings coming (or passed without an update) and expected releases."""
+"""The legal process in the task list: hearings coming (or passed without an update), expected releases, and
+duty-to-report questions logged as not decided yet."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask import url_for
@@ -13,10 +14,12 @@ from app.tasks import Task
 from cases.core import policies
 from cases.core.policies import CASE_ROLES
 from cases.legal import services as legal_service
+from cases.legal.forms import REPORT_CONCERN_LABELS
 
 TASK_KINDS = {
     "hearing": _l("Hearing coming, or record what happened"),
     "release-coming": _l("The person using violence is to be released"),
+    "report-decision": _l("Decide whether to report"),
 }
 
 
@@ -30,4 +33,9 @@ def legal_tasks(user: Any, today: date) -> Iterable[Task]:
         else:
             url = url_for("cases.view_case", case_id=due.case.public_id) + "#legal"
         tasks.append(Task(due.kind, due.case.number, url, due.due_on, due.overdue, due.case.public_id))
+    for row in legal_service.undecided_reports(policies.open_visible_case_ids(user)):
+        due_on = row.learned_on + timedelta(legal_service.REPORT_DECISION_DAYS)
+        url = url_for("cases.decide_report_decision", case_id=row.case_public_id, decision_id=row.public_id)
+        tasks.append(Task("report-decision", row.case.number, url, due_on, due_on < today, row.case_public_id,
+                          str(REPORT_CONCERN_LABELS.get(row.concern, ""))))
     return tasks

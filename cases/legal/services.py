@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import orm
 from sqlalchemy.orm import aliased
 
 from app import audit
@@ -189,20 +190,28 @@ def case_custody(case: Case) -> list[CustodyRecord]:
 
 # --- the duty-to-report decision log ------------------------------------------------------------------------------
 
-def record_report_decision(case: Case, *, actor: User, learned_on: date, concern: str, decision: str,
-                           reported_to: list[str], reason: str | None, she_was_told_first: bool) -> ReportDecision:
-    """Log a duty-to-report decision. Reported: to whom is required; not reported: why is required."""
-    _open(case)
+REPORT_DECISION_DAYS = 1  # an undecided duty-to-report question is due the day after staff learned of it
+
+
+def _checked_decision(concern: str, decision: str, reported_to: list[str], reason: str | None) -> list[str]:
+    """The decision's rules; answers to whom it was reported (nobody unless reported)."""
     if concern not in REPORT_CONCERNS or decision not in REPORT_DECISIONS or set(reported_to) - set(REPORT_RECIPIENTS):
         raise LegalError(str(_l("Choose from the lists.")))
     if decision == "reported" and not reported_to:
         raise LegalError(str(_l("Choose to whom it was reported.")))
-    if decision == "not-reported":
-        if not reason:
-            raise LegalError(str(_l("Write why it is not reported.")))
-        reported_to = []
+    if decision == "not-reported" and not reason:
+        raise LegalError(str(_l("Write why it is not reported.")))
+    return list(reported_to) if decision == "reported" else []
+
+
+def record_report_decision(case: Case, *, actor: User, learned_on: date, concern: str, decision: str,
+                           reported_to: list[str], reason: str | None, she_was_told_first: bool) -> ReportDecision:
+    """Log a duty-to-report decision. Reported: to whom is required; not reported: why is required; undecided: it
+    waits in the task list of the case's staff until someone decides it (``decide_report_decision``)."""
+    _open(case)
+    reported_to = _checked_decision(concern, decision, reported_to, reason)
     row = ReportDecision(case_id=case.id, case=case, case_public_id=case.public_id, learned_on=learned_on,
-                         concern=concern, decision=decision, reported_to=list(reported_to),
+                         concern=concern, decision=decision, reported_to=reported_to,
                          she_was_told_first=she_was_told_first, decided_by_id=actor.id)
     row.reason = reason
     db.session.add(row)
@@ -210,6 +219,52 @@ def record_report_decision(case: Case, *, actor: User, learned_on: date, concern
     audit.record("case.report-decision", object_type="case", object_id=case.public_id, case_number=case.number,
                  details={"concern": concern, "decision": decision, "told_first": she_was_told_first})
     return row
+
+
+def decide_report_decision(row: ReportDecision, *, actor: User, decision: str, reported_to: list[str],
+                           reason: str | None, she_was_told_first: bool) -> None:
+    """Decide an entry logged as undecided. A decision once made is not rewritten: a change of mind is a new entry."""
+    _open(row.case)
+    if row.decision != "undecided":
+        raise LegalError(str(_l("This decision was already made. If it changed, log a new decision.")))
+    if decision == "undecided":
+        raise LegalError(str(_l("Choose the decision.")))
+    row.reported_to = _checked_decision(row.concern, decision, reported_to, reason)
+    row.decision, row.she_was_told_first = decision, she_was_told_first
+    if reason:
+        row.reason = reason
+    row.decided_by_id, row.decided_at = actor.id, utcnow()
+    db.session.flush()
+    audit.record("case.report-decision", object_type="case", object_id=row.case_public_id,
+                 case_number=row.case.number,
+                 details={"concern": row.concern, "decision": decision, "told_first": she_was_told_first,
+                          "decided_later": True})
+
+
+def find_report_decision(case: Case, public_id: Any) -> ReportDecision | None:
+    # SECURITY: a decision is looked up within its case only.
+    return db.session.scalar(sa.select(ReportDecision).where(ReportDecision.case_id == case.id,
+                                                             ReportDecision.public_id == public_id))
+
+
+def undecided_reports(case_ids: sa.Select[tuple[int]]) -> list[ReportDecision]:
+    """The undecided duty-to-report questions of the given (open) cases, oldest first."""
+    return list(db.session.scalars(
+        sa.select(ReportDecision).where(ReportDecision.case_id.in_(case_ids), ReportDecision.decision == "undecided")
+        .options(orm.joinedload(ReportDecision.case)).order_by(ReportDecision.learned_on, ReportDecision.id)))
+
+
+def centre_report_decisions(centre_id: int, *, decision: str | None = None) -> list[ReportDecision]:
+    """The centre's decision log for its supervisor, undecided first, then newest first (categorical columns and
+    who decided only: the reasons stay on each case's page, read there on record)."""
+    stmt = (sa.select(ReportDecision).join(Case, Case.id == ReportDecision.case_id)
+            .where(Case.centre_id == centre_id, sa.or_(Case.close_reason.is_(None), Case.close_reason != "erased"))
+            .options(orm.joinedload(ReportDecision.case), orm.joinedload(ReportDecision.decided_by))
+            .order_by(ReportDecision.decision != "undecided", ReportDecision.learned_on.desc(),
+                      ReportDecision.id.desc()))
+    if decision:
+        stmt = stmt.where(ReportDecision.decision == decision)
+    return list(db.session.scalars(stmt))
 
 
 def case_report_decisions(case: Case) -> list[ReportDecision]:

@@ -6,12 +6,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import access, audit
 from app.dates import local_today
 from app.db import db
+from app.users.models import Role
 from cases.core.access import audited_read, case_access, form_page, in_case
 from cases.core.blueprint import bp
 from cases.core.errors import CaseError
@@ -28,10 +30,13 @@ from cases.legal.forms import (
     REPORT_DECISION_LABELS,
     REPORT_RECIPIENT_LABELS,
     CustodyForm,
+    DecideReportForm,
     MeasuresForm,
     ProceedingForm,
     ReportDecisionForm,
+    ReportLogFilterForm,
 )
+from cases.legal.models import ReportDecision
 
 
 def _back(case: Case) -> Any:
@@ -125,8 +130,53 @@ def new_report_decision(case: Case):  # type: ignore[no-untyped-def]
     except CaseError as exc:
         return _refused(case, page, form, form.decision, exc)
     db.session.commit()
+    if form.decision.data == "undecided":
+        flash(_("Logged as not decided yet: it is in the task list of her team until it is decided."), "warning")
+    else:
+        flash(_("The decision was logged."), "success")
+    return _back(case)
+
+
+@bp.route("/<uuid:case_id>/legal/report-decisions/<uuid:decision_id>", methods=["GET", "POST"])
+@case_access("edit")
+def decide_report_decision(case: Case, decision_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    row: ReportDecision = in_case(legal_service.find_report_decision(case, decision_id), "report-decision",
+                                  decision_id, "edit")
+    form = DecideReportForm()
+    page = "cases/legal/decide_report.html"
+    if row.decision != "undecided" and not form.is_submitted():
+        flash(_("This decision was already made. If it changed, log a new decision."), "warning")
+        return _back(case)
+    if (shown := form_page(page, form, case=case, row=row)) is not None:
+        return shown
+    try:
+        legal_service.decide_report_decision(
+            row, actor=current_user, decision=form.decision.data, reported_to=form.reported_to.data or [],
+            reason=form.reason.data, she_was_told_first=form.she_was_told_first.data)
+    except CaseError as exc:
+        return _refused(case, page, form, form.decision, exc, row=row)
+    db.session.commit()
     flash(_("The decision was logged."), "success")
     return _back(case)
+
+
+@bp.get("/report-decisions")
+@access.roles(Role.SUPERVISOR)
+def list_report_decisions():  # type: ignore[no-untyped-def]
+    """The centre's duty-to-report decision log for its supervisor: categories, dates and who decided, undecided
+    first; each links to its case, where the reason is read (on record)."""
+    form = ReportLogFilterForm(request.args, meta={"csrf": False})
+    status, decision = 200, None
+    if request.args and not form.validate():
+        status = 422  # an unknown decision: show everything, with the message
+    else:
+        decision = form.decision.data or None
+    rows = legal_service.centre_report_decisions(current_user.centre_id, decision=decision)
+    # SECURITY: the log names cases of the whole centre: its reading is on record like any statistics page.
+    audit.record("case.report-decision-log", object_type="centre", object_id=current_user.centre.public_id,
+                 details={"decision": decision, "shown": len(rows)})
+    access.commit_read()
+    return render_template("cases/legal/report_log.html", form=form, rows=rows), status
 
 
 @bp.app_template_global("case_legal")

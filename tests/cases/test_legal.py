@@ -183,3 +183,54 @@ def test_duty_to_report_decisions_are_logged_with_who_why_and_whether_she_was_to
             AuditEvent.action == "case.report-decision")))
     assert all(REASON.encode() not in (ct or b"") for ct in raw) and len(events) == 2
     assert _client(app, make_user("counsellor")).get(url).status_code == 404
+
+
+def test_an_undecided_report_question_is_a_task_until_decided_and_in_the_centres_log(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    from app.audit import AuditEvent
+    from app.db import db
+
+    counsellor, colleague = make_user("counsellor", name="Derya Danışman"), make_user("counsellor")
+    case = make_case(counsellor, team=(colleague,))
+    c = _client(app, counsellor)
+    url = f"/cases/{case.public_id}/legal/report-decisions/new"
+    yesterday = (_today() - timedelta(2)).isoformat()
+    r = post(c, url, {"learned_on": yesterday, "concern": "child-abuse", "decision": "undecided",
+                      "reported_to": ["police"], "reason": "Önce okulla konuşulacak GİZLİ-NOT"}, token_url=url)
+    assert r.status_code == 302
+    assert ("report-decision", case.number) in _task_rows(c)
+    assert ("report-decision", case.number) in _task_rows(_client(app, colleague))  # her team's too
+    html = factories.page(c, "/cases/tasks?kind=report-decision").get_data(as_text=True)
+    assert "Overdue" in html and "Abuse or neglect of a child" in html and "GİZLİ-NOT" not in html
+    link = re.search(r'href="(/cases/[0-9a-f-]+/legal/report-decisions/[0-9a-f-]+)"', html)
+    assert link
+    decide = link.group(1)
+    with app.app_context():
+        assert db.session.execute(sa.text("SELECT reported_to FROM report_decisions")).scalar() in ([], "[]")
+
+    sup = _client(app, make_user("supervisor"))
+    log = factories.page(sup, "/cases/report-decisions").get_data(as_text=True)
+    assert case.number in log and "Not decided yet" in log and "GİZLİ-NOT" not in log  # no reasons in the list
+    assert factories.page(sup, "/cases/report-decisions?decision=reported").get_data(as_text=True).count(
+        case.number) == 0
+    assert sup.get("/cases/report-decisions?decision=bogus").status_code == 422
+    assert c.get("/cases/report-decisions").status_code == 404  # supervisors only
+    other_sup = _client(app, factories.make_user(app, "supervisor", centre=factories.make_centre(app, code="KDK")))
+    assert case.number not in factories.page(other_sup, "/cases/report-decisions").get_data(as_text=True)
+
+    page = factories.page(c, decide).get_data(as_text=True)
+    assert "GİZLİ-NOT" in page and "Abuse or neglect of a child" in page
+    assert post(c, decide, {"decision": "undecided"}, token_url=decide).status_code == 422
+    assert post(c, decide, {"decision": "reported"}, token_url=decide).status_code == 422  # to whom?
+    assert _client(app, make_user("counsellor")).get(decide).status_code == 404
+    assert post(c, decide, {"decision": "reported", "reported_to": ["prosecutor"], "she_was_told_first": "y"},
+                token_url=decide).status_code == 302
+    assert ("report-decision", case.number) not in _task_rows(c)  # decided: it leaves the list
+    log = factories.page(sup, "/cases/report-decisions?decision=reported").get_data(as_text=True)
+    assert case.number in log and "Public prosecutor" in log and "Derya Danışman" in log
+    r = post(c, decide, {"decision": "not-reported", "reason": "x"}, token_url=f"/cases/{case.public_id}")
+    assert r.status_code == 422 and "already made" in r.get_data(as_text=True)  # not rewritten
+    assert c.get(decide).status_code == 302
+    with app.app_context():
+        actions = list(db.session.scalars(sa.select(AuditEvent.action).where(
+            AuditEvent.action.in_(("case.report-decision", "case.report-decision-log")))))
+    assert actions.count("case.report-decision") == 2 and actions.count("case.report-decision-log") >= 3

@@ -279,5 +279,5 @@ def test_issue_18_pages_have_no_serious_violation(app, live_server, browser, mak
         assert len(_run(app, browser, live_server, counsellor, pages, locale=locale)) == len(pages) + 3  # + sign-in
         visited = _run(app, browser, live_server, supervisor, [
             ("/cases/kpis", 200, "#kpi-closure-reasons"), f"/cases/handover?counsellor={counsellor.public_id}",
-            c], locale=locale)
-        assert len(visited) == 3 + 3
+            c, "/cases/report-decisions"], locale=locale)
+        assert len(visited) == 4 + 3
