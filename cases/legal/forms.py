@@ -28,6 +28,18 @@ PROCEEDING_KIND_LABELS = {
     "other": _l("Other proceeding"),
 }
 PROCEEDING_STATUS_LABELS = {"ongoing": _l("Ongoing"), "concluded": _l("Concluded")}
+PROCEEDING_OUTCOME_LABELS = {
+    "non-prosecution": _l("Decision of non-prosecution"),
+    "conviction": _l("Conviction"),
+    "deferred-verdict": _l("Deferral of the announcement of the verdict"),
+    "acquittal": _l("Acquittal"),
+    "granted": _l("Claim granted"),
+    "partly-granted": _l("Claim partly granted"),
+    "rejected": _l("Claim rejected"),
+    "withdrawn": _l("Withdrawn or dropped"),
+    "other": _l("Other outcome"),
+}
+APPEAL_LABELS = {"filed": _l("Objection or appeal filed"), "not-filed": _l("Not appealed")}
 CUSTODY_STATUS_LABELS = {
     "detained": _l("Detained by the police"),
     "arrested": _l("Arrested, in prison pending trial"),
@@ -57,18 +69,39 @@ REPORT_RECIPIENT_LABELS = {
 _TEXT = [Optional(), Length(max=200), single_line]
 
 
+class KeySelectField(SelectField):
+    """A select of keys with a blank choice: a column still empty (None) shows as the blank choice, so an edit form
+    filled from its row validates when the select is left as it is."""
+
+    def process_data(self, value: object) -> None:
+        super().process_data("" if value is None else value)
+
+
 class ProceedingForm(FlaskForm):
     kind = SelectField(_l("Proceeding"), choices=choices(PROCEEDING_KIND_LABELS, blank=_l("Choose…")),
                        validators=[InputRequired(message=_l("Choose the kind of proceeding."))])
     authority = StringField(_l("Court or prosecutor's office"), validators=_TEXT, filters=[none_if_blank])
-    file_number = StringField(_l("File number"), validators=[Optional(), Length(max=60), single_line],
+    file_number = StringField(_l("Investigation number"), validators=[Optional(), Length(max=60), single_line],
                               filters=[none_if_blank], render_kw={"autocomplete": "off"},
-                              description=_l("Investigation (soruşturma) or court (esas) number."))
+                              description=_l("The prosecutor's investigation (soruşturma) number."))
+    court_file_number = StringField(_l("Court file number"), validators=[Optional(), Length(max=60), single_line],
+                                    filters=[none_if_blank], render_kw={"autocomplete": "off"},
+                                    description=_l("The court's file (esas) number."))
     has_legal_aid = BooleanField(_l("The lawyer is from the bar's legal aid service"))
     lawyer = StringField(_l("Lawyer"), validators=_TEXT, filters=[none_if_blank], render_kw={"autocomplete": "off"})
     next_hearing_on = DateField(_l("Next hearing"), validators=[Optional(), sensible_date],
                                 description=_l("It shows in the task list a week before."))
+    hearing_note = TextAreaField(_l("What happened at the hearing"),
+                                 validators=[Optional(), Length(max=2000), no_control_chars],
+                                 filters=[none_if_blank], render_kw={"rows": 3},
+                                 description=_l("Once the hearing's day has come: it is kept in the hearing history "
+                                                "when you enter the next hearing or conclude the proceeding."))
     status = SelectField(_l("Status"), choices=choices(PROCEEDING_STATUS_LABELS), default="ongoing")
+    outcome = KeySelectField(_l("Outcome"), default="",
+                             choices=choices(PROCEEDING_OUTCOME_LABELS, blank=_l("No decision yet")))
+    appeal_deadline_on = DateField(_l("Last day to object or appeal"), validators=[Optional(), sensible_date],
+                                   description=_l("It shows in the task list two weeks before."))
+    appeal = KeySelectField(_l("Appeal"), choices=choices(APPEAL_LABELS, blank=_l("Not recorded yet")), default="")
 
 
 class CustodyForm(FlaskForm):

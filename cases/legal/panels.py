@@ -1,10 +1,10 @@
-"""The legal process in the task list: hearings coming (or passed without an update), expected releases, and
-duty-to-report questions logged as not decided yet."""
+"""The legal process in the task list: hearings coming (or passed without an update), deadlines to appeal,
+expected releases, and duty-to-report questions logged as not decided yet."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from flask import url_for
@@ -20,6 +20,7 @@ TASK_KINDS = {
     "hearing": _l("Hearing coming, or record what happened"),
     "release-coming": _l("The person using violence is to be released"),
     "report-decision": _l("Decide whether to report"),
+    "appeal-deadline": _l("Deadline to appeal, or record whether it was appealed"),
 }
 
 
@@ -28,14 +29,13 @@ def legal_tasks(user: Any, today: date) -> Iterable[Task]:
         return []
     tasks = []
     for due in legal_service.legal_due(policies.open_visible_case_ids(user), today=today):
-        if due.proceeding is not None:
-            url = url_for("cases.edit_proceeding", case_id=due.case.public_id, proceeding_id=due.proceeding.public_id)
+        detail = ""
+        if due.kind in ("hearing", "appeal-deadline"):
+            url = url_for("cases.edit_proceeding", case_id=due.case_public_id, proceeding_id=due.object_public_id)
+        elif due.kind == "report-decision":
+            url = url_for("cases.decide_report_decision", case_id=due.case_public_id, decision_id=due.object_public_id)
+            detail = str(REPORT_CONCERN_LABELS.get(due.detail, ""))
         else:
-            url = url_for("cases.view_case", case_id=due.case.public_id) + "#legal"
-        tasks.append(Task(due.kind, due.case.number, url, due.due_on, due.overdue, due.case.public_id))
-    for row in legal_service.undecided_reports(policies.open_visible_case_ids(user)):
-        due_on = row.learned_on + timedelta(legal_service.REPORT_DECISION_DAYS)
-        url = url_for("cases.decide_report_decision", case_id=row.case_public_id, decision_id=row.public_id)
-        tasks.append(Task("report-decision", row.case.number, url, due_on, due_on < today, row.case_public_id,
-                          str(REPORT_CONCERN_LABELS.get(row.concern, ""))))
+            url = url_for("cases.view_case", case_id=due.case_public_id) + "#legal"
+        tasks.append(Task(due.kind, due.case_number, url, due.due_on, due.overdue, due.case_public_id, detail))
     return tasks

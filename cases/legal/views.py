@@ -21,10 +21,12 @@ from cases.core.forms import perpetrator_choices
 from cases.core.models import Case
 from cases.legal import services as legal_service
 from cases.legal.forms import (
+    APPEAL_LABELS,
     CUSTODY_STATUS_LABELS,
     MEASURE_KIND_LABELS,
     MEASURE_STATUS_LABELS,
     PROCEEDING_KIND_LABELS,
+    PROCEEDING_OUTCOME_LABELS,
     PROCEEDING_STATUS_LABELS,
     REPORT_CONCERN_LABELS,
     REPORT_DECISION_LABELS,
@@ -59,15 +61,21 @@ def save_proceeding(case: Case, proceeding_id: uuid.UUID | None = None):  # type
         proceeding = in_case(legal_service.find_proceeding(case, proceeding_id), "proceeding", proceeding_id, "edit")
     form = ProceedingForm(obj=proceeding)
     page = "cases/legal/proceeding.html"
-    if (shown := form_page(page, form, case=case, proceeding=proceeding)) is not None:
+    hearings = legal_service.proceeding_hearings(proceeding) if proceeding is not None else []
+    if (shown := form_page(page, form, case=case, proceeding=proceeding, hearings=hearings,
+                           today=local_today())) is not None:
         return shown
     try:
         legal_service.save_proceeding(
             case, actor=current_user, proceeding=proceeding, kind=form.kind.data, status=form.status.data,
             authority=form.authority.data, file_number=form.file_number.data, has_legal_aid=form.has_legal_aid.data,
-            lawyer=form.lawyer.data, next_hearing_on=form.next_hearing_on.data)
+            lawyer=form.lawyer.data, next_hearing_on=form.next_hearing_on.data, today=local_today(),
+            court_file_number=form.court_file_number.data, outcome=form.outcome.data or None,
+            appeal_deadline_on=form.appeal_deadline_on.data, appeal=form.appeal.data or None,
+            hearing_note=form.hearing_note.data)
     except CaseError as exc:
-        return _refused(case, page, form, form.kind, exc, proceeding=proceeding)
+        return _refused(case, page, form, form.kind, exc, proceeding=proceeding, hearings=hearings,
+                        today=local_today())
     db.session.commit()
     flash(_("The proceeding was saved."), "success")
     return _back(case)
@@ -191,5 +199,6 @@ def legal_label(table: str, key: str | None) -> str:
     labels: dict[str, Any] = {"kind": PROCEEDING_KIND_LABELS, "status": PROCEEDING_STATUS_LABELS,
                               "custody": CUSTODY_STATUS_LABELS, "measure": MEASURE_KIND_LABELS,
                               "measure_status": MEASURE_STATUS_LABELS, "concern": REPORT_CONCERN_LABELS,
-                              "decision": REPORT_DECISION_LABELS, "recipient": REPORT_RECIPIENT_LABELS}[table]
+                              "decision": REPORT_DECISION_LABELS, "recipient": REPORT_RECIPIENT_LABELS,
+                              "outcome": PROCEEDING_OUTCOME_LABELS, "appeal": APPEAL_LABELS}[table]
     return str(labels.get(key or "", key or ""))
