@@ -32,6 +32,9 @@ lock: ## Re-pin requirements*.txt with hashes from requirements*.in (pip-tools i
 sbom: $(VENV)/.installed ## CycloneDX SBOM of the shipped dependencies: sbom.cdx.json
 	$(BIN)/python deploy/sbom.py -o sbom.cdx.json
 
+audit: $(VENV)/.installed ## Known vulnerabilities of every pinned package, from the index's JSON API (needs the network)
+	$(BIN)/python deploy/audit.py
+
 translations: $(VENV)/.installed ## Compile the Turkish and English catalogues
 	$(BIN)/pybabel compile --use-fuzzy -d translations 2>&1 | grep -v "^compiling" || true
 
@@ -73,7 +76,7 @@ lint: $(VENV)/.installed-dev ## ruff and mypy
 	$(BIN)/mypy app crypto cases shelters config.py
 
 messages: $(VENV)/.installed-dev ## Extract strings and update the catalogues
-	$(BIN)/pybabel extract -F babel.cfg -k _l -w 120 -o translations/messages.pot --ignore-dirs=".venv *.egg" .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -w 120 -o translations/messages.pot --ignore-dirs=".* _* *.egg bench-results node_modules" .
 	$(BIN)/pybabel update -w 120 -i translations/messages.pot -d translations
 
 bench-tools: ## Install Debian's redis-server and wrk for the P4 load test (when missing and root)
@@ -89,4 +92,4 @@ bench: $(VENV)/.installed-dev bench-tools softhsm ## Performance benchmarks (DES
 routes: $(VENV)/.installed ## Every URL with its access policy
 	$(FLASK) routes-policies
 
-.PHONY: help run test lint messages bench bench-tools routes translations chromium softhsm stack-tools lock sbom
+.PHONY: help run test lint messages bench bench-tools routes translations chromium softhsm stack-tools lock sbom audit

@@ -144,7 +144,7 @@ def measure(url: str, writers: tuple[int, ...] = WRITERS, seconds: float = 5.0) 
         r = _round(url, key_file, n, seconds)
         with app.app_context():
             head = db.session.scalar(sa.select(audit.AuditHead.seq).where(audit.AuditHead.id == 1)) or 0
-            broken = audit.verify_chain(db.session, app.extensions["dayanisma.audit_key"])
+            broken = audit.verify_chain(db.session(), app.extensions["dayanisma.audit_key"])
             r["chain_ok"] = broken is None and head - before == r["writes"]
             r["chain_problem"] = None if broken is None else broken.problem
             db.session.remove()

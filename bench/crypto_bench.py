@@ -123,8 +123,8 @@ def bench_p1(rounds: int = 60, per_round: int = 2000) -> dict[str, Any]:
 
 
 def fill_data_keys(engine: sa.Engine, ctx: crypto.CryptoContext, n: int) -> None:
-    kek = ctx.keyring.aead(ctx.keyring.active_id)
     kek_id = ctx.keyring.active_id
+    kek = ctx.kek_aead(kek_id)
     now = datetime.now(UTC)
     rows = []
     for _ in range(n):
@@ -133,7 +133,7 @@ def fill_data_keys(engine: sa.Engine, ctx: crypto.CryptoContext, n: int) -> None
                      "wrapped": envelope.wrap_dek(kek, kek_id, dek_id, "case", owner_id, os.urandom(32), os.urandom)})
     with engine.begin() as conn:
         for i in range(0, n, 20_000):
-            conn.execute(DataKey.__table__.insert(), rows[i:i + 20_000])
+            conn.execute(sa.insert(DataKey), rows[i:i + 20_000])
 
 
 def _writer(url: str, key_json: str, stop: Any, out: Any, pause: float) -> None:

@@ -151,7 +151,7 @@ def build(scale: int, ctx: Any, key_file_text: str, seed: int = 7) -> Dataset:
             kind = "applicant" if k == 0 else rng.choice(("child", "perpetrator"))
             uid = uuid.uuid4()
             first = rng.choice(FIRST) if rng.random() < 0.75 else f"{rng.choice(FIRST)} {rng.choice(FIRST)}"
-            values = {"full_name": f"{first} {rng.choice(LAST)}", "tckn": valid_tckn(rng),
+            values: dict[str, Any] = {"full_name": f"{first} {rng.choice(LAST)}", "tckn": valid_tckn(rng),
                       "phone": f"05{rng.randint(30, 59)} {rng.randint(100, 999)} {rng.randint(10, 99)} "
                                f"{rng.randint(10, 99)}",
                       "date_of_birth": date(1960 + rng.randrange(45), rng.randint(1, 12), rng.randint(1, 28)),
@@ -188,32 +188,40 @@ def load_or_build(scale: int, log: Any = print) -> tuple[Dataset, Path]:
     material = crypto.generate_key_material()
     crypto.write_key_file(key_file, material)
     ctx = crypto.CryptoContext(material)
-    log(f"  building the {scale}-case data set (cached in {cache.relative_to(ROOT)}) …")
+    shown = cache.relative_to(ROOT) if cache.is_relative_to(ROOT) else cache
+    log(f"  building the {scale}-case data set (cached in {shown}) …")
     ds = build(scale, ctx, key_file.read_text())
     with cache.open("wb") as fh:
         pickle.dump(ds, fh, protocol=pickle.HIGHEST_PROTOCOL)
     return ds, key_file
 
 
-def insert(engine: sa.Engine, ds: Dataset, chunk: int = 20_000) -> None:
-    """Bulk-insert the data set with Core (executemany / insertmanyvalues), then ANALYZE."""
+def insert(engine: sa.Engine, ds: Dataset, chunk: int = 20_000, entry_order: str = "bucket") -> None:
+    """Bulk-insert the data set with Core (executemany / insertmanyvalues), then ANALYZE.
+
+    ``entry_order``: "bucket" (as ``keys reindex`` leaves them) or "intake" (person after person, as the app writes
+    them one intake at a time: what a heap keeps until it is rewritten; bench/p9_bench.py)."""
     from app.users.models import Centre, User
     from cases.core.models import Case, CaseMember, Person
     from crypto.models import BlindIndexEntry, DataKey
 
     # The entries in (bucket, id) order, as `keys reindex` leaves them (bulk loads are followed by a re-index).
-    entries = sorted(ds.index_entries, key=lambda e: (e["scope"], e["generation"], e["bucket"], e["id"]))
+    if entry_order == "intake":
+        entries = list(ds.index_entries)
+    elif entry_order == "bucket":
+        entries = sorted(ds.index_entries, key=lambda e: (e["scope"], e["generation"], e["bucket"], e["id"]))
+    else:
+        raise ValueError(f"entry_order {entry_order!r}")
     with engine.begin() as conn:
-        for table, rows in ((Centre.__table__, ds.centres), (User.__table__, ds.users),
-                            (DataKey.__table__, ds.data_keys), (Case.__table__, ds.cases),
-                            (Person.__table__, ds.persons), (CaseMember.__table__, ds.members),
-                            (BlindIndexEntry.__table__, entries)):
+        model: type
+        for model, rows in ((Centre, ds.centres), (User, ds.users), (DataKey, ds.data_keys), (Case, ds.cases),
+                            (Person, ds.persons), (CaseMember, ds.members), (BlindIndexEntry, entries)):
             for i in range(0, len(rows), chunk):
-                conn.execute(table.insert(), rows[i:i + chunk])
+                conn.execute(sa.insert(model), rows[i:i + chunk])
         if engine.dialect.name == "postgresql":
-            for table in ("centres", "users", "cases", "persons", "case_members"):
-                conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                     f"(SELECT max(id) FROM {table}))"))
+            for name in ("centres", "users", "cases", "persons", "case_members"):
+                conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                     f"(SELECT max(id) FROM {name}))"))
     with engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         conn.execute(sa.text("ANALYZE"))

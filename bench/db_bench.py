@@ -98,20 +98,20 @@ def bench_search(app: Any, ds: Dataset, queries: int = 150, seed: int = 1) -> di
         ctx = crypto.get_context()
         for label, attr, pick in (("tckn", Person.tckn, 0), ("phone", Person.phone, 1), ("name", Person.full_name, 2)):
             for probe in probes[:5]:    # untimed: SQLAlchemy's statement caches, the database's page cache
-                crypto.search(db.session, attr, probe[pick])
+                crypto.search(db.session(), attr, str(probe[pick]))
                 db.session.remove()
             for mode in ("cold", "warm"):
                 times, hits = [], []
                 if mode == "warm":      # one untimed pass fills the key cache for exactly these queries
                     for probe in probes:
-                        crypto.search(db.session, attr, probe[pick])
+                        crypto.search(db.session(), attr, str(probe[pick]))
                         db.session.remove()
                 cpu: list[float] = []
                 for probe in probes:
                     if mode == "cold":
                         ctx.clear_cache()
                     c0, t0 = time.thread_time(), time.perf_counter()
-                    found = crypto.search(db.session, attr, probe[pick])
+                    found = crypto.search(db.session(), attr, str(probe[pick]))
                     values = [getattr(p, attr.descriptor.name) for p in found]
                     times.append((time.perf_counter() - t0) * 1000)
                     cpu.append((time.thread_time() - c0) * 1000)
@@ -152,7 +152,7 @@ def bench_case_list(app: Any, ds: Dataset, repeats: int = 60) -> dict[str, Any]:
     with app.app_context():
         ctx = crypto.get_context()
         counsellor_id = next(u["id"] for u in ds.users if u["role"] == "counsellor")
-        user = db.session.get(User, counsellor_id)
+        user = db.session.get_one(User, counsellor_id)
         visible = db.session.scalar(policies.visible_cases_query(user).with_only_columns(sa.func.count()))
         out["visible_to_counsellor"] = visible
         db.session.expunge(user)

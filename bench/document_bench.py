@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -117,8 +118,9 @@ def worker(url: str, size_mb: int) -> dict[str, Any]:
     return out
 
 
-def run(pg_url: str | None = None) -> dict[str, Any]:
-    """Every (backend, size) in its own process, so peak memory figures are the worker's own."""
+def run(pg_url: str | Callable[[str], str] | None = None) -> dict[str, Any]:
+    """Every (backend, size) in its own process, so peak memory figures are the worker's own. ``pg_url``: a
+    PostgreSQL URL, or a function making a database of the given name and returning its URL (one per size)."""
     results: dict[str, Any] = {}
     backends: dict[str, str] = {}
     tmp = Path(tempfile.mkdtemp(prefix="dayanisma-p8-"))

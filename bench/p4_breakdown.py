@@ -22,8 +22,8 @@ from tests import pgserver
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_by_kind() -> collections.Counter[str]:
-    out: collections.Counter[str] = collections.Counter()
+def _cpu_by_kind() -> collections.defaultdict[str, float]:
+    out: collections.defaultdict[str, float] = collections.defaultdict(float)
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as f:

@@ -3,6 +3,7 @@
     .venv/bin/python bench/run.py                  # full: P1, P5 (10^5 keys), P2/P3 at 10^3, 10^4, 10^5 cases
     BENCH_SCALE=small .venv/bin/python bench/run.py   # quick: P2/P3 at 10^3 and 10^4, P5 with 10^4 keys
     BENCH_ONLY=p10 .venv/bin/python bench/run.py      # P10 alone (audit chain writers); splices its row/section
+    BENCH_ONLY=p9 .venv/bin/python bench/run.py       # P9 alone (index linkage, keys reindex); the same
 
 Both SQLite and a throwaway PostgreSQL 15 (tests/pgserver.py) are measured. Data sets are cached under
 bench-results/ (git-ignored): the first full run builds them (a few minutes), later runs reuse them.
@@ -27,7 +28,15 @@ sys.path.insert(0, str(ROOT))
 
 import logging  # noqa: E402
 
-from bench import audit_bench, crypto_bench, db_bench, document_bench, load_bench, stats_bench  # noqa: E402
+from bench import (  # noqa: E402
+    audit_bench,
+    crypto_bench,
+    db_bench,
+    document_bench,
+    load_bench,
+    p9_bench,
+    stats_bench,
+)
 from bench.dataset import RESULTS  # noqa: E402
 
 DOC = ROOT / "docs" / "PERFORMANCE.md"
@@ -98,7 +107,7 @@ def main() -> int:
             log(f"P5 KEK rotation of {p5_keys} keys on {backend}, app writing meanwhile …")
             runs = []
             for _ in range(3):      # the median run is reported (this machine is shared)
-                url = pg.create_database("bench_p5") if backend == "postgresql" else None
+                url = pg.create_database("bench_p5") if pg is not None and backend == "postgresql" else None
                 runs.append(crypto_bench.bench_p5(n=p5_keys, url=url, label="PostgreSQL" if url else "SQLite"))
                 r = runs[-1]
                 log(f"  {r['seconds']} s, {r['concurrent_writes']} app writes meanwhile, {r['failed_writes']} failed")
@@ -134,9 +143,12 @@ def main() -> int:
             if backend == "postgresql" and pg is None:
                 continue
             log(f"P6 yearly statistics over {p6_scale} cases on {backend} …")
-            url = pg.create_database("bench_p6") if backend == "postgresql" else None
+            url = pg.create_database("bench_p6") if pg is not None and backend == "postgresql" else None
             out["p6"][backend] = stats_bench.run(p6_scale, url=url)
             log(f"  best {out['p6'][backend]['best_s']} s (first {out['p6'][backend]['first_s']} s)")
+        p9_scale = 10_000 if small else p9_bench.DEFAULT_SCALE
+        log(f"P9 persons singled out from a raw dump at {p9_scale} cases, keys reindex, SQLite and PostgreSQL …")
+        out["p9"] = p9_bench.run(pg, p9_scale, log=log)
         log("P8 document upload and download, 2 and 20 MB …")
         out["p8"] = document_bench.run(pg.create_database if pg is not None else None)
     finally:
@@ -236,6 +248,8 @@ def summary_rows(out: dict[str, Any]) -> list[list[str]]:
         if p6:
             rows.append([f"P6 yearly statistics, {p6['cases']:,} cases, {name}", "≤ 1 s", f"{p6['best_s']:.2f} s",
                          f"first run {p6['first_s']:.2f} s, {p6['tables']} tables", _status(p6["ok"])])
+    if out.get("p9"):
+        rows.extend(p9_bench.summary_rows(out["p9"]))
     if out.get("p10"):
         rows.append(audit_bench.summary_row(out["p10"]))
     return rows
@@ -423,6 +437,8 @@ synthetic names repeat, so a name search also returns ~76 real matches. The inde
 (DESIGN.md §4: an index must not be a unique fingerprint); at 10^6 persons, widening TCKN/phone to 14–16 bits (with
 a second index epoch, so existing rows are re-indexed) would bring candidates back to the 10^5 level.
 """)
+    if out.get("p9"):
+        parts.append("\n" + p9_bench.section(out["p9"]) + "\n")
     if out.get("p10"):
         parts.append("\n" + audit_bench.section(out["p10"]) + "\n")
     parts.append("""
@@ -457,29 +473,36 @@ a second index epoch, so existing rows are re-indexed) would bring candidates ba
 
 `make bench` (full, ≈10 min on this machine once the data sets are cached; the first run builds them), or
 `BENCH_SCALE=small make bench` (10^3 and 10^4 cases, 10^4 keys for P5). `BENCH_SKIP_PG=1` skips PostgreSQL.
-`BENCH_ONLY=p10 make bench` measures P10 alone and updates only its row and section.
+`BENCH_ONLY=p10 make bench` measures P10 alone and updates only its row and section; `BENCH_ONLY=p9` the same for P9.
 Raw figures of the last run: `bench-results/last-run.json`.
 """)
     return "".join(parts)
 
 
-def splice_p10(doc: str, p10: dict[str, Any]) -> str:
-    """The P10 row of the summary table and the P10 section of ``doc`` replaced by (or given) these figures."""
-    row = "| " + " | ".join(audit_bench.summary_row(p10)) + " |"
+def splice(doc: str, prefix: str, rows: list[list[str]], section: str) -> str:
+    """The summary rows starting with ``| prefix `` and the ``## prefix`` section of ``doc`` replaced by (or given)
+    these. New rows go after the last P row whose number is lower (P9 before P10), else at the table's end."""
+    new = ["| " + " | ".join(r) + " |" for r in rows]
     lines = doc.split("\n")
-    old = [i for i, line in enumerate(lines) if line.startswith("| P10 ")]
+    table = [i for i, line in enumerate(lines) if line.startswith("| P") and "|" in line[2:]]
+    table = table[:next((k for k, i in enumerate(table) if i != table[0] + k), len(table))]   # the summary table
+    old = [i for i in table if lines[i].startswith(f"| {prefix} ")]     # not a section's own "| P9 …" rows
     if old:
-        lines[old[0]] = row
+        lines[old[0]:old[-1] + 1] = new
     else:
-        rows = [i for i, line in enumerate(lines) if line.startswith("| P") and "|" in line[2:]]
-        lines.insert(rows[0] + next((k for k, i in enumerate(rows) if i != rows[0] + k), len(rows)), row)
+        number = int(prefix[1:])
+        before = [i for i in table if int(lines[i][3:].split()[0]) < number]
+        lines[(before[-1] if before else table[-1]) + 1:(before[-1] if before else table[-1]) + 1] = new
     doc = "\n".join(lines)
-    section = audit_bench.section(p10)
-    start = doc.find("\n## P10 ")
+    start = doc.find(f"\n## {prefix} ")
     if start < 0:
         return doc.rstrip("\n") + "\n\n" + section + "\n"
     end = doc.find("\n## ", start + 1)
     return doc[:start + 1] + section + "\n" + (doc[end:] if end >= 0 else "")
+
+
+def splice_p10(doc: str, p10: dict[str, Any]) -> str:
+    return splice(doc, "P10", [audit_bench.summary_row(p10)], audit_bench.section(p10))
 
 
 def only_p10() -> int:
@@ -493,6 +516,29 @@ def only_p10() -> int:
     DOC.write_text(splice_p10(DOC.read_text(), p10))
     log(f"updated P10 in {DOC.relative_to(ROOT)}")
     return 0 if p10["ok"] else 1
+
+
+def only_p9() -> int:
+    """``BENCH_ONLY=p9 make bench``: measure P9 alone (SQLite, and PostgreSQL unless BENCH_SKIP_PG) at 66,667 cases
+    (BENCH_SCALE=small: 10,000) and update its rows and section in docs/PERFORMANCE.md."""
+    from tests.pgserver import PostgresServer
+
+    logging.disable(logging.WARNING)
+    scale = 10_000 if os.environ.get("BENCH_SCALE", "").lower() == "small" else p9_bench.DEFAULT_SCALE
+    log(f"P9 persons singled out from a raw dump at {scale} cases, keys reindex; load {os.getloadavg()[0]:.1f} …")
+    pg = None if os.environ.get("BENCH_SKIP_PG") else PostgresServer()
+    if pg is not None:
+        pg.start()
+    try:
+        p9 = p9_bench.run(pg, scale, log=log)
+    finally:
+        if pg is not None:
+            pg.stop()
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "p9.json").write_text(json.dumps(p9, indent=2, default=str))
+    DOC.write_text(splice(DOC.read_text(), "P9", p9_bench.summary_rows(p9), p9_bench.section(p9)))
+    log(f"updated P9 in {DOC.relative_to(ROOT)}")
+    return 0 if p9["ok"] else 1
 
 
 def rerender() -> int:
@@ -509,4 +555,5 @@ def rerender() -> int:
 if __name__ == "__main__":
     if "--render" in sys.argv:
         raise SystemExit(rerender())
-    raise SystemExit(only_p10() if os.environ.get("BENCH_ONLY", "").lower() == "p10" else main())
+    only = os.environ.get("BENCH_ONLY", "").lower()
+    raise SystemExit(only_p10() if only == "p10" else only_p9() if only == "p9" else main())

@@ -5,8 +5,9 @@ do. Views of other slices re-render it (``render_case_page``) when a form on it 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app, render_template, url_for
@@ -51,6 +52,12 @@ _SKIPPABLE: dict[str, tuple[tuple[str, ...], Callable[[Case], Any]]] = {
         current_user.role in (Role.COUNSELLOR, Role.SUPERVISOR) and policies.can(current_user, "edit", case))}),
 }
 _OWN_TABLES = ("contact_notes", "case_members")
+# Sections showing several lists: their global takes the tables the probe found rows in (``with_rows``) and queries
+# only those lists. Each entry: the template global and the tables of its lists.
+_PARTIAL: dict[str, tuple[str, ...]] = {
+    "case_legal": ("legal_proceedings", "confidentiality_measures", "custody_records", "report_decisions"),
+    "case_privacy": ("privacy_notices", "explicit_consents"),
+}
 
 
 def _tables_with_rows(case: Case, names: list[str]) -> set[str]:
@@ -71,13 +78,19 @@ def case_page_context(case: Case) -> dict[str, Any]:
              for action in ("edit", "close", "manage", "reopen", "access-report")}
     if user.role == Role.COUNSELLOR and case.primary_counsellor_id != user.id:
         perms["close"] = False  # the primary counsellor or a supervisor closes a case
-    names = [*_OWN_TABLES, *(t for tables, _ in _SKIPPABLE.values() for t in tables)]
+    names = [*_OWN_TABLES, *(t for tables, _ in _SKIPPABLE.values() for t in tables),
+             *(t for tables in _PARTIAL.values() for t in tables)]
     present = _tables_with_rows(case, names)
     # A missing table (slice not installed) counts as present: its global, if any, decides.
     present |= {name for name in names if name not in db.metadata.tables}
     empty = {name: stub for name, (tables, stub) in _SKIPPABLE.items() if not present.intersection(tables)}
+    template_globals = current_app.jinja_env.globals
+    partial: dict[str, Callable[..., Any]] = {
+        name: functools.partial(cast(Callable[..., Any], template_globals[name]), with_rows=frozenset(present))
+        for name in _PARTIAL if name in template_globals}
     return {
         **empty,
+        **partial,
         "case": case,
         "applicant": case.applicant,
         "children": case.children,

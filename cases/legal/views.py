@@ -4,6 +4,7 @@ legal partial gets its data through template globals."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -38,7 +39,7 @@ from cases.legal.forms import (
     ReportDecisionForm,
     ReportLogFilterForm,
 )
-from cases.legal.models import ReportDecision
+from cases.legal.models import ConfidentialityMeasure, CustodyRecord, LegalProceeding, ReportDecision
 
 
 def _back(case: Case) -> Any:
@@ -188,9 +189,16 @@ def list_report_decisions():  # type: ignore[no-untyped-def]
 
 
 @bp.app_template_global("case_legal")
-def case_legal(case: Case) -> dict[str, Any]:
-    return {"proceedings": legal_service.case_proceedings(case), "measures": legal_service.case_measures(case),
-            "custody": legal_service.case_custody(case), "decisions": legal_service.case_report_decisions(case),
+def case_legal(case: Case, with_rows: Collection[str] | None = None) -> dict[str, Any]:
+    """The legal section's lists. ``with_rows``: the tables known to hold rows of the case (the case page's EXISTS
+    probe); a list whose table is not among them is empty without a query. None: query every list."""
+    def has(model: Any) -> bool:
+        return with_rows is None or model.__tablename__ in with_rows
+
+    return {"proceedings": legal_service.case_proceedings(case) if has(LegalProceeding) else [],
+            "measures": legal_service.case_measures(case) if has(ConfidentialityMeasure) else {},
+            "custody": legal_service.case_custody(case) if has(CustodyRecord) else [],
+            "decisions": legal_service.case_report_decisions(case) if has(ReportDecision) else [],
             "today": local_today()}
 
 

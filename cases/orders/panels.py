@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from app.dates import local_today
 from app.db import db, utcnow
+from app.per_request import once_per_request
 from app.users.models import Role, User
 from cases.core.models import Case
 from cases.core.policies import open_visible_case_ids
@@ -72,11 +73,22 @@ def orders_awaiting_approval(case_ids: sa.Select[tuple[int]], today: date | None
     return _order_rows(stmt, today, now)
 
 
+def orders_for(user: User, today: date | None = None) -> tuple[list[OrderRow], list[OrderRow]]:
+    """The orders ending soon and those awaiting approval on the open cases she sees, asked once per request (the
+    dashboard's panel and its task count both show them). Lists the caller must not change."""
+    today = today or local_today()
+
+    def lookup() -> tuple[list[OrderRow], list[OrderRow]]:
+        ids = open_visible_case_ids(user)
+        return orders_expiring(ids, today=today), orders_awaiting_approval(ids, today=today)
+
+    return once_per_request(("orders.orders_for", user.id, today), lookup)
+
+
 def orders_panel(user: User) -> tuple[str, dict[str, Any]] | None:
     if user.role not in (Role.COUNSELLOR, Role.SUPERVISOR):
         return None
-    ids = open_visible_case_ids(user)
     template = "cases/panels/orders_counsellor.html" if user.role == Role.COUNSELLOR else \
         "cases/panels/orders_supervisor.html"
-    return template, {"expiring": orders_expiring(ids), "awaiting": orders_awaiting_approval(ids),
-                      "days": EXPIRY_ALERT_DAYS}
+    expiring, awaiting = orders_for(user)
+    return template, {"expiring": expiring, "awaiting": awaiting, "days": EXPIRY_ALERT_DAYS}

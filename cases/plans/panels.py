@@ -10,15 +10,19 @@ case read).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 
+from app.dates import local_today
 from app.db import db
+from app.per_request import once_per_request
 from app.users.models import Role
 from cases.core import policies
 from cases.core.models import Case
 from cases.plans import services as plans_service
+from cases.plans.models import SafetyPlanVersion, SupportAction
 from cases.risk import services as risk_service
 
 PANEL_LIMIT = 20
@@ -29,13 +33,38 @@ def _assigned_case_ids(user: Any) -> sa.Select[tuple[int]]:
     return policies.visible_cases_query(user).with_only_columns(Case.id)
 
 
+# The panels' lookups, shared with the task list's providers (cases.tasks.services) within one request: the
+# dashboard shows both and asks each question once (app.per_request). Each returns a list the caller must not change.
+
+def assessments_due(user: Any, today: date | None = None) -> list[risk_service.DueAssessment]:
+    """Assessments due within ``DUE_WITHIN_DAYS`` (or overdue, never made, asked for again) on cases she sees."""
+    today = today or local_today()
+    return once_per_request(("plans.assessments_due", user.id, today), lambda: risk_service.assessments_due(
+        policies.visible_cases_query(user), within_days=DUE_WITHIN_DAYS, today=today))
+
+
+def plans_returned_to(user: Any) -> list[SafetyPlanVersion]:
+    return once_per_request(("plans.returned_to", user.id), lambda: plans_service.plans_returned_to(user))
+
+
+def plans_awaiting_review(centre_id: int) -> list[SafetyPlanVersion]:
+    return once_per_request(("plans.awaiting_review", centre_id),
+                            lambda: plans_service.plans_awaiting_review(centre_id))
+
+
+def actions_due_for(user: Any, today: date | None = None) -> list[SupportAction]:
+    today = today or local_today()
+    return once_per_request(("plans.actions_due_for", user.id, today), lambda: plans_service.actions_due_for(
+        user, within_days=DUE_WITHIN_DAYS, today=today))
+
+
 def counsellor_plans_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
     if getattr(user, "role", None) != Role.COUNSELLOR:
         return None
     visible = set(db.session.scalars(_assigned_case_ids(user)))
-    due = risk_service.assessments_due(policies.visible_cases_query(user), within_days=DUE_WITHIN_DAYS)
-    returned = [p for p in plans_service.plans_returned_to(user) if p.case_id in visible]
-    actions = [a for a in plans_service.actions_due_for(user, within_days=DUE_WITHIN_DAYS) if a.case_id in visible]
+    due = assessments_due(user)
+    returned = [p for p in plans_returned_to(user) if p.case_id in visible]
+    actions = [a for a in actions_due_for(user) if a.case_id in visible]
     return "cases/panels/plans_counsellor.html", {
         "due": due[:PANEL_LIMIT], "due_total": len(due),
         "returned": returned[:PANEL_LIMIT], "actions": actions[:PANEL_LIMIT], "actions_total": len(actions),
@@ -45,7 +74,7 @@ def counsellor_plans_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
 def supervisor_plans_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
     if getattr(user, "role", None) != Role.SUPERVISOR:
         return None
-    awaiting = plans_service.plans_awaiting_review(user.centre_id)
+    awaiting = plans_awaiting_review(user.centre_id)
     without = plans_service.high_risk_without_approved_plan(user.centre_id)
     return "cases/panels/plans_supervisor.html", {
         "awaiting": awaiting[:PANEL_LIMIT], "awaiting_total": len(awaiting),

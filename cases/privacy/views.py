@@ -4,6 +4,7 @@ consent. The case page's privacy partial gets its data through a template global
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from typing import Any
 
 from flask import flash, redirect, render_template, url_for
@@ -25,6 +26,7 @@ from cases.privacy.forms import (
     PrivacyForm,
     RevokeForm,
 )
+from cases.privacy.models import ExplicitConsent, PrivacyNotice
 
 
 @bp.get("/privacy-notice")
@@ -79,8 +81,14 @@ def revoke_explicit_consent(case: Case, consent_id: uuid.UUID):  # type: ignore[
 
 
 @bp.app_template_global("case_privacy")
-def case_privacy(case: Case) -> dict[str, Any]:
-    return {"notice": privacy_service.case_notice(case), "consents": privacy_service.case_consents(case),
+def case_privacy(case: Case, with_rows: Collection[str] | None = None) -> dict[str, Any]:
+    """The privacy section. ``with_rows``: the tables known to hold rows of the case (the case page's EXISTS probe);
+    the notice or the consents are not queried when their table is not among them. None: query both."""
+    def has(model: Any) -> bool:
+        return with_rows is None or model.__tablename__ in with_rows
+
+    return {"notice": privacy_service.case_notice(case) if has(PrivacyNotice) else None,
+            "consents": privacy_service.case_consents(case) if has(ExplicitConsent) else [],
             "revoke_form": RevokeForm()}
 
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from app.dates import local_today
 from app.db import db, utcnow
+from app.per_request import once_per_request
 from app.users.models import Role, User
 from cases.core.models import Case
 from cases.core.policies import open_visible_case_ids
@@ -40,7 +41,13 @@ class ReferralRow:
 
 
 def follow_ups_due(user: User, today: date | None = None) -> list[ReferralRow]:
+    """Follow-ups due soon on the open cases she sees, asked once per request (the dashboard's panel and its task
+    count both show them). A list the caller must not change."""
     today = today or local_today()
+    return once_per_request(("referrals.follow_ups_due", user.id, today), lambda: _follow_ups_due(user, today))
+
+
+def _follow_ups_due(user: User, today: date) -> list[ReferralRow]:
     rows = db.session.execute(
         sa.select(Referral, Case.number)
         .join(Case, Case.id == Referral.case_id)

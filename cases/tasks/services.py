@@ -24,7 +24,6 @@ from cases.plans import panels as plans_panels
 from cases.plans import services as plans_service
 from cases.plans.models import SupportAction
 from cases.referrals import panels as referrals_panels
-from cases.risk import services as risk_service
 
 DUE_WITHIN_DAYS = plans_panels.DUE_WITHIN_DAYS
 
@@ -48,8 +47,7 @@ def _case_url(endpoint: str, case_public_id: Any, **kwargs: Any) -> str:
 
 
 def _risk_tasks(user: User, today: date) -> Iterator[Task]:
-    for due in risk_service.assessments_due(policies.visible_cases_query(user), within_days=DUE_WITHIN_DAYS,
-                                            today=today):
+    for due in plans_panels.assessments_due(user, today):
         overdue = due.overdue or due.prompted or due.due_on is None
         yield Task("reassessment", due.case.number, _case_url("cases.new_risk_assessment", due.case.public_id),
                    due.due_on, overdue, due.case.public_id,
@@ -64,18 +62,18 @@ def _plan_tasks(user: User, today: date) -> Iterator[Task]:
                    plan.review_due_on, plan.review_due_on is not None and plan.review_due_on < today,
                    plan.case_public_id)
     if user.role == Role.COUNSELLOR:
-        for plan in plans_service.plans_returned_to(user):
+        for plan in plans_panels.plans_returned_to(user):
             yield Task("safety-plan-returned", plan.case.number,
                        _case_url("cases.view_safety_plan", plan.case_public_id), None, False, plan.case_public_id)
     else:
-        for plan in plans_service.plans_awaiting_review(user.centre_id):
+        for plan in plans_panels.plans_awaiting_review(user.centre_id):
             yield Task("safety-plan-approval", plan.case.number,
                        _case_url("cases.view_safety_plan", plan.case_public_id), None, False, plan.case_public_id)
 
 
 def _action_tasks(user: User, today: date) -> Iterator[Task]:
     if user.role == Role.COUNSELLOR:
-        actions = plans_service.actions_due_for(user, within_days=DUE_WITHIN_DAYS, today=today)
+        actions = plans_panels.actions_due_for(user, today)
     else:  # the centre's actions owned by staff (her own and her counsellors')
         actions = plans_service.actions_due(SupportAction.owner_user_id.is_not(None), user.centre_id,
                                             within_days=DUE_WITHIN_DAYS, today=today)
@@ -92,12 +90,12 @@ def _referral_tasks(user: User, today: date) -> Iterator[Task]:
 
 
 def _order_tasks(user: User, today: date) -> Iterator[Task]:
-    ids = policies.open_visible_case_ids(user)
-    for row in orders_panels.orders_expiring(ids, today=today):
+    expiring, awaiting = orders_panels.orders_for(user, today)
+    for row in expiring:
         yield Task("order-expiring", row.case_number,
                    _case_url("cases.view_order", row.case_public_id, order_id=row.order_public_id),
                    row.expires_on, False, row.case_public_id)
-    for row in orders_panels.orders_awaiting_approval(ids, today=today):
+    for row in awaiting:
         deadline = row.approval_deadline.date() if row.approval_deadline else None
         yield Task("order-approval", row.case_number,
                    _case_url("cases.view_order", row.case_public_id, order_id=row.order_public_id),

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from werkzeug.exceptions import NotFound
 
 from app.db import db
+from app.per_request import once_per_request
 from app.users.models import Role, User
 from shelters.core.models import Shelter, ShelterCoordinator
 
@@ -37,10 +38,12 @@ SHELTER_ROLES = frozenset(_RULES)
 
 
 def coordinates(user: User, shelter: Shelter) -> bool:
-    return db.session.scalar(
+    """She coordinates the shelter. Asked once per request and shelter (app.per_request): the bed board checks it for
+    every action it offers."""
+    return once_per_request(("shelters.coordinates", user.id, shelter.id), lambda: db.session.scalar(
         sa.select(sa.literal(True)).where(ShelterCoordinator.shelter_id == shelter.id,
                                           ShelterCoordinator.user_id == user.id)
-    ) is not None
+    ) is not None)
 
 
 def can(user: User, action: str, shelter: Shelter) -> bool:

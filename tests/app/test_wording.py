@@ -24,7 +24,8 @@ def test_glossary_terms() -> None:
     assert not [t for t in texts if re.search(r"sığınma ev", t, re.I)], "dayanışma evi or kadın konukevi"
     assert not [t for t in texts if re.search(r"yatak-gece", t, re.I)]
     assert tr["Protective (koruyucu), for her"] == "Koruyucu tedbir (korunan kişi için)"
-    assert tr["Preventive (önleyici), against him"] == "Önleyici tedbir (şiddet uygulayan hakkında)"
+    preventive = tr["Preventive (önleyici), against the person using violence"]
+    assert preventive == "Önleyici tedbir (şiddet uygulayana yönelik)"
     assert tr["Family court judge"] == "Aile mahkemesi hâkimi"
     assert tr["Declined"] != tr["Refused"]
     assert tr["Returned to the perpetrator"] == "Şiddet uygulayanla aynı konuta döndü"

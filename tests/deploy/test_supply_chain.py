@@ -76,7 +76,30 @@ def test_make_sbom_lists_every_shipped_package_with_its_hashes(tmp_path: Path) -
         assert sorted(h["content"] for h in c["hashes"] if h["alg"] == "SHA-256") == sorted(hashes)
     # Installed here, so each has its licence from the package metadata.
     assert components["flask"].get("licenses") and components["cryptography"].get("licenses")
-    assert {d["ref"] for d in bom["dependencies"]} == {bom["metadata"]["component"]["bom-ref"]}
+    # The dependency graph: one entry per component and the app, every edge to a component of this SBOM.
+    root = bom["metadata"]["component"]["bom-ref"]
+    graph = {d["ref"]: d["dependsOn"] for d in bom["dependencies"]}
+    refs = {c["bom-ref"] for c in bom["components"]}
+    assert len(bom["dependencies"]) == len(graph) == len(refs) + 1 and set(graph) == refs | {root}
+    assert all(set(deps) <= refs for deps in graph.values())
+
+    def ref(name: str) -> str:
+        return components[name]["bom-ref"]
+
+    for parent, child in (("flask", "werkzeug"), ("flask", "jinja2"), ("jinja2", "markupsafe"),
+                          ("cryptography", "cffi"), ("flask-limiter", "limits"), ("flask-migrate", "alembic")):
+        assert ref(child) in graph[ref(parent)], (parent, child)
+    assert graph[ref("markupsafe")] == []
+    # The app depends on what no other package requires; everything shipped is reachable from it.
+    assert ref("flask-login") in graph[root] and ref("gunicorn") in graph[root]
+    assert ref("flask") not in graph[root] and ref("markupsafe") not in graph[root]
+    seen, todo = set(), [root]
+    while todo:
+        for dep in graph[todo.pop()]:
+            if dep not in seen:
+                seen.add(dep)
+                todo.append(dep)
+    assert seen == refs
 
 
 def test_sbom_refuses_an_installed_version_that_differs_from_the_pin(tmp_path: Path) -> None:
@@ -86,3 +109,14 @@ def test_sbom_refuses_an_installed_version_that_differs_from_the_pin(tmp_path: P
                            str(tmp_path / "out.json")], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 2 and "0.0.1 is pinned" in done.stderr
     assert not (tmp_path / "out.json").exists()
+
+
+@pytest.mark.parametrize(("pins", "error"), [
+    (["flask==3.1.3"], "flask requires blinker"),                         # a requirement left out of the lock
+    (["no-such-package-here==1.0"], "pinned but not installed"),
+])
+def test_sbom_refuses_a_graph_it_cannot_draw(tmp_path: Path, pins: list[str], error: str) -> None:
+    req = tmp_path / "requirements.txt"
+    req.write_text("".join(f"{pin} \\\n    --hash=sha256:{'d' * 64}\n" for pin in pins))
+    with pytest.raises(ValueError, match=error):
+        sbom.build(req)
