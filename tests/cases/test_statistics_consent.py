@@ -105,3 +105,23 @@ def test_withdrawing_on_the_case_page_takes_her_out_of_the_statistics(app, make_
     assert revoke
     assert post(c, revoke.group(1), {}, token_url=page).status_code == 302
     assert _excluded(app)[case.id]
+
+
+def test_the_migration_marks_cases_recorded_before_it(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    from flask_migrate import downgrade, upgrade
+
+    from app.db import db
+    from tests.cases.test_break_glass import _revision_before
+
+    counsellor = make_user("counsellor")
+    legacy, consenting, refusing, withdrawing = (make_case(counsellor) for _ in range(4))
+    _privacy(app, consenting, counsellor, ["statistics"])
+    _privacy(app, refusing, counsellor, ["special-data"])
+    _privacy(app, withdrawing, counsellor, ["statistics"], revoke="statistics")
+    with app.app_context():
+        downgrade(revision=_revision_before("0020a"))  # the column did not exist yet
+        assert "excluded_from_statistics" not in {c["name"] for c in sa.inspect(db.engine).get_columns("cases")}
+        db.session.commit()
+        upgrade(revision="heads")
+        db.session.remove()
+    assert _excluded(app) == {legacy.id: False, consenting.id: False, refusing.id: True, withdrawing.id: True}
