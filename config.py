@@ -92,6 +92,9 @@ class Config:
     # Retention (KVKK m.4: kept no longer than necessary): a case closed this many days ago is crypto-shredded by
     # `flask --app wsgi retention run`. Default 2557 days (seven years); validated at start-up.
     RETENTION_CLOSED_CASE_DAYS: int | str = os.environ.get("DAYANISMA_RETENTION_CLOSED_CASE_DAYS", "2557")
+    # A disabled user account is anonymised this many days after it was disabled (name, e-mail, credentials go; the
+    # row stays for what refers to it). Default 730 days (two years); the admin's schedule may change it.
+    RETENTION_DISABLED_ACCOUNT_DAYS: int | str = os.environ.get("DAYANISMA_RETENTION_DISABLED_ACCOUNT_DAYS", "730")
 
     # How many reverse proxies in front of the app set X-Forwarded-For / -Proto (nginx alone: 1; none: 0). Without it,
     # behind a proxy every client has the proxy's address: one shared sign-in limit, audit rows naming the proxy.
@@ -123,6 +126,9 @@ class Config:
         """Refuse unsafe settings and normalise the numeric ones; environments with stricter rules extend this
         (and call it first)."""
         app_config["RETENTION_CLOSED_CASE_DAYS"] = _retention_days(app_config.get("RETENTION_CLOSED_CASE_DAYS"))
+        app_config["RETENTION_DISABLED_ACCOUNT_DAYS"] = _retention_days(
+            app_config.get("RETENTION_DISABLED_ACCOUNT_DAYS"), name="RETENTION_DISABLED_ACCOUNT_DAYS",
+            low=DISABLED_ACCOUNT_DAYS_MIN, default="730, two years")
         app_config["PROXY_HOPS"] = _proxy_hops(app_config.get("PROXY_HOPS"), legacy=bool(app_config.get("PROXY_FIX")))
         for key in ("CASE_READ_LIMIT", "CASE_READ_FLAG", "CASE_SEARCH_LIMIT", "CASE_SEARCH_FLAG"):
             _rate(key, app_config.get(key))
@@ -155,21 +161,21 @@ def _proxy_hops(value: object, *, legacy: bool = False) -> int:
 
 
 RETENTION_DAYS_MIN, RETENTION_DAYS_MAX = 365, 36500
+DISABLED_ACCOUNT_DAYS_MIN = 90
 
 
-def _retention_days(value: object) -> int:
-    """A whole number of days in [RETENTION_DAYS_MIN, RETENTION_DAYS_MAX], from an int or the environment's text."""
+def _retention_days(value: object, *, name: str = "RETENTION_CLOSED_CASE_DAYS", low: int = RETENTION_DAYS_MIN,
+                    default: str = "2557, about seven years") -> int:
+    """A whole number of days in [low, RETENTION_DAYS_MAX], from an int or the environment's text."""
     days: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
         days = value
     elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         days = int(value.strip())
-    if days is None or not RETENTION_DAYS_MIN <= days <= RETENTION_DAYS_MAX:
-        raise ConfigError(f"DAYANISMA_RETENTION_CLOSED_CASE_DAYS (RETENTION_CLOSED_CASE_DAYS) must be a whole number "
-                          f"of days from {RETENTION_DAYS_MIN} to {RETENTION_DAYS_MAX} (default 2557, about seven "
-                          f"years); got {str(value)[:40]!r}.")
+    if days is None or not low <= days <= RETENTION_DAYS_MAX:
+        raise ConfigError(f"DAYANISMA_{name} ({name}) must be a whole number of days from {low} to "
+                          f"{RETENTION_DAYS_MAX} (default {default}); got {str(value)[:40]!r}.")
     return days
-
 
 
 class DevelopmentConfig(Config):

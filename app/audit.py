@@ -110,6 +110,65 @@ class AuditHead(Base):
     hash: Mapped[str] = mapped_column(sa.String(64))
 
 
+class AuditCheckpoint(Base):
+    """Where expired events were cut from the log (``app/audit_expiry.py``), signed with the audit key.
+
+    ``seq``/``hash``: the chain's head at the cut (the newest event at or before the cut). Events at or before ``seq``
+    were deleted except those still held (a case that is not erased): ``kept_count`` of them, whose ``seq:hash``
+    lines hash to ``kept_digest``. ``verify`` checks the signature, each kept event on its own and the digest, then
+    walks the chain from ``hash`` on. The database lets an event be deleted only at or before a checkpoint's seq.
+    """
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
+    hash: Mapped[str] = mapped_column(sa.String(64))
+    cutoff: Mapped[datetime] = mapped_column(UTCDateTime)  # events that occurred before this were due
+    deleted: Mapped[int] = mapped_column(sa.Integer)
+    kept_count: Mapped[int] = mapped_column(sa.Integer)
+    kept_digest: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    key_version: Mapped[int] = mapped_column(sa.SmallInteger)
+    signature: Mapped[str] = mapped_column(sa.String(64))
+
+    def canonical(self) -> bytes:
+        return checkpoint_canonical(seq=self.seq, hash=self.hash, cutoff=self.cutoff, deleted=self.deleted,
+                                    kept_count=self.kept_count, kept_digest=self.kept_digest,
+                                    created_at=self.created_at)
+
+
+def checkpoint_canonical(*, seq: int, hash: str, cutoff: datetime, deleted: int, kept_count: int,
+                         kept_digest: str, created_at: datetime) -> bytes:
+    fields = {"seq": seq, "hash": hash, "cutoff": cutoff.isoformat(timespec="microseconds"), "deleted": deleted,
+              "kept_count": kept_count, "kept_digest": kept_digest,
+              "created_at": created_at.isoformat(timespec="microseconds")}
+    return json.dumps(fields, sort_keys=True, ensure_ascii=True, separators=(",", ":")).encode()
+
+
+# Domain separation: a checkpoint's signature can never be mistaken for (or replayed as) an event's chain hash.
+_CHECKPOINT_CONTEXT = b"dayanisma.audit-checkpoint.v1\n"
+
+
+def checkpoint_signature(key: bytes, canonical: bytes) -> str:
+    return hmac.new(key, _CHECKPOINT_CONTEXT + canonical, hashlib.sha256).hexdigest()
+
+
+class KeptDigest:
+    """sha256 over ``seq:hash`` lines of the events kept at or before a checkpoint, in seq order."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self.count = 0
+
+    def add(self, seq: int, event_hash: str) -> None:
+        self._hash.update(f"{seq}:{event_hash}\n".encode())
+        self.count += 1
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+
 def _chain_key() -> tuple[int, bytes]:
     """(version, key) that new events are chained with: the ring's active version."""
     ring = current_app.extensions.get("dayanisma.audit_keys")
@@ -312,7 +371,29 @@ def verify_chain(session: Session, key: Any, batch: int = 5000) -> ChainBreak | 
     prev_hash = GENESIS_HASH
     expected_seq = 1
     last_id = 0
-    for row in _iter_events(session, batch, up_to_seq=head.seq):
+    checkpoint = latest_checkpoint(session, key)
+    if isinstance(checkpoint, ChainBreak):
+        return checkpoint
+    if checkpoint is not None:
+        # Expired events are gone up to the checkpoint: the events kept there (cases still held) must each be
+        # genuine and be exactly those the checkpoint counted; the chain goes on from the checkpoint's hash.
+        if checkpoint.seq > head.seq:
+            return ChainBreak(checkpoint.seq, None, f"the checkpoint at seq {checkpoint.seq} is beyond the chain "
+                                                    f"head (seq {head.seq}): events after it were deleted")
+        kept = KeptDigest()
+        for row in _iter_events(session, batch, up_to_seq=checkpoint.seq):
+            row_key = _key_for(key, row.key_version)
+            if row_key is None or not hmac.compare_digest(row.hash,
+                                                          chain_hash(row_key, row.prev_hash, row.canonical())):
+                return ChainBreak(row.seq, row.id, "hash mismatch in an event kept at the checkpoint (edited)")
+            kept.add(row.seq, row.hash)
+            last_id = max(last_id, row.id)
+        if kept.count != checkpoint.kept_count or kept.hexdigest() != checkpoint.kept_digest:
+            return ChainBreak(checkpoint.seq, None, f"the events kept at the checkpoint (seq {checkpoint.seq}) are "
+                                                    f"not those it signed: {checkpoint.kept_count} signed, "
+                                                    f"{kept.count} found (deleted or inserted)")
+        prev_hash, expected_seq = checkpoint.hash, checkpoint.seq + 1
+    for row in _iter_events(session, batch, up_to_seq=head.seq, after_seq=expected_seq - 1):
         if row.seq != expected_seq:
             return ChainBreak(row.seq, row.id, f"sequence gap: expected {expected_seq}, found {row.seq} "
                                               "(an event was deleted or reordered)")
@@ -385,6 +466,13 @@ def check_anchor(session: Session, anchor: Anchor) -> ChainBreak | None:
     """None if the log still holds event ``anchor.seq`` with exactly that hash (run verify_chain as well: it proves
     every later event chains onto it)."""
     row = session.execute(sa.select(AuditEvent.id, AuditEvent.hash).where(AuditEvent.seq == anchor.seq)).first()
+    cut = session.execute(sa.select(AuditCheckpoint.seq, AuditCheckpoint.hash)
+                          .order_by(AuditCheckpoint.seq.desc()).limit(1)).first()
+    if row is None and cut is not None and anchor.seq <= cut.seq:
+        # Expired behind the checkpoint (verify_chain checks its signature): only the cut itself can still be compared.
+        if anchor.seq == cut.seq and not hmac.compare_digest(cut.hash, anchor.hash):
+            return ChainBreak(anchor.seq, None, f"the checkpoint at seq {anchor.seq} differs from the anchor")
+        return None
     if row is None:
         return ChainBreak(anchor.seq, None, f"the log no longer holds anchored event seq {anchor.seq}: events at "
                                             "the end were deleted and the head wound back")
@@ -394,8 +482,21 @@ def check_anchor(session: Session, anchor: Anchor) -> ChainBreak | None:
     return None
 
 
-def _iter_events(session: Session, batch: int, up_to_seq: int) -> Iterator[AuditEvent]:
-    last_seq = 0
+def latest_checkpoint(session: Session, key: Any) -> AuditCheckpoint | ChainBreak | None:
+    """The newest checkpoint, once every checkpoint's signature is checked; a ChainBreak for a forged or edited one."""
+    latest = None
+    for checkpoint in session.scalars(sa.select(AuditCheckpoint).order_by(AuditCheckpoint.seq)):
+        checkpoint_key = _key_for(key, checkpoint.key_version)
+        if checkpoint_key is None or not hmac.compare_digest(
+                checkpoint.signature, checkpoint_signature(checkpoint_key, checkpoint.canonical())):
+            return ChainBreak(checkpoint.seq, None, f"the checkpoint at seq {checkpoint.seq} is not signed by the "
+                                                    "audit key (forged or edited)")
+        latest = checkpoint
+    return latest
+
+
+def _iter_events(session: Session, batch: int, up_to_seq: int, after_seq: int = 0) -> Iterator[AuditEvent]:
+    last_seq = after_seq
     while True:
         rows = session.scalars(
             sa.select(AuditEvent)
@@ -414,7 +515,7 @@ def _iter_events(session: Session, batch: int, up_to_seq: int) -> Iterator[Audit
 
 # --- change events -------------------------------------------------------------------------------------------
 
-_NOT_AUDITED_TABLES = {"audit_events", "audit_head", "user_sessions"}
+_NOT_AUDITED_TABLES = {"audit_events", "audit_head", "audit_checkpoints", "user_sessions"}
 
 
 @functools.cache

@@ -17,7 +17,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app import audit_anchors
-from app.audit import Anchor, AuditHead, check_anchor, current_anchor, parse_anchor, verify_chain
+from app.audit import Anchor, AuditCheckpoint, AuditHead, check_anchor, current_anchor, parse_anchor, verify_chain
 from app.db import db
 
 audit_cli = AppGroup("audit", help="Audit log tools.")
@@ -45,13 +45,16 @@ def verify_command(anchors: list[Anchor], anchor_files: tuple[Any, ...]) -> None
     given = sorted({*anchors, *found}, key=lambda a: (a.seq, a.hash))
     count = db.session.scalar(sa.select(AuditHead.seq).where(AuditHead.id == 1)) or 0
     broken = verify_chain(db.session(), key)
+    checkpoint = db.session.scalars(sa.select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(1)).first()
+    since = (f" (expired events cut at seq {checkpoint.seq} behind a signed checkpoint, {checkpoint.kept_count} "
+             "kept before it)") if checkpoint is not None else ""
     # The first anchor the database no longer matches: the point from which it was wound back or rewritten.
     for anchor in given:
         broken = broken or check_anchor(db.session(), anchor)
     db.session.rollback()  # read only: end the transaction
     if broken is None:
         checked = f", {len(given)} anchor(s) found" if given else ", no anchors found"
-        click.echo(f"Audit log intact: {count} events{checked}.")
+        click.echo(f"Audit log intact: {count} events{checked}.{since}")
         return
     seq = broken.seq if broken.seq is not None else "?"
     event_id = broken.event_id if broken.event_id is not None else "?"

@@ -7,6 +7,8 @@ rows, nor drop or disable the triggers that refuse it. In PostgreSQL only a tabl
 * ``audit_events``: ``SELECT`` and ``INSERT`` only (no ``UPDATE``/``DELETE``/``TRUNCATE``);
 * ``audit_head``: ``SELECT`` and ``UPDATE (seq, hash)`` only (the one row it moves forward; it cannot delete or add
   one). Winding the head back without deleting rows shows as "event beyond the chain head" in ``audit verify``.
+* ``audit_checkpoints``: ``SELECT`` only. Expiring old events (a checkpoint, then the deletion the triggers allow
+  behind it) runs as the owner (``DATABASE_OWNER_URL``, ``app/audit_expiry.py``).
 
 Every other table: ``SELECT, INSERT, UPDATE, DELETE`` (no ``TRUNCATE``, no DDL). These are plain functions so the
 deployment (issue 19) can call them too:
@@ -29,6 +31,7 @@ from flask import Flask
 # Tables whose rows the app must never change or remove once written.
 APPEND_ONLY = "audit_events"
 HEAD = "audit_head"
+CHECKPOINTS = "audit_checkpoints"
 
 
 class AppRoleError(RuntimeError):
@@ -53,6 +56,8 @@ def grant_app_role(connection: sa.Connection, role: str, schema: str = "public")
         f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {APPEND_ONLY} FROM {r}",
         f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {HEAD} FROM {r}",
         f"GRANT UPDATE (seq, hash) ON {HEAD} TO {r}",
+        # Expired events are cut behind a checkpoint by the owner only (the expiry needs DATABASE_OWNER_URL).
+        f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {CHECKPOINTS} FROM {r}",
         f"REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {r}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {r}",
     ):
@@ -81,6 +86,9 @@ def audit_role_problems(connection: sa.Connection) -> list[str]:
     if connection.scalar(sa.text("SELECT has_table_privilege(current_user, CAST(:t AS regclass), 'DELETE')"),
                          {"t": HEAD}):
         problems.append(f"the app's database role holds DELETE on {HEAD}")
+    if connection.scalar(sa.text("SELECT has_table_privilege(current_user, to_regclass(:t), 'INSERT')"),
+                         {"t": CHECKPOINTS}):
+        problems.append(f"the app's database role holds INSERT on {CHECKPOINTS}")
     return problems
 
 

@@ -17,6 +17,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
+import crypto
 from app.db import db
 
 PAGES = {400, 401, 403, 404, 405, 413, 422, 429, 500}
@@ -41,16 +42,31 @@ def handle_database_unavailable(exc: Exception) -> Response:
     # One line, no traceback: an outage fails every request, and chained tracebacks once filled 132 MB in 12 s.
     current_app.logger.error("database unavailable: %s at %s on %s %s; answered 503", type(exc).__name__,
                              where(exc), request.method, request.endpoint)
+    return _standalone_503("errors/503.html", retry=True)
+
+
+def _standalone_503(template: str, *, retry: bool) -> Response:
     languages = current_app.config["LANGUAGES"]
     lang = session.get("locale")
     if lang not in languages:
         lang = request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(lang):
         # Not render_template: its context processors would ask for the signed-in user.
-        html = current_app.jinja_env.get_template("errors/503.html").render(lang=lang)
+        html = current_app.jinja_env.get_template(template).render(lang=lang)
     response = current_app.response_class(html, 503, mimetype="text/html")
-    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    if retry:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def handle_retired_format(exc: crypto.RetiredFormat) -> Response:
+    """A value still in the retired ciphertext format v1 (``flask keys upgrade-format`` has not been run): a plain
+    503, nothing of the value, no trace; one log line saying where and what the operator must run."""
+    with contextlib.suppress(Exception):
+        db.session.rollback()
+    current_app.logger.error("a value in a retired ciphertext format at %s on %s %s; run `flask keys "
+                             "upgrade-format`; answered 503", where(exc), request.method, request.endpoint)
+    return _standalone_503("errors/503_format.html", retry=False)
 
 
 def handle_http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
@@ -103,6 +119,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(sa_exc.DataError, handle_data_refused)
     for error in DATABASE_UNAVAILABLE:
         app.register_error_handler(error, handle_database_unavailable)
+    app.register_error_handler(crypto.RetiredFormat, handle_retired_format)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -4,6 +4,7 @@
     BENCH_SCALE=small .venv/bin/python bench/run.py   # quick: P2/P3 at 10^3 and 10^4, P5 with 10^4 keys
     BENCH_ONLY=p10 .venv/bin/python bench/run.py      # P10 alone (audit chain writers); splices its row/section
     BENCH_ONLY=p9 .venv/bin/python bench/run.py       # P9 alone (index linkage, keys reindex); the same
+    BENCH_ONLY=pkcs11 .venv/bin/python bench/run.py   # P3/P5 on the PKCS#11 provider beside the file provider alone
 
 Both SQLite and a throwaway PostgreSQL 15 (tests/pgserver.py) are measured. Data sets are cached under
 bench-results/ (git-ignored): the first full run builds them (a few minutes), later runs reuse them.
@@ -35,6 +36,7 @@ from bench import (  # noqa: E402
     document_bench,
     load_bench,
     p9_bench,
+    pkcs11_bench,
     stats_bench,
 )
 from bench.dataset import RESULTS  # noqa: E402
@@ -146,6 +148,10 @@ def main() -> int:
             url = pg.create_database("bench_p6") if pg is not None and backend == "postgresql" else None
             out["p6"][backend] = stats_bench.run(p6_scale, url=url)
             log(f"  best {out['p6'][backend]['best_s']} s (first {out['p6'][backend]['first_s']} s)")
+        pkcs11_scale = 10_000 if small else 100_000
+        log(f"P3 ({pkcs11_scale:,} cases) and P5 ({p5_keys:,} keys) on the PKCS#11 provider (SoftHSM2) beside the "
+            "file provider …")
+        out["pkcs11"] = pkcs11_bench.run(pg, log, scale=pkcs11_scale, p5_keys=p5_keys)
         p9_scale = 10_000 if small else p9_bench.DEFAULT_SCALE
         log(f"P9 persons singled out from a raw dump at {p9_scale} cases, keys reindex, SQLite and PostgreSQL …")
         out["p9"] = p9_bench.run(pg, p9_scale, log=log)
@@ -247,11 +253,14 @@ def summary_rows(out: dict[str, Any]) -> list[list[str]]:
         p6 = out.get("p6", {}).get(backend)
         if p6:
             rows.append([f"P6 yearly statistics, {p6['cases']:,} cases, {name}", "≤ 1 s", f"{p6['best_s']:.2f} s",
-                         f"first run {p6['first_s']:.2f} s, {p6['tables']} tables", _status(p6["ok"])])
+                         f"first run {p6['first_s']:.2f} s, CPU {p6.get('cpu_s', 0):.2f} s, "
+                         f"{p6.get('statements', '?')} SQL statements, {p6['tables']} tables", _status(p6["ok"])])
     if out.get("p9"):
         rows.extend(p9_bench.summary_rows(out["p9"]))
     if out.get("p10"):
         rows.append(audit_bench.summary_row(out["p10"]))
+    if out.get("pkcs11"):
+        rows += pkcs11_bench.summary_rows(out["pkcs11"], _status)
     return rows
 
 
@@ -541,6 +550,52 @@ def only_p9() -> int:
     return 0 if p9["ok"] else 1
 
 
+def splice_section(doc: str, rows: list[list[str]], row_prefix: str, section: str) -> str:
+    """``doc`` with the summary rows starting ``row_prefix`` replaced by ``rows`` (or added after the last summary
+    row) and the section of the same title replaced by ``section`` (or appended)."""
+    lines = doc.split("\n")
+    new = ["| " + " | ".join(r) + " |" for r in rows]
+    old = [i for i, line in enumerate(lines) if line.startswith("| ") and row_prefix in line.split("|")[1]]
+    summary = [i for i, line in enumerate(lines) if line.startswith("| P") and "|" in line[2:]]
+    at = old[0] if old else (summary[0] + next((k for k, i in enumerate(summary) if i != summary[0] + k),
+                                                len(summary)) if summary else len(lines))
+    lines = [line for i, line in enumerate(lines) if i not in old]
+    lines[at:at] = new
+    doc = "\n".join(lines)
+    title = section.split("\n", 1)[0]
+    start = doc.find("\n" + title)
+    if start < 0:
+        return doc.rstrip("\n") + "\n\n" + section
+    end = doc.find("\n## ", start + 1)
+    return doc[:start + 1] + section + (doc[end:] if end >= 0 else "")
+
+
+def only_pkcs11() -> int:
+    """``BENCH_ONLY=pkcs11 make bench``: P3 and P5 on the PKCS#11 provider beside the file provider, alone; updates
+    their rows and section in docs/PERFORMANCE.md."""
+    logging.disable(logging.WARNING)
+    small = os.environ.get("BENCH_SCALE", "").lower() == "small"
+    pg = None
+    if not os.environ.get("BENCH_SKIP_PG"):
+        from tests.pgserver import PostgresServer
+
+        pg = PostgresServer()
+        pg.start()
+    log(f"P3/P5 on the PKCS#11 provider beside the file provider; load {os.getloadavg()[0]:.1f} …")
+    try:
+        out = pkcs11_bench.run(pg, log, scale=10_000 if small else 100_000, p5_keys=100_000)   # P5: its target size
+    finally:
+        if pg is not None:
+            pg.stop()
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "pkcs11.json").write_text(json.dumps(out, indent=2, default=str))
+    rows = pkcs11_bench.summary_rows(out, _status)
+    DOC.write_text(splice_section(DOC.read_text(), rows, "PKCS#11 KEK", pkcs11_bench.section(out)))
+    print(_md_table(["Benchmark", "Target", "Measured", "Absolute (median / p95)", "Result"], rows))
+    log(f"updated the PKCS#11 rows and section in {DOC.relative_to(ROOT)}")
+    return 0 if "error" not in out and all(r[-1] == "pass" for r in rows) else 1
+
+
 def rerender() -> int:
     """``bench/run.py --render``: rewrite docs/PERFORMANCE.md from bench-results/last-run.json (no measuring)."""
     out = json.loads((RESULTS / "last-run.json").read_text())
@@ -556,4 +611,5 @@ if __name__ == "__main__":
     if "--render" in sys.argv:
         raise SystemExit(rerender())
     only = os.environ.get("BENCH_ONLY", "").lower()
-    raise SystemExit(only_p10() if only == "p10" else only_p9() if only == "p9" else main())
+    raise SystemExit(only_p10() if only == "p10" else only_p9() if only == "p9"
+                     else only_pkcs11() if only == "pkcs11" else main())

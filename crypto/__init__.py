@@ -33,7 +33,7 @@ get_context)``.
 
 from __future__ import annotations
 
-from crypto import blind
+from crypto import blind, legacy
 from crypto.context import CryptoContext, DekHandle, configure, get_context
 from crypto.errors import (
     CryptoError,
@@ -47,6 +47,7 @@ from crypto.errors import (
     KeyFileError,
     KeysMissing,
     NotConfigured,
+    RetiredFormat,
     UnknownKey,
 )
 from crypto.keys import (
@@ -95,12 +96,13 @@ from crypto.orm import (
 from crypto.providers import FileKekProvider, KekProvider, Pkcs11KekProvider, StaticKekProvider
 
 __all__ = [
-    "BlindIndex", "BlindIndexEntry", "IndexGeneration", "blind", "index_buckets", "reindex",
+    "BlindIndex", "BlindIndexEntry", "IndexGeneration", "blind", "legacy", "index_buckets", "reindex",
     "CryptoBase", "FileKekProvider", "KekProvider", "Pkcs11KekProvider", "StaticKekProvider",
     "rotate", "set_active_kek", "KekRecord", "CryptoContext", "CryptoError", "DataKey", "DecryptionError", "DekHandle",
     "Encrypted", "EncryptedAttribute", "IndexRing", "InvalidIdentifier", "InvalidPhone", "InvalidTCKN", "InvalidYKN",
     "KekInUse", "KeyDestroyed", "KeyFileError", "KeyMaterial", "KeyRing", "KeyStatus", "KeysMissing",
-    "NotConfigured", "RotationResult", "ShredResult", "UnknownKey", "activate_kek", "add_index_epoch", "add_kek",
+    "NotConfigured", "RetiredFormat", "RotationResult", "ShredResult", "UnknownKey", "activate_kek", "add_index_epoch",
+    "add_kek",
     "configure", "encrypted_models", "generate_key_material", "get_context", "key_owner", "key_status", "load_keys",
     "normalise_document_number", "normalise_name", "normalise_phone", "normalise_tckn", "normalise_ykn",
     "parse_key_material", "read_key_file", "retire_kek", "rotate_keks", "search", "shred", "turkish_lower",

@@ -2,8 +2,9 @@
 
 ``make_keys_cli(get_session, get_context)`` returns a click group; the app passes callables returning a SQLAlchemy
 Session (e.g. ``lambda: db.session``) and the CryptoContext. Commands: status, rotate (add + activate + rewrap, the
-usual one), retire, reindex (blind indexes: widen or re-key online), and the pieces add-kek, activate-kek,
-add-index-epoch. Nothing here prints key bytes or PINs.
+usual one), retire, reindex (blind indexes: widen or re-key online), upgrade-format (rewrite values still in the
+retired ciphertext format v1), and the pieces add-kek, activate-kek, add-index-epoch. Nothing here prints key
+bytes or PINs.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import click
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from crypto import blind
+from crypto import blind, legacy
 from crypto.context import CryptoContext
 from crypto.errors import CryptoError
 from crypto.keys import add_index_epoch
@@ -112,6 +113,33 @@ def make_keys_cli(get_session: Callable[[], Session], get_context: Callable[[], 
         _guard(lambda: retire_kek(session, ctx, kek_id))
         session.commit()
         click.echo(f"KEK {kek_id} retired. Destroy old copies of the key file once backups holding it expire.")
+
+    @keys.command("upgrade-format")
+    @click.option("--dry-run", is_flag=True, help="Only count the values that would be rewritten; change nothing.")
+    @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1))
+    def upgrade_format_cmd(dry_run: bool, batch_size: int) -> None:
+        """Rewrite every value still in the retired ciphertext format v1 as v2 (same data key, row and column).
+
+        Online and resumable: committed in batches, a value changed meanwhile is left alone. Until it has run, a
+        page that meets a v1 value answers 503 and shows nothing of it."""
+        session, ctx = get_session(), get_context()
+        # Only tables this database has (other mapped classes may be imported in the process: tests, tools).
+        stored = set(sa.inspect(session.connection()).get_table_names())
+        places = [p for p in legacy.all_places(encrypted_models()) if p.table.name in stored]
+        pending = legacy.count_v1(session, places)
+        session.rollback()
+        with click.progressbar(length=pending, label="v1 values" + (" (dry run)" if dry_run else "")) as bar:
+            result = _guard(lambda: legacy.upgrade_format(session, ctx, places, batch_size=batch_size,
+                                                          dry_run=dry_run, progress=bar.update))
+        verb = "would rewrite" if dry_run else "rewrote"
+        click.echo(f"{result.found} values in format v1 found; {verb} {result.upgraded} as v2; "
+                   f"{result.destroyed} under destroyed data keys left as they are; {result.unreadable} unreadable; "
+                   f"{result.changed} changed meanwhile.")
+        for place, n in sorted(result.per_place.items()):
+            click.echo(f"  {place}: {n}")
+        if result.unreadable:
+            raise click.ClickException(f"{result.unreadable} v1 values could not be read (missing data key or failed "
+                                       "authentication); they are left as they are")
 
     @keys.command("add-index-epoch")
     def add_epoch() -> None:

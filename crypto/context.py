@@ -230,7 +230,7 @@ class CryptoContext:
         pending = self._pending(session) or {}
         wanted: dict[bytes, None] = {}
         for start in header_starts:
-            if type(start) is not bytes or len(start) < 18 or start[:2] not in _HEADER_STARTS:
+            if type(start) is not bytes or len(start) < 18 or start[:2] != _HEADER_START:
                 continue
             handle = self._by_id.get(_HEADER_START + start[2:18])
             if (handle is None or handle.expires <= now) and start[2:18] not in pending:
@@ -430,8 +430,8 @@ class CryptoContext:
 
     def decrypt_bound(self, session: Session | None, prefix: bytes, uid: bytes, blob: bytes,
                       kind: str = "str") -> Any:
-        # Cache hit = the first 18 bytes are exactly (v2, AES-256-GCM, a cached dek id); anything else (v1, another
-        # version, bytearray, None, too short) takes the slow path, which validates the header precisely.
+        # Cache hit = the first 18 bytes are exactly (v2, AES-256-GCM, a cached dek id); anything else (retired v1,
+        # another version, bytearray, None, too short) takes the slow path, which validates the header precisely.
         try:
             handle = self._by_id.get(blob[:18])
         except TypeError:
@@ -482,7 +482,6 @@ _SHRED = cast(sa.Table, ShredCounter.__table__)
 _SHRED_GENERATION = sa.select(_SHRED.c.generation).where(_SHRED.c.id == 1)
 _ACTIVE_KEK = sa.select(_KEKS.c.id).where(_KEKS.c.is_active.is_(True))
 _HEADER_START = bytes((envelope.FORMAT_V2, envelope.ALG_AES256GCM))      # the cache key: v2 header start
-_HEADER_STARTS = frozenset((_HEADER_START, bytes((envelope.FORMAT_V1, envelope.ALG_AES256GCM))))
 # Built once: an expanding IN keeps one cached compiled form for any number of ids.
 _PRELOAD = sa.select(_DK.c.id, _DK.c.owner_type, _DK.c.owner_id, _DK.c.kek_id, _DK.c.wrapped,
                      _DK.c.destroyed_at).where(_DK.c.id.in_(sa.bindparam("ids", expanding=True)))

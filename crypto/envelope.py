@@ -1,26 +1,28 @@
-"""The byte formats: field ciphertexts (v2, and v1 read-only), wrapped data keys, associated data, plaintext encoding.
+"""The byte formats: field ciphertexts (v2), wrapped data keys, associated data, plaintext encoding.
 
 Pure functions over bytes and ``AESGCM`` objects, no database and no global state, so the known-answer tests pin
-every byte. Layout of a field ciphertext (DESIGN.md §4), the same for both versions::
+every byte. Layout of a field ciphertext (DESIGN.md §4)::
 
     offset  size  field
-    0       1     format version: 0x02 (written now) or 0x01 (read only)
+    0       1     format version: 0x02
     1       1     algorithm 0x01 = AES-256-GCM, 96-bit random nonce, 128-bit tag
     2       16    dek id (UUID bytes)
     18      12    nonce
     30      n+16  ciphertext || tag
 
-v2 (every value written since 2026-12): associated data = pack("dayanisma/field/v2/aes-256-gcm", table, column,
-kind) || row uid (16 bytes); the plaintext is the value's canonical bytes (no type tag: the kind is in the AAD).
-v1 (written before): associated data = the 30-byte header || pack("dayanisma/field/v1", table, column) || row uid;
-the plaintext starts with a one-byte type tag. Both bind a value to its (table, column, row): a value moved to
-another row or column, or decrypted as another kind, fails authentication.
+Associated data = pack("dayanisma/field/v2/aes-256-gcm", table, column, kind) || row uid (16 bytes); the plaintext
+is the value's canonical bytes (no type tag: the kind is in the AAD). A value moved to another row or column, or
+decrypted as another kind, fails authentication.
+
+Format v1 (0x01, written before 2026-12) is retired: no read path accepts it. :func:`parse_header` raises
+``RetiredFormat`` for it (the app answers 503, never the value); only ``crypto.legacy`` still reads it, for
+``flask keys upgrade-format``, which rewrites such values as v2.
 
 Why v2 leaves the header out of the AAD (it is the P1 hot path: one concatenation less on each side, DESIGN.md §7):
 GCM already authenticates the key and the nonce — a changed nonce, or a changed dek id (which selects another key,
 or none), fails the tag exactly as a changed AAD would; binding them again adds no security. What the header adds
 beyond key and nonce, the format version and the algorithm, is bound through the domain string, so a v2 value
-relabelled v1 (or the reverse) fails too. GCM is not key-committing either way (an attacker who knows two data keys
+relabelled as another version fails too. GCM is not key-committing either way (an attacker who knows two data keys
 could build a value that opens under both, with or without the dek id in the AAD); nobody outside the KEK holder
 knows data keys.
 
@@ -41,26 +43,23 @@ from typing import Any, Final
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from crypto.errors import DecryptionError, UnknownKey
+from crypto.errors import DecryptionError, RetiredFormat, UnknownKey
 
-FORMAT_V1: Final = 0x01          # read only: values written before format v2
-FORMAT_V2: Final = 0x02          # every value written now
+FORMAT_V1: Final = 0x01          # retired: read only by crypto.legacy (``keys upgrade-format``)
+FORMAT_V2: Final = 0x02          # every value
 ALG_AES256GCM: Final = 0x01
 HEADER_LEN: Final = 30
 NONCE_LEN: Final = 12
 TAG_LEN: Final = 16
 KEY_LEN: Final = 32
 WRAPPED_LEN: Final = NONCE_LEN + KEY_LEN + TAG_LEN
-FIELD_DOMAIN: Final = b"dayanisma/field/v1"
 FIELD_DOMAIN_V2: Final = b"dayanisma/field/v2/aes-256-gcm"
 DEK_DOMAIN: Final = b"dayanisma/dek/v1"
 BIDX_DOMAIN: Final = b"dayanisma/bidx/v1"
 
 Rng = Callable[[int], bytes]
 
-# Plaintext type tags: a value encrypted as one kind can never be decoded as another (no type confusion).
-KINDS: Final = {"str": b"s", "int": b"i", "date": b"d", "json": b"j"}
-_TAG_TO_KIND: Final = {v[0]: k for k, v in KINDS.items()}
+KINDS: Final = ("str", "int", "date", "json")
 
 
 _U32 = struct.Struct("<I").pack
@@ -105,30 +104,32 @@ def aad_prefix(table: str, column: str, kind: str) -> bytes:
     return pack(FIELD_DOMAIN_V2, table, column, kind)
 
 
-@functools.lru_cache(maxsize=4096)
-def aad_prefix_v1(table: str, column: str) -> bytes:
-    """The per-(table, column) part of a v1 field's associated data (reading values written before v2)."""
-    return pack(FIELD_DOMAIN, table, column)
-
-
-@functools.lru_cache(maxsize=4096)
-def place_of(prefix: bytes) -> tuple[str, str, str]:
-    """(table, column, kind) of a v2 AAD prefix; DecryptionError if it is not one."""
-    try:
-        domain, table, column, kind = unpack(prefix)
-        if domain != FIELD_DOMAIN_V2 or kind.decode() not in KINDS:
-            raise ValueError("not a v2 field prefix")
-        return table.decode(), column.decode(), kind.decode()
-    except ValueError:   # also UnicodeDecodeError and a wrong number of parts
-        raise DecryptionError("the associated data prefix is not a v2 field prefix") from None
-
-
 # --- plaintext values -------------------------------------------------------------------------------------------
 
 
 def encode_plain(kind: str, value: Any) -> bytes:
-    """The canonical bytes of a value of ``kind`` (the v2 plaintext). TypeError for a value of the wrong kind."""
-    return encode_value(kind, value)[1:]
+    """The canonical bytes of a value of ``kind`` (the plaintext). TypeError for a value of the wrong kind (never
+    silently coerces)."""
+    if kind == "str":
+        if not isinstance(value, str):
+            raise TypeError(f"expected str, got {type(value).__name__}")
+        # surrogatepass: any Python str round-trips exactly, even lone surrogates.
+        return value.encode("utf-8", "surrogatepass")
+    if kind == "int":
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"expected int, got {type(value).__name__}")
+        return str(value).encode("ascii")
+    if kind == "date":
+        if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+            raise TypeError(f"expected datetime.date, got {type(value).__name__}")
+        return value.isoformat().encode("ascii")
+    if kind == "json":
+        try:
+            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"value is not JSON-serialisable: {type(value).__name__}") from exc
+        return text.encode("utf-8", "surrogatepass")
+    raise ValueError(f"unknown value kind {kind!r}")
 
 
 def decode_plain(kind: str, data: bytes) -> Any:
@@ -152,44 +153,6 @@ def decode_plain(kind: str, data: bytes) -> Any:
 
 
 
-def encode_value(kind: str, value: Any) -> bytes:
-    """Type tag + canonical bytes. Raises TypeError for a value of the wrong kind (never silently coerces)."""
-    if kind == "str":
-        if not isinstance(value, str):
-            raise TypeError(f"expected str, got {type(value).__name__}")
-        # surrogatepass: any Python str round-trips exactly, even lone surrogates.
-        return b"s" + value.encode("utf-8", "surrogatepass")
-    if kind == "int":
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise TypeError(f"expected int, got {type(value).__name__}")
-        return b"i" + str(value).encode("ascii")
-    if kind == "date":
-        if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-            raise TypeError(f"expected datetime.date, got {type(value).__name__}")
-        return b"d" + value.isoformat().encode("ascii")
-    if kind == "json":
-        try:
-            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"value is not JSON-serialisable: {type(value).__name__}") from exc
-        return b"j" + text.encode("utf-8", "surrogatepass")
-    raise ValueError(f"unknown value kind {kind!r}")
-
-
-def decode_value(kind: str, data: bytes) -> Any:
-    """The value of a v1 (type-tagged) plaintext."""
-    if not data or _TAG_TO_KIND.get(data[0]) != kind:
-        # SECURITY: a type-tag mismatch means the bytes were produced for another field kind.
-        raise DecryptionError(f"plaintext type tag does not match the field kind {kind!r}")
-    body = data[1:]
-    if kind == "str":
-        return body.decode("utf-8", "surrogatepass")
-    if kind == "int":
-        return int(body.decode("ascii"))
-    if kind == "date":
-        return dt.date.fromisoformat(body.decode("ascii"))
-    return json.loads(body.decode("utf-8", "surrogatepass"))
-
 
 # --- field ciphertexts -------------------------------------------------------------------------------------------
 
@@ -201,24 +164,18 @@ def encrypt_field(aead: AESGCM, dek_id: bytes, prefix: bytes, row_uid: bytes, pl
     return bytes((FORMAT_V2, ALG_AES256GCM)) + dek_id + nonce + aead.encrypt(nonce, plaintext, prefix + row_uid)
 
 
-def encrypt_field_v1(aead: AESGCM, dek_id: bytes, prefix_v1: bytes, row_uid: bytes, tagged: bytes,
-                     rng: Rng) -> bytes:
-    """A v1 ciphertext (``prefix_v1`` from :func:`aad_prefix_v1`, ``tagged`` from :func:`encode_value`). Nothing
-    writes v1 any more; this pins the old format in the known-answer tests and builds old values in the tests."""
-    nonce = rng(NONCE_LEN)
-    header = bytes((FORMAT_V1, ALG_AES256GCM)) + dek_id + nonce
-    return header + aead.encrypt(nonce, tagged, header + prefix_v1 + row_uid)
-
-
 def parse_header(blob: bytes) -> bytes:
-    """Validate the header and return the dek id. Raises DecryptionError for anything but a v2 or v1 AES-GCM value."""
+    """Validate the header and return the dek id. Raises RetiredFormat for a v1 value, DecryptionError for anything
+    else but a v2 AES-GCM value."""
     if type(blob) is not bytes:
         if not isinstance(blob, bytearray | memoryview):
             raise DecryptionError("ciphertext is not bytes")
         blob = bytes(blob)
     if len(blob) < HEADER_LEN + TAG_LEN:
         raise DecryptionError("ciphertext too short")
-    if blob[0] not in (FORMAT_V2, FORMAT_V1):
+    if blob[0] == FORMAT_V1:
+        raise RetiredFormat("a value in the retired ciphertext format v1; run `flask keys upgrade-format`")
+    if blob[0] != FORMAT_V2:
         raise DecryptionError(f"unknown ciphertext format version {blob[0]}")
     if blob[1] != ALG_AES256GCM:
         raise DecryptionError(f"unknown ciphertext algorithm {blob[1]}")
@@ -226,23 +183,14 @@ def parse_header(blob: bytes) -> bytes:
 
 
 def decrypt_field(aead: AESGCM, prefix: bytes, row_uid: bytes, blob: bytes) -> bytes:
-    """The plaintext bytes (as :func:`encode_plain` made them) of a v2 or v1 ciphertext whose header
-    :func:`parse_header` accepted. ``prefix`` is the column's v2 :func:`aad_prefix` for either version: for a v1
-    value the v1 associated data is rebuilt from it, and the v1 type tag checked against its kind and removed."""
+    """The plaintext bytes (as :func:`encode_plain` made them) of a v2 ciphertext whose header :func:`parse_header`
+    accepted. ``prefix`` is the column's :func:`aad_prefix`."""
+    if blob[0] != FORMAT_V2:
+        raise DecryptionError(f"unknown ciphertext format version {blob[0]}")
     try:
-        if blob[0] == FORMAT_V2:
-            return aead.decrypt(blob[18:HEADER_LEN], blob[HEADER_LEN:], prefix + row_uid)
-        if blob[0] == FORMAT_V1:
-            table, column, kind = place_of(prefix)
-            tagged = aead.decrypt(blob[18:HEADER_LEN], blob[HEADER_LEN:],
-                                  blob[:HEADER_LEN] + aad_prefix_v1(table, column) + row_uid)
-            if not tagged or _TAG_TO_KIND.get(tagged[0]) != kind:
-                # SECURITY: a type-tag mismatch means the bytes were produced for another field kind.
-                raise DecryptionError(f"plaintext type tag does not match the field kind {kind!r}")
-            return tagged[1:]
+        return aead.decrypt(blob[18:HEADER_LEN], blob[HEADER_LEN:], prefix + row_uid)
     except (InvalidTag, ValueError):    # ValueError: a nonce of the wrong length
         raise DecryptionError("ciphertext failed authentication (tampered, moved, or wrong key)") from None
-    raise DecryptionError(f"unknown ciphertext format version {blob[0]}")
 
 
 # --- wrapped data keys -------------------------------------------------------------------------------------------

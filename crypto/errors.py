@@ -34,6 +34,11 @@ class DecryptionError(CryptoError):
     """
 
 
+class RetiredFormat(CryptoError):
+    """A value is stored in a retired ciphertext format (v1). Not a DecryptionError: nothing was tampered with, the
+    database needs ``flask keys upgrade-format``; until then such a value is never read (the app answers 503)."""
+
+
 class KeyDestroyed(DecryptionError):  # noqa: N818 (STYLE.md: errors are nouns)
     """The data key of this value's owner was destroyed (crypto-shredding): the value can never be read again."""
 

@@ -10,6 +10,7 @@ are never touched.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -86,8 +87,8 @@ def set_active_kek(session: Session, ctx: CryptoContext | None, kek_id: int) -> 
 
 
 def rotate(session: Session, ctx: CryptoContext | None = None, *, batch_size: int = 5000,
-           progress: Progress | None = None, on_start: Callable[[int, bool, int], None] | None = None
-           ) -> RotationResult:
+           progress: Progress | None = None, on_start: Callable[[int, bool, int], None] | None = None,
+           workers: int | None = None) -> RotationResult:
     """``keys rotate``: add a KEK to the provider, activate it in the database, rewrap every data key to it.
 
     If data keys still wait for a rewrap (a rotation that was killed), the rotation resumes instead: no new KEK.
@@ -107,7 +108,7 @@ def rotate(session: Session, ctx: CryptoContext | None = None, *, batch_size: in
     session.commit()
     if on_start is not None:
         on_start(active, resumed, int(pending))
-    return rotate_keks(session, ctx, batch_size=batch_size, progress=progress)
+    return rotate_keks(session, ctx, batch_size=batch_size, progress=progress, workers=workers)
 
 
 def _todo(active: int) -> sa.ColumnElement[bool]:
@@ -115,7 +116,7 @@ def _todo(active: int) -> sa.ColumnElement[bool]:
 
 
 def rotate_keks(session: Session, ctx: CryptoContext | None = None, *, batch_size: int = 5000,
-                progress: Progress | None = None) -> RotationResult:
+                progress: Progress | None = None, workers: int | None = None) -> RotationResult:
     """Rewrap every live data key not wrapped with the active KEK. ``progress(done, total)`` after each batch.
 
     Each batch is committed before ``progress`` is called, so an exception from anywhere (a kill) loses at most the
@@ -124,6 +125,12 @@ def rotate_keks(session: Session, ctx: CryptoContext | None = None, *, batch_siz
 
     On SQLite and PostgreSQL the batch is read and written with driver-level statements (no per-row SQLAlchemy type
     processing: it was over half the time); other databases use the portable Core statements.
+
+    A provider whose every unwrap and wrap is a round trip to a token (PKCS#11: two token operations per data key,
+    ~15-40 µs each on SoftHSM2) rewraps each batch in ``workers`` processes, each with its own token session
+    (default: one per CPU when there are at least ``PARALLEL_MIN_KEYS`` keys to rewrap; ``workers=1``: never).
+    The token library cannot be shared by threads, and the file provider's in-process AES is faster than the
+    hand-over to another process.
     """
     ctx = ctx or get_context()
     if batch_size < 1:
@@ -138,22 +145,102 @@ def rotate_keks(session: Session, ctx: CryptoContext | None = None, *, batch_siz
     dialect = session.get_bind().dialect.name
     batches = _raw_batches if dialect in ("sqlite", "postgresql") else _core_batches
     rewrap = _Rewrapper(ctx, active)
-    for _pass in range(3):
-        before = result.rewrapped
-        for rows, write in batches(session, active, todo, batch_size):
-            write([rewrap(*row) for row in rows])   # rows: (row key, id, owner type, owner id, kek id, wrapped)
+    pool = _token_pool(ctx, active, int(total), workers)
+    try:
+        for _pass in range(3):
+            before = result.rewrapped
+            for rows, write in batches(session, active, todo, batch_size):
+                # rows: (row key, id, owner type, owner id, kek id, wrapped)
+                write(pool.rewrap(rows) if pool is not None else [rewrap(*row) for row in rows])
+                session.commit()
+                result.rewrapped += len(rows)
+                result.batches += 1
+                if progress is not None:
+                    progress(result.rewrapped, max(int(total), result.rewrapped))
+            # A process that read the previous active KEK just before the switch may have committed a key wrapped
+            # with it behind this walk: look again (bounded; `keys status` shows any left, `keys rotate` finishes).
+            left = session.execute(sa.select(sa.func.count()).where(todo)).scalar_one()
             session.commit()
-            result.rewrapped += len(rows)
-            result.batches += 1
-            if progress is not None:
-                progress(result.rewrapped, max(int(total), result.rewrapped))
-        # A process that read the previous active KEK just before the switch may have committed a key wrapped with
-        # it behind this walk: look again (bounded; `keys status` shows any left, and `keys rotate` finishes them).
-        left = session.execute(sa.select(sa.func.count()).where(todo)).scalar_one()
-        session.commit()
-        if not left or result.rewrapped == before:
-            break
+            if not left or result.rewrapped == before:
+                break
+    finally:
+        if pool is not None:
+            pool.close()
     return result
+
+
+PARALLEL_MIN_KEYS = 5000
+
+
+def _token_pool(ctx: CryptoContext, active: int, total: int, workers: int | None) -> _TokenPool | None:
+    session_args = getattr(ctx.provider, "session_args", None)
+    if session_args is None:
+        return None
+    if workers is None:
+        workers = (os.cpu_count() or 1) if total >= PARALLEL_MIN_KEYS else 1
+    if workers < 2:
+        return None
+    return _TokenPool(session_args(), active, workers)
+
+
+class _TokenPool:
+    """Worker processes (spawned: a fresh token library each), each with its own token session, rewrapping a
+    share of every batch. The PIN reaches them over the pool's pipe, never through an environment or argv."""
+
+    def __init__(self, session_args: tuple[str, str, str], active: int, workers: int) -> None:
+        import multiprocessing
+
+        self.workers = workers
+        self.pool = multiprocessing.get_context("spawn").Pool(workers, initializer=_token_worker_init,
+                                                              initargs=(session_args, active))
+
+    def rewrap(self, rows: Sequence[Any]) -> list[tuple[Any, ...]]:
+        # Plain tuples with bytes (a psycopg memoryview does not pickle); the ids stay as the driver gave them.
+        plain = [(k, d, t, o, kek, bytes(w) if w is not None else None) for k, d, t, o, kek, w in rows]
+        size = -(-len(plain) // self.workers)
+        parts = self.pool.map(_token_worker_rewrap, [plain[i:i + size] for i in range(0, len(plain), size)],
+                              chunksize=1)
+        return [params for part in parts for params in part]
+
+    def close(self) -> None:
+        self.pool.terminate()
+        self.pool.join()
+
+
+class _TokenRing:
+    """What :class:`_Rewrapper` needs of a context, in a worker: the provider's ring and fresh random nonces."""
+
+    def __init__(self, ring: Any) -> None:
+        self.ring = ring
+
+    def kek_aead(self, kek_id: int) -> Any:
+        return self.ring.aead(kek_id)
+
+    def next_nonce(self) -> bytes:
+        return os.urandom(envelope.NONCE_LEN)
+
+
+_WORKER_REWRAP: _Rewrapper | CryptoError | None = None
+
+
+def _token_worker_init(session_args: tuple[str, str, str], active: int) -> None:
+    global _WORKER_REWRAP
+    from crypto.providers import Pkcs11KekProvider
+
+    module, label, pin = session_args
+    try:
+        ring = Pkcs11KekProvider(module, label, pin).load()
+        _WORKER_REWRAP = _Rewrapper(cast(CryptoContext, _TokenRing(ring)), active)
+    except CryptoError as exc:
+        # Raised with the first batch instead: a Pool replaces a worker whose initializer raises, for ever.
+        _WORKER_REWRAP = exc
+
+
+def _token_worker_rewrap(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    rewrap = _WORKER_REWRAP
+    if not isinstance(rewrap, _Rewrapper):
+        raise rewrap or CryptoError("the rotation worker was not initialised")
+    return [rewrap(*row) for row in rows]
 
 
 class _Rewrapper:

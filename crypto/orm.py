@@ -130,7 +130,7 @@ class Encrypted(Generic[T]):
     def __set__(self, obj: object, value: T | None) -> None:
         normalised = None
         if value is not None:
-            envelope.encode_value(self.kind, value)  # type check now, not at flush
+            envelope.encode_plain(self.kind, value)  # type check now, not at flush
             if self.index is not None:
                 # Invalid identifiers (InvalidTCKN, InvalidPhone) are refused at assignment, where forms can report.
                 normalised = self.index.normalise(value)  # type: ignore[arg-type]
@@ -246,8 +246,6 @@ install_session_hooks()
 
 
 _ATTEMPTED = "crypto.preload_attempted"
-_V1 = bytes((envelope.FORMAT_V1,))
-_V2 = bytes((envelope.FORMAT_V2, envelope.ALG_AES256GCM))
 _SCAN_LIMIT = 5000
 _CT_ATTRS: dict[type, tuple[str, ...]] = {}
 
@@ -281,8 +279,6 @@ def _preload_session_keys(ctx: CryptoContext, session: Session) -> bool:
                 blob = state.get(attr)
                 if type(blob) is bytes:
                     start = blob[:18]
-                    if blob[:1] == _V1:     # a value written before format v2: its key is cached under v2
-                        start = _V2 + blob[2:18]
                     if start not in attempted:
                         handle = cached.get(start)
                         if handle is None or handle.expires <= now:

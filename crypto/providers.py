@@ -115,6 +115,29 @@ class FileKekProvider:
 # --- PKCS#11 -----------------------------------------------------------------------------------------------------
 
 DEFAULT_PKCS11_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+_getpid = os.getpid
+
+
+class _P11Names:
+    """python-pkcs11's names used per operation, imported once (it is imported only when a token is used)."""
+
+    def __init__(self) -> None:
+        from pkcs11 import Mechanism
+        from pkcs11.exceptions import PKCS11Error
+        from pkcs11.mechanisms import GCMParams
+
+        self.AES_GCM = Mechanism.AES_GCM        # noqa: N815 (python-pkcs11's name)
+        self.GCMParams = GCMParams              # noqa: N815
+        self.PKCS11Error = PKCS11Error          # noqa: N815
+
+
+_P11: _P11Names | None = None
+
+
+def _load_p11() -> _P11Names:
+    global _P11
+    _P11 = _P11Names()
+    return _P11
 KEK_LABEL_PREFIX = "dayanisma-kek-"
 
 
@@ -194,6 +217,11 @@ class Pkcs11KekProvider:
     def __repr__(self) -> str:
         return f"<Pkcs11KekProvider token={self.token_label!r}>"
 
+    def session_args(self) -> tuple[str, str, str]:
+        """(module, token label, PIN): what a worker process of a parallel rotation needs to open its own session
+        (``crypto.operations.rotate_keks``; handed over a pipe, never an environment or command line)."""
+        return (self.module, self.token_label, self.__pin)
+
     # --- session ---------------------------------------------------------------------------------------------
 
     def _open(self) -> Any:
@@ -236,23 +264,22 @@ class Pkcs11KekProvider:
         return found
 
     def _gcm(self, op: str, kek_id: int, nonce: bytes, data: bytes, aad: bytes) -> bytes:
-        from pkcs11 import Mechanism
-        from pkcs11 import exceptions as p11e
-        from pkcs11.mechanisms import GCMParams
-
+        # The rotation's hot path (two calls per data key): no imports or helper calls once the session is open.
+        p11 = _P11 or _load_p11()
         with self._lock:
-            self._open()
+            if self._session is None or self._pid != _getpid():
+                self._open()
             key = self._keys.get(kek_id)
             if key is None:
                 key = self._find().get(kek_id)
                 if key is None:
                     raise UnknownKey(f"KEK {kek_id} is not in the token")
-            params = GCMParams(nonce, aad, 128)
+            params = p11.GCMParams(nonce, aad, 128)
             try:
                 if op == "encrypt":
-                    return bytes(key.encrypt(data, mechanism=Mechanism.AES_GCM, mechanism_param=params))
-                return bytes(key.decrypt(data, mechanism=Mechanism.AES_GCM, mechanism_param=params))
-            except p11e.PKCS11Error:
+                    return bytes(key.encrypt(data, mechanism=p11.AES_GCM, mechanism_param=params))
+                return bytes(key.decrypt(data, mechanism=p11.AES_GCM, mechanism_param=params))
+            except p11.PKCS11Error:
                 if op == "decrypt":
                     # The token reports a failed tag as a general error: treat it as cryptography does.
                     raise InvalidTag() from None

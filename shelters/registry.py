@@ -6,6 +6,7 @@ module only (``create_app`` and ``app.model_registry``).
 ``shelters`` uses ``cases`` only through a small, named interface: the case models (``cases.core.models``), the case
 policies (``cases.core.policies``: ``can``, ``load_case_for``), the two guard hooks registered below
 (``cases.intake.services.register_removal_guard``, ``cases.retention.services.register_erasure_guard``), the
+erasure step that coarsens her stays (``cases.retention.services.register_erasure_step``), the
 location-inquiry alert lookup (``cases.inquiries.services.register_shelter_lookup``), the shelter outcome of the
 Equality statistics (``cases.equality.reports.register_admission_selector``), and the
 resident view (``shelters.admissions.resident_view``), the one module that reads a case (and its approved safety
@@ -24,7 +25,7 @@ from app.tasks import register_task_provider
 from cases.equality.reports import register_admission_selector
 from cases.inquiries.services import register_shelter_lookup
 from cases.intake.services import register_removal_guard
-from cases.retention.services import register_erasure_guard
+from cases.retention.services import register_erasure_guard, register_erasure_step
 from shelters import demo, generate
 from shelters.admissions import reports
 from shelters.admissions import services as stays
@@ -40,6 +41,7 @@ __all__ = ["bp"]
 DEMO_ORDER = 20  # after the cases (10): demo stays are made for demo cases
 
 register_erasure_guard(stays.erasure_guard)
+register_erasure_step(stays.coarsen_for_erasure)
 register_removal_guard(stays.removal_guard)
 register_shelter_lookup(stays.inquiry_alert_recipients)
 register_admission_selector(reports.admitted_cases)

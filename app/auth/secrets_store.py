@@ -7,6 +7,10 @@ from app.db import db
 from app.users.models import PendingLogin, User
 
 _TABLE, _COLUMN = "users", "totp_secret"
+# Values sealed here, for `flask keys upgrade-format` (crypto.legacy): it rewrites those left in a retired format.
+crypto.legacy.register_place(User, pk="id", uid="public_id", ct="totp_secret_enc", aad_table=_TABLE, aad_column=_COLUMN)
+crypto.legacy.register_place(PendingLogin, pk="id", uid="uid", ct="totp_secret_enc", aad_table="pending_logins",
+                             aad_column=_COLUMN)
 
 
 def seal_totp_secret(user: User, secret: str) -> bytes:

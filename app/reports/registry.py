@@ -107,11 +107,13 @@ class Table:
     section: str = ""
     population: str = ""
     totals_add_up: bool = True
+    totals: Sequence[int] | None = None
 
 
 # ``population``: the name of the population the table's grand total counts ("applications", "referrals", ...).
 # Tables naming the same population print the same total, so a release links them (one figure, many places).
-# ``totals_add_up=False``: the total row is its own figure (e.g. distinct people over a year of months), no sum.
+# ``totals_add_up=False``: the total row is its own figure, ``totals`` its counts (e.g. distinct people over a year of
+# months: a woman staying from March to May is one woman in the year, not three).
 
 
 Provider = Callable[[Sequence[int], Period], list[Table]]

@@ -59,6 +59,7 @@ MIN_CELL = 5
 MIN_POPULATION = 20
 ALL = "all"
 GROUP = "group"
+DISTINCT = "distinct"  # a stored line's third element: its total counts distinct people (``Line.distinct``)
 _MARK_CODE = {Mark.SHOWN: "s", Mark.PRIMARY: "p", Mark.SECONDARY: "x"}
 _CODE_MARK = {v: k for k, v in _MARK_CODE.items()}
 
@@ -193,14 +194,15 @@ def _figures(units: list[tuple[str, dict[str, Table]]], shapes: dict[str, Table]
         for key, shape in shapes.items():
             t = tables.get(key)
             counts = t.counts if t is not None else [[0] * len(shape.col_labels) for _ in shape.row_labels]
+            totals = t.totals if t is not None else [0] * len(shape.col_labels)
             vals, ls = table_figures(counts, row_totals=shape.row_totals, col_totals=shape.col_totals,
-                                     totals_add_up=shape.totals_add_up)
+                                     totals_add_up=shape.totals_add_up, totals=totals)
             for (r, c), v in vals.items():
                 values[_fkey(unit, key, r, c)] = v
                 if t is None:
                     fixed.add(_fkey(unit, key, r, c))
-            lines += [Line(tuple(_fkey(unit, key, r, c) for r, c in line.cells), _fkey(unit, key, *line.total))
-                      for line in ls]
+            lines += [Line(tuple(_fkey(unit, key, r, c) for r, c in line.cells), _fkey(unit, key, *line.total),
+                           line.distinct) for line in ls]
             pop = _population_figure(shape)
             if pop is not None and t is not None:
                 by_population.setdefault(shape.population, []).append(_fkey(unit, key, *pop))
@@ -212,6 +214,8 @@ def _figures(units: list[tuple[str, dict[str, Table]]], shapes: dict[str, Table]
         members = [u + rest for u in parts]
         if sum(values[m] for m in members) == values[key]:  # all centres = sum of the units
             lines.append(Line(tuple(members), key))
+        else:  # distinct people, some in several units: at least the largest unit's, at most their sum
+            lines.append(Line(tuple(members), key, distinct=True))
     return values, lines, fixed
 
 
@@ -220,7 +224,7 @@ def release_bounds(content: dict[str, Any]) -> dict[str, Bounds]:
     k = int(content["k"])
     known = {key: reader_bounds(v if v is not None else 0, _CODE_MARK[code], k)
              for key, (code, v) in content["figures"].items()}
-    lines = [Line(tuple(cells), total) for cells, total in content["lines"]]
+    lines = [Line(tuple(line[0]), line[1], len(line) > 2 and line[2] == DISTINCT) for line in content["lines"]]
     return attacker_bounds(known, lines)
 
 
@@ -274,7 +278,7 @@ def build_content(year: int, earlier: Sequence[StatisticsRelease]) -> dict[str, 
         "tables": {unit: {key: _stored_table(t, unit, values, marks, k) for key, t in tables.items()}
                    for unit, tables in units},
         "figures": figures,
-        "lines": [[list(line.cells), line.total] for line in lines],
+        "lines": [[list(line.cells), line.total, *([DISTINCT] if line.distinct else [])] for line in lines],
         "withheld": [],
     }
     if earlier:
@@ -296,8 +300,8 @@ def _withhold_small_changes(content: dict[str, Any], earlier: Sequence[Statistic
         return
     content["withheld"] = sorted(withheld)
     content["figures"] = {key: v for key, v in content["figures"].items() if key.split("|")[1] not in withheld}
-    content["lines"] = [[cells, total] for cells, total in content["lines"]
-                        if all(c in content["figures"] for c in [*cells, total])]
+    content["lines"] = [line for line in content["lines"]
+                        if all(c in content["figures"] for c in [*line[0], line[1]])]
     for tables in content["tables"].values():
         for key in withheld:
             tables.pop(key, None)

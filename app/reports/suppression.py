@@ -1,6 +1,6 @@
 """Disclosure control for a statistics release: a pure module, no Flask, no database.
 
-A release is many figures linked by linear relations ("lines": ``sum(cells) == total``): a table's rows and
+A release is many figures linked by relations ("lines": ``sum(cells) == total``): a table's rows and
 columns add up to its totals, the same population total is printed in several tables, and a figure for all
 centres is the sum of the same figure for each published group of centres. Suppression protects the figures of a
 release **together**, against a reader who knows every shown number, the meaning of the markers and every line.
@@ -14,9 +14,16 @@ Rules:
   0..k-1, ``x`` as k or more — and tightens every hidden value through every line, repeatedly, until nothing
   changes (interval constraint propagation over the whole release, not one line at a time).
 * **Protection.** A sensitive count is *exposed* when the reader can pin it to within ±1 (its interval spans at most
-  ``PROTECTION`` = 2 values apart). ``protect`` hides one more figure of a line through that count — the smallest
-  shown count of the line, or the line's total when none is left — as ``x``, and checks again until no sensitive
-  count is exposed. Hiding only widens a reader's intervals, so the loop ends (at worst with everything hidden).
+  ``PROTECTION`` = 2 values apart). ``protect`` hides the cheapest *rectangle* through that count (``_rectangle``:
+  a figure in each of two of its lines and the corner sharing a line with both, the fewest new hides, then the
+  smallest counts, checked by the attacker on the lines around it) as ``x``; where no rectangle protects it (a
+  one-column table, a count pinned from further away), one more figure of a line through it — the smallest shown
+  count of the line, or the line's total when none is left. Then it checks the whole release again, until no
+  sensitive count is exposed. Hiding only widens a reader's intervals, so the loop ends (at worst with everything
+  hidden). One figure at a time, a single small count in a 4×4 table used to cascade to 9 hidden figures; its
+  rectangle is 3.
+* **Distinct totals.** A total of distinct people over rows that share them (people staying in each month, and in
+  the year) is not their sum; the reader knows ``max(rows) <= total <= sum(rows)`` (a ``distinct`` line).
 
 The same attacker model checks a revision against the releases before it (``app.reports.releases``).
 """
@@ -24,6 +31,7 @@ The same attacker model checks a revision against the releases before it (``app.
 from __future__ import annotations
 
 import enum
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -46,10 +54,15 @@ Bounds = tuple[float, float]
 
 @dataclass(frozen=True)
 class Line:
-    """``sum(cells) == total``: a relation a reader of the release knows."""
+    """``sum(cells) == total``: a relation a reader of the release knows.
+
+    ``distinct=True``: the total counts distinct people over rows that may share them (people staying in each month
+    and in the year): the reader knows only ``max(cells) <= total <= sum(cells)``.
+    """
 
     cells: tuple[Key, ...]
     total: Key
+    distinct: bool = False
 
 
 def display(value: int, mark: Mark, k: int) -> str:
@@ -76,6 +89,9 @@ def attacker_bounds(known: Mapping[Key, Bounds], lines: Sequence[Line]) -> dict[
     for _ in range(MAX_ROUNDS):
         changed = False
         for line in lines:
+            if line.distinct:
+                changed = _tighten_distinct(bounds, line) or changed
+                continue
             terms = [(c, 1) for c in line.cells] + [(line.total, -1)]
             # sign * x: lower bounds are finite or -inf, upper bounds finite or +inf, so sums never mix infinities
             lows = [bounds[c][0] if s > 0 else -bounds[c][1] for c, s in terms]
@@ -95,6 +111,30 @@ def attacker_bounds(known: Mapping[Key, Bounds], lines: Sequence[Line]) -> dict[
         if not changed:
             break
     return bounds
+
+
+def _tighten_distinct(bounds: dict[Key, Bounds], line: Line) -> bool:
+    """``max(cells) <= total <= sum(cells)``: tighten every interval once; whether any changed."""
+    changed = False
+
+    def narrow(key: Key, lo: float, hi: float) -> None:
+        nonlocal changed
+        old_lo, old_hi = bounds[key]
+        new = (max(old_lo, math.ceil(lo)) if lo != -math.inf else old_lo,
+               min(old_hi, math.floor(hi)) if hi != math.inf else old_hi)
+        if new != (old_lo, old_hi):
+            bounds[key] = new
+            changed = True
+
+    cells = line.cells
+    narrow(line.total, max(bounds[c][0] for c in cells), sum(bounds[c][1] for c in cells))
+    total_lo, total_hi = bounds[line.total]
+    highs = [bounds[c][1] for c in cells]
+    high_sum = sum(highs)
+    for i, cell in enumerate(cells):
+        rest = high_sum - highs[i] if highs[i] != math.inf else sum(h for j, h in enumerate(highs) if j != i)
+        narrow(cell, total_lo - rest, total_hi)
+    return changed
 
 
 def is_exposed(bounds: Bounds) -> bool:
@@ -132,14 +172,72 @@ def protect(values: Mapping[Key, int], lines: Sequence[Line], k: int,
         for key in exposed:
             if touched.intersection(lines_of[key]):
                 continue  # one hide per line and round: the next round sees whether it was enough
-            choice = _complement(key, lines_of, values, marks, fixed_set)
-            if choice is not None:
-                marks[choice] = Mark.SECONDARY
-                touched.update(lines_of[choice])
-                progressed = True
+            rectangle = _rectangle(key, lines_of, values, marks, fixed_set, k)
+            choices = rectangle if rectangle is not None else [_complement(key, lines_of, values, marks, fixed_set)]
+            for choice in choices:
+                if choice is not None:
+                    marks[choice] = Mark.SECONDARY
+                    touched.update(lines_of[choice])
+                    progressed = True
         if not progressed:
             break
     raise RuntimeError("could not protect every small count")  # pragma: no cover - every line ends hidden
+
+
+MAX_RECTANGLES_TRIED = 12
+
+
+def _members(line: Line) -> tuple[Key, ...]:
+    return (*line.cells, line.total)
+
+
+def _rectangle(key: Key, lines_of: Mapping[Key, list[Line]], values: Mapping[Key, int], marks: dict[Key, Mark],
+               fixed: set[Key], k: int) -> list[Key] | None:
+    """The cheapest *rectangle* through an exposed ``key`` that protects it: ``key`` = (i, j) and three more
+    figures (i, j'), (i', j), (i', j') — one in each of two lines through ``key`` and one sharing a line with
+    each of those. A reader adding one to ``key`` can then take one from (i, j'), add one to (i', j') and take one
+    from (i', j): every line still adds up, so no line alone pins ``key``. Figures already hidden cost nothing;
+    the cheapest rectangle hides the fewest figures, then the smallest counts. "Lines" are any relations (a
+    table's rows and columns, a population total printed twice, all centres = sum of the units), so a rectangle
+    may run across tables or units. Each candidate is checked by the attacker on the lines around it; the whole
+    release is checked again by the caller. ``None``: no rectangle found or none protects ``key`` (the caller
+    then hides one figure at a time, ``_complement``)."""
+    own = lines_of.get(key, [])
+    if len(own) < 2:
+        return None
+    candidates: dict[tuple[Key, ...], tuple[int, int]] = {}
+    for l1, l2 in itertools.combinations(own, 2):
+        m1, m2 = set(_members(l1)), set(_members(l2))
+        for a in _members(l1):
+            if a == key or a in fixed or a in m2:
+                continue
+            for b in _members(l2):
+                if b == key or b in fixed or b in m1:
+                    continue
+                b_side = {c for line in lines_of[b] if line is not l2 for c in _members(line)}
+                for l3 in lines_of[a]:
+                    if l3 is l1:
+                        continue
+                    for c in _members(l3):
+                        if c in (key, a, b) or c in fixed or c not in b_side:
+                            continue
+                        new = tuple(sorted({a, b, c} - {x for x in (a, b, c) if marks[x] is not Mark.SHOWN},
+                                           key=repr))
+                        cost = (len(new), sum(values[x] for x in new))
+                        if new not in candidates or cost < candidates[new]:
+                            candidates[new] = cost
+    ranked = sorted(candidates, key=lambda new: (candidates[new], repr(new)))
+    for new in ranked[:MAX_RECTANGLES_TRIED]:
+        if not new:
+            continue  # a rectangle of hidden figures did not protect it: hiding more is needed elsewhere
+        trial = dict(marks)
+        for x in new:
+            trial[x] = Mark.SECONDARY
+        local = {line for x in (key, *new) for line in lines_of[x]}
+        known = {x: reader_bounds(values[x], trial[x], k) for line in local for x in _members(line)}
+        if not is_exposed(attacker_bounds(known, list(local))[key]):
+            return list(new)
+    return None
 
 
 def _complement(key: Key, lines_of: Mapping[Key, list[Line]], values: Mapping[Key, int],
@@ -193,11 +291,13 @@ TOTAL = "T"
 
 
 def table_figures(counts: Sequence[Sequence[int]], *, row_totals: bool, col_totals: bool,
-                  totals_add_up: bool = True) -> tuple[dict[tuple[object, object], int], list[Line]]:
+                  totals_add_up: bool = True, totals: Sequence[int] | None = None
+                  ) -> tuple[dict[tuple[object, object], int], list[Line]]:
     """The figures of one table keyed ``(row, col)`` (``"T"`` for a total) and the lines its totals make.
 
-    ``totals_add_up=False``: the total row is printed but is not the sum of the rows (e.g. distinct people over a
-    year of months), so it makes no line.
+    ``totals_add_up=False``: the total row is printed but is not the sum of the rows: ``totals`` are its counts
+    (e.g. distinct people over a year of months, each counted once), known to lie between the largest row and the
+    sum of the rows (a ``distinct`` line).
     """
     n = len(counts)
     m = len(counts[0]) if n else 0
@@ -210,10 +310,18 @@ def table_figures(counts: Sequence[Sequence[int]], *, row_totals: bool, col_tota
             values[(i, TOTAL)] = sum(counts[i])
             lines.append(Line(tuple((i, j) for j in range(m)), (i, TOTAL)))
     if col_totals:
+        if not totals_add_up and (totals is None or len(totals) != m):
+            raise ValueError("a total row that is not the sum of the rows needs its own counts")
         for j in range(m):
-            values[(TOTAL, j)] = sum(counts[i][j] for i in range(n))
+            column = tuple((i, j) for i in range(n))
             if totals_add_up:
-                lines.append(Line(tuple((i, j) for i in range(n)), (TOTAL, j)))
+                values[(TOTAL, j)] = sum(counts[i][j] for i in range(n))
+                lines.append(Line(column, (TOTAL, j)))
+            else:
+                assert totals is not None
+                values[(TOTAL, j)] = int(totals[j])
+                if n:
+                    lines.append(Line(column, (TOTAL, j), distinct=True))
         if row_totals:
             values[(TOTAL, TOTAL)] = sum(values[(TOTAL, j)] for j in range(m))
             lines.append(Line(tuple((TOTAL, j) for j in range(m)), (TOTAL, TOTAL)))

@@ -58,6 +58,8 @@ class User(PublicIdMixin, Base):
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A disabled account past its retention period (cases/retention): name, e-mail and credentials are gone.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     centre: Mapped[Centre] = relationship(back_populates="users")
     recovery_codes: Mapped[list[RecoveryCode]] = relationship(

@@ -146,6 +146,8 @@ def create_operator_account(*, email: str, name: str, role: Role, centre: Centre
 def request_credentials_reset(user: User, *, actor: object) -> tuple[AccountActivation, str | None]:
     """Reset her password and authenticator. For a case-reading account nothing changes until a supervisor
     confirms (then her credentials are removed and the supervisor receives the code); otherwise at once."""
+    if is_anonymised(user):
+        raise UserError(_("This account was anonymised at the end of its retention period; it cannot be enabled."))
     activation = _new_request(user, ActivationKind.RESET, actor)
     code = None
     if not activation.needs_confirmation:
@@ -158,6 +160,8 @@ def request_credentials_reset(user: User, *, actor: object) -> tuple[AccountActi
 
 def request_enable(user: User, *, actor: object) -> AccountActivation | None:
     """Re-enable an account; a case-reading one waits for a supervisor (returns the request), others at once."""
+    if is_anonymised(user):
+        raise UserError(_("This account was anonymised at the end of its retention period; it cannot be enabled."))
     if not needs_confirmation(user.role):
         enable_user(user, actor=actor)
         return None
@@ -319,7 +323,47 @@ def disable_user(user: User, *, actor: object) -> None:
     audit.record("users.disable", actor=actor, object_type="users", object_id=user.public_id)
 
 
+# What an anonymised account is called from then on (its e-mail must stay unique: the public id is).
+ANONYMISED_DOMAIN = "anonymised.invalid"
+
+
+def is_anonymised(user: User) -> bool:
+    return user.anonymised_at is not None
+
+
+def anonymise_user(user: User, *, actor: object, days: int) -> None:
+    """A disabled account past its retention period: nothing about the person stays (flushes, never commits).
+
+    The row stays, so whatever refers to it (a note's author, a case's counsellor, a rule's editor) keeps working
+    and shows a neutral name; the audit rows keep the e-mail they were written with (they are append-only and
+    expire with the audit log). Her name and e-mail are replaced, every credential goes (password, authenticator
+    secret with its data key, recovery codes, open activation codes, pending sign-ins) and she can never be enabled
+    again."""
+    if user.is_active or is_anonymised(user):
+        raise UserError("only a disabled account that is not anonymised yet can be anonymised")
+    from app.users.models import PendingLogin
+
+    _close_open_requests(user)
+    _remove_credentials(user, "anonymised")
+    db.session.execute(sa.delete(PendingLogin).where(PendingLogin.user_id == user.id))
+    import crypto
+
+    crypto.shred(db.session(), "user", user.public_id, models=[],
+                 reason=f"retention: disabled more than {days} days")
+    user.email = f"{user.public_id}@{ANONYMISED_DOMAIN}"
+    user.name = "—"
+    user.locale = None
+    user.failed_sign_ins = 0
+    user.last_failed_sign_in_at = None
+    user.anonymised_at = utcnow()
+    audit.record("users.anonymise", actor=actor, object_type="users", object_id=user.public_id,
+                 details={"days": days})
+    db.session.flush()
+
+
 def enable_user(user: User, *, actor: object) -> None:
+    if is_anonymised(user):
+        raise UserError(_("This account was anonymised at the end of its retention period; it cannot be enabled."))
     user.is_active = True
     user.disabled_at = None
     audit.record("users.enable", actor=actor, object_type="users", object_id=user.public_id)

@@ -179,6 +179,8 @@ def enable_user(user_id: uuid.UUID):  # type: ignore[no-untyped-def]
     user = load_user_or_404(user_id)
     if user.is_active:
         flash(_("This account is active already."), "info")
+    elif services.is_anonymised(user):
+        flash(_("This account was anonymised at the end of its retention period; it cannot be enabled."), "error")
     elif services.request_enable(user, actor=current_user) is not None:
         db.session.commit()
         flash(_("She can read cases, so a supervisor of her centre must confirm. The account stays disabled until "
@@ -207,6 +209,9 @@ def reset_credentials(user_id: uuid.UUID):  # type: ignore[no-untyped-def]
     if _is_self(user):
         flash(_("You cannot reset your own sign-in details. Change your password on your account page, or ask "
                 "another administrator."), "error")
+        return _back_to(user)
+    if services.is_anonymised(user):
+        flash(_("This account was anonymised at the end of its retention period; it cannot be enabled."), "error")
         return _back_to(user)
     activation, code = services.request_credentials_reset(user, actor=current_user)
     db.session.commit()

@@ -201,6 +201,8 @@ def _break_glass_candidates(user: User, query: str, number: str | None, visible_
 
 SEARCH_TTL = timedelta(minutes=15)  # the idle timeout: a search outlives no session
 _PLACE = ("saved_searches", "query")
+crypto.legacy.register_place(SavedSearch, pk="id", uid="public_id", ct="query_ct", aad_table=_PLACE[0],
+                             aad_column=_PLACE[1])
 
 
 def _session_hash() -> bytes | None:

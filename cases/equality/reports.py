@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.db import db
-from app.reports.registry import Period, Table
+from app.reports.registry import GroupedSection, Period, Table
 from cases.core.labels import DISABILITY_STAT_LABELS, GENDER_IDENTITY_LABELS, MIGRATION_STATUS_LABELS
 from cases.core.models import Case
 from cases.core.reports import column_counts, counted_cases, labels_of
@@ -56,7 +56,8 @@ OUTCOMES = ("applied", "referred", "sheltered", "ordered")
 
 
 def _counts(centre_ids: Sequence[int], period: Period) -> list[tuple[Any, ...]]:
-    """(disability, migration, gender, referred 0/1, sheltered 0/1, ordered 0/1, count): one scan of the cohort."""
+    """(centre id, disability, migration, gender, referred 0/1, sheltered 0/1, ordered 0/1, count): one scan of the
+    cohort for every centre of a release."""
     start, end = period.bounds_utc()
     referred = sa.exists().where(Referral.case_id == Case.id, Referral.sent_at.is_not(None),
                                  Referral.sent_at < end, Referral.status.in_(SENT_STATUSES))
@@ -67,13 +68,14 @@ def _counts(centre_ids: Sequence[int], period: Period) -> list[tuple[Any, ...]]:
     else:
         sheltered = sa.literal(0)
     cohort = sa.select(
-        Case.applicant_disability.label("disability"), Case.applicant_migration_status.label("migration"),
+        Case.centre_id.label("centre_id"), Case.applicant_disability.label("disability"),
+        Case.applicant_migration_status.label("migration"),
         Case.applicant_gender_identity.label("gender"), sa.case((referred, 1), else_=0).label("referred"),
         sheltered.label("sheltered"), sa.case((ordered, 1), else_=0).label("ordered"),
     ).where(Case.centre_id.in_(list(centre_ids)), Case.applied_on >= period.start,
             Case.applied_on < period.end, counted_cases()).subquery()
-    columns = (cohort.c.disability, cohort.c.migration, cohort.c.gender, cohort.c.referred, cohort.c.sheltered,
-               cohort.c.ordered)
+    columns = (cohort.c.centre_id, cohort.c.disability, cohort.c.migration, cohort.c.gender, cohort.c.referred,
+               cohort.c.sheltered, cohort.c.ordered)
     return [tuple(row) for row in db.session.execute(sa.select(*columns, sa.func.count()).group_by(*columns))]
 
 
@@ -142,6 +144,10 @@ def tables(rows: list[tuple[Any, ...]], *, shelters: bool) -> list[Table]:
     return out
 
 
-def sections(centre_ids: Sequence[int], period: Period) -> list[Table]:
-    """The provider registered with ``app.reports`` (``cases.registry``)."""
-    return tables(_counts(centre_ids, period), shelters=bool(_ADMISSIONS))
+def _build(gathered: list[tuple[Any, ...]], centre_ids: Sequence[int], period: Period) -> list[Table]:
+    wanted = set(centre_ids)
+    return tables([row[1:] for row in gathered if row[0] in wanted], shelters=bool(_ADMISSIONS))
+
+
+# The provider registered with ``app.reports`` (``cases.registry``): one scan for every centre of a release.
+sections = GroupedSection(_counts, _build)

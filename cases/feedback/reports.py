@@ -4,22 +4,30 @@ nothing linkable)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.db import db
-from app.reports.registry import Period, Table
+from app.reports.registry import GroupedSection, Period, Table
 from cases.core.reports import labels_of
 from cases.feedback.forms import ANSWER_LABELS, HELPED_LABELS, QUESTION_LABELS
 from cases.feedback.models import ANSWERS, HELPED, QUESTIONS, FeedbackResponse
 
 
-def feedback_tables(centre_ids: Sequence[int], period: Period) -> list[Table]:
-    rows = db.session.execute(sa.select(FeedbackResponse.felt_safe, FeedbackResponse.felt_believed,
-                                        FeedbackResponse.would_recommend, FeedbackResponse.helped).where(
+def _gather(centre_ids: Sequence[int], period: Period) -> list[sa.Row[Any]]:
+    """The answers of the period, each with its centre: one read for every centre of a release."""
+    return list(db.session.execute(sa.select(
+        FeedbackResponse.centre_id, FeedbackResponse.felt_safe, FeedbackResponse.felt_believed,
+        FeedbackResponse.would_recommend, FeedbackResponse.helped).where(
         FeedbackResponse.centre_id.in_(list(centre_ids)), FeedbackResponse.month >= period.start,
-        FeedbackResponse.month < period.end)).all()
+        FeedbackResponse.month < period.end)).all())
+
+
+def _build(gathered: list[sa.Row[Any]], centre_ids: Sequence[int], period: Period) -> list[Table]:
+    wanted = set(centre_ids)
+    rows = [tuple(row)[1:] for row in gathered if row[0] in wanted]
     answers = [[0] * len(ANSWERS) for _q in QUESTIONS]
     helped = [[0] for _h in HELPED]
     col = {a: j for j, a in enumerate(ANSWERS)}
@@ -41,3 +49,7 @@ def feedback_tables(centre_ids: Sequence[int], period: Period) -> list[Table]:
               col_labels=[_("Responses")], counts=helped, col_totals=False,
               note=_("She could choose several.")),
     ]
+
+
+# The provider registered with ``app.reports`` (``cases.registry``) and read by the KPI page.
+feedback_tables = GroupedSection(_gather, _build)

@@ -11,6 +11,7 @@ Services flush, never commit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -59,6 +60,22 @@ def may_search(user: User) -> bool:
     return user.role in (Role.COUNSELLOR, Role.SUPERVISOR)
 
 
+# Case numbers are the centre's code (2-10 ASCII letters or digits), the year and a serial: BYK-2026-0042.
+_CASE_NUMBER = re.compile(r"^[A-Z0-9]{2,10}-\d{4}-\d{1,8}$")
+
+
+def case_number_of(text: str | None) -> str | None:
+    """``text`` as a case number (upper case, spaces removed), or None when it cannot be one.
+
+    Only ASCII text is upper-cased: ``str.upper()`` folds some other letters into ASCII ones ("ſ" becomes "S", the
+    ligature "ﬁ" becomes "FI"), which would let a word that is not a case number meet one."""
+    candidate = "".join((text or "").split())
+    if not candidate.isascii():
+        return None
+    candidate = candidate.upper()
+    return candidate if _CASE_NUMBER.match(candidate) else None
+
+
 def find_cases(user: User, query: str) -> list[Case]:
     """Cases ``user`` may see whose number is ``query`` or whose applicant's name matches it (blind index, verified
     after decryption). Nothing for a user who may not see cases."""
@@ -66,10 +83,10 @@ def find_cases(user: User, query: str) -> list[Case]:
     if not query or not may_search(user):
         return []
     visible = visible_cases_query(user)
-    # Case numbers are ASCII (centre code, year, serial): str.upper() is right for them, unlike for names.
-    by_number = db.session.scalars(visible.where(Case.number == query.upper())).all()
-    if by_number:
-        return list(by_number)
+    if (number := case_number_of(query)) is not None:
+        by_number = db.session.scalars(visible.where(Case.number == number)).all()
+        if by_number:
+            return list(by_number)
     ids = visible.with_only_columns(Case.id)
     people = crypto.search(db.session(), Person.full_name, query,
                            where=sa.and_(Person.kind == PersonKind.APPLICANT, Person.case_id.in_(ids)),

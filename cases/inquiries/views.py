@@ -99,8 +99,8 @@ def link_inquiry(inquiry_id: uuid.UUID):  # type: ignore[no-untyped-def]
     assert inquiry is not None
     form = LinkForm()
     case = None
-    if form.validate_on_submit():
-        case = db.session.scalar(visible_cases_query(current_user).where(Case.number == form.case_number.data.upper()))
+    if form.validate_on_submit() and (number := svc.case_number_of(form.case_number.data)) is not None:
+        case = db.session.scalar(visible_cases_query(current_user).where(Case.number == number))
     if case is None:
         flash(_("No case with that number in your centre."), "error")
         return redirect(url_for("cases.list_inquiries")), 303

@@ -17,6 +17,7 @@ import crypto
 from app.audit import AuditEvent
 from app.db import Base, db
 from cases.core.models import Case, Person, PersonKind
+from cases.kvkk.labels import field_label
 
 # Bookkeeping columns that say nothing about her.
 HIDDEN = frozenset({"id", "public_id", "case_public_id", "serial", "centre_id", "year"})
@@ -66,44 +67,52 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _field_label(name: str) -> str:
-    return name.removesuffix("_id").replace("_", " ").capitalize()
+def _field_label(table: str, name: str) -> str:
+    # Every listed field has a label (tests/cases/test_kvkk_report.py); the database name is the last resort only.
+    return field_label(table, name) or name.removesuffix("_id").replace("_", " ").capitalize()
+
+
+def listed_fields(mapper: Any) -> list[str]:
+    """The names of the fields of ``mapper``'s table the report lists (columns, then encrypted fields)."""
+    names = [column.key for column in mapper.local_table.c
+             if not (column.key in HIDDEN or column.key.endswith(("_ct", "_bidx"))
+                     or (column.key.endswith("_id") and column.foreign_keys))]
+    return names + [descriptor.name for descriptor in crypto.orm.encrypted_attributes(mapper.class_)]
+
+
+def case_mappers() -> list[Any]:
+    """The mapped classes whose rows belong to a case (the case itself, and every table with ``case_id``), in the
+    report's order: the case, her people, then by table name."""
+    found = [m for m in Base.registry.mappers if isinstance(m.local_table, sa.Table)
+             and (m.class_ is Case or "case_id" in m.local_table.c)]
+    return sorted(found, key=lambda m: (m.class_ is not Case, m.class_ is not Person, m.local_table.name))
 
 
 def _row(mapper: Any, obj: Any) -> Row:
     fields: list[tuple[str, str]] = []
-    for column in mapper.local_table.c:
-        name = column.key
-        if name in HIDDEN or name.endswith(("_ct", "_bidx")) or (name.endswith("_id") and column.foreign_keys):
-            continue
-        value = getattr(obj, mapper.get_property_by_column(column).key)
-        if value not in (None, "", [], {}):
-            fields.append((_field_label(name), _text(value)))
-    for descriptor in crypto.orm.encrypted_attributes(mapper.class_):
+    table = mapper.local_table.name
+    encrypted = {descriptor.name for descriptor in crypto.orm.encrypted_attributes(mapper.class_)}
+    for name in listed_fields(mapper):
         try:
-            value = getattr(obj, descriptor.name)
+            value = (getattr(obj, name) if name in encrypted
+                     else getattr(obj, mapper.get_property_by_column(mapper.local_table.c[name]).key))
         except crypto.KeyDestroyed:  # pragma: no cover - an erased case is never loaded for the report
             continue
         if value not in (None, "", [], {}):
-            fields.append((_field_label(descriptor.name), _text(value)))
+            fields.append((_field_label(table, name), _text(value)))
     return Row(fields)
 
 
 def case_report(case: Case) -> CaseReport:
     """Every row of ``case`` and of every table that belongs to it (``case_id``), decrypted."""
     sections: list[Section] = []
-    for mapper in sorted(Base.registry.mappers, key=lambda m: (m.class_ is not Case, m.class_ is not Person,
-                                                               getattr(m.local_table, "name", ""))):
+    for mapper in case_mappers():
         table = mapper.local_table
-        if not isinstance(table, sa.Table):
-            continue
         if mapper.class_ is Case:
             rows: list[Any] = [case]
-        elif "case_id" in table.c:
+        else:
             rows = list(db.session.scalars(sa.select(mapper.class_).where(table.c.case_id == case.id)
                                            .order_by(*table.primary_key.columns)))
-        else:
-            continue
         if rows:
             title = SECTION_LABELS.get(table.name) or table.name.replace("_", " ").capitalize()
             sections.append(Section(table.name, str(title), [_row(mapper, r) for r in rows]))

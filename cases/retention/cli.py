@@ -4,8 +4,9 @@ crypto-shreds one case (operators, after a KVKK erasure request has been decided
 
 ``flask --app wsgi retention run [--dry-run]``: apply the retention schedule (``cases.retention.services.schedule``):
 crypto-shred cases closed longer ago than their period, delete the documents of cases closed longer ago than theirs,
-shred location inquiries nobody linked; record the run and one destruction record per class (meant for a daily cron
-job; the admin's dry run calls the same ``execute_run``).
+shred location inquiries nobody linked, anonymise user accounts disabled longer ago than theirs, delete audit events
+older than theirs behind a signed checkpoint (events of cases still held stay); record the run and one destruction
+record per class (meant for a daily cron job; the admin's dry run calls the same ``execute_run``).
 
 Each case is erased and committed in its own transaction, so one failure rolls back that case only; the command
 reports it, goes on, and exits 1 at the end. ``--dry-run`` prints what a run would do and changes nothing but the
@@ -33,9 +34,14 @@ from cases.retention.services import (
     SHRED,
     ErasureRefused,
     RunCounts,
+    ScheduleEntry,
+    audit_events_due,
     closed_cases_due,
+    disabled_accounts_due,
     documents_due,
     erase_case,
+    expire_account,
+    expire_audit_events,
     expire_case,
     expire_document,
     expire_inquiry,
@@ -109,7 +115,8 @@ def execute_run(*, dry_run: bool, actor: Any, run_by: str, echo: Callable[[str],
     cases_record.item_count, cases_record.held = counts.erased, counts.skipped
     records = [cases_record]
     for key, select, expire in (("documents", documents_due, expire_document),
-                                ("unlinked-inquiries", unlinked_inquiries_due, expire_inquiry)):
+                                ("unlinked-inquiries", unlinked_inquiries_due, expire_inquiry),
+                                ("disabled-accounts", disabled_accounts_due, expire_account)):
         entry = entries[key]
         record = DestructionRecord(data_class=key, method=entry.method, days=entry.days, case_numbers=[],
                                    item_count=0, held=0)
@@ -129,12 +136,37 @@ def execute_run(*, dry_run: bool, actor: Any, run_by: str, echo: Callable[[str],
         verb = "would go" if dry_run else "destroyed"
         say(f"{key}: {record.item_count} {verb} (older than {entry.days} days)")
         records.append(record)
+    records.append(_expire_audit_events(entries["audit-events"], dry_run=dry_run, actor=actor, counts=counts,
+                                        say=say))
     run = report.run
     run.records, run.failed, run.finished_at = records, counts.failed, utcnow()
     db.session.add(run)
     record_run(counts, dry_run=dry_run, actor=actor)
     db.session.commit()
     return report
+
+
+def _expire_audit_events(entry: ScheduleEntry, *, dry_run: bool, actor: Any, counts: RunCounts,
+                         say: Callable[[str], None]) -> DestructionRecord:
+    """Old audit events go behind a signed checkpoint, in one transaction (``app/audit_expiry.py``)."""
+    record = DestructionRecord(data_class="audit-events", method=entry.method, days=entry.days, case_numbers=[],
+                               item_count=0, held=0)
+    try:
+        if dry_run:
+            record.item_count, record.held = audit_events_due(entry.days)
+        else:
+            result = expire_audit_events(entry.days, actor=actor)
+            record.item_count, record.held = result.deleted, result.kept
+    except Exception as exc:  # noqa: BLE001  (as above: the type only; the log is unchanged)
+        counts.failed += 1
+        say(f"audit-events: FAILED ({type(exc).__name__}); unchanged (on PostgreSQL set DATABASE_OWNER_URL: "
+            "the app's role may not delete audit events)")
+    finally:
+        db.session.rollback()
+    verb = "would go" if dry_run else "destroyed"
+    say(f"audit-events: {record.item_count} {verb} (older than {entry.days} days; {record.held} of cases still "
+        "held kept)")
+    return record
 
 
 @retention_cli.command("run")

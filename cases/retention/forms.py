@@ -10,7 +10,7 @@ from wtforms.validators import InputRequired, NumberRange
 
 from cases.retention.services import CLASSES_BY_KEY
 
-EDITABLE = ("closed-cases", "documents", "unlinked-inquiries")
+EDITABLE = ("closed-cases", "documents", "unlinked-inquiries", "disabled-accounts", "audit-events")
 
 
 def _days(key: str, label: object) -> IntegerField:
@@ -28,6 +28,8 @@ class ScheduleForm(FlaskForm):
     documents = _days("documents", _l("Documents: days after the case is closed"))
     unlinked_inquiries = _days("unlinked-inquiries",
                                _l("Location inquiries not linked to a case: days after recording"))
+    disabled_accounts = _days("disabled-accounts", _l("Disabled user accounts: days after disabling, then anonymised"))
+    audit_events = _days("audit-events", _l("Audit events: days after the event (events of cases still held stay)"))
 
     def periods(self) -> dict[str, int]:
         return {key: int(getattr(self, field_name(key)).data) for key in EDITABLE}

@@ -30,9 +30,11 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 import crypto
-from app import audit
+from app import audit, audit_expiry
 from app.dates import local_today
 from app.db import Base, db, utcnow
+from app.users.models import User
+from app.users.services import anonymise_user
 from cases.core.models import Case, CaseStatus
 from cases.documents.models import CaseDocument
 from cases.documents.services import delete_document
@@ -55,6 +57,18 @@ class ErasureRefused(ValueError):
 def register_erasure_guard(guard: ErasureGuard) -> None:
     if guard not in _GUARDS:
         _GUARDS.append(guard)
+
+
+# Features whose rows of a case cannot be coarsened column by column (a shelter stay's dates are bound by checks, its
+# beds say which room she slept in) register a step: it coarsens or removes them when the case is erased, flushes,
+# and returns how many rows it changed. It runs in the erasure's transaction, after the generic coarsening.
+ErasureStep = Callable[[Case], int]
+_STEPS: list[ErasureStep] = []
+
+
+def register_erasure_step(step: ErasureStep) -> None:
+    if step not in _STEPS:
+        _STEPS.append(step)
 
 
 def is_erased(case: Case) -> bool:
@@ -88,6 +102,7 @@ def erase_case(case: Case, *, reason: str, actor: object, category: str = "other
     case.closed_at = case.closed_at or utcnow()
     case.close_reason = ERASED
     coarsened = strip_quasi_identifiers(case)
+    coarsened += sum(step(case) for step in _STEPS)
     audit.record("case.shred", actor=actor, object_type="cases", object_id=case.public_id, case_number=case.number,
                  reason=category, details={"data_keys": len(result.dek_ids),
                                            "cleared_indexes": sum(result.cleared_indexes.values()),
@@ -99,9 +114,10 @@ def erase_case(case: Case, *, reason: str, actor: object, category: str = "other
 
 # What an erased case keeps is what the yearly statistics publish, at the granularity they publish: every date and
 # time of the case and of every row that belongs to it (``case_id``) becomes the first day of its month (midnight),
-# and the categorical fields no table of the statistics counts are cleared. Shelter stays keep their days: the
-# occupancy tables count bed-nights per month from them (README: "What an erased case keeps").
-DAY_LEVEL_KEPT = frozenset({"shelter_stays"})
+# and the categorical fields no table of the statistics counts are cleared. Tables listed here are coarsened by their
+# own erasure step instead (shelters: a stay's dates to the month within its checks, and its beds and rooms dropped;
+# README: "What an erased case keeps").
+COARSENED_BY_STEP = frozenset({"shelter_stays"})
 CLEARED_ON_ERASURE: dict[str, dict[str, Any]] = {
     "cases": {"relationship_to_perpetrator": None, "previous_applications": []},
     "persons": {"birth_year": None, "relationship_to_applicant": None, "interpreter_needed": False},
@@ -127,7 +143,7 @@ def strip_quasi_identifiers(case: Case) -> int:
     count = 0
     for mapper in Base.registry.mappers:
         table = mapper.local_table
-        if not isinstance(table, sa.Table) or table.name in DAY_LEVEL_KEPT:
+        if not isinstance(table, sa.Table) or table.name in COARSENED_BY_STEP:
             continue
         if mapper.class_ is Case:
             rows: list[Any] = [case]
@@ -268,6 +284,7 @@ def reclaim_destroyed_keys() -> str | None:
 # The schedule: one period and method per data class (KVKK's regulation on deletion, destruction and anonymisation).
 
 SHRED, DELETE, WITH_CASE, KEEP = "crypto-shred", "delete", "with-case", "keep"
+ANONYMISE, CHECKPOINT = "anonymise", "checkpoint"
 RUN_EVERY_DAYS = 1           # the documented cron line runs daily
 RUN_AT_LEAST_EVERY_DAYS = 182  # the regulation: periodic destruction at intervals of no more than six months
 
@@ -288,8 +305,10 @@ DATA_CLASSES = (
     DataClass("unlinked-inquiries", 365, 30, 3650, (SHRED,), True),
     DataClass("contact-notes", 2557, 2557, 2557, (WITH_CASE,), False),
     DataClass("consents", 2557, 2557, 2557, (WITH_CASE,), False),
-    DataClass("disabled-accounts", 3650, 3650, 3650, (KEEP,), False),
-    DataClass("audit-events", 3650, 3650, 3650, (KEEP,), False),
+    DataClass("disabled-accounts", 730, 90, 36500, (ANONYMISE,), True),
+    # At least three years: the access records of erased cases and the destruction events behind every destruction
+    # record (KVKK's regulation keeps those records three years). Events of a case still held are never due.
+    DataClass("audit-events", 3650, 1095, 36500, (CHECKPOINT,), True),
 )
 CLASSES_BY_KEY = {c.key: c for c in DATA_CLASSES}
 CLASS_LABELS = {
@@ -306,6 +325,8 @@ METHOD_LABELS = {
     DELETE: _l("Deletion"),
     WITH_CASE: _l("Destroyed with the case (same data key)"),
     KEEP: _l("Kept; not destroyed automatically yet"),
+    ANONYMISE: _l("Anonymised (name, e-mail and sign-in details removed; the account stays disabled)"),
+    CHECKPOINT: _l("Deleted behind a signed checkpoint (events of cases still held are kept)"),
 }
 
 
@@ -323,12 +344,14 @@ class ScheduleEntry:
 
 def schedule() -> list[ScheduleEntry]:
     """Every data class with its period in force (the admin's rule, else the default; closed cases default to
-    RETENTION_CLOSED_CASE_DAYS)."""
+    RETENTION_CLOSED_CASE_DAYS, disabled accounts to RETENTION_DISABLED_ACCOUNT_DAYS)."""
     rules = {r.data_class: r for r in db.session.scalars(sa.select(RetentionRule))}
     entries = []
     for item in DATA_CLASSES:
         rule = rules.get(item.key)
-        default = retention_days() if item.key == "closed-cases" else item.default_days
+        default = (retention_days() if item.key == "closed-cases"
+                   else int(current_app.config["RETENTION_DISABLED_ACCOUNT_DAYS"]) if item.key == "disabled-accounts"
+                   else item.default_days)
         entries.append(ScheduleEntry(item, rule.days if rule else default, rule.method if rule else item.methods[0],
                                      rule.updated_at if rule else None))
     return entries
@@ -395,6 +418,41 @@ def expire_inquiry(inquiry_id: int, *, days: int, actor: Any) -> None:
                  details={"days": days})
     db.session.delete(inquiry)
     db.session.flush()
+
+
+def disabled_accounts_due(days: int, *, now: datetime | None = None) -> list[tuple[int, str | None]]:
+    """(user id, None) of accounts disabled more than ``days`` days ago and not anonymised yet."""
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    ids = db.session.scalars(sa.select(User.id).where(
+        User.is_active.is_(False), User.anonymised_at.is_(None), User.disabled_at < cutoff).order_by(User.id))
+    return [(user_id, None) for user_id in ids]
+
+
+def expire_account(user_id: int, *, days: int, actor: Any) -> None:
+    user = db.session.get(User, user_id)
+    if user is not None and not user.is_active and user.anonymised_at is None:
+        anonymise_user(user, actor=actor, days=days)
+
+
+def held_case_numbers() -> sa.Select[Any]:
+    """Case numbers whose audit events stay however old they are: every case not erased (open, closed within its
+    period, or held by an order), so her art. 11 report still shows who opened her file."""
+    return sa.select(Case.number).where(sa.or_(Case.close_reason.is_(None), Case.close_reason != ERASED))
+
+
+def audit_cutoff(days: int, *, now: datetime | None = None) -> datetime:
+    return (now or utcnow()) - timedelta(days=days)
+
+
+def audit_events_due(days: int) -> tuple[int, int]:
+    """(events a run would delete now, events before the cut it keeps)."""
+    return audit_expiry.due(audit_cutoff(days), held_case_numbers())
+
+
+def expire_audit_events(days: int, *, actor: Any) -> audit_expiry.ExpiryResult:
+    """Delete the audit events past their period behind a signed checkpoint (its own transaction; commits)."""
+    db.session.rollback()  # SQLite has one writer: the expiry's own session must not wait for ours
+    return audit_expiry.expire_events(before=audit_cutoff(days), keep=held_case_numbers(), actor=actor)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO dayanisma
 REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON audit_events FROM dayanisma_app;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON audit_head FROM dayanisma_app;
 GRANT UPDATE (seq, hash) ON audit_head TO dayanisma_app;
+-- Expired audit events are cut behind a checkpoint by the owner only (retention run with DATABASE_OWNER_URL).
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON audit_checkpoints FROM dayanisma_app;
 -- The schema version is the owner's business.
 REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM dayanisma_app;
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO dayanisma_app;

@@ -106,7 +106,7 @@ def _occupancy(stays: Sequence[sa.Row], capacity: int, period: Period, today: da
     return Table(
         key="occupancy", section=_("Shelters"), title=_("Shelter occupancy per month"), row_header=_("Month"),
         row_labels=[month_label(m) for m in months], col_labels=[_("Women and children staying")],
-        counts=[[len(p)] for p in people], totals_add_up=False,
+        counts=[[len(p)] for p in people], totals_add_up=False, totals=[len(everyone)],
         derived=[Derived(_("Bed-nights used"), [float(n) for n in nights], float(sum(nights)), basis=0),
                  Derived(_("Capacity (bed-nights)"), [float(c) for c in capacity_nights], float(total_capacity),
                          basis=None),

@@ -487,6 +487,45 @@ def erasure_guard(case: Case) -> str | None:
     return None
 
 
+def _month(value: date) -> date:
+    return value.replace(day=1)
+
+
+def _next_month(value: date) -> date:
+    return (value.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def coarsen_for_erasure(case: Case) -> int:
+    """Erasure step (``cases.retention.services.register_erasure_step``): her stays keep the shelter, the months and
+    the exit destination, nothing finer. Dates become the first of their month (a planned end that would fall on
+    the start moves to the next month, as the stay's check asks), the beds and rooms she slept in are dropped, and
+    the extension requests' dates are coarsened the same way. The erasure guard has made sure no stay is open.
+    Flushes; returns how many rows changed."""
+    count = 0
+    for stay in db.session.scalars(sa.select(Stay).where(Stay.case_id == case.id)).all():
+        for assignment in list(stay.assignments):
+            db.session.delete(assignment)
+            count += 1
+        start = _month(stay.starts_on)
+        stay.starts_on = start
+        if stay.ended_on is not None:
+            stay.ended_on = _month(stay.ended_on)
+        planned = _month(stay.planned_end_on)
+        stay.planned_end_on = planned if planned > start else _next_month(start)
+        stay.created_at = stay.created_at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        count += 1
+    requests = sa.select(AdmissionRequest.id).where(AdmissionRequest.case_id == case.id)
+    for extension in db.session.scalars(
+            sa.select(ExtensionRequest).where(ExtensionRequest.request_id.in_(requests))).all():
+        extension.new_end_on = _month(extension.new_end_on)
+        extension.requested_at = extension.requested_at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        if extension.decided_at is not None:
+            extension.decided_at = extension.decided_at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        count += 1
+    db.session.flush()
+    return count
+
+
 def inquiry_alert_recipients(case: Case) -> list[tuple[str, list[int]]]:
     """For ``cases.inquiries``: the shelters where someone of this household stays now, with their coordinators'
     user ids (they are told that someone asked about a resident, nothing more)."""

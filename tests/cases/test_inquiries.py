@@ -249,3 +249,32 @@ def test_published_inquiry_figures_are_suppressed(app, make_user, page) -> None:
     for row in rows.values():
         for cell in row:
             assert not (cell.isdigit() and 0 <= int(cell) <= 4), rows
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("byk-2026-0042", "BYK-2026-0042"),
+    (" BYK - 2026 - 0042 ", "BYK-2026-0042"),
+    ("ſyk-2026-0042", None),        # "ſ".upper() is "S": a non-ASCII word must not meet a case number
+    ("\ufb01x-2026-0042", None),      # the ligature "ﬁ" upper-cases to "FI"
+    ("ayşe yılmaz", None),
+    ("BYK-26-1", None),
+])
+def test_only_ascii_text_is_read_as_a_case_number(typed: str, expected: str | None) -> None:
+    from cases.inquiries.services import case_number_of
+
+    assert case_number_of(typed) == expected
+
+
+def test_the_link_form_takes_the_number_in_any_case_and_nothing_else(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    supervisor = make_user("supervisor")
+    case = make_case(make_user("counsellor"))
+    c = app.test_client()
+    factories.login_as(c, supervisor)
+    assert record(c).status_code == 302
+    [(_, uid, _, _)] = inquiries(app)
+    token = factories.csrf_token(c, "/cases/inquiries/")
+    r = c.post(f"/cases/inquiries/{uid}/link", data={"case_number": "ſ" + case.number, "csrf_token": token})
+    assert r.status_code == 303 and inquiries(app)[0][2] is None
+    r = c.post(f"/cases/inquiries/{uid}/link", data={"case_number": f" {case.number.lower()} ", "csrf_token": token})
+    assert r.status_code == 302
+    assert inquiries(app)[0][2] == case.id

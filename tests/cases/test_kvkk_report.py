@@ -77,3 +77,42 @@ def test_an_erased_case_is_not_in_her_report(app, make_user, make_case) -> None:
     factories.login_as(client, make_user("supervisor"))
     html = factories.page(client, f"/cases/{kept.public_id}/kvkk-report").get_data(as_text=True)
     assert kept.number in html and erased.number not in html.split("Who accessed her files")[0]
+
+
+def test_every_field_the_report_lists_has_a_label_in_both_languages(app) -> None:  # type: ignore[no-untyped-def]
+    """Walk the tables the report walks: each field it can list has a human label, translated into Turkish (no field
+    reaches her report under its database name, in either language)."""
+    from babel.messages.pofile import read_po
+    from flask_babel import force_locale
+
+    from cases.kvkk.labels import FIELD_LABELS, TABLE_FIELD_LABELS, field_label
+    from cases.kvkk.services import case_mappers, listed_fields
+    from tests.app.test_translations import TR_PO
+
+    with TR_PO.open("rb") as handle:
+        catalogue = read_po(handle)
+    listed = [(m.local_table.name, name) for m in case_mappers() for name in listed_fields(m)]
+    assert len({name for _, name in listed}) >= 140           # 146 when this was written
+    missing = [f"{t}.{n}" for t, n in listed if n not in FIELD_LABELS and (t, n) not in TABLE_FIELD_LABELS]
+    assert missing == []
+    with app.test_request_context(), force_locale("tr"):
+        for table, name in listed:
+            english = str((TABLE_FIELD_LABELS.get((table, name)) or FIELD_LABELS[name])._args[0])
+            message = catalogue.get(english)
+            assert message is not None and message.string, f"{table}.{name}: {english!r} has no Turkish"
+            assert field_label(table, name) == message.string
+    with app.test_request_context(), force_locale("en"):
+        assert field_label("persons", "tckn") == "TC identity number"
+        assert field_label("location_inquiries", "channel") == "How they asked"
+
+
+def test_the_report_shows_labels_in_turkish(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    counsellor = make_user("counsellor")
+    case = make_case(counsellor, applicant_name="Etiketli Rapor Hülya", tckn="10000000146")
+    client = app.test_client()
+    factories.login_as(client, make_user("supervisor"))
+    html = factories.page(client, f"/cases/{case.public_id}/kvkk-report",
+                          headers={"Accept-Language": "tr"}).get_data(as_text=True)
+    assert "T.C. kimlik numarası" in html and "Başvuru tarihi" in html and "Etiketli Rapor Hülya" in html
+    for database_name in ("Tckn", "Applied on", "Full name", "Created at", "Full_name"):
+        assert f"<dt>{database_name}</dt>" not in html

@@ -17,7 +17,8 @@ from tests.cases.test_retention import DAYS, _close, _readable, _run
 
 
 def _schedule_form(client, **days: int):  # type: ignore[no-untyped-def]
-    data = {"closed_cases": DAYS, "documents": 1825, "unlinked_inquiries": 365}
+    data = {"closed_cases": DAYS, "documents": 1825, "unlinked_inquiries": 365, "disabled_accounts": 730,
+            "audit_events": 3650}
     data.update(days)
     data["csrf_token"] = factories.csrf_token(client, "/cases/retention")
     return client.post("/cases/retention", data=data)

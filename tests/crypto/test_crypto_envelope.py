@@ -1,5 +1,5 @@
-"""The byte formats: known answers with an injected RNG, round trips, tampering, wrapped-key binding; format v1 (values
-written before v2) still reads, with the same bindings."""
+"""The byte formats: known answers with an injected RNG, round trips, tampering, wrapped-key binding; format v1 is
+retired (RetiredFormat on every read path; crypto.legacy reads it, see test_crypto_legacy)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crypto import envelope as e
-from crypto.errors import DecryptionError
+from crypto import legacy
+from crypto.errors import DecryptionError, RetiredFormat
 
 DEK = bytes(range(32))
 DEK_ID = bytes([0x11]) * 16
@@ -42,8 +43,8 @@ def dec(blob: bytes, kind: str = "str", uid: uuid.UUID = UID, prefix: bytes | No
 
 
 def enc_v1(value: object, kind: str = "str", uid: uuid.UUID = UID) -> bytes:
-    return e.encrypt_field_v1(AEAD, DEK_ID, e.aad_prefix_v1("persons", "full_name_ct"), uid.bytes,
-                              e.encode_value(kind, value), os.urandom)
+    return legacy.encrypt_field_v1(AEAD, DEK_ID, "persons", "full_name_ct", uid.bytes,
+                                   legacy.encode_tagged(kind, value))
 
 
 # --- known answers -----------------------------------------------------------------------------------------------
@@ -51,9 +52,6 @@ def enc_v1(value: object, kind: str = "str", uid: uuid.UUID = UID) -> bytes:
 KAT_FIELD = ("0201" + "11" * 16 + "22" * 12 + "3c6dfb590b140e655f1e9c0679bf988c26d5b98694")
 KAT_PREFIX = ("04000000" "1e00000000000000" + b"dayanisma/field/v2/aes-256-gcm".hex() + "0700000000000000"
               + b"persons".hex() + "0c00000000000000" + b"full_name_ct".hex() + "0300000000000000" + b"str".hex())
-KAT_FIELD_V1 = ("0101" + "11" * 16 + "22" * 12 + "0e554703f195443de481da0b24cefcebeeabc84b68aa")
-KAT_PREFIX_V1 = ("03000000" "1200000000000000" + b"dayanisma/field/v1".hex() + "0700000000000000" + b"persons".hex()
-                 + "0c00000000000000" + b"full_name_ct".hex())
 KAT_WRAPPED = ("44" * 12 + "3090c691ce03896ca88bae99fa90c47e0a9d039974caa95cfd57c868"
                "02fc1c98505aed4240dba350c34250273d53ee55")
 
@@ -69,51 +67,33 @@ def test_field_known_answer() -> None:
     assert e.decrypt_field(AEAD, PREFIX, UID.bytes, raw) == "Ayşe".encode()
 
 
-def test_v1_known_answer_still_decrypts() -> None:
-    """Values written before format v2 keep their bytes and stay readable through the column's v2 prefix."""
-    blob = e.encrypt_field_v1(AEAD, DEK_ID, e.aad_prefix_v1("persons", "full_name_ct"), UID.bytes,
-                              e.encode_value("str", "Ayşe"), fixed(0x22))
-    assert blob.hex() == KAT_FIELD_V1
-    assert e.aad_prefix_v1("persons", "full_name_ct").hex() == KAT_PREFIX_V1
-    raw = bytes.fromhex(KAT_FIELD_V1)
-    # The documented v1 layout: AAD = header || pack(domain, table, column) || row uid, plaintext = tag + UTF-8.
-    assert AESGCM(DEK).decrypt(NONCE, raw[30:], raw[:30] + bytes.fromhex(KAT_PREFIX_V1) + UID.bytes) \
-        == b"s" + "Ayşe".encode()
-    assert e.parse_header(raw) == DEK_ID
-    assert e.decrypt_field(AEAD, PREFIX, UID.bytes, raw) == "Ayşe".encode()
-
-
-def test_v1_values_keep_their_bindings() -> None:
+def test_v1_is_retired_on_every_read_path() -> None:
+    """A v1 value (still valid under its key) is refused before any key is used: RetiredFormat, not its value."""
     blob = enc_v1("Zeynep")
-    assert dec(blob) == "Zeynep"
-    for bad in ({"uid": uuid.uuid4()}, {"prefix": e.aad_prefix("persons", "phone_ct", "str")},
-                {"prefix": e.aad_prefix("contacts", "full_name_ct", "str")}):
-        with pytest.raises(DecryptionError):
-            dec(blob, **bad)  # type: ignore[arg-type]
-    with pytest.raises(DecryptionError, match="type tag"):
-        dec(enc_v1("12"), "int")       # a v1 str value read as an int column
-    assert dec(enc_v1(12, "int"), "int") == 12
-    assert dec(enc_v1(dt.date(2026, 3, 8), "date"), "date") == dt.date(2026, 3, 8)
+    with pytest.raises(RetiredFormat):
+        e.parse_header(blob)
+    with pytest.raises(DecryptionError, match="format version 1"):
+        e.decrypt_field(AEAD, PREFIX, UID.bytes, blob)
+    assert not issubclass(RetiredFormat, DecryptionError)   # an operator's task, not tampering
 
 
-def test_version_relabelling_fails_both_ways() -> None:
-    """A v2 value relabelled v1, or a v1 value relabelled v2, fails authentication (different associated data)."""
-    for blob, other in ((enc("Ayşe"), e.FORMAT_V1), (enc_v1("Ayşe"), e.FORMAT_V2)):
-        relabelled = bytes((other,)) + blob[1:]
-        assert e.parse_header(relabelled) == DEK_ID
-        with pytest.raises(DecryptionError):
-            e.decrypt_field(AEAD, PREFIX, UID.bytes, relabelled)
+def test_version_relabelling_fails() -> None:
+    """A v2 value relabelled v1 is refused as retired, and would not open as v1 either (different associated
+    data); a v1 value relabelled v2 fails authentication."""
+    relabelled = bytes((e.FORMAT_V1,)) + enc("Ayşe")[1:]
+    with pytest.raises(RetiredFormat):
+        e.parse_header(relabelled)
+    with pytest.raises(DecryptionError):
+        legacy.decrypt_field_v1(AEAD, "persons", "full_name_ct", "str", UID.bytes, relabelled)
+    relabelled = bytes((e.FORMAT_V2,)) + enc_v1("Ayşe")[1:]
+    assert e.parse_header(relabelled) == DEK_ID
+    with pytest.raises(DecryptionError):
+        e.decrypt_field(AEAD, PREFIX, UID.bytes, relabelled)
 
 
-def test_prefix_must_be_a_v2_field_prefix() -> None:
-    with pytest.raises(DecryptionError, match="v2 field prefix"):
-        e.decrypt_field(AEAD, e.aad_prefix_v1("persons", "full_name_ct"), UID.bytes, enc_v1("x"))
+def test_unknown_kind_has_no_prefix() -> None:
     with pytest.raises(ValueError, match="unknown value kind"):
         e.aad_prefix("persons", "full_name_ct", "bytes")
-    assert e.place_of(PREFIX) == ("persons", "full_name_ct", "str")
-    for bad in (b"", b"\x01\x00\x00\x00", PREFIX + b"x", PREFIX[:-1], e.pack("a", "b", "c", "str")):
-        with pytest.raises(DecryptionError):
-            e.place_of(bad)
 
 
 def test_wrapped_key_known_answer() -> None:
@@ -190,7 +170,7 @@ def test_same_plaintext_encrypts_differently() -> None:
                                              ("json", {1, 2}), ("date", "2020-01-01")])
 def test_wrong_python_type_is_refused(kind: str, value: object) -> None:
     with pytest.raises(TypeError):
-        e.encode_value(kind, value)
+        e.encode_plain(kind, value)
 
 
 def test_a_value_cannot_be_read_as_another_kind() -> None:
@@ -215,7 +195,7 @@ def test_every_byte_flip_is_detected() -> None:
     # Version, algorithm, nonce, body and tag. A flipped dek id byte is caught one step earlier in real use (the
     # context looks the key up by it: no such key, or another owner's key that fails the tag; see
     # test_crypto_perf_guards); decrypting with the right key regardless, the rest must still fail.
-    for blob in (enc("Hatice Kaya, 0532 000 00 00"), enc_v1("Hatice Kaya, 0532 000 00 00")):
+    for blob in (enc("Hatice Kaya, 0532 000 00 00"),):
         for i in (*range(2), *range(18, len(blob))):
             tampered = bytearray(blob)
             tampered[i] ^= 0x01

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.orm import Session
 
 import crypto
-from crypto import envelope
+from crypto import envelope, legacy
 from crypto.keys import add_kek
 from crypto.models import DataKey
 
@@ -77,27 +77,22 @@ def test_dek_id_pointing_at_another_owners_key_fails(session: Session, ctx: cryp
         ctx.decrypt_bound(session, PREFIX, uid, swapped)
 
 
-def test_values_written_in_format_v1_still_read(session: Session, ctx: crypto.CryptoContext) -> None:
-    """Before format v2 every value was v1; such values read through the same calls (the slow path), bound as
-    before, and the ORM reads them too."""
+def test_values_in_format_v1_are_never_read(session: Session, ctx: crypto.CryptoContext) -> None:
+    """Format v1 is retired: a valid v1 value is refused on every read path, cached key or not, before its key is
+    used (only crypto.legacy reads it, for `keys upgrade-format`)."""
     owner = ("case", uuid.uuid4())
     handle = ctx.dek_for_owner(session, owner)
     session.commit()
     uid = uuid.uuid4()
-    old = envelope.encrypt_field_v1(handle.aead, handle.dek_id_bytes, envelope.aad_prefix_v1("persons", "full_name_ct"),
-                                    uid.bytes, envelope.encode_value("str", "Ayşe Yılmaz"), os.urandom)
-    assert ctx.decrypt_bound(session, PREFIX, uid.bytes, old) == "Ayşe Yılmaz"
-    assert ctx.decrypt(session, "persons", "full_name_ct", uid, old) == "Ayşe Yılmaz"
-    ctx.clear_cache()
-    assert ctx.decrypt_bound(session, PREFIX, uid.bytes, old) == "Ayşe Yılmaz"    # key loaded from the database
-    with pytest.raises(crypto.DecryptionError):
-        ctx.decrypt_bound(session, PREFIX, uuid.uuid4().bytes, old)
-    with pytest.raises(crypto.DecryptionError):
-        ctx.decrypt_bound(session, envelope.aad_prefix("persons", "phone_ct", "str"), uid.bytes, old)
-    number = envelope.encrypt_field_v1(handle.aead, handle.dek_id_bytes,
-                                       envelope.aad_prefix_v1("persons", "age_ct"), uid.bytes,
-                                       envelope.encode_value("int", 41), os.urandom)
-    assert ctx.decrypt(session, "persons", "age_ct", uid, number, "int") == 41
+    old = legacy.encrypt_field_v1(handle.aead, handle.dek_id_bytes, "persons", "full_name_ct", uid.bytes,
+                                  legacy.encode_tagged("str", "Ayşe Yılmaz"))
+    for _ in range(2):
+        with pytest.raises(crypto.RetiredFormat):
+            ctx.decrypt_bound(session, PREFIX, uid.bytes, old)
+        with pytest.raises(crypto.RetiredFormat):
+            ctx.decrypt(session, "persons", "full_name_ct", uid, old)
+        ctx.clear_cache()
+    assert ctx.preload(session, [old]) == 0          # no key is loaded for a retired value
 
 
 @pytest.mark.parametrize("cut", [18, 20, 29, 30, 45])
@@ -292,42 +287,6 @@ def test_preload_never_shares_an_uncommitted_key(session: Session, engine: sa.En
     # Nothing of the rolled-back key reached the shared cache: another session cannot use it.
     assert blob[:18] not in ctx._by_id
     assert not any(h.owner == ("case", case.public_id) for h in ctx._by_owner.values())
-
-
-def test_the_orm_reads_v1_values_and_preloads_their_keys(session: Session, engine: sa.Engine,
-                                                         ctx: crypto.CryptoContext) -> None:
-    """A database written before format v2: the attribute reads the old value, a page of such rows loads its keys in
-    one query, and the next write of the attribute stores v2."""
-    cases = [Case(title=f"yeni {i}") for i in range(4)]
-    session.add_all(cases)
-    session.commit()
-    for c in cases:                     # rewrite each title as a v1 value under the case's own key
-        handle = ctx.dek_for_owner(session, ("case", c.public_id))
-        old = envelope.encrypt_field_v1(handle.aead, handle.dek_id_bytes, envelope.aad_prefix_v1("t_cases", "title_ct"),
-                                        c.public_id.bytes, envelope.encode_value("str", f"eski İş {c.id}"),
-                                        os.urandom)
-        with engine.begin() as conn:
-            conn.execute(sa.update(Case).where(Case.id == c.id).values(title_ct=old))
-    ctx.clear_cache()
-    queries: list[str] = []
-
-    def count(*args: object) -> None:
-        queries.append(str(args[2]))
-
-    with Session(engine) as s:
-        rows = s.scalars(sa.select(Case).order_by(Case.id)).all()
-        assert all(r.title_ct[0] == envelope.FORMAT_V1 for r in rows)  # type: ignore[index]
-        sa.event.listen(engine, "before_cursor_execute", count)
-        try:
-            assert [r.title for r in rows] == [f"eski İş {c.id}" for c in cases]
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", count)
-        assert len(queries) == 1 and "crypto_data_keys" in queries[0]
-        rows[0].title = "güncel"
-        s.commit()
-        assert rows[0].title_ct[0] == envelope.FORMAT_V2  # type: ignore[index]
-    with Session(engine) as s:
-        assert s.get(Case, cases[0].id).title == "güncel"  # type: ignore[union-attr]
 
 
 def test_raw_fork_never_reuses_the_parents_nonces(session: Session, ctx: crypto.CryptoContext) -> None:

@@ -21,9 +21,10 @@ from crypto.providers import Pkcs11KekProvider
 from tests.softhsm import SoftHSMToken
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def hsm(tmp_path_factory: pytest.TempPathFactory) -> SoftHSMToken:
-    # One token per module: SoftHSM reads its configuration once per process, when the library is initialised.
+    # One token per test process: SoftHSM reads its configuration once per process, when the library is initialised
+    # (a second token's configuration would reach spawned rotation workers, but not this process).
     return SoftHSMToken(tmp_path_factory.mktemp("hsm"))
 
 
@@ -114,6 +115,50 @@ def test_rotation_in_the_token_and_a_second_process(session: Session, engine: sa
     session.commit()
     assert _provider(token).load().ids == [2]     # destroyed in the token
     assert _titles(engine, hsm_ctx) == [f"dosya {i}" for i in range(7)]
+
+
+def test_rotation_in_parallel_token_sessions(session: Session, engine: sa.Engine, token: SoftHSMToken,
+                                             hsm_ctx: crypto.CryptoContext) -> None:
+    """Many keys to rewrap: worker processes, each with its own token session, share every batch (the token's
+    library cannot be shared by threads); the result is the serial one, and a tampered key stops its batch."""
+    session.add_all([Case(title=f"paralel {i}") for i in range(11)])
+    session.commit()
+    new = hsm_ctx.provider.create()
+    hsm_ctx.reload_keks()
+    crypto.set_active_kek(session, hsm_ctx, new)
+    session.commit()
+    result = crypto.rotate_keks(session, hsm_ctx, batch_size=4, workers=2)
+    assert (result.rewrapped, result.batches) == (11, 3)
+    assert dict(session.execute(sa.select(DataKey.kek_id, sa.func.count()).group_by(DataKey.kek_id)).all()) == {2: 11}
+    assert _titles(engine, hsm_ctx) == sorted(f"paralel {i}" for i in range(11))     # cold: unwrapped by KEK 2
+
+    third = hsm_ctx.provider.create()
+    hsm_ctx.reload_keks()
+    crypto.set_active_kek(session, hsm_ctx, third)
+    victim = session.scalars(sa.select(DataKey).limit(1)).one()
+    assert victim.wrapped is not None
+    victim.wrapped = victim.wrapped[:-1] + bytes((victim.wrapped[-1] ^ 1,))
+    session.commit()
+    with pytest.raises(crypto.DecryptionError):
+        crypto.rotate_keks(session, hsm_ctx, batch_size=20, workers=2)
+    session.rollback()
+    assert dict(session.execute(sa.select(DataKey.kek_id, sa.func.count()).group_by(DataKey.kek_id)).all()) == {2: 11}
+
+
+def test_a_rotation_worker_that_cannot_open_the_token_fails_the_rotation(
+        session: Session, token: SoftHSMToken, hsm_ctx: crypto.CryptoContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not an endless respawn of workers (what a Pool does when its initializer raises): the error, at once."""
+    session.add_all([Case(title=f"iş {i}") for i in range(3)])
+    session.commit()
+    new = hsm_ctx.provider.create()
+    hsm_ctx.reload_keks()
+    crypto.set_active_kek(session, hsm_ctx, new)
+    session.commit()
+    monkeypatch.setattr(hsm_ctx.provider, "session_args", lambda: (token.module, "no-such-token", token.pin))
+    with pytest.raises(crypto.KeysMissing, match="NoSuchToken|TokenNotPresent|GeneralError|cannot open"):
+        crypto.rotate_keks(session, hsm_ctx, batch_size=2, workers=2)
+    session.rollback()
+    assert dict(session.execute(sa.select(DataKey.kek_id, sa.func.count()).group_by(DataKey.kek_id)).all()) == {1: 3}
 
 
 def test_wrong_pin_fails_without_leaking_it(token: SoftHSMToken) -> None:

@@ -220,10 +220,13 @@ def test_small_counts_are_suppressed_on_the_page(app, client, make_user, login_a
     html = page(client, YEAR).get_data(as_text=True)
     months = as_dict(page_table(html, "applications-month"))
     assert months["Total"] == "22"
-    # April's 2 and every empty month alike print <5; March's 6 would give them away from the total, so it is hidden
-    assert months["April 2025"] == "<5" and months["January 2025"] == "<5" and months["March 2025"] == "x"
+    # April's 2 and every empty month alike print <5; March's 6 and September's 14 shown would give them away from
+    # the total, so one of them is hidden (the cheapest rectangle through April, with centre B's months: September)
+    assert months["April 2025"] == "<5" and months["January 2025"] == "<5"
+    assert {months["March 2025"], months["September 2025"]} in ({"x", "6"}, {"x", "14"}, {"x"})
     channels = as_dict(page_table(html, "channels"))
-    assert channels["Phone"] == "<5" and channels["Walk-in"] == "x"
+    assert channels["Phone"] == "<5"  # 2; and with walk-in (6) and NGO (14) both shown the total would give it
+    assert "x" in (channels["Walk-in"], channels["Referred by an NGO"], channels["Total"])
     occupancy = {row[0]: row[1:] for row in page_table(html, "occupancy")[1:]}
     # two people staying in March: the bed-nights and occupancy of their stays are hidden with them
     assert occupancy["March 2025"] == ["<5", "x", "310", "x"]
@@ -328,7 +331,8 @@ def test_csv_export_is_suppressed_safe_and_audited(app, client, login_as, world)
     assert ["Centre", '\'=HYPERLINK("http://evil.example","x")'] in rows
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
     months = {row[0]: row[1] for row in csv_table(rows, "Applications per month")[1:]}
-    assert months["April 2025"] == "<5" and months["March 2025"] == "x" and months["Total"] == "22"
+    assert months["April 2025"] == "<5" and months["Total"] == "22"
+    assert "x" in (months["March 2025"], months["September 2025"])  # else April = 22 - 6 - 14
     events = _events(app, "reports.export")
     assert len(events) == 1
     outcome, details, role = events[0]

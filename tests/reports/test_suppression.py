@@ -81,3 +81,64 @@ def test_no_small_count_recoverable_in_random_columns(seed: int) -> None:
     counts = [[rng.choice([0, 0, 1, 2, 3, 4, 5, 6, 8, 12, 20])] for _ in range(rng.randint(2, 4))]
     grid = suppress(counts, K)
     assert _exposed_by_brute_force(counts, grid) == []
+
+
+# -- secondary suppression by the cheapest rectangle ----------------------------------------------------------------
+
+
+def _possible_values(counts, grid, k=K):  # type: ignore[no-untyped-def]
+    """An independent attacker for a table whose row, column and grand totals are all shown: every integer filling
+    of the hidden cells (``<k``: 0..k-1, ``x``: k or more) that gives back every shown total, found row by row
+    (each row's hidden cells share out what its shown cells leave of its total); the values each small cell can
+    take."""
+    n, m = len(counts), len(counts[0])
+    assert all(mk is Mark.SHOWN for mk in grid.row_total_marks + grid.col_total_marks), "margins must be shown"
+    hidden = [[j for j in range(m) if grid.marks[i][j] is not Mark.SHOWN] for i in range(n)]
+
+    def shares(i: int):  # type: ignore[no-untyped-def]
+        rest = grid.row_totals[i] - sum(counts[i][j] for j in range(m) if j not in hidden[i])
+        ranges = [range(0, k) if grid.marks[i][j] is Mark.PRIMARY else range(k, rest + 1) for j in hidden[i]]
+        return [combo for combo in itertools.product(*ranges) if sum(combo) == rest]
+
+    small = {(i, j) for i in range(n) for j in hidden[i] if 1 <= counts[i][j] < k}
+    seen: dict[tuple[int, int], set[int]] = {p: set() for p in small}
+    for filling in itertools.product(*(shares(i) for i in range(n))):
+        columns = [sum(counts[i][j] for i in range(n) if j not in hidden[i]) for j in range(m)]
+        for i, combo in enumerate(filling):
+            for j, v in zip(hidden[i], combo, strict=True):
+                columns[j] += v
+        if columns != grid.col_totals:
+            continue
+        for i, combo in enumerate(filling):
+            for j, v in zip(hidden[i], combo, strict=True):
+                if (i, j) in seen:
+                    seen[(i, j)].add(v)
+    return seen
+
+
+def test_one_small_count_costs_a_rectangle_of_three_more_cells() -> None:
+    """One count of 1 in a 4×4 table with every total shown: hiding one more cell per line at a time hid 9
+    figures here; the cheapest rectangle hides 3 (one in its row, one in its column, the corner between them)."""
+    counts = [[9, 10, 20, 5], [15, 8, 5, 1], [6, 10, 15, 8], [12, 20, 6, 8]]
+    grid = suppress(counts, K, row_totals=True)
+    hidden = sorted(grid.hidden_cells())
+    assert len(hidden) == 4 and (1, 3) in hidden
+    assert len({i for i, _j in hidden}) == 2 and len({j for _i, j in hidden}) == 2  # a rectangle
+    assert all(mk is Mark.SHOWN for mk in grid.row_total_marks + grid.col_total_marks)
+    assert grid.grand_total_mark is Mark.SHOWN
+    possible = _possible_values(counts, grid)[(1, 3)]
+    assert 1 in possible and max(possible) - min(possible) > 2, possible
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_rectangles_leave_no_small_count_recoverable_in_random_tables(seed: int) -> None:
+    rng = random.Random(seed)
+    counts = [[rng.choice([5, 6, 7, 9, 12, 20]) for _ in range(4)] for _ in range(3)]
+    for _ in range(rng.randint(1, 2)):
+        counts[rng.randrange(3)][rng.randrange(4)] = rng.choice([1, 2, 3, 4])
+    grid = suppress(counts, K, row_totals=True)
+    assert len(grid.hidden_cells()) <= 8  # a rectangle per small count at most, not a cascade over the table
+    if not all(mk is Mark.SHOWN for mk in grid.row_total_marks + grid.col_total_marks):
+        pytest.skip("a total was hidden: the row-by-row attacker needs every margin")
+    for cell, values in _possible_values(counts, grid).items():
+        assert values and max(values) - min(values) > 2, (cell, values)

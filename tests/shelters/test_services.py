@@ -366,3 +366,46 @@ def test_a_child_removed_meanwhile_cannot_go_on_a_shelter_request(app, people, m
                                     actor=db.session.get(User, people["counsellor"].id))
         db.session.rollback()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AdmissionRequest)) == 0
+
+
+def test_erasing_a_case_coarsens_her_stays_and_drops_her_beds(app, people, make_case) -> None:  # type: ignore[no-untyped-def]
+    """After erasure her stays keep the shelter, the months and the exit destination; not the days, not the rooms
+    and beds she slept in, not the days of her extension; another woman's stay is untouched."""
+    from app.users.models import User
+    from shelters.admissions import services as stays
+    from shelters.core.models import AdmissionRequest, BedAssignment, ExtensionRequest, Stay
+
+    shelter = make_shelter(app, people["admin"], coordinators=(people["coordinator"],))
+    case = make_case(people["counsellor"], children=CHILDREN[:1])
+    other = make_case(people["counsellor"], applicant_name="Zeynep Kaya", tckn=None)
+    start = date(2026, 3, 17)
+    admit(app, shelter, request_for(app, case, shelter, people["counsellor"]), people["coordinator"], [0, 1], start)
+    admit(app, shelter, request_for(app, other, shelter, people["counsellor"], children=False), people["coordinator"],
+          [4], start)
+    leave = date(2026, 4, 9)
+    with app.app_context():
+        db = _db(app)
+        coord = db.session.get(User, people["coordinator"].id)
+        r = db.session.scalar(sa.select(AdmissionRequest).where(AdmissionRequest.case_id == case.id))
+        stays.request_extension(r, new_end_on=start + timedelta(days=200), reason="housing-pending", note=None,
+                                actor=coord)
+        stays.discharge(r, stays=list(r.stays), on=leave, destination="relatives", actor=coord, today=leave)
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["cases", "erase", case.number, "--reason", "KVKK silme talebi 2026/31",
+                                                "--yes"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        db = _db(app)
+        mine = db.session.scalars(sa.select(Stay).where(Stay.case_id == case.id)).all()
+        assert len(mine) == 2
+        for stay in mine:
+            assert (stay.starts_on, stay.ended_on, stay.exit_destination) == (date(2026, 3, 1), date(2026, 4, 1),
+                                                                              "relatives")
+            assert stay.planned_end_on.day == 1 and stay.planned_end_on > stay.starts_on
+            assert (stay.created_at.day, stay.created_at.hour, stay.created_at.minute) == (1, 0, 0)
+            assert stay.assignments == []
+        [extension] = db.session.scalars(sa.select(ExtensionRequest)).all()
+        assert extension.new_end_on.day == 1 and extension.requested_at.day == 1
+        theirs = db.session.scalars(sa.select(Stay).where(Stay.case_id == other.id)).one()
+        assert theirs.starts_on == start and len(theirs.assignments) == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(BedAssignment)) == 1
