@@ -91,6 +91,9 @@ class Case(PublicIdMixin, Base):
     applicant_disability: Mapped[str | None] = mapped_column(sa.String(20))
     applicant_migration_status: Mapped[str | None] = mapped_column(sa.String(30))
     applicant_gender_identity: Mapped[str | None] = mapped_column(sa.String(20))
+    # She was given the KVKK notice and has no current consent to statistics (cases.privacy keeps it up to date):
+    # the statistics of her applications, referrals, orders and outcomes leave her out.
+    excluded_from_statistics: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     # Sensitive intake details
     narrative_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)

@@ -31,7 +31,7 @@ from app.db import db
 from app.reports.registry import GroupedSection, Period, Table
 from cases.core.labels import DISABILITY_STAT_LABELS, GENDER_IDENTITY_LABELS, MIGRATION_STATUS_LABELS
 from cases.core.models import Case
-from cases.core.reports import column_counts, labels_of
+from cases.core.reports import column_counts, counted_cases, labels_of
 from cases.orders.models import ProtectiveOrder
 from cases.referrals.models import REFERRAL_STATUSES, Referral
 
@@ -73,7 +73,7 @@ def _counts(centre_ids: Sequence[int], period: Period) -> list[tuple[Any, ...]]:
         Case.applicant_gender_identity.label("gender"), sa.case((referred, 1), else_=0).label("referred"),
         sheltered.label("sheltered"), sa.case((ordered, 1), else_=0).label("ordered"),
     ).where(Case.centre_id.in_(list(centre_ids)), Case.applied_on >= period.start,
-            Case.applied_on < period.end).subquery()
+            Case.applied_on < period.end, counted_cases()).subquery()
     columns = (cohort.c.centre_id, cohort.c.disability, cohort.c.migration, cohort.c.gender, cohort.c.referred,
                cohort.c.sheltered, cohort.c.ordered)
     return [tuple(row) for row in db.session.execute(sa.select(*columns, sa.func.count()).group_by(*columns))]

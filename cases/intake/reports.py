@@ -22,14 +22,15 @@ from app.db import db
 from app.reports.registry import GroupedSection, Period, Table, month_index, month_label
 from cases.core.labels import CHANNEL_LABELS, RISK_LABELS, VIOLENCE_TYPE_LABELS
 from cases.core.models import Case
-from cases.core.reports import column_counts, labels_of
+from cases.core.reports import column_counts, counted_cases, labels_of
 from cases.core.services import AGE_BANDS
 
 CHILDREN_BANDS = ("0", "1", "2", "3+")
 
 
 def _case_filter(centre_ids: Sequence[int], period: Period) -> list[sa.ColumnElement[bool]]:
-    return [Case.centre_id.in_(list(centre_ids)), Case.applied_on >= period.start, Case.applied_on < period.end]
+    return [Case.centre_id.in_(list(centre_ids)), Case.applied_on >= period.start, Case.applied_on < period.end,
+            counted_cases()]
 
 
 def _months_and_violence(centre_ids: Sequence[int], period: Period) -> list[tuple[int, int, int, Any, int]]:
@@ -145,7 +146,7 @@ def applications_by_centre(period: Period) -> dict[int, int]:
     shows a centre alone only when this is large enough)."""
     return {int(c): int(n) for c, n in db.session.execute(
         sa.select(Case.centre_id, sa.func.count()).where(Case.applied_on >= period.start,
-                                                         Case.applied_on < period.end)
+                                                         Case.applied_on < period.end, counted_cases())
         .group_by(Case.centre_id)).all()}
 
 

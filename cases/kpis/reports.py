@@ -14,7 +14,7 @@ from app.db import db
 from app.reports.registry import GroupedSection, Period, Table
 from cases.core.labels import CLOSE_REASON_LABELS, CLOSE_REASONS
 from cases.core.models import Case, CaseStatus, RiskLevel
-from cases.core.reports import labels_of
+from cases.core.reports import counted_cases, labels_of
 from cases.plans.models import PlanStatus, SafetyPlanVersion
 from cases.referrals.models import Referral
 from cases.risk.models import RiskAssessment
@@ -51,7 +51,7 @@ Tally = dict[str, dict[int, list[int]]]  # table key -> centre id -> count per r
 
 def _in(centre_ids: Sequence[int], period: Period) -> list[sa.ColumnElement[bool]]:
     return [Case.centre_id.in_(list(centre_ids)), Case.applied_on >= period.start, Case.applied_on < period.end,
-            sa.or_(Case.close_reason.is_(None), Case.close_reason != "erased")]
+            sa.or_(Case.close_reason.is_(None), Case.close_reason != "erased"), counted_cases()]
 
 
 def _plan_state(rows: Iterable[tuple[Any, ...]]) -> dict[int, tuple[int, int]]:
@@ -99,14 +99,14 @@ def _gather(centre_ids: Sequence[int], period: Period) -> Tally:
     ends = {key: i for i, key in enumerate(REFERRAL_ENDS)}
     for centre_id, status in db.session.execute(
             sa.select(Case.centre_id, Referral.status).join(Case, Case.id == Referral.case_id)
-            .where(Case.centre_id.in_(ids), Referral.sent_at >= start, Referral.sent_at < end)):
+            .where(Case.centre_id.in_(ids), Referral.sent_at >= start, Referral.sent_at < end, counted_cases())):
         if status in ends:
             count("kpi-referrals", centre_id, ends[status])
     reasons = {key: i for i, key in enumerate(CLOSE_REASONS)}
     for centre_id, applied_on, closed_at, reason in db.session.execute(
             sa.select(Case.centre_id, Case.applied_on, Case.closed_at, Case.close_reason).where(
                 Case.centre_id.in_(ids), Case.status == CaseStatus.CLOSED, Case.closed_at >= start,
-                Case.closed_at < end, Case.close_reason != "erased")):
+                Case.closed_at < end, Case.close_reason != "erased", counted_cases())):
         count("kpi-days-open", centre_id,
               min(_band(_days(applied_on, closed_at, zone), DAYS_OPEN_BOUNDS), len(DAYS_OPEN_BOUNDS)))
         if reason in reasons:

@@ -28,6 +28,18 @@ PROCEEDING_KIND_LABELS = {
     "other": _l("Other proceeding"),
 }
 PROCEEDING_STATUS_LABELS = {"ongoing": _l("Ongoing"), "concluded": _l("Concluded")}
+PROCEEDING_OUTCOME_LABELS = {
+    "non-prosecution": _l("Decision of non-prosecution"),
+    "conviction": _l("Conviction"),
+    "deferred-verdict": _l("Deferral of the announcement of the verdict"),
+    "acquittal": _l("Acquittal"),
+    "granted": _l("Claim granted"),
+    "partly-granted": _l("Claim partly granted"),
+    "rejected": _l("Claim rejected"),
+    "withdrawn": _l("Withdrawn or dropped"),
+    "other": _l("Other outcome"),
+}
+APPEAL_LABELS = {"filed": _l("Objection or appeal filed"), "not-filed": _l("Not appealed")}
 CUSTODY_STATUS_LABELS = {
     "detained": _l("Detained by the police"),
     "arrested": _l("Arrested, in prison pending trial"),
@@ -47,7 +59,8 @@ REPORT_CONCERN_LABELS = {
     "child-abuse": _l("Abuse or neglect of a child"),
     "other-crime": _l("Another crime"),
 }
-REPORT_DECISION_LABELS = {"reported": _l("Reported"), "not-reported": _l("Not reported")}
+REPORT_DECISION_LABELS = {"reported": _l("Reported"), "not-reported": _l("Not reported"),
+                          "undecided": _l("Not decided yet")}
 REPORT_RECIPIENT_LABELS = {
     "police": _l("Police"), "gendarmerie": _l("Gendarmerie"), "prosecutor": _l("Public prosecutor"),
     "family-services": _l("Provincial directorate of family and social services"), "other": _l("Other"),
@@ -56,18 +69,39 @@ REPORT_RECIPIENT_LABELS = {
 _TEXT = [Optional(), Length(max=200), single_line]
 
 
+class KeySelectField(SelectField):
+    """A select of keys with a blank choice: a column still empty (None) shows as the blank choice, so an edit form
+    filled from its row validates when the select is left as it is."""
+
+    def process_data(self, value: object) -> None:
+        super().process_data("" if value is None else value)
+
+
 class ProceedingForm(FlaskForm):
     kind = SelectField(_l("Proceeding"), choices=choices(PROCEEDING_KIND_LABELS, blank=_l("Choose…")),
                        validators=[InputRequired(message=_l("Choose the kind of proceeding."))])
     authority = StringField(_l("Court or prosecutor's office"), validators=_TEXT, filters=[none_if_blank])
-    file_number = StringField(_l("File number"), validators=[Optional(), Length(max=60), single_line],
+    file_number = StringField(_l("Investigation number"), validators=[Optional(), Length(max=60), single_line],
                               filters=[none_if_blank], render_kw={"autocomplete": "off"},
-                              description=_l("Investigation (soruşturma) or court (esas) number."))
+                              description=_l("The prosecutor's investigation (soruşturma) number."))
+    court_file_number = StringField(_l("Court file number"), validators=[Optional(), Length(max=60), single_line],
+                                    filters=[none_if_blank], render_kw={"autocomplete": "off"},
+                                    description=_l("The court's file (esas) number."))
     has_legal_aid = BooleanField(_l("The lawyer is from the bar's legal aid service"))
     lawyer = StringField(_l("Lawyer"), validators=_TEXT, filters=[none_if_blank], render_kw={"autocomplete": "off"})
     next_hearing_on = DateField(_l("Next hearing"), validators=[Optional(), sensible_date],
                                 description=_l("It shows in the task list a week before."))
+    hearing_note = TextAreaField(_l("What happened at the hearing"),
+                                 validators=[Optional(), Length(max=2000), no_control_chars],
+                                 filters=[none_if_blank], render_kw={"rows": 3},
+                                 description=_l("Once the hearing's day has come: it is kept in the hearing history "
+                                                "when you enter the next hearing or conclude the proceeding."))
     status = SelectField(_l("Status"), choices=choices(PROCEEDING_STATUS_LABELS), default="ongoing")
+    outcome = KeySelectField(_l("Outcome"), default="",
+                             choices=choices(PROCEEDING_OUTCOME_LABELS, blank=_l("No decision yet")))
+    appeal_deadline_on = DateField(_l("Last day to object or appeal"), validators=[Optional(), sensible_date],
+                                   description=_l("It shows in the task list two weeks before."))
+    appeal = KeySelectField(_l("Appeal"), choices=choices(APPEAL_LABELS, blank=_l("Not recorded yet")), default="")
 
 
 class CustodyForm(FlaskForm):
@@ -97,16 +131,33 @@ class MeasuresForm(FlaskForm):
         return {kind: getattr(self, kind.replace("-", "_")).data or None for kind in MEASURE_KIND_LABELS}
 
 
-class ReportDecisionForm(FlaskForm):
-    learned_on = DateField(_l("When staff learned of it"), default=local_today,
-                           validators=[InputRequired(message=_l("Enter the date.")), not_in_future,
-                                       sensible_past_date])
-    concern = RadioField(_l("What staff learned of"), choices=choices(REPORT_CONCERN_LABELS),
-                         validators=[InputRequired(message=_l("Choose what staff learned of."))])
-    decision = RadioField(_l("Decision"), choices=choices(REPORT_DECISION_LABELS),
+class DecideReportForm(FlaskForm):
+    """Deciding an entry logged as undecided: what was decided, to whom, why, whether she was told first."""
+
+    decision = RadioField(_l("Decision"), choices=choices({k: v for k, v in REPORT_DECISION_LABELS.items()
+                                                           if k != "undecided"}),
                           validators=[InputRequired(message=_l("Choose the decision."))])
     reported_to = MultiCheckboxField(_l("Reported to"), choices=choices(REPORT_RECIPIENT_LABELS))
     reason = TextAreaField(_l("Why"), validators=[Optional(), Length(max=2000), no_control_chars],
                            filters=[none_if_blank], render_kw={"rows": 3},
                            description=_l("Required when it is not reported."))
     she_was_told_first = BooleanField(_l("She was told before it was reported or decided"))
+
+
+class ReportDecisionForm(DecideReportForm):
+    learned_on = DateField(_l("When staff learned of it"), default=local_today,
+                           validators=[InputRequired(message=_l("Enter the date.")), not_in_future,
+                                       sensible_past_date])
+    concern = RadioField(_l("What staff learned of"), choices=choices(REPORT_CONCERN_LABELS),
+                         validators=[InputRequired(message=_l("Choose what staff learned of."))])
+    decision = RadioField(_l("Decision"), choices=choices(REPORT_DECISION_LABELS),
+                          validators=[InputRequired(message=_l("Choose the decision."))],
+                          description=_l("Not decided yet: it stays in the task list of her team until it is "
+                                         "decided."))
+
+
+class ReportLogFilterForm(FlaskForm):
+    """The supervisor's decision log filter (a GET form: no CSRF, it changes nothing)."""
+
+    decision = SelectField(_l("Decision"), choices=choices(REPORT_DECISION_LABELS, blank=_l("All decisions")),
+                           default="", validators=[Optional()])

@@ -16,11 +16,15 @@ from cases.core.models import Case, Person
 
 PROCEEDING_KINDS = ("criminal-complaint", "criminal-case", "divorce", "custody", "maintenance", "other")
 PROCEEDING_STATUSES = ("ongoing", "concluded")
+# How a proceeding ended (a decision of non-prosecution, a verdict, a judgment on a civil claim).
+PROCEEDING_OUTCOMES = ("non-prosecution", "conviction", "deferred-verdict", "acquittal", "granted", "partly-granted",
+                       "rejected", "withdrawn", "other")
+APPEAL_CHOICES = ("filed", "not-filed")
 CUSTODY_STATUSES = ("detained", "arrested", "sentenced", "released")
 MEASURE_KINDS = ("identity", "address", "civil-registry", "school-transfer")
 MEASURE_STATUSES = ("requested", "granted", "refused")
 REPORT_CONCERNS = ("crime-against-her", "child-abuse", "other-crime")
-REPORT_DECISIONS = ("reported", "not-reported")
+REPORT_DECISIONS = ("reported", "not-reported", "undecided")
 REPORT_RECIPIENTS = ("police", "gendarmerie", "prosecutor", "family-services", "other")
 
 
@@ -44,17 +48,44 @@ class LegalProceeding(_OfCase, PublicIdMixin, Base):
     kind: Mapped[str] = mapped_column(sa.String(20))
     status: Mapped[str] = mapped_column(sa.String(10), default="ongoing")
     next_hearing_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
+    outcome: Mapped[str | None] = mapped_column(sa.String(20))
+    # The last day to object or appeal (itiraz, istinaf, temyiz) and whether it was done: until then a task.
+    appeal_deadline_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
+    appeal: Mapped[str | None] = mapped_column(sa.String(10))
     has_legal_aid: Mapped[bool] = mapped_column(default=False)  # a lawyer from the bar's legal aid (adli yardım)
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    file_number_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    file_number_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)  # the investigation (soruşturma) number
     file_number = crypto.Encrypted[str]()
+    court_file_number_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)  # the court's (esas) number
+    court_file_number = crypto.Encrypted[str]()
     authority_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)  # the court or prosecutor's office
     authority = crypto.Encrypted[str]()
     lawyer_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     lawyer = crypto.Encrypted[str]()
+
+    case: Mapped[Case] = relationship()
+    recorded_by: Mapped[User] = relationship()
+
+
+class LegalHearing(_OfCase, PublicIdMixin, Base):
+    """A hearing of a proceeding that took place: its day and what happened (encrypted). Recorded when the
+    proceeding's next hearing is moved on from a day that has come, or the proceeding is concluded after it."""
+
+    __tablename__ = "legal_hearings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proceeding_id: Mapped[int] = mapped_column(sa.ForeignKey("legal_proceedings.id"), index=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    case_public_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    held_on: Mapped[date] = mapped_column(sa.Date)
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    note_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    note = crypto.Encrypted[str]()
 
     case: Mapped[Case] = relationship()
     recorded_by: Mapped[User] = relationship()
@@ -100,7 +131,8 @@ class CustodyRecord(_OfCase, PublicIdMixin, Base):
 
 class ReportDecision(_OfCase, PublicIdMixin, Base):
     """The duty-to-report decision log: when staff learned of a crime or child abuse, what was decided (reported or
-    not, to whom), why (encrypted), by whom, and whether she was told first."""
+    not, to whom), why (encrypted), by whom, and whether she was told first. An entry logged as ``undecided`` is a
+    task until someone decides it (once); ``decided_by`` is then who decided, ``decided_at`` when."""
 
     __tablename__ = "report_decisions"
 

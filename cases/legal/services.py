@@ -8,13 +8,14 @@ a later record (re-arrested, a new date) replaces an earlier expected release.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import orm
 from sqlalchemy.orm import aliased
 
 from app import audit
@@ -25,16 +26,19 @@ from cases.core.errors import CaseClosed, CaseError
 from cases.core.models import Case, CaseStatus
 from cases.core.services import case_perpetrator
 from cases.legal.models import (
+    APPEAL_CHOICES,
     CUSTODY_STATUSES,
     MEASURE_KINDS,
     MEASURE_STATUSES,
     PROCEEDING_KINDS,
+    PROCEEDING_OUTCOMES,
     PROCEEDING_STATUSES,
     REPORT_CONCERNS,
     REPORT_DECISIONS,
     REPORT_RECIPIENTS,
     ConfidentialityMeasure,
     CustodyRecord,
+    LegalHearing,
     LegalProceeding,
     ReportDecision,
 )
@@ -43,6 +47,7 @@ from cases.risk.services import request_reassessment
 RELEASE_ALERT = "perpetrator-released"
 RELEASE_WARNING_DAYS = 14  # an expected release shows in the task list this many days ahead
 HEARING_WARNING_DAYS = 7
+APPEAL_WARNING_DAYS = 14  # a deadline to appeal shows in the task list this many days ahead (they are short)
 alerts_service.register_alert_kind(RELEASE_ALERT, _l("The person using violence is released from custody"))
 
 
@@ -59,24 +64,61 @@ def _open(case: Case) -> None:
 
 def save_proceeding(case: Case, *, actor: User, proceeding: LegalProceeding | None = None, kind: str, status: str,
                     authority: str | None, file_number: str | None, has_legal_aid: bool, lawyer: str | None,
-                    next_hearing_on: date | None) -> LegalProceeding:
-    """Record a new proceeding (``proceeding=None``) or update one of this case."""
+                    next_hearing_on: date | None, today: date, court_file_number: str | None = None,
+                    outcome: str | None = None, appeal_deadline_on: date | None = None, appeal: str | None = None,
+                    hearing_note: str | None = None) -> LegalProceeding:
+    """Record a new proceeding (``proceeding=None``) or update one of this case.
+
+    An outcome ends the proceeding (an appeal is a proceeding of its own); the deadline to appeal and whether it was
+    appealed go with an outcome. When the next hearing's day has come and it is moved on (a new date, none, or the
+    proceeding concluded), the hearing that took place joins the history, with what happened (``hearing_note``)."""
     _open(case)
     if kind not in PROCEEDING_KINDS or status not in PROCEEDING_STATUSES:
         raise LegalError(str(_l("Choose the kind of proceeding from the list.")))
+    if (outcome and outcome not in PROCEEDING_OUTCOMES) or (appeal and appeal not in APPEAL_CHOICES):
+        raise LegalError(str(_l("Choose from the lists.")))
+    if outcome and status != "concluded":
+        raise LegalError(str(_l("A proceeding with an outcome is concluded: choose \u201cConcluded\u201d. "
+                                "Record an appeal as a proceeding of its own.")))
+    if (appeal_deadline_on or appeal) and not outcome:
+        raise LegalError(str(_l("The deadline to appeal and the appeal go with an outcome: choose the outcome.")))
     created = proceeding is None
+    held = None
+    if proceeding is not None:
+        previous = proceeding.next_hearing_on
+        if previous is not None and previous <= today and (next_hearing_on != previous or status == "concluded"):
+            held = previous
+    if hearing_note and held is None:
+        raise LegalError(str(_l("What happened is written when a hearing's day has come and the next hearing is "
+                                "entered (or the proceeding is concluded).")))
     if proceeding is None:
         proceeding = LegalProceeding(case_id=case.id, case=case, case_public_id=case.public_id,
                                      recorded_by_id=actor.id)
         db.session.add(proceeding)
     proceeding.kind, proceeding.status, proceeding.has_legal_aid = kind, status, has_legal_aid
     proceeding.next_hearing_on = next_hearing_on
+    proceeding.outcome, proceeding.appeal_deadline_on, proceeding.appeal = outcome, appeal_deadline_on, appeal
     proceeding.authority, proceeding.file_number, proceeding.lawyer = authority, file_number, lawyer
+    proceeding.court_file_number = court_file_number
     proceeding.updated_at = utcnow()
     db.session.flush()
+    if held is not None:
+        hearing = LegalHearing(proceeding_id=proceeding.id, case_id=case.id, case=case, case_public_id=case.public_id,
+                               held_on=held, recorded_by_id=actor.id)
+        hearing.note = hearing_note
+        db.session.add(hearing)
+        db.session.flush()
     audit.record("case.legal-proceeding", object_type="case", object_id=case.public_id, case_number=case.number,
-                 details={"kind": kind, "status": status, "created": created})
+                 details={"kind": kind, "status": status, "created": created, "outcome": outcome,
+                          "appeal": appeal, "hearing_held": held is not None})
     return proceeding
+
+
+def proceeding_hearings(proceeding: LegalProceeding) -> list[LegalHearing]:
+    """The hearings of a proceeding that took place, newest first."""
+    return list(db.session.scalars(sa.select(LegalHearing).where(LegalHearing.proceeding_id == proceeding.id)
+                                   .options(orm.joinedload(LegalHearing.recorded_by))
+                                   .order_by(LegalHearing.held_on.desc(), LegalHearing.id.desc())))
 
 
 def case_proceedings(case: Case) -> list[LegalProceeding]:
@@ -189,20 +231,28 @@ def case_custody(case: Case) -> list[CustodyRecord]:
 
 # --- the duty-to-report decision log ------------------------------------------------------------------------------
 
-def record_report_decision(case: Case, *, actor: User, learned_on: date, concern: str, decision: str,
-                           reported_to: list[str], reason: str | None, she_was_told_first: bool) -> ReportDecision:
-    """Log a duty-to-report decision. Reported: to whom is required; not reported: why is required."""
-    _open(case)
+REPORT_DECISION_DAYS = 1  # an undecided duty-to-report question is due the day after staff learned of it
+
+
+def _checked_decision(concern: str, decision: str, reported_to: list[str], reason: str | None) -> list[str]:
+    """The decision's rules; answers to whom it was reported (nobody unless reported)."""
     if concern not in REPORT_CONCERNS or decision not in REPORT_DECISIONS or set(reported_to) - set(REPORT_RECIPIENTS):
         raise LegalError(str(_l("Choose from the lists.")))
     if decision == "reported" and not reported_to:
         raise LegalError(str(_l("Choose to whom it was reported.")))
-    if decision == "not-reported":
-        if not reason:
-            raise LegalError(str(_l("Write why it is not reported.")))
-        reported_to = []
+    if decision == "not-reported" and not reason:
+        raise LegalError(str(_l("Write why it is not reported.")))
+    return list(reported_to) if decision == "reported" else []
+
+
+def record_report_decision(case: Case, *, actor: User, learned_on: date, concern: str, decision: str,
+                           reported_to: list[str], reason: str | None, she_was_told_first: bool) -> ReportDecision:
+    """Log a duty-to-report decision. Reported: to whom is required; not reported: why is required; undecided: it
+    waits in the task list of the case's staff until someone decides it (``decide_report_decision``)."""
+    _open(case)
+    reported_to = _checked_decision(concern, decision, reported_to, reason)
     row = ReportDecision(case_id=case.id, case=case, case_public_id=case.public_id, learned_on=learned_on,
-                         concern=concern, decision=decision, reported_to=list(reported_to),
+                         concern=concern, decision=decision, reported_to=reported_to,
                          she_was_told_first=she_was_told_first, decided_by_id=actor.id)
     row.reason = reason
     db.session.add(row)
@@ -210,6 +260,45 @@ def record_report_decision(case: Case, *, actor: User, learned_on: date, concern
     audit.record("case.report-decision", object_type="case", object_id=case.public_id, case_number=case.number,
                  details={"concern": concern, "decision": decision, "told_first": she_was_told_first})
     return row
+
+
+def decide_report_decision(row: ReportDecision, *, actor: User, decision: str, reported_to: list[str],
+                           reason: str | None, she_was_told_first: bool) -> None:
+    """Decide an entry logged as undecided. A decision once made is not rewritten: a change of mind is a new entry."""
+    _open(row.case)
+    if row.decision != "undecided":
+        raise LegalError(str(_l("This decision was already made. If it changed, log a new decision.")))
+    if decision == "undecided":
+        raise LegalError(str(_l("Choose the decision.")))
+    row.reported_to = _checked_decision(row.concern, decision, reported_to, reason)
+    row.decision, row.she_was_told_first = decision, she_was_told_first
+    if reason:
+        row.reason = reason
+    row.decided_by_id, row.decided_at = actor.id, utcnow()
+    db.session.flush()
+    audit.record("case.report-decision", object_type="case", object_id=row.case_public_id,
+                 case_number=row.case.number,
+                 details={"concern": row.concern, "decision": decision, "told_first": she_was_told_first,
+                          "decided_later": True})
+
+
+def find_report_decision(case: Case, public_id: Any) -> ReportDecision | None:
+    # SECURITY: a decision is looked up within its case only.
+    return db.session.scalar(sa.select(ReportDecision).where(ReportDecision.case_id == case.id,
+                                                             ReportDecision.public_id == public_id))
+
+
+def centre_report_decisions(centre_id: int, *, decision: str | None = None) -> list[ReportDecision]:
+    """The centre's decision log for its supervisor, undecided first, then newest first (categorical columns and
+    who decided only: the reasons stay on each case's page, read there on record)."""
+    stmt = (sa.select(ReportDecision).join(Case, Case.id == ReportDecision.case_id)
+            .where(Case.centre_id == centre_id, sa.or_(Case.close_reason.is_(None), Case.close_reason != "erased"))
+            .options(orm.joinedload(ReportDecision.case), orm.joinedload(ReportDecision.decided_by))
+            .order_by(ReportDecision.decision != "undecided", ReportDecision.learned_on.desc(),
+                      ReportDecision.id.desc()))
+    if decision:
+        stmt = stmt.where(ReportDecision.decision == decision)
+    return list(db.session.scalars(stmt))
 
 
 def case_report_decisions(case: Case) -> list[ReportDecision]:
@@ -221,25 +310,49 @@ def case_report_decisions(case: Case) -> list[ReportDecision]:
 
 @dataclass(frozen=True)
 class LegalDue:
-    kind: str  # "hearing" | "release-coming"
-    case: Case
+    kind: str  # "hearing" | "appeal-deadline" | "release-coming" | "report-decision"
+    case_number: str
+    case_public_id: uuid.UUID
     due_on: date
     overdue: bool
-    proceeding: LegalProceeding | None = None
+    object_public_id: uuid.UUID  # the proceeding, custody record or decision
+    detail: str = ""  # a categorical key (the concern of a report decision)
 
 
-def legal_due(case_ids: sa.Select[tuple[int]], *, today: date) -> Iterator[LegalDue]:
-    """Hearings within a week (a past one, still ongoing without a new date, is overdue: record what happened) and
-    expected releases within two weeks, for the given open cases."""
-    hearings = db.session.scalars(
-        sa.select(LegalProceeding).where(LegalProceeding.case_id.in_(case_ids), LegalProceeding.status == "ongoing",
-                                         LegalProceeding.next_hearing_on <= today + timedelta(HEARING_WARNING_DAYS)))
-    for p in hearings:
-        assert p.next_hearing_on is not None
-        yield LegalDue("hearing", p.case, p.next_hearing_on, p.next_hearing_on < today, p)
-    releases = db.session.scalars(
-        _current_records().where(CustodyRecord.case_id.in_(case_ids), CustodyRecord.release_on > today,
-                                 CustodyRecord.release_on <= today + timedelta(RELEASE_WARNING_DAYS)))
-    for r in releases:
-        assert r.release_on is not None
-        yield LegalDue("release-coming", r.case, r.release_on, False)
+def _kind(key: str) -> sa.ColumnElement[str]:
+    return sa.cast(sa.literal(key), sa.String(20))
+
+
+def legal_due(case_ids: sa.Select[tuple[int]], *, today: date) -> list[LegalDue]:
+    """What the legal process asks of the given open cases, in one statement (the dashboard's task panel reads it):
+    hearings within a week (a past one, still ongoing without a new date, is overdue: record what happened),
+    deadlines to appeal within two weeks with no appeal recorded (a past one is overdue: record whether it was
+    appealed), expected releases within two weeks, and duty-to-report questions not decided yet (due the day after
+    staff learned of them)."""
+    hearings = sa.select(_kind("hearing"), LegalProceeding.case_id, LegalProceeding.next_hearing_on,
+                         LegalProceeding.public_id, sa.cast(sa.literal(""), sa.String(20))).where(
+        LegalProceeding.case_id.in_(case_ids), LegalProceeding.status == "ongoing",
+        LegalProceeding.next_hearing_on <= today + timedelta(HEARING_WARNING_DAYS))
+    appeals = sa.select(_kind("appeal-deadline"), LegalProceeding.case_id, LegalProceeding.appeal_deadline_on,
+                        LegalProceeding.public_id, sa.cast(sa.literal(""), sa.String(20))).where(
+        LegalProceeding.case_id.in_(case_ids), LegalProceeding.appeal.is_(None),
+        LegalProceeding.appeal_deadline_on <= today + timedelta(APPEAL_WARNING_DAYS))
+    releases = _current_records().with_only_columns(
+        _kind("release-coming"), CustodyRecord.case_id, CustodyRecord.release_on, CustodyRecord.public_id,
+        sa.cast(sa.literal(""), sa.String(20))).where(
+        CustodyRecord.case_id.in_(case_ids), CustodyRecord.release_on > today,
+        CustodyRecord.release_on <= today + timedelta(RELEASE_WARNING_DAYS))
+    reports = sa.select(_kind("report-decision"), ReportDecision.case_id, ReportDecision.learned_on,
+                        ReportDecision.public_id, ReportDecision.concern).where(
+        ReportDecision.case_id.in_(case_ids), ReportDecision.decision == "undecided")
+    due = sa.union_all(hearings, appeals, releases, reports).subquery()
+    kind, case_id, due_on, object_id, detail = due.c
+    rows = db.session.execute(sa.select(kind, Case.number, Case.public_id, due_on, object_id, detail)
+                              .join(Case, Case.id == case_id).order_by(due_on, Case.number, kind)).all()
+    out = []
+    for key, number, case_public_id, day, object_public_id, extra in rows:
+        if key == "report-decision":
+            day = day + timedelta(REPORT_DECISION_DAYS)
+        overdue = key != "release-coming" and day < today
+        out.append(LegalDue(key, number, case_public_id, day, overdue, object_public_id, extra or ""))
+    return out

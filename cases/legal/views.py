@@ -7,12 +7,14 @@ import uuid
 from collections.abc import Collection
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import access, audit
 from app.dates import local_today
 from app.db import db
+from app.users.models import Role
 from cases.core.access import audited_read, case_access, form_page, in_case
 from cases.core.blueprint import bp
 from cases.core.errors import CaseError
@@ -20,18 +22,22 @@ from cases.core.forms import perpetrator_choices
 from cases.core.models import Case
 from cases.legal import services as legal_service
 from cases.legal.forms import (
+    APPEAL_LABELS,
     CUSTODY_STATUS_LABELS,
     MEASURE_KIND_LABELS,
     MEASURE_STATUS_LABELS,
     PROCEEDING_KIND_LABELS,
+    PROCEEDING_OUTCOME_LABELS,
     PROCEEDING_STATUS_LABELS,
     REPORT_CONCERN_LABELS,
     REPORT_DECISION_LABELS,
     REPORT_RECIPIENT_LABELS,
     CustodyForm,
+    DecideReportForm,
     MeasuresForm,
     ProceedingForm,
     ReportDecisionForm,
+    ReportLogFilterForm,
 )
 from cases.legal.models import ConfidentialityMeasure, CustodyRecord, LegalProceeding, ReportDecision
 
@@ -56,15 +62,21 @@ def save_proceeding(case: Case, proceeding_id: uuid.UUID | None = None):  # type
         proceeding = in_case(legal_service.find_proceeding(case, proceeding_id), "proceeding", proceeding_id, "edit")
     form = ProceedingForm(obj=proceeding)
     page = "cases/legal/proceeding.html"
-    if (shown := form_page(page, form, case=case, proceeding=proceeding)) is not None:
+    hearings = legal_service.proceeding_hearings(proceeding) if proceeding is not None else []
+    if (shown := form_page(page, form, case=case, proceeding=proceeding, hearings=hearings,
+                           today=local_today())) is not None:
         return shown
     try:
         legal_service.save_proceeding(
             case, actor=current_user, proceeding=proceeding, kind=form.kind.data, status=form.status.data,
             authority=form.authority.data, file_number=form.file_number.data, has_legal_aid=form.has_legal_aid.data,
-            lawyer=form.lawyer.data, next_hearing_on=form.next_hearing_on.data)
+            lawyer=form.lawyer.data, next_hearing_on=form.next_hearing_on.data, today=local_today(),
+            court_file_number=form.court_file_number.data, outcome=form.outcome.data or None,
+            appeal_deadline_on=form.appeal_deadline_on.data, appeal=form.appeal.data or None,
+            hearing_note=form.hearing_note.data)
     except CaseError as exc:
-        return _refused(case, page, form, form.kind, exc, proceeding=proceeding)
+        return _refused(case, page, form, form.kind, exc, proceeding=proceeding, hearings=hearings,
+                        today=local_today())
     db.session.commit()
     flash(_("The proceeding was saved."), "success")
     return _back(case)
@@ -127,8 +139,53 @@ def new_report_decision(case: Case):  # type: ignore[no-untyped-def]
     except CaseError as exc:
         return _refused(case, page, form, form.decision, exc)
     db.session.commit()
+    if form.decision.data == "undecided":
+        flash(_("Logged as not decided yet: it is in the task list of her team until it is decided."), "warning")
+    else:
+        flash(_("The decision was logged."), "success")
+    return _back(case)
+
+
+@bp.route("/<uuid:case_id>/legal/report-decisions/<uuid:decision_id>", methods=["GET", "POST"])
+@case_access("edit")
+def decide_report_decision(case: Case, decision_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    row: ReportDecision = in_case(legal_service.find_report_decision(case, decision_id), "report-decision",
+                                  decision_id, "edit")
+    form = DecideReportForm()
+    page = "cases/legal/decide_report.html"
+    if row.decision != "undecided" and not form.is_submitted():
+        flash(_("This decision was already made. If it changed, log a new decision."), "warning")
+        return _back(case)
+    if (shown := form_page(page, form, case=case, row=row)) is not None:
+        return shown
+    try:
+        legal_service.decide_report_decision(
+            row, actor=current_user, decision=form.decision.data, reported_to=form.reported_to.data or [],
+            reason=form.reason.data, she_was_told_first=form.she_was_told_first.data)
+    except CaseError as exc:
+        return _refused(case, page, form, form.decision, exc, row=row)
+    db.session.commit()
     flash(_("The decision was logged."), "success")
     return _back(case)
+
+
+@bp.get("/report-decisions")
+@access.roles(Role.SUPERVISOR)
+def list_report_decisions():  # type: ignore[no-untyped-def]
+    """The centre's duty-to-report decision log for its supervisor: categories, dates and who decided, undecided
+    first; each links to its case, where the reason is read (on record)."""
+    form = ReportLogFilterForm(request.args, meta={"csrf": False})
+    status, decision = 200, None
+    if request.args and not form.validate():
+        status = 422  # an unknown decision: show everything, with the message
+    else:
+        decision = form.decision.data or None
+    rows = legal_service.centre_report_decisions(current_user.centre_id, decision=decision)
+    # SECURITY: the log names cases of the whole centre: its reading is on record like any statistics page.
+    audit.record("case.report-decision-log", object_type="centre", object_id=current_user.centre.public_id,
+                 details={"decision": decision, "shown": len(rows)})
+    access.commit_read()
+    return render_template("cases/legal/report_log.html", form=form, rows=rows), status
 
 
 @bp.app_template_global("case_legal")
@@ -150,5 +207,6 @@ def legal_label(table: str, key: str | None) -> str:
     labels: dict[str, Any] = {"kind": PROCEEDING_KIND_LABELS, "status": PROCEEDING_STATUS_LABELS,
                               "custody": CUSTODY_STATUS_LABELS, "measure": MEASURE_KIND_LABELS,
                               "measure_status": MEASURE_STATUS_LABELS, "concern": REPORT_CONCERN_LABELS,
-                              "decision": REPORT_DECISION_LABELS, "recipient": REPORT_RECIPIENT_LABELS}[table]
+                              "decision": REPORT_DECISION_LABELS, "recipient": REPORT_RECIPIENT_LABELS,
+                              "outcome": PROCEEDING_OUTCOME_LABELS, "appeal": APPEAL_LABELS}[table]
     return str(labels.get(key or "", key or ""))

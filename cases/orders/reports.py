@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from app.db import db
 from app.reports.registry import GroupedSection, Period, Table
 from cases.core.models import Case
-from cases.core.reports import labels_of
+from cases.core.reports import counted_cases, labels_of
 from cases.orders.models import ORDER_ISSUERS, ORDER_KINDS, ProtectiveOrder
 from cases.orders.services import ISSUER_LABELS, KIND_LABELS
 
@@ -23,7 +23,7 @@ def _order_counts(centre_ids: Sequence[int], period: Period) -> list[tuple[int, 
         sa.select(*columns, sa.func.count())
         .join(Case, Case.id == ProtectiveOrder.case_id)
         .where(Case.centre_id.in_(list(centre_ids)), ProtectiveOrder.starts_on >= period.start,
-               ProtectiveOrder.starts_on < period.end)
+               ProtectiveOrder.starts_on < period.end, counted_cases())
         .group_by(*columns)).all()]
 
 

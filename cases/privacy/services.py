@@ -44,6 +44,7 @@ def record_privacy(case: Case, *, actor: User, notice_given: bool, notice_method
              for p in purposes if p not in active]
     db.session.add_all(added)
     db.session.flush()
+    refresh_statistics_consent(case)
     if added:
         audit.record("case.explicit-consent", object_type="case", object_id=case.public_id, case_number=case.number,
                      details={"purposes": [c.purpose for c in added], "method": consent_method})
@@ -55,8 +56,22 @@ def revoke_consent(consent: ExplicitConsent, *, actor: User) -> None:
         raise PrivacyError(str(_l("This consent was already withdrawn.")))
     consent.revoked_at, consent.revoked_by_id = utcnow(), actor.id
     db.session.flush()
+    refresh_statistics_consent(consent.case)
     audit.record("case.explicit-consent-revoked", object_type="case", object_id=consent.case.public_id,
                  case_number=consent.case.number, details={"purpose": consent.purpose})
+
+
+def refresh_statistics_consent(case: Case) -> None:
+    """Keep ``Case.excluded_from_statistics`` true exactly when her notice is on record and she has no current
+    consent to statistics (none given, or withdrawn). A case from before the notice existed stays counted."""
+    # SECURITY (KVKK art. 5): what she did not consent to is not processed for statistics.
+    notice = sa.exists().where(PrivacyNotice.case_id == case.id)
+    consent = sa.exists().where(ExplicitConsent.case_id == case.id, ExplicitConsent.purpose == "statistics",
+                                ExplicitConsent.revoked_at.is_(None))
+    excluded = bool(db.session.scalar(sa.select(sa.and_(notice, ~consent))))
+    if case.excluded_from_statistics != excluded:
+        case.excluded_from_statistics = excluded
+        db.session.flush()
 
 
 def case_notice(case: Case) -> PrivacyNotice | None:

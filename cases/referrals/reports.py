@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from app.db import db
 from app.reports.registry import GroupedSection, Period, Table
 from cases.core.models import Case
-from cases.core.reports import column_counts, labels_of
+from cases.core.reports import column_counts, counted_cases, labels_of
 from cases.referrals.models import INSTITUTION_TYPES, REFERRAL_OUTCOMES, REFERRAL_STATUSES, Referral
 from cases.referrals.services import INSTITUTION_LABELS, OUTCOME_LABELS
 from cases.referrals.services import STATUS_LABELS as REFERRAL_STATUS_LABELS
@@ -23,7 +23,7 @@ SENT_STATUSES = tuple(s for s in REFERRAL_STATUSES if s != "draft")  # a draft n
 def _referral_filter(centre_ids: Sequence[int], period: Period) -> list[sa.ColumnElement[bool]]:
     start, end = period.bounds_utc()
     return [Case.centre_id.in_(list(centre_ids)), Referral.sent_at.is_not(None), Referral.sent_at >= start,
-            Referral.sent_at < end, Referral.status.in_(SENT_STATUSES)]
+            Referral.sent_at < end, Referral.status.in_(SENT_STATUSES), counted_cases()]
 
 
 def _referral_counts(centre_ids: Sequence[int], period: Period) -> list[tuple[int, str, str, str | None, int]]:

@@ -183,3 +183,134 @@ def test_duty_to_report_decisions_are_logged_with_who_why_and_whether_she_was_to
             AuditEvent.action == "case.report-decision")))
     assert all(REASON.encode() not in (ct or b"") for ct in raw) and len(events) == 2
     assert _client(app, make_user("counsellor")).get(url).status_code == 404
+
+
+def test_an_undecided_report_question_is_a_task_until_decided_and_in_the_centres_log(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    from app.audit import AuditEvent
+    from app.db import db
+
+    counsellor, colleague = make_user("counsellor", name="Derya Danışman"), make_user("counsellor")
+    case = make_case(counsellor, team=(colleague,))
+    c = _client(app, counsellor)
+    url = f"/cases/{case.public_id}/legal/report-decisions/new"
+    yesterday = (_today() - timedelta(2)).isoformat()
+    r = post(c, url, {"learned_on": yesterday, "concern": "child-abuse", "decision": "undecided",
+                      "reported_to": ["police"], "reason": "Önce okulla konuşulacak GİZLİ-NOT"}, token_url=url)
+    assert r.status_code == 302
+    assert ("report-decision", case.number) in _task_rows(c)
+    assert ("report-decision", case.number) in _task_rows(_client(app, colleague))  # her team's too
+    html = factories.page(c, "/cases/tasks?kind=report-decision").get_data(as_text=True)
+    assert "Overdue" in html and "Abuse or neglect of a child" in html and "GİZLİ-NOT" not in html
+    link = re.search(r'href="(/cases/[0-9a-f-]+/legal/report-decisions/[0-9a-f-]+)"', html)
+    assert link
+    decide = link.group(1)
+    with app.app_context():
+        assert db.session.execute(sa.text("SELECT reported_to FROM report_decisions")).scalar() in ([], "[]")
+
+    sup = _client(app, make_user("supervisor"))
+    log = factories.page(sup, "/cases/report-decisions").get_data(as_text=True)
+    assert case.number in log and "Not decided yet" in log and "GİZLİ-NOT" not in log  # no reasons in the list
+    assert factories.page(sup, "/cases/report-decisions?decision=reported").get_data(as_text=True).count(
+        case.number) == 0
+    assert sup.get("/cases/report-decisions?decision=bogus").status_code == 422
+    assert c.get("/cases/report-decisions").status_code == 404  # supervisors only
+    other_sup = _client(app, factories.make_user(app, "supervisor", centre=factories.make_centre(app, code="KDK")))
+    assert case.number not in factories.page(other_sup, "/cases/report-decisions").get_data(as_text=True)
+
+    page = factories.page(c, decide).get_data(as_text=True)
+    assert "GİZLİ-NOT" in page and "Abuse or neglect of a child" in page
+    assert post(c, decide, {"decision": "undecided"}, token_url=decide).status_code == 422
+    assert post(c, decide, {"decision": "reported"}, token_url=decide).status_code == 422  # to whom?
+    assert _client(app, make_user("counsellor")).get(decide).status_code == 404
+    assert post(c, decide, {"decision": "reported", "reported_to": ["prosecutor"], "she_was_told_first": "y"},
+                token_url=decide).status_code == 302
+    assert ("report-decision", case.number) not in _task_rows(c)  # decided: it leaves the list
+    log = factories.page(sup, "/cases/report-decisions?decision=reported").get_data(as_text=True)
+    assert case.number in log and "Public prosecutor" in log and "Derya Danışman" in log
+    r = post(c, decide, {"decision": "not-reported", "reason": "x"}, token_url=f"/cases/{case.public_id}")
+    assert r.status_code == 422 and "already made" in r.get_data(as_text=True)  # not rewritten
+    assert c.get(decide).status_code == 302
+    with app.app_context():
+        actions = list(db.session.scalars(sa.select(AuditEvent.action).where(
+            AuditEvent.action.in_(("case.report-decision", "case.report-decision-log")))))
+    assert actions.count("case.report-decision") == 2 and actions.count("case.report-decision-log") >= 3
+
+
+COURT_NO = "2026/99 GİZLİ-MAHKEME-ESAS"
+HEARING_NOTE = "Tanık dinlendi; GİZLİ-DURUŞMA"
+
+
+def test_outcome_and_appeal_deadline_are_a_task_until_the_appeal_is_recorded(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    from app.db import db
+
+    counsellor = make_user("counsellor")
+    case = make_case(counsellor)
+    c = _client(app, counsellor)
+    url = f"/cases/{case.public_id}/legal/proceedings/new"
+    deadline = (_today() + timedelta(10)).isoformat()
+    # an outcome ends the proceeding; the deadline goes with an outcome; unknown keys are refused
+    assert post(c, url, _proceeding(outcome="conviction"), token_url=url).status_code == 422
+    assert post(c, url, _proceeding(status="concluded", appeal_deadline_on=deadline), token_url=url).status_code == 422
+    assert post(c, url, _proceeding(status="concluded", outcome="guilty-ish"), token_url=url).status_code == 422
+    r = post(c, url, _proceeding(status="concluded", outcome="conviction", appeal_deadline_on=deadline,
+                                 court_file_number=COURT_NO), token_url=url)
+    assert r.status_code == 302
+    html = factories.page(c, f"/cases/{case.public_id}").get_data(as_text=True)
+    legal = html.split('id="proceedings"')[1].split("</ul>")[0]
+    assert "Conviction" in legal and COURT_NO in legal and FILE_NO in legal and "Last day to appeal" in legal
+    assert ("appeal-deadline", case.number) in _task_rows(c)
+    assert "Overdue" not in factories.page(c, "/cases/tasks?kind=appeal-deadline").get_data(as_text=True)
+    with app.app_context():
+        raw, pid = db.session.execute(sa.text("SELECT court_file_number_ct, public_id FROM legal_proceedings")).one()
+        from cases.legal.models import LegalProceeding
+
+        row = db.session.scalar(sa.select(LegalProceeding))
+        assert row is not None
+        row.appeal_deadline_on = _today() - timedelta(1)  # the day passed with nothing recorded
+        db.session.commit()
+    assert COURT_NO.encode() not in raw
+    html = factories.page(c, "/cases/tasks?kind=appeal-deadline").get_data(as_text=True)
+    assert "Overdue" in html and case.number in html
+    edit = f"/cases/{case.public_id}/legal/proceedings/{uuid.UUID(str(pid))}"
+    assert post(c, edit, _proceeding(status="concluded", outcome="conviction", appeal="filed",
+                                     appeal_deadline_on=(_today() - timedelta(1)).isoformat()),
+                token_url=edit).status_code == 302
+    assert ("appeal-deadline", case.number) not in _task_rows(c)  # recorded: it leaves the list
+    assert "Objection or appeal filed" in factories.page(c, f"/cases/{case.public_id}").get_data(as_text=True)
+
+
+def test_a_hearing_whose_day_came_joins_the_history_with_what_happened(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    from app.db import db
+    from cases.legal.models import LegalProceeding
+
+    counsellor = make_user("counsellor", name="Derya Danışman")
+    case = make_case(counsellor)
+    c = _client(app, counsellor)
+    url = f"/cases/{case.public_id}/legal/proceedings/new"
+    assert post(c, url, _proceeding(), token_url=url).status_code == 302
+    with app.app_context():
+        pid = db.session.scalar(sa.select(LegalProceeding.public_id))
+    edit = f"/cases/{case.public_id}/legal/proceedings/{pid}"
+    page = factories.page(c, edit).get_data(as_text=True)
+    assert "None recorded yet." in page and 'name="hearing_note"' not in page  # the hearing is still ahead
+    # a note before the day has come has nothing to go with
+    r = post(c, edit, _proceeding(hearing_note=HEARING_NOTE), token_url=edit)
+    assert r.status_code == 422
+    held = _today() - timedelta(1)
+    with app.app_context():
+        row = db.session.scalar(sa.select(LegalProceeding))
+        assert row is not None
+        row.next_hearing_on = held
+        db.session.commit()
+    assert 'name="hearing_note"' in factories.page(c, edit).get_data(as_text=True)
+    assert post(c, edit, _proceeding(next_hearing_on=held.isoformat()), token_url=edit).status_code == 302
+    assert "None recorded yet." in factories.page(c, edit).get_data(as_text=True)  # same date: not held yet
+    nxt = (_today() + timedelta(30)).isoformat()
+    assert post(c, edit, _proceeding(next_hearing_on=nxt, hearing_note=HEARING_NOTE), token_url=edit).status_code == 302
+    page = factories.page(c, edit).get_data(as_text=True)
+    history = page.split('id="hearings"')[1].split("</ul>")[0]
+    assert HEARING_NOTE in history and "Derya Danışman" in history and held.isoformat() in history
+    with app.app_context():
+        raw = db.session.execute(sa.text("SELECT held_on, note_ct FROM legal_hearings")).all()
+    assert len(raw) == 1 and HEARING_NOTE.encode() not in raw[0][1]
+    assert ("hearing", case.number) not in _task_rows(c)  # the next one is a month away

@@ -266,21 +266,47 @@ def test_dashboard_in_turkish(app, live_server, browser, make_user, role) -> Non
     _run(app, browser, live_server, make_user(role), [], locale="tr-TR")
 
 
+def _undecided_and_a_proceeding(app, case, user):  # type: ignore[no-untyped-def]
+    """An undecided duty-to-report question and a proceeding whose hearing was yesterday (its page asks what
+    happened and lists the hearings held), through the services; their public ids."""
+    import datetime as dt
+
+    from app.dates import local_today
+    from app.db import db
+    from app.users.models import User
+    from cases.core.models import Case
+    from cases.legal import services as legal_service
+
+    with app.app_context():
+        c, actor = db.session.get(Case, case.id), db.session.get(User, user.id)
+        today = local_today()
+        row = legal_service.record_report_decision(
+            c, actor=actor, learned_on=today, concern="child-abuse", decision="undecided", reported_to=[],
+            reason=None, she_was_told_first=False)
+        p = legal_service.save_proceeding(
+            c, actor=actor, kind="divorce", status="ongoing", authority=None, file_number=None, has_legal_aid=True,
+            lawyer=None, next_hearing_on=today - dt.timedelta(1), today=today - dt.timedelta(2))
+        db.session.commit()
+        return row.public_id, p.public_id
+
+
 def test_issue_18_pages_have_no_serious_violation(app, live_server, browser, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
     """The legal process, privacy, feedback, handover and indicator pages (issue 18), in English and Turkish."""
     counsellor = make_user("counsellor")
     supervisor = make_user("supervisor")
     case = make_case(counsellor)
     c = f"/cases/{case.public_id}"
+    decision, proceeding = _undecided_and_a_proceeding(app, case, counsellor)
     pages: list[str | tuple[str, int] | tuple[str, int, str]] = [
         f"{c}/legal/proceedings/new", f"{c}/legal/measures", f"{c}/legal/custody/new",
-        f"{c}/legal/report-decisions/new", f"{c}/privacy", "/cases/privacy-notice", "/cases/feedback"]
+        f"{c}/legal/report-decisions/new", f"{c}/privacy", "/cases/privacy-notice", "/cases/feedback",
+        f"{c}/legal/report-decisions/{decision}", f"{c}/legal/proceedings/{proceeding}"]
     for locale in ("en-GB", "tr-TR"):
         assert len(_run(app, browser, live_server, counsellor, pages, locale=locale)) == len(pages) + 3  # + sign-in
         visited = _run(app, browser, live_server, supervisor, [
             ("/cases/kpis", 200, "#kpi-closure-reasons"), f"/cases/handover?counsellor={counsellor.public_id}",
-            c], locale=locale)
-        assert len(visited) == 3 + 3
+            c, "/cases/report-decisions"], locale=locale)
+        assert len(visited) == 4 + 3
 
 
 def test_issue_16_papers_and_audit_log_pass_axe(app, live_server, browser, make_user, make_case) -> None:  # type: ignore[no-untyped-def]

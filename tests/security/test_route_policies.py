@@ -84,6 +84,8 @@ PINNED = {
     "cases.edit_privacy": "object:case:edit:counsellor,supervisor",
     "cases.revoke_explicit_consent": "object:case:edit:counsellor,supervisor",
     "cases.new_report_decision": "object:case:edit:counsellor,supervisor",
+    "cases.decide_report_decision": "object:case:edit:counsellor,supervisor",
+    "cases.list_report_decisions": "roles:supervisor",
     "cases.hand_over": "roles:supervisor",
     "cases.record_custody": "object:case:edit:counsellor,supervisor",
     "cases.edit_measures": "object:case:edit:counsellor,supervisor",
