@@ -2,7 +2,8 @@
 bytes, invalid UTF-8, duplicated fields and control characters in ``next`` get a clear 4xx, never a 500.
 
 The sweep sends each payload to every POST route of ``app.url_map``, signed in with a role the route admits, with the
-route's case or shelter filled in with a real one so the forms behind them are reached."""
+route's case or shelter filled in with a real one so the forms behind them are reached. A second sweep sends hostile
+query strings to every GET route (the GET forms: searches, filters, periods, ``next``)."""
 
 from __future__ import annotations
 
@@ -246,3 +247,44 @@ def test_a_nul_byte_in_a_query_string_is_never_a_500(client, make_user, login_as
     assert client.get("/login?next=%00").status_code == 200
     login_as(client, make_user("admin"))
     assert client.get("/admin/users/?email=a%00b").status_code in (200, 400, 422)  # SQLite finds nothing
+
+
+def test_hostile_query_strings_on_every_page_never_get_a_500(app, make_user, make_case, caplog) -> None:  # type: ignore[no-untyped-def]
+    """GET forms (search, filters, periods, next) read query strings: NUL bytes, invalid UTF-8, duplicated and overlong
+    parameters on every GET route of ``app.url_map`` get a page or a 4xx, never a 500."""
+    from app import access
+
+    users = {role: make_user(role) for role in ("counsellor", "supervisor", "coordinator", "admin", "auditor")}
+    case = make_case(users["counsellor"])
+    shelter = make_shelter(app, users["admin"], coordinators=(users["coordinator"],))
+    real = {"case_id": str(case.public_id), "shelter_id": str(shelter.public_id)}
+    clients = {None: app.test_client()}
+    for role, user in users.items():
+        clients[role] = app.test_client()
+        login_as(clients[role], user)
+    policies = access.route_policies(app)
+    rules = [r for r in app.url_map.iter_rules() if "GET" in (r.methods or ()) and r.endpoint != "static"
+             and all(a in real or "<uuid:" + a in r.rule for a in r.arguments)]
+    names = ["q", "query", "email", "period", "from", "to", "year", "page", "next", "status", "kind", "case", "role",
+             "action", "outcome", "centre", "date", "start", "end", "sort", "discreet"]
+    queries = [b"&".join(n.encode() + b"=%FF%FE%C3%28" for n in names),
+               b"&".join(n.encode() + b"=a%00b" for n in names),
+               b"&".join(n.encode() + v for n in names for v in (b"=1", b"=2026-13-45", b"=" + b"x" * 3000)),
+               b"&".join(n.encode() + b"=\xff\xfe" for n in names)]
+    failures, statuses = [], []
+    caplog.set_level(logging.ERROR)
+    for rule in sorted(rules, key=lambda r: r.rule):
+        if rule.endpoint in ("auth.logout",):
+            continue
+        url = rule.rule
+        for arg in rule.arguments:
+            url = url.replace(f"<uuid:{arg}>", real.get(arg, str(uuid.uuid4())))
+        client = clients[_pick_role(policies[rule.endpoint] or "")]
+        for query in queries:
+            status = client.get(url, query_string=query.decode("latin-1")).status_code
+            statuses.append(status)
+            if status >= 500:
+                failures.append((rule.endpoint, query[:20], status))
+    assert len(rules) > 60 and statuses.count(200) > 100  # pages were reached, not only refused
+    assert failures == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR and "unhandled" in r.getMessage()]
