@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from tests.cases.test_documents import pdf_bytes, upload
 from tests.factories import csrf_token, login_as
 from tests.security.test_mass_assignment import LAST, _fill, _Forms
 from tests.security.test_shelter_sweep import _theirs
@@ -72,7 +73,6 @@ UNREACHED: dict[str, str] = {
     "cases.return_safety_plan": "needs a submitted safety plan with content",
     "cases.decide_closure": "needs a pending closure request",
     "cases.reopen_case": "needs a closed case",
-    "cases.delete_document": "needs an uploaded document (a file the crawl does not make)",
     "cases.revoke_explicit_consent": "needs an explicit consent given at intake",
     "cases.link_inquiry": "needs an unlinked location inquiry in the supervisor's queue",
     "cases.open_alert": "needs an alert raised by someone else's change",
@@ -133,8 +133,9 @@ def _seed(app: Any, clients: dict[str | None, Any], users: dict[str, Any], make_
     for email in ("yeni@example.org", "ikinci@example.org"):  # two requests: one refused, one confirmed
         admin.post("/admin/users/new", data={"csrf_token": csrf_token(admin, "/admin/users/new"), "email": email,
                                              "name": "Yeni Danışman", "role": "counsellor", "centre": centre_code})
-    starts = {"counsellor": [f"/cases/{case.public_id}", "/"], "supervisor": [f"/cases/{case.public_id}",
-              f"/shelters/{shelter.public_id}", "/account-requests/", "/"],
+    upload(clients["counsellor"], case, pdf_bytes(4096))  # a document to delete (the crawl fills in no file)
+    starts = {"counsellor": [f"/cases/{case.public_id}", f"/cases/{case.public_id}/documents", "/"],
+              "supervisor": [f"/cases/{case.public_id}", f"/shelters/{shelter.public_id}", "/account-requests/", "/"],
               "coordinator": [f"/shelters/{shelter.public_id}"],
               "admin": ["/cases/retention"]}
     scope = (f"/cases/{case.public_id}", f"/shelters/{shelter.public_id}", "/shelters/requests/new")
@@ -143,7 +144,7 @@ def _seed(app: Any, clients: dict[str | None, Any], users: dict[str, Any], make_
     request_for(app, second, shelter, counsellor)  # a second waiting request: one is declined, the other admitted
     for _round in range(3):  # objects made by one round's forms have forms of their own
         for endpoint, (who, action, fields) in sorted(_forms_on_pages(clients, starts, scope, adapter).items()):
-            if any(word in endpoint for word in LAST) or not action.startswith(scope[:2]):
+            if any(word in endpoint for word in (*LAST, "delete")) or not action.startswith(scope[:2]):
                 continue
             data = {"csrf_token": [csrf_token(clients[who], "/")], **_fill(fields, set())}
             assert clients[who].post(action, data=data).status_code < 500, endpoint
