@@ -1,7 +1,8 @@
 """Step-up: sensitive actions ask for a fresh second factor (OWASP ASVS 5.0 V6.8.4 / V7.5).
 
-Break-glass, exports (audit log, statistics), printouts, and any change of credentials run only if she entered a
-TOTP code in this session within ``STEP_UP_WINDOW`` (signing in counts). Otherwise she is sent to
+Break-glass, exports (audit log, statistics, a case's KVKK report), printouts (statistics, a case's papers) and any
+change of credentials run only if she entered a TOTP code in this session within ``STEP_UP_WINDOW`` (signing in
+counts). Otherwise she is sent to
 ``/account/confirm``, enters a code, and comes back; a POST is not replayed (she submits it again).
 
 Use below the access policy, so the policy decides who may ask at all::

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import render_template
 
 from app import access, audit
+from app.auth import stepup
 from cases.core.access import case_access
 from cases.core.blueprint import bp
 from cases.core.models import Case
@@ -13,6 +14,7 @@ from cases.kvkk.services import EVENT_LIMIT, access_events, case_report, her_cas
 
 @bp.get("/<uuid:case_id>/kvkk-report")
 @case_access("kvkk-report")
+@stepup.required
 def kvkk_report(case: Case):  # type: ignore[no-untyped-def]
     cases = her_cases(case)
     for item in cases:

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app import access, audit
+from app.auth import stepup
 from app.dates import local_today
 from app.users.models import Role
 from cases.casefile.page import case_page_context
@@ -46,6 +47,7 @@ def _on_record(case: Case, action: str, paper: str, **details: Any) -> None:
 
 @bp.get("/<uuid:case_id>/papers/safety-plan")
 @case_access("view")
+@stepup.required
 def print_safety_plan(case: Case):  # type: ignore[no-untyped-def]
     discreet = request.args.get("discreet") == "1"
     plan = plans_service.approved_safety_plan(case)
@@ -65,6 +67,7 @@ def print_safety_plan(case: Case):  # type: ignore[no-untyped-def]
 
 @bp.get("/<uuid:case_id>/papers/summary")
 @case_access("view")
+@stepup.required
 def print_case_summary(case: Case):  # type: ignore[no-untyped-def]
     _on_record(case, "case.export", "case-summary")
     context = case_page_context(case)
@@ -73,6 +76,7 @@ def print_case_summary(case: Case):  # type: ignore[no-untyped-def]
 
 @bp.get("/<uuid:case_id>/papers/kvkk")
 @case_access("view")
+@stepup.required
 def print_kvkk_notice(case: Case):  # type: ignore[no-untyped-def]
     _on_record(case, "case.print", "kvkk-notice")
     return render_template("cases/papers/kvkk.html", case=case, applicant=case.applicant, today=local_today(),

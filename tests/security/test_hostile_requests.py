@@ -2,7 +2,8 @@
 bytes, invalid UTF-8, duplicated fields and control characters in ``next`` get a clear 4xx, never a 500.
 
 The sweep sends each payload to every POST route of ``app.url_map``, signed in with a role the route admits, with the
-route's case or shelter filled in with a real one so the forms behind them are reached."""
+route's case or shelter filled in with a real one so the forms behind them are reached. A second sweep sends hostile
+query strings to every GET route (the GET forms: searches, filters, periods, ``next``)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,17 @@ import io
 import logging
 import re
 import uuid
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from tests.cases.test_documents import pdf_bytes, upload
 from tests.factories import csrf_token, login_as
-from tests.shelters.helpers import make_shelter
+from tests.security.test_mass_assignment import LAST, _fill, _Forms
+from tests.security.test_shelter_sweep import _theirs
+from tests.shelters.helpers import make_shelter, request_for
 
 GENERIC_FIELDS = ["email", "password", "code", "name", "reason", "text", "next", "locale", "date", "status"]
 BIG = 2 * 1024 * 1024
@@ -56,39 +62,139 @@ def _pick_role(policy: str) -> str | None:
     return "counsellor"  # object policies without a role list: the loader decides
 
 
-def test_hostile_bodies_never_get_a_500(app, make_user, make_case, caplog) -> None:  # type: ignore[no-untyped-def]
+# POST routes whose form the sweep cannot reach with a real object (it answers an audited 404 to every payload).
+# Each is named with the reason; a route added later must either be reached or be listed here on purpose.
+# Their payloads still meet the guards that run before any view (file parts → 400, size → 413, raw bytes → 400).
+UNREACHED: dict[str, str] = {
+    "cases.approve_order": "needs an order awaiting approval; filled in once, the order form is not accepted",
+    "cases.extend_order": "needs an approved order",
+    "cases.record_violation": "needs an approved order",
+    "cases.approve_safety_plan": "needs a submitted safety plan with content",
+    "cases.return_safety_plan": "needs a submitted safety plan with content",
+    "cases.decide_closure": "needs a pending closure request",
+    "cases.reopen_case": "needs a closed case",
+    "cases.revoke_explicit_consent": "needs an explicit consent given at intake",
+    "cases.link_inquiry": "needs an unlinked location inquiry in the supervisor's queue",
+    "cases.open_alert": "needs an alert raised by someone else's change",
+}
+
+
+ENDS = ("shelters.remove_coordinator", "cases.close_case", "cases.transfer_case", "cases.update_team")
+
+
+def _tier(endpoint: str) -> int:
+    """Forms that end what the others need (a request declined, a coordinator removed, a case closed) come last."""
+    if endpoint in ENDS:
+        return 2
+    return 1 if any(word in endpoint for word in LAST) else 0
+
+
+def _forms_on_pages(clients: dict[str | None, Any], starts: dict[str, list[str]], scope: tuple[str, ...],
+                    adapter: Any) -> dict[str, tuple[str, str, list[dict[str, Any]]]]:
+    """endpoint → (who, real action URL, the form's fields): the forms a crawl of each person's pages finds."""
+    found: dict[str, tuple[str, str, list[dict[str, Any]]]] = {}
+    for who, urls in starts.items():
+        queue, seen = list(urls), set[str]()
+        while queue and len(seen) < 80:
+            url = queue.pop(0)
+            if url in seen:
+                continue
+            seen.add(url)
+            r = clients[who].get(url)
+            if r.status_code != 200 or "text/html" not in r.content_type:
+                continue
+            parser = _Forms()
+            parser.feed(r.get_data(as_text=True))
+            for form in parser.forms:
+                action = form["action"] or url  # with its query (a shelter request names its case)
+                try:
+                    endpoint, _args = adapter.match(urlsplit(action).path, method="POST")
+                except Exception:  # noqa: BLE001  (a form posting elsewhere than a route)
+                    continue
+                if endpoint not in found or endpoint.endswith(("admit", "confirm_request")):  # the last
+                    # request is admitted (confirmed), the first declined (refused)
+                    found[endpoint] = (who, action, form["fields"])
+            queue += [link for link in parser.links
+                      if urlsplit(link).path.startswith(scope) and not urlsplit(link).path.endswith((".csv", "/print"))]
+    return found
+
+
+def _seed(app: Any, clients: dict[str | None, Any], users: dict[str, Any], make_case: Any,
+          centre_code: str) -> tuple[dict, dict]:
+    """A case, a shelter with rooms, beds, a stay, a waiting request, an extension and an outage, a pending account
+    request, and whatever the case's own forms create when filled in once (a note, a goal, an order, a referral …):
+    so the nested ids of the routes are real and their forms are reached. Returns (starts, ids)."""
+    counsellor, supervisor, coordinator = users["counsellor"], users["supervisor"], users["coordinator"]
+    case = make_case(counsellor, risk_level="high", children=(("Çocuk Ece", "girl", 2017),))
+    shelter = make_shelter(app, supervisor, coordinators=(coordinator,))
+    ids = {"case_id": str(case.public_id), "shelter_id": str(shelter.public_id),
+           **_theirs(app, shelter, counsellor, coordinator, make_case)}
+    admin = clients["admin"]
+    for email in ("yeni@example.org", "ikinci@example.org"):  # two requests: one refused, one confirmed
+        admin.post("/admin/users/new", data={"csrf_token": csrf_token(admin, "/admin/users/new"), "email": email,
+                                             "name": "Yeni Danışman", "role": "counsellor", "centre": centre_code})
+    upload(clients["counsellor"], case, pdf_bytes(4096))  # a document to delete (the crawl fills in no file)
+    starts = {"counsellor": [f"/cases/{case.public_id}", f"/cases/{case.public_id}/documents", "/"],
+              "supervisor": [f"/cases/{case.public_id}", f"/shelters/{shelter.public_id}", "/account-requests/", "/"],
+              "coordinator": [f"/shelters/{shelter.public_id}"],
+              "admin": ["/cases/retention"]}
+    scope = (f"/cases/{case.public_id}", f"/shelters/{shelter.public_id}", "/shelters/requests/new")
+    adapter = app.url_map.bind("localhost")
+    second = make_case(counsellor, applicant_name="İkinci Başvuru", tckn=None, phone=None)
+    request_for(app, second, shelter, counsellor)  # a second waiting request: one is declined, the other admitted
+    for _round in range(3):  # objects made by one round's forms have forms of their own
+        for endpoint, (who, action, fields) in sorted(_forms_on_pages(clients, starts, scope, adapter).items()):
+            if any(word in endpoint for word in (*LAST, "delete")) or not action.startswith(scope[:2]):
+                continue
+            data = {"csrf_token": [csrf_token(clients[who], "/")], **_fill(fields, set())}
+            assert clients[who].post(action, data=data).status_code < 500, endpoint
+    return starts, ids
+
+
+def test_hostile_bodies_never_get_a_500(app, centre, make_user, make_case, caplog) -> None:  # type: ignore[no-untyped-def]
     from app import access
 
     users = {role: make_user(role) for role in ("counsellor", "supervisor", "coordinator", "admin", "auditor")}
-    case = make_case(users["counsellor"])
-    shelter = make_shelter(app, users["admin"], coordinators=(users["coordinator"],))
-    real = {"case_id": str(case.public_id), "shelter_id": str(shelter.public_id)}
-    clients = {None: app.test_client()}
+    clients: dict[str | None, Any] = {None: app.test_client()}
     for role, user in users.items():
         clients[role] = app.test_client()
         login_as(clients[role], user)
+    starts, real = _seed(app, clients, users, make_case, centre.code)
+    target = make_user("counsellor")  # the account the admin's and supervisor's user forms act on (not a sweeper)
+    scope = (*{u for urls in starts.values() for u in urls if u.startswith(("/cases/", "/shelters/"))},
+             "/shelters/requests/new")
+    forms = _forms_on_pages(clients, starts, scope, app.url_map.bind("localhost"))
 
     policies = access.route_policies(app)
     rules = [r for r in app.url_map.iter_rules() if "POST" in (r.methods or ()) and r.endpoint != "auth.logout"]
     assert len(rules) > 50
     failures = []
-    seen: list[tuple[str, int]] = []
+    answers: dict[str, set[int]] = {}
     caplog.set_level(logging.ERROR)
-    for rule in sorted(rules, key=lambda r: r.rule):
-        role = _pick_role(policies[rule.endpoint] or "")
+    # forms that end what the others need (a discharge, a coordinator removed, a case closed) are swept last
+    for rule in sorted(rules, key=lambda r: (_tier(r.endpoint), r.rule)):
+        if rule.endpoint in forms:  # the real form on a real page: its own URL and field names
+            role, url, form_fields = forms[rule.endpoint]
+            fields = [f["name"] for f in form_fields if f["name"] != "csrf_token"] or GENERIC_FIELDS
+        else:
+            role = _pick_role(policies[rule.endpoint] or "")
+            url = rule.rule
+            for arg in rule.arguments:
+                value = str(target.public_id) if arg == "user_id" else real.get(arg, str(uuid.uuid4()))
+                url = url.replace(f"<uuid:{arg}>", value)
+            fields = _fields(clients[role], url)
         client = clients[role]
-        url = rule.rule
-        for arg in rule.arguments:
-            url = url.replace(f"<uuid:{arg}>", real.get(arg, str(uuid.uuid4())))
-        fields = _fields(client, url)
         token = csrf_token(client, "/login" if role is None else "/")
         for name, kwargs, expected in _payloads(token, fields):
             status = client.post(url, **kwargs).status_code
-            seen.append((name, status))
+            if name in ("nul-byte", "invalid-utf8", "duplicated"):
+                answers.setdefault(rule.endpoint, set()).add(status)
             if status >= 500 or (expected is not None and status != expected):
                 failures.append((rule.endpoint, role, name, status))
-    assert {status for name, status in seen if name == "duplicated"} & {302, 422}  # forms were reached
     assert failures == []
+    # the form behind each route was reached: not every form-level payload was turned away as an unknown object
+    unreached = {endpoint for endpoint, statuses in answers.items() if statuses == {404}}
+    assert unreached == set(UNREACHED), "\n".join(sorted(unreached))
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR and "unhandled" in r.getMessage()]
 
 
@@ -142,3 +248,44 @@ def test_a_nul_byte_in_a_query_string_is_never_a_500(client, make_user, login_as
     assert client.get("/login?next=%00").status_code == 200
     login_as(client, make_user("admin"))
     assert client.get("/admin/users/?email=a%00b").status_code in (200, 400, 422)  # SQLite finds nothing
+
+
+def test_hostile_query_strings_on_every_page_never_get_a_500(app, make_user, make_case, caplog) -> None:  # type: ignore[no-untyped-def]
+    """GET forms (search, filters, periods, next) read query strings: NUL bytes, invalid UTF-8, duplicated and overlong
+    parameters on every GET route of ``app.url_map`` get a page or a 4xx, never a 500."""
+    from app import access
+
+    users = {role: make_user(role) for role in ("counsellor", "supervisor", "coordinator", "admin", "auditor")}
+    case = make_case(users["counsellor"])
+    shelter = make_shelter(app, users["admin"], coordinators=(users["coordinator"],))
+    real = {"case_id": str(case.public_id), "shelter_id": str(shelter.public_id)}
+    clients = {None: app.test_client()}
+    for role, user in users.items():
+        clients[role] = app.test_client()
+        login_as(clients[role], user)
+    policies = access.route_policies(app)
+    rules = [r for r in app.url_map.iter_rules() if "GET" in (r.methods or ()) and r.endpoint != "static"
+             and all(a in real or "<uuid:" + a in r.rule for a in r.arguments)]
+    names = ["q", "query", "email", "period", "from", "to", "year", "page", "next", "status", "kind", "case", "role",
+             "action", "outcome", "centre", "date", "start", "end", "sort", "discreet"]
+    queries = [b"&".join(n.encode() + b"=%FF%FE%C3%28" for n in names),
+               b"&".join(n.encode() + b"=a%00b" for n in names),
+               b"&".join(n.encode() + v for n in names for v in (b"=1", b"=2026-13-45", b"=" + b"x" * 3000)),
+               b"&".join(n.encode() + b"=\xff\xfe" for n in names)]
+    failures, statuses = [], []
+    caplog.set_level(logging.ERROR)
+    for rule in sorted(rules, key=lambda r: r.rule):
+        if rule.endpoint in ("auth.logout",):
+            continue
+        url = rule.rule
+        for arg in rule.arguments:
+            url = url.replace(f"<uuid:{arg}>", real.get(arg, str(uuid.uuid4())))
+        client = clients[_pick_role(policies[rule.endpoint] or "")]
+        for query in queries:
+            status = client.get(url, query_string=query.decode("latin-1")).status_code
+            statuses.append(status)
+            if status >= 500:
+                failures.append((rule.endpoint, query[:20], status))
+    assert len(rules) > 60 and statuses.count(200) > 100  # pages were reached, not only refused
+    assert failures == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR and "unhandled" in r.getMessage()]

@@ -18,6 +18,12 @@ SENSITIVE = [
     ("supervisor", "GET", "/reports/print"),
     ("counsellor", "GET", "/account/password"),
     ("admin", "POST", "/admin/users/{other}/reset-sign-in"),
+    ("supervisor", "POST", "/account-requests/{request}/confirm"),
+    # printouts and the KVKK report of a case (added after the first list: each one printed her whole file)
+    ("counsellor", "GET", "/cases/{case}/papers/summary"),
+    ("counsellor", "GET", "/cases/{case}/papers/safety-plan"),
+    ("counsellor", "GET", "/cases/{case}/papers/kvkk"),
+    ("supervisor", "GET", "/cases/{case}/kvkk-report"),
 ]
 
 
@@ -32,11 +38,33 @@ def _age_step_up(app, user_id: int, minutes: int = 6) -> None:  # type: ignore[n
         db.session.commit()
 
 
+def _pending_request(app, make_user, centre) -> str:  # type: ignore[no-untyped-def]
+    """An admin's request for a new counsellor, waiting for a supervisor of the centre: its Confirm button's id."""
+    import re
+
+    admin = app.test_client()
+    login_as(admin, make_user("admin"))
+    r = admin.post("/admin/users/new", data={"csrf_token": csrf_token(admin, "/admin/users/new"), "role": "counsellor",
+                                             "email": "yeni@example.org", "name": "Yeni Danışman",
+                                             "centre": centre.code})
+    assert r.status_code in (200, 302)
+    supervisor = app.test_client()
+    login_as(supervisor, make_user("supervisor"))
+    match = re.search(r'action="/account-requests/([0-9a-f-]+)/confirm"',
+                      supervisor.get("/account-requests/").get_data(as_text=True))
+    assert match, "no pending request on the supervisor's page"
+    return match.group(1)
+
+
 @pytest.mark.parametrize(("role", "method", "url"), SENSITIVE, ids=[u for _r, _m, u in SENSITIVE])
-def test_sensitive_actions_ask_for_a_fresh_code(app, client, make_user, role, method, url) -> None:  # type: ignore[no-untyped-def]
+def test_sensitive_actions_ask_for_a_fresh_code(app, client, centre, make_user, make_case, role, method,
+                                                url) -> None:  # type: ignore[no-untyped-def]
     user = make_user(role)
     other = make_user("auditor")
-    url = url.format(other=other.public_id)
+    counsellor = user if role == "counsellor" else make_user("counsellor")
+    case = make_case(counsellor)
+    request = _pending_request(app, make_user, centre) if "{request}" in url else ""
+    url = url.format(other=other.public_id, case=case.public_id, request=request)
     login_as(client, user)
 
     def call():  # type: ignore[no-untyped-def]
