@@ -16,6 +16,7 @@ EXTRA_FILES = {
     ("cases", "core"): {"access.py", "policies.py", "labels.py", "errors.py", "blueprint.py"},
     ("cases", "casefile"): {"page.py"},
     ("cases", "risk"): {"checklist.py"},
+    ("cases", "kvkk"): {"labels.py"},  # the data inventory's human labels, one per stored field kind
     ("shelters", "core"): {"policies.py", "labels.py", "errors.py", "blueprint.py"},
     ("shelters", "admissions"): {"resident_view.py"},  # the one module that reads a case for a shelter
 }

@@ -35,7 +35,9 @@ def test_each_timer_runs_an_existing_command_and_is_enabled_at_install(timer: st
     assert t["Install"].get("WantedBy") == "timers.target"
     service = unit(timer.replace(".timer", ".service"))["Service"]
     assert service["Type"] == "oneshot" and service.get("NoNewPrivileges") == "yes"
-    assert service.get("EnvironmentFile") == "/etc/dayanisma/dayanisma.env" or "backup" in timer
+    # systemd reads every EnvironmentFile= line (a parser keeps only the last): the app's own must be among them
+    env_files = re.findall(r"^EnvironmentFile=(.+)$", (UNITS / timer.replace(".timer", ".service")).read_text(), re.M)
+    assert "/etc/dayanisma/dayanisma.env" in env_files or "backup" in timer
     # The install procedure enables it (a timer copied but never enabled never runs).
     operations = " ".join((ROOT / "docs" / "OPERATIONS.md").read_text().split())
     assert re.search(r"systemctl enable --now dayanisma [^`]*\b" + re.escape(timer), operations), timer
