@@ -111,6 +111,7 @@ def letter_problem(referral: Referral) -> str | None:
 
 @bp.get("/<uuid:case_id>/referrals/<uuid:referral_id>/letter")
 @case_access("edit")
+@stepup.required
 def print_referral_letter(case: Case, referral_id: uuid.UUID):  # type: ignore[no-untyped-def]
     """The referral letter: exactly what the preview shows (the same sections), to whom, why, under which consent."""
     referral = _referral_or_404(case, referral_id)
@@ -125,6 +126,7 @@ def print_referral_letter(case: Case, referral_id: uuid.UUID):  # type: ignore[n
 
 @bp.get("/<uuid:case_id>/consents/<uuid:consent_id>/form")
 @case_access("view")
+@stepup.required
 def print_consent_form(case: Case, consent_id: uuid.UUID):  # type: ignore[no-untyped-def]
     """Her consent as a form to sign: which institution may receive which information, from when until when."""
     consent: ConsentRecord | None = referrals_service.find_consent(case, consent_id)

@@ -24,6 +24,8 @@ SENSITIVE = [
     ("counsellor", "GET", "/cases/{case}/papers/safety-plan"),
     ("counsellor", "GET", "/cases/{case}/papers/kvkk"),
     ("supervisor", "GET", "/cases/{case}/kvkk-report"),
+    ("counsellor", "GET", "/cases/{case}/referrals/{referral}/letter"),
+    ("counsellor", "GET", "/cases/{case}/consents/{consent}/form"),
 ]
 
 
@@ -64,7 +66,15 @@ def test_sensitive_actions_ask_for_a_fresh_code(app, client, centre, make_user, 
     counsellor = user if role == "counsellor" else make_user("counsellor")
     case = make_case(counsellor)
     request = _pending_request(app, make_user, centre) if "{request}" in url else ""
-    url = url.format(other=other.public_id, case=case.public_id, request=request)
+    consent = referral = ""
+    if "{consent}" in url or "{referral}" in url:  # her supervisor prepares them (the counsellor signs in below)
+        from tests.cases.test_referrals import create_consent, create_referral
+
+        preparer = app.test_client()
+        login_as(preparer, make_user("supervisor"))
+        consent = create_consent(preparer, case)
+        referral = create_referral(preparer, case, consent=consent)
+    url = url.format(other=other.public_id, case=case.public_id, request=request, consent=consent, referral=referral)
     login_as(client, user)
 
     def call():  # type: ignore[no-untyped-def]
