@@ -97,7 +97,10 @@ def erase_case(case: Case, *, reason: str, actor: object, category: str = "other
         raise ErasureRefused("state the reason for the erasure (at least 10 characters)")
     if (problem := erasure_refusal(case)) is not None:
         raise ErasureRefused(problem)
-    result = crypto.shred(db.session(), "case", case.public_id, models=crypto.encrypted_models(Base), reason=reason)
+    # SECURITY: the key's destruction record keeps the category too, not the operator's words: a plaintext column
+    # that outlives the erasure could otherwise keep the very thing erased (a name, why she asked).
+    result = crypto.shred(db.session(), "case", case.public_id, models=crypto.encrypted_models(Base),
+                          reason=category)
     case.status = CaseStatus.CLOSED
     case.closed_at = case.closed_at or utcnow()
     case.close_reason = ERASED

@@ -46,7 +46,9 @@ def test_erased_case_is_unreadable_unsearchable_and_gone(app, make_user, make_ca
         listing = client.get("/cases/").get_data(as_text=True)
         assert case.number not in listing and keep.number in listing
         assert "Kalacak Kadın" in client.get(f"/cases/{keep.public_id}").get_data(as_text=True)
-    assert b"Silinecek" not in _raw_dump(app, backend, db_url)
+    dump = _raw_dump(app, backend, db_url)
+    assert b"Silinecek" not in dump
+    assert b"2026/17" not in dump  # nor the operator's reason (the key's destruction record keeps the category)
 
 
 def test_case_on_a_shelter_waitlist_cannot_be_erased(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
