@@ -188,8 +188,9 @@ def run(dry_run: bool) -> None:
 
 @bp.cli.command("erase")
 @click.argument("case_number")
-@click.option("--reason", required=True, help="Why the case is erased (at least 10 characters, so the decision is deliberate). Not stored: its "
-              "words could outlive the erasure; the category is what is kept.")
+@click.option("--reason", required=True,
+              help="Why the case is erased (at least 10 characters, so the decision is deliberate). Not stored: "
+                   "its words could outlive the erasure; the category is what is kept.")
 @click.option("--category", type=click.Choice(ERASURE_CATEGORIES), default="kvkk-request", show_default=True,
               help="What kind of erasure this is: the only part the audit log records.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
