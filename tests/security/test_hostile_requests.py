@@ -77,9 +77,6 @@ UNREACHED: dict[str, str] = {
     "cases.link_inquiry": "needs an unlinked location inquiry in the supervisor's queue",
     "cases.open_alert": "needs an alert raised by someone else's change",
     "cases.decide_report_decision": "needs a duty-to-report question logged as not decided yet",
-    # not investigated yet: reached before issue 18's outcome/appeal/hearing fields; the generic fill of the new
-    # proceeding form no longer makes one
-    "cases.edit_proceeding": "needs a proceeding, which the generic fill no longer creates",
 }
 
 

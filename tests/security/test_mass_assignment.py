@@ -98,7 +98,8 @@ def _fill(fields: list[dict[str, Any]], avoid: set[str]) -> dict[str, list[str]]
             chosen = [v for v, sel in f["options"] if sel and v]
             usable = [v for v, _ in f["options"] if v and v not in avoid]
             usable = [v for v in usable if v not in used] + [v for v in usable if v in used]
-            if not chosen and usable and (f["required"] or not f["multiple"]):
+            blank_kept = not f["required"] and any(sel and not v for v, sel in f["options"])  # "No decision yet"
+            if not chosen and usable and not blank_kept and (f["required"] or not f["multiple"]):
                 chosen = usable[:1]
             used.update(chosen)
             data[name] = chosen
