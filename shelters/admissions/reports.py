@@ -147,15 +147,24 @@ def _people(stays: Sequence[sa.Row], period: Period, today: date) -> Table:  # t
     )
 
 
-def _ended_women(stays: Sequence[sa.Row], period: Period) -> list[sa.Row]:  # type: ignore[type-arg]
-    return [s for s in stays if s.kind == PersonKind.APPLICANT and s.ended_on is not None
-            and period.start <= s.ended_on < period.end]
+def _women_who_left(stays: Sequence[sa.Row], period: Period) -> list[sa.Row]:  # type: ignore[type-arg]
+    """The women who left the shelter in the period, each once: her last stay that ended in it. The length-of-stay
+    and exit tables count women, not stays: a woman who left twice is one woman, and a count of stays would let two
+    departures of one woman make a cell look like two people (k-anonymity is about people). Children leave with
+    their mother and are not counted here."""
+    last: dict[int, sa.Row] = {}  # type: ignore[type-arg]
+    for s in stays:
+        if s.kind == PersonKind.APPLICANT and s.ended_on is not None and period.start <= s.ended_on < period.end:
+            kept = last.get(s.person_id)
+            if kept is None or (s.ended_on, s.starts_on) > (kept.ended_on, kept.starts_on):
+                last[s.person_id] = s
+    return list(last.values())
 
 
 def _length_of_stay(stays: Sequence[sa.Row], period: Period) -> Table:  # type: ignore[type-arg]
     counts = [0] * len(STAY_BANDS)
     sums = [0] * len(STAY_BANDS)
-    for stay in _ended_women(stays, period):
+    for stay in _women_who_left(stays, period):
         length = max(1, (stay.ended_on - stay.starts_on).days)
         band = next(i for i, (upper, _key) in enumerate(STAY_BANDS) if upper is None or length < upper)
         counts[band] += 1
@@ -168,20 +177,25 @@ def _length_of_stay(stays: Sequence[sa.Row], period: Period) -> Table:  # type: 
         counts=[[c] for c in counts],
         derived=[Derived(_("Average stay (nights)"), [s / c if c else None for s, c in zip(sums, counts, strict=True)],
                          sum(sums) / total if total else None, basis=0)],
-        population="women-left",
+        population="women-left", note=_left_note(),
     )
+
+
+def _left_note() -> str:
+    return _("Each woman is counted once, by the last of her stays that ended in the period, even if she left the "
+             "shelter more than once.")
 
 
 def _exit_destinations(stays: Sequence[sa.Row], period: Period) -> Table:  # type: ignore[type-arg]
     keys = list(EXIT_DESTINATIONS)
     counts = [0] * (len(keys) + 1)
-    for stay in _ended_women(stays, period):
+    for stay in _women_who_left(stays, period):
         counts[keys.index(stay.exit_destination) if stay.exit_destination in keys else len(keys)] += 1
     return Table(
         key="exit-destinations", section=_("Shelters"), title=_("Where women went when they left the shelter"),
         row_header=_("Destination"),
         row_labels=[*(str(EXIT_DESTINATION_LABELS[k]) for k in keys), _("Not recorded")],
-        col_labels=[_("Women")], counts=[[c] for c in counts], population="women-left",
+        col_labels=[_("Women")], counts=[[c] for c in counts], population="women-left", note=_left_note(),
     )
 
 
