@@ -13,11 +13,12 @@ from app.dates import centre_zone
 from app.db import db
 from app.reports.registry import GroupedSection, Period, Table
 from app.reports.sql import band_of, days_since, fixed_offset, within_hours
+from app.reports.suppression import TOTAL
 from cases.core.labels import CLOSE_REASON_LABELS, CLOSE_REASONS
 from cases.core.models import Case, CaseStatus, RiskLevel
 from cases.core.reports import counted_cases, labels_of
 from cases.plans.models import PlanStatus, SafetyPlanVersion
-from cases.referrals.models import Referral
+from cases.referrals.models import REFERRAL_STATUSES, Referral
 from cases.risk.models import RiskAssessment
 
 SECTION_KEY = "kpis"
@@ -143,13 +144,22 @@ def _plan_rows(ids: Sequence[int], period: Period) -> sa.Select[Any]:
 
 
 def _table(tally: Tally, centre_ids: Sequence[int], key: str, title: str, row_header: str,
-           rows: Sequence[str]) -> Table:
+           rows: Sequence[str], same_as: Sequence[tuple[tuple[object, object], str, tuple[object, object]]] = ()
+           ) -> Table:
     counts = [[0] for _row in rows]
     for centre_id in set(centre_ids):
         for i, n in enumerate(tally[key].get(centre_id, ())):
             counts[i][0] += n
     return Table(key=key, section=_("Casework indicators"), title=title, row_header=row_header,
-                 row_labels=list(rows), col_labels=[_("Cases")], counts=counts)
+                 row_labels=list(rows), col_labels=[_("Cases")], counts=counts, same_as=same_as)
+
+
+# SECURITY: the referrals by where they stand are the column totals (and the grand total) of the referrals section's
+# table by institution and status (``cases.referrals.reports``: the same referrals, sent in the period, of counted
+# cases); a release protects them as the same figures.
+_SENT = [s for s in REFERRAL_STATUSES if s != "draft"]
+REFERRALS_SAME_AS = (*(((i, 0), "referrals", (TOTAL, _SENT.index(status))) for i, status in enumerate(REFERRAL_ENDS)),
+                     ((TOTAL, 0), "referrals", (TOTAL, TOTAL)))
 
 
 def _build(tally: Tally, centre_ids: Sequence[int], period: Period) -> list[Table]:
@@ -162,7 +172,7 @@ def _build(tally: Tally, centre_ids: Sequence[int], period: Period) -> list[Tabl
                 _("Submitted or returned, not approved yet"), _("No plan submitted")]),
         _table(tally, centre_ids, "kpi-referrals", _("Referrals sent in the period, by where they stand"),
                _("Referral"), [_("Completed"), _("Accepted, in progress"), _("Sent, no answer yet"), _("Declined"),
-                               _("Withdrawn")]),
+                               _("Withdrawn")], same_as=REFERRALS_SAME_AS),
         _table(tally, centre_ids, "kpi-days-open", _("Cases closed in the period, by days from application to closure"),
                _("Days"), [_("Up to 30"), _("31–90"), _("91–180"), _("181–365"), _("More than 365")]),
         _table(tally, centre_ids, "kpi-closure-reasons", _("Cases closed in the period, by reason"), _("Reason"),
