@@ -14,7 +14,7 @@ from app.db import db
 from app.reports.registry import GroupedSection, Period, Table
 from app.reports.sql import band_of, days_since, fixed_offset, within_hours
 from app.reports.suppression import TOTAL
-from cases.core.labels import CLOSE_REASON_LABELS, CLOSE_REASONS
+from cases.core.labels import CLOSE_REASON_LABELS, CLOSE_REASONS, RISK_LABELS
 from cases.core.models import Case, CaseStatus, RiskLevel
 from cases.core.reports import counted_cases, labels_of
 from cases.plans.models import PlanStatus, SafetyPlanVersion
@@ -144,14 +144,15 @@ def _plan_rows(ids: Sequence[int], period: Period) -> sa.Select[Any]:
 
 
 def _table(tally: Tally, centre_ids: Sequence[int], key: str, title: str, row_header: str,
-           rows: Sequence[str], same_as: Sequence[tuple[tuple[object, object], str, tuple[object, object]]] = ()
-           ) -> Table:
+           rows: Sequence[str], same_as: Sequence[tuple[tuple[object, object], str, tuple[object, object]]] = (),
+           population: str = "") -> Table:
     counts = [[0] for _row in rows]
     for centre_id in set(centre_ids):
         for i, n in enumerate(tally[key].get(centre_id, ())):
             counts[i][0] += n
     return Table(key=key, section=_("Casework indicators"), title=title, row_header=row_header,
-                 row_labels=list(rows), col_labels=[_("Cases")], counts=counts, same_as=same_as)
+                 row_labels=list(rows), col_labels=[_("Cases")], counts=counts, same_as=same_as,
+                 population=population)
 
 
 # SECURITY: the referrals by where they stand are the column totals (and the grand total) of the referrals section's
@@ -160,23 +161,29 @@ def _table(tally: Tally, centre_ids: Sequence[int], key: str, title: str, row_he
 _SENT = [s for s in REFERRAL_STATUSES if s != "draft"]
 REFERRALS_SAME_AS = (*(((i, 0), "referrals", (TOTAL, _SENT.index(status))) for i, status in enumerate(REFERRAL_ENDS)),
                      ((TOTAL, 0), "referrals", (TOTAL, TOTAL)))
+# Likewise the high-risk cases are the "high" row of the intake's risk-level table, the cases of the first-assessment
+# table are the applications of the period, and the two closure tables count the same closed cases (``population``).
+# A link is made only where the two figures are equal (an erased case is in the applications, not here).
+HIGH_RISK_SAME_AS = (((TOTAL, 0), "risk-levels", (list(RISK_LABELS).index(RiskLevel.HIGH.value), 0)),)
 
 
 def _build(tally: Tally, centre_ids: Sequence[int], period: Period) -> list[Table]:
     return [
         _table(tally, centre_ids, "kpi-first-assessment", _("Days from application to the first risk assessment"),
-               _("Days"), [_("0–1"), _("2–7"), _("8–30"), _("More than 30"), _("Not assessed yet")]),
+               _("Days"), [_("0–1"), _("2–7"), _("8–30"), _("More than 30"), _("Not assessed yet")],
+               population="applications"),
         _table(tally, centre_ids, "kpi-high-risk-plans", _("High-risk cases and their safety plan"),
                _("Safety plan"),
                [_("Approved within %(days)d days of submission", days=APPROVAL_PROMPT_DAYS), _("Approved later"),
-                _("Submitted or returned, not approved yet"), _("No plan submitted")]),
+                _("Submitted or returned, not approved yet"), _("No plan submitted")], same_as=HIGH_RISK_SAME_AS),
         _table(tally, centre_ids, "kpi-referrals", _("Referrals sent in the period, by where they stand"),
                _("Referral"), [_("Completed"), _("Accepted, in progress"), _("Sent, no answer yet"), _("Declined"),
                                _("Withdrawn")], same_as=REFERRALS_SAME_AS),
         _table(tally, centre_ids, "kpi-days-open", _("Cases closed in the period, by days from application to closure"),
-               _("Days"), [_("Up to 30"), _("31–90"), _("91–180"), _("181–365"), _("More than 365")]),
+               _("Days"), [_("Up to 30"), _("31–90"), _("91–180"), _("181–365"), _("More than 365")],
+               population="kpi-closed"),
         _table(tally, centre_ids, "kpi-closure-reasons", _("Cases closed in the period, by reason"), _("Reason"),
-               labels_of(CLOSE_REASONS, CLOSE_REASON_LABELS)),
+               labels_of(CLOSE_REASONS, CLOSE_REASON_LABELS), population="kpi-closed"),
     ]
 
 
