@@ -208,6 +208,11 @@ def _figures(units: list[tuple[str, dict[str, Table]]], shapes: dict[str, Table]
                 by_population.setdefault(shape.population, []).append(_fkey(unit, key, *pop))
         for keys in by_population.values():  # the same population total printed in several tables
             lines += [Line((other,), keys[0]) for other in keys[1:] if values[other] == values[keys[0]]]
+        for key, shape in shapes.items():  # the same figure printed in two tables (``Table.same_as``)
+            for (r, c), table, (table_r, table_c) in shape.same_as:
+                mine, theirs = _fkey(unit, key, r, c), _fkey(unit, table, table_r, table_c)
+                if mine in values and theirs in values and values[mine] == values[theirs]:
+                    lines.append(Line((mine,), theirs))
     parts = [u for u, _t in units if u != ALL]
     for key in [k for k in values if k.startswith(ALL + "|")]:
         rest = key[len(ALL):]

@@ -211,6 +211,11 @@ def _csv(scope: Scope, tables: list[RenderedTable]) -> str:
     out.write(_csv_line([_("Centre"), scope.unit_label]))
     out.write(_csv_line([_("Counts from 0 to %(n)d are shown as <%(k)d; x marks a value hidden so that a small "
                            "count cannot be worked out from the other figures.", n=k - 1, k=k)]))
+    out.write(_csv_line([_("The figures on applications, referrals, protective orders, equality and casework "
+                           "leave out the cases of women who were given the privacy notice and have no current "
+                           "consent to statistics (she declined or withdrew it). How many cases are left out is not "
+                           "published: compared between releases or centres, that number could single someone "
+                           "out.")]))
     for title in _withheld_titles(scope):
         out.write(_csv_line([_("Not revised (the earlier release stands): %(title)s", title=title)]))
     for table in tables:
