@@ -178,3 +178,37 @@ def test_wrong_pin_fails_without_leaking_it(token: SoftHSMToken) -> None:
     assert "PinIncorrect" in done.stdout and "None True" in done.stdout, done.stdout + done.stderr
     assert wrong not in done.stdout + done.stderr       # not in the message, the traceback or any log line
     assert token.pin not in repr(_provider(token))
+
+
+def test_operations_use_a_session_copy_that_stays_in_the_token(token: SoftHSMToken,
+                                                                hsm_ctx: crypto.CryptoContext) -> None:
+    """Wraps and unwraps go through a per-session copy of the KEK (in memory in the token, not re-read from its
+    object file each time), as sensitive and non-extractable as the KEK; listing and destroying KEKs see only token
+    objects, and a KEK retired by another process loses its copy here when the ring is reloaded."""
+    from pkcs11 import Attribute, exceptions
+
+    provider = hsm_ctx.provider
+    assert isinstance(provider, Pkcs11KekProvider)
+    nonce, aad = os.urandom(12), b"aad"
+    wrapped = hsm_ctx.kek_aead(1).encrypt(nonce, b"k" * 32, aad)
+    with provider._lock:
+        work, stored = provider._work[1], provider._find()[1]
+        assert work is not stored
+        assert work[Attribute.TOKEN] is False and stored[Attribute.TOKEN] is True
+        assert work[Attribute.SENSITIVE] is True and work[Attribute.EXTRACTABLE] is False
+        with pytest.raises(exceptions.AttributeSensitive):
+            _ = work[Attribute.VALUE]
+        assert sorted(provider._find()) == [1]            # the copy is not another KEK
+    # Another provider (its own copy) unwraps what this copy wrapped: the same key, inside the token.
+    assert _provider(token).load().aead(1).decrypt(nonce, wrapped, aad) == b"k" * 32
+
+    second = provider.create()
+    hsm_ctx.reload_keks()
+    hsm_ctx.kek_aead(second).encrypt(nonce, b"k" * 32, aad)
+    elsewhere = _provider(token)
+    with elsewhere._lock:
+        elsewhere.destroy(1)                              # `keys retire 1` in another process
+    hsm_ctx.reload_keks()
+    assert 1 not in provider._work and second in provider._work
+    with pytest.raises(crypto.UnknownKey):
+        hsm_ctx.kek_aead(1).decrypt(nonce, wrapped, aad)
