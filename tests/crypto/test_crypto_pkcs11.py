@@ -212,3 +212,32 @@ def test_operations_use_a_session_copy_that_stays_in_the_token(token: SoftHSMTok
     assert 1 not in provider._work and second in provider._work
     with pytest.raises(crypto.UnknownKey):
         hsm_ctx.kek_aead(1).decrypt(nonce, wrapped, aad)
+
+
+def test_pipelined_rotation_stopped_half_way_resumes(session: Session, engine: sa.Engine, token: SoftHSMToken,
+                                                     hsm_ctx: crypto.CryptoContext) -> None:
+    """With worker processes the rotation is a pipeline (the workers rewrap batch i while batch i-1 is written and
+    batch i+1 read): stopped after its second commit, the committed batches are rewrapped, the batch in flight is
+    not, and a second run finishes; every key unwraps under the new KEK."""
+    session.add_all([Case(title=f"boru {i}") for i in range(13)])
+    session.commit()
+    new = hsm_ctx.provider.create()
+    hsm_ctx.reload_keks()
+    crypto.set_active_kek(session, hsm_ctx, new)
+    session.commit()
+    seen: list[int] = []
+
+    def stop_after_two(done: int, total: int) -> None:
+        seen.append(done)
+        if len(seen) == 2:
+            raise KeyboardInterrupt         # a kill between two batches
+
+    with pytest.raises(KeyboardInterrupt):
+        crypto.rotate_keks(session, hsm_ctx, batch_size=3, workers=2, progress=stop_after_two)
+    session.rollback()
+    counts = dict(session.execute(sa.select(DataKey.kek_id, sa.func.count()).group_by(DataKey.kek_id)).all())
+    assert seen == [3, 6] and counts == {1: 7, new: 6}
+    result = crypto.rotate_keks(session, hsm_ctx, batch_size=3, workers=2)
+    assert (result.rewrapped, result.remaining_at_start) == (7, 7)
+    assert dict(session.execute(sa.select(DataKey.kek_id, sa.func.count()).group_by(DataKey.kek_id)).all()) == {new: 13}
+    assert _titles(engine, hsm_ctx) == sorted(f"boru {i}" for i in range(13))
