@@ -343,7 +343,9 @@ def section(out: dict[str, Any]) -> str:
              f"started with `KEK_PROVIDER=pkcs11`. Load average at the end: {out['load'][0]:.1f} (2 cores, shared with "
              "other work: the seconds are wall-clock and move with the load; the CPU columns much less). P5 CPU: the "
              "rotating process and its worker processes, not the database server. P3 CPU ratio: the same rounds' "
-             "medians in the benchmark thread's CPU time (SQLite, the token library and AES run in it).", "",
+             "medians in the benchmark thread's CPU time (SQLite, the token library and AES run in it; on "
+             "PostgreSQL the server's share is not in it, so there the CPU ratio overstates decryption's share).",
+             "",
              "| Database | Provider | P5 keys | P5 seconds (runs) | P5 CPU s | Keys/s | App writes / failed | "
              "P3 cases | P3 cold ratio | P3 cold ratio, CPU | P3 cold median |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
