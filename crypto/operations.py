@@ -10,7 +10,9 @@ are never touched.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -250,12 +252,28 @@ def _token_worker_init(session_args: tuple[str, str, str], active: int) -> None:
     from crypto.providers import Pkcs11KekProvider
 
     module, label, pin = session_args
-    try:
-        ring = Pkcs11KekProvider(module, label, pin).load()
-        _WORKER_REWRAP = _Rewrapper(cast(CryptoContext, _TokenRing(ring)), active)
-    except CryptoError as exc:
-        # Raised with the first batch instead: a Pool replaces a worker whose initializer raises, for ever.
-        _WORKER_REWRAP = exc
+    provider = Pkcs11KekProvider(module, label, pin)
+    for attempt in range(_WORKER_OPEN_ATTEMPTS):
+        try:
+            ring = provider.load()
+            _WORKER_REWRAP = _Rewrapper(cast(CryptoContext, _TokenRing(ring)), active)
+            return
+        except CryptoError as exc:
+            # Raised with the first batch instead: a Pool replaces a worker whose initializer raises, for ever.
+            _WORKER_REWRAP = exc
+        # SoftHSM2 lists its tokens once, when the library is initialised; a process that started while another
+        # one was writing the token's files (the parent creating a KEK, another worker starting) could find no
+        # token ("NoSuchToken") and keep that view. This worker holds no other session: initialise the library
+        # again (it reads the token directory anew) and retry. A token that really is absent still fails.
+        time.sleep(0.1 * (attempt + 1))
+        from pkcs11.exceptions import PKCS11Error
+
+        with provider._lock, contextlib.suppress(PKCS11Error):    # the next attempt reports the token's own error
+            if provider._lib is not None:
+                provider._lib.reinitialize()
+
+
+_WORKER_OPEN_ATTEMPTS = 3
 
 
 def _token_worker_rewrap(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
