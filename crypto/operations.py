@@ -254,6 +254,17 @@ def _token_worker_init(session_args: tuple[str, str, str], active: int) -> None:
     module, label, pin = session_args
     provider = Pkcs11KekProvider(module, label, pin)
     for attempt in range(_WORKER_OPEN_ATTEMPTS):
+        if attempt:
+            # SoftHSM2 lists its tokens once, when the library is initialised; a process that started while another
+            # one was writing the token's files (the parent creating a KEK, another worker starting) could find no
+            # token ("NoSuchToken") and keep that view. This worker holds no other session: initialise the library
+            # again (it reads the token directory anew) and retry. A token that really is absent still fails.
+            time.sleep(0.1 * attempt)
+            from pkcs11.exceptions import PKCS11Error
+
+            with provider._lock, contextlib.suppress(PKCS11Error):    # the next attempt reports the token's error
+                if provider._lib is not None:
+                    provider._lib.reinitialize()
         try:
             ring = provider.load()
             _WORKER_REWRAP = _Rewrapper(cast(CryptoContext, _TokenRing(ring)), active)
@@ -261,19 +272,14 @@ def _token_worker_init(session_args: tuple[str, str, str], active: int) -> None:
         except CryptoError as exc:
             # Raised with the first batch instead: a Pool replaces a worker whose initializer raises, for ever.
             _WORKER_REWRAP = exc
-        # SoftHSM2 lists its tokens once, when the library is initialised; a process that started while another
-        # one was writing the token's files (the parent creating a KEK, another worker starting) could find no
-        # token ("NoSuchToken") and keep that view. This worker holds no other session: initialise the library
-        # again (it reads the token directory anew) and retry. A token that really is absent still fails.
-        time.sleep(0.1 * (attempt + 1))
-        from pkcs11.exceptions import PKCS11Error
-
-        with provider._lock, contextlib.suppress(PKCS11Error):    # the next attempt reports the token's own error
-            if provider._lib is not None:
-                provider._lib.reinitialize()
+            # SECURITY: never retry a refused login (PinIncorrect, PinLocked…): each attempt counts against the
+            # token's PIN, and a real HSM locks the PIN after a few.
+            if getattr(exc, "token_error", None) not in _WORKER_RETRY_ERRORS:
+                return
 
 
 _WORKER_OPEN_ATTEMPTS = 3
+_WORKER_RETRY_ERRORS = ("NoSuchToken", "TokenNotPresent", "TokenNotRecognised", "GeneralError")
 
 
 def _token_worker_rewrap(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:

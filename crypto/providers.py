@@ -249,7 +249,8 @@ class Pkcs11KekProvider:
         except p11e.PKCS11Error as exc:
             self._session = None
             # SECURITY: the exception's name only (PinIncorrect, NoSuchToken…): nothing of the PIN.
-            raise KeysMissing(f"cannot open the PKCS#11 token {self.token_label!r}: {type(exc).__name__}") from None
+            raise KeysMissing(f"cannot open the PKCS#11 token {self.token_label!r}: {type(exc).__name__}",
+                              token_error=type(exc).__name__) from None
         self._pid = os.getpid()
         self._keys = {}
         self._work = {}

@@ -241,3 +241,29 @@ def test_pipelined_rotation_stopped_half_way_resumes(session: Session, engine: s
     assert (result.rewrapped, result.remaining_at_start) == (7, 7)
     assert dict(session.execute(sa.select(DataKey.kek_id, sa.func.count()).group_by(DataKey.kek_id)).all()) == {new: 13}
     assert _titles(engine, hsm_ctx) == sorted(f"boru {i}" for i in range(13))
+
+
+@pytest.mark.parametrize(("which", "attempts", "error"), [("pin", 1, "PinIncorrect"), ("label", 3, "NoSuchToken")])
+def test_a_rotation_worker_retries_a_missing_token_never_a_refused_pin(token: SoftHSMToken, which: str,
+                                                                      attempts: int, error: str) -> None:
+    """A worker that found no token (SoftHSM2 seen listing none while another process wrote its files) initialises
+    its library again and retries; a refused PIN is never tried again (each try counts against the token's PIN).
+    In a fresh process: a PKCS#11 login belongs to the process, and this one is logged in already."""
+    label = token.label if which == "pin" else "no-such-token"
+    pin = "9" * 8 + uuid.uuid4().hex[:6] if which == "pin" else token.pin
+    code = ("import sys\n"
+            "from crypto import operations, providers\n"
+            "opened = []\n"
+            "real_open = providers.Pkcs11KekProvider._open\n"
+            "def counting_open(self):\n"
+            "    opened.append(1)\n"
+            "    return real_open(self)\n"
+            "providers.Pkcs11KekProvider._open = counting_open\n"
+            "operations._token_worker_init((sys.argv[1], sys.argv[2], sys.argv[3]), 1)\n"
+            "print(len(opened), operations._WORKER_REWRAP.token_error)\n")
+    done = subprocess.run([sys.executable, "-c", code, token.module, label, pin], capture_output=True, text=True,
+                          timeout=60, cwd=Path(__file__).resolve().parents[2],
+                          env={**os.environ, "SOFTHSM2_CONF": str(token.conf)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(attempts), error]
+    assert pin not in done.stdout + done.stderr
