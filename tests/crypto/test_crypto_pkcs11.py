@@ -4,8 +4,10 @@ are wrapped by it, and rotation, shredding and the data-key cache work exactly a
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,10 +24,17 @@ from tests.softhsm import SoftHSMToken
 
 
 @pytest.fixture(scope="session")
-def hsm(tmp_path_factory: pytest.TempPathFactory) -> SoftHSMToken:
+def hsm() -> Iterator[SoftHSMToken]:
     # One token per test process: SoftHSM reads its configuration once per process, when the library is initialised
     # (a second token's configuration would reach spawned rotation workers, but not this process).
-    return SoftHSMToken(tmp_path_factory.mktemp("hsm"))
+    # Its own directory, not pytest's basetemp: pytest deletes all but the three newest basetemps of the user when a
+    # run starts, so a second pytest run on the same machine removed this token's files under a running session
+    # (seen as GeneralError / NoSuchToken half-way through the file).
+    directory = Path(tempfile.mkdtemp(prefix="dayanisma-hsm-"))
+    try:
+        yield SoftHSMToken(directory)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture
