@@ -219,11 +219,12 @@ def _flag_break_glass(case: Case, grant: Any, **details: Any) -> None:
 
 
 @bp.get("/<uuid:case_id>/sections/<section>")
-@case_access("view", audit_read=False)
+@case_access("view")
 def view_case_section(case: Case, section: str):  # type: ignore[no-untyped-def]
-    """One collapsed section of the case page, read on demand: on record as a read of that section (and flagged
-    when read through break-glass) before it is shown. ``?fragment=1``: the section alone, fetched into the case
-    page by app.js; otherwise a page of its own (without the script)."""
+    """One collapsed section of the case page, read on demand: the access decision is on record (``case_access``),
+    and so is the read of that section (flagged when read through break-glass) before it is shown.
+    ``?fragment=1``: the section alone, fetched into the case page by app.js; otherwise a page of its own (without
+    the script)."""
     if section not in installed_sections():
         access.deny("case.section", object_type="case", object_id=case.public_id, reason="section")
     grant = reader_grant(case)

@@ -20,14 +20,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
 
-def case_access(action: str, *, audit_read: bool = True) -> Callable[[F], F]:
+def case_access(action: str) -> Callable[[F], F]:
     """Also counts every page read against her case-read budget (``app.throttle``): before the case is even
-    loaded, so a script walking case ids is slowed whether or not the ids exist. ``audit_read=False``: the view
-    records its own, more precise read event (and commits it) before it shows anything; a denial is audited here
-    all the same."""
+    loaded, so a script walking case ids is slowed whether or not the ids exist."""
     checked = access.object_access("case", load_case_for, action, id_arg="case_id", obj_arg="case",
-                                   allowed_roles=REPORT_ROLES if action == "access-report" else CASE_ROLES,
-                                   audit_read=audit_read)
+                                   allowed_roles=REPORT_ROLES if action == "access-report" else CASE_ROLES)
 
     def decorator(view: F) -> F:
         inner = checked(view)
