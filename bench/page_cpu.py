@@ -7,7 +7,7 @@ a shared machine distorts far less than requests per second under wrk. Best of `
 The same measurement of ``bench/hello_app.py`` (hello-world) comes first, and each page is printed with its ratio
 to it (hello-world's CPU / the page's CPU: the share of hello-world's req/s the page could reach on CPU alone).
 
-    .venv/bin/python -m bench.page_cpu                 # every page
+    .venv/bin/python -m bench.page_cpu                 # every page (case_section: a section opened on demand)
     .venv/bin/python -m bench.page_cpu case_page       # one page; PROFILE=1 prints its cProfile (cumulative,
                                                        # wall time; PROFILE=cpu: CPU time)
 """
@@ -80,7 +80,10 @@ def run(names: list[str]) -> dict[str, float]:
         os.environ.update(env)
         from wsgi import app
 
-        pages = {"case_page": (cookie, case_url, None), **load_bench._PAGES}
+        # case_section: one collapsed section opened on the case page (app.js fetches it; its own audited read).
+        section_url = f"{case_url}/sections/legal?fragment=1"
+        pages = {"case_page": (cookie, case_url, None), "case_section": (cookie, section_url, None),
+                 **load_bench._PAGES}
         results = {"hello_world": hello_world()}
         print(f"{'hello_world':21} {results['hello_world']:6.2f} ms CPU per request", flush=True)
         for name in names:
@@ -119,4 +122,4 @@ if __name__ == "__main__":
     import logging
 
     logging.disable(logging.WARNING)
-    run(sys.argv[1:] or ["case_page", *load_bench.HOT_PAGES])
+    run(sys.argv[1:] or ["case_page", "case_section", *load_bench.HOT_PAGES])
