@@ -43,6 +43,7 @@ ACTION_LABELS: dict[str, LazyString] = {
     "case.list": _l("Case list viewed"),
     "case.search": _l("Cases searched"),
     "case.view": _l("Case viewed"),
+    "case.section": _l("Case section viewed"),
     "case.edit": _l("Case opened to change it"),
     "case.manage": _l("Case management page opened"),
     "case.approve": _l("Opened for approval"),

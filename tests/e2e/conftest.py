@@ -45,3 +45,14 @@ def sign_in(page, live_server: str, app: Flask, user) -> None:  # type: ignore[n
     page.locator("input[name=code]").fill(fresh_code(app, user))
     page.locator("input[name=code]").press("Enter")
     page.wait_for_url(f"{live_server}/")
+
+
+def open_section(page, anchor: str) -> None:  # type: ignore[no-untyped-def]
+    """Open a collapsed section of the case page (issue 20: read on demand) and wait until app.js has fetched it."""
+    page.locator(f"details#{anchor} > summary").click()
+    section_loaded(page, anchor)
+
+
+def section_loaded(page, anchor: str) -> None:  # type: ignore[no-untyped-def]
+    """Wait for a section app.js opens by itself (the address's #anchor names it) to be fetched."""
+    page.locator(f"details[data-state=loaded] #{anchor}").wait_for()

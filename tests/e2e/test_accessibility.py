@@ -192,8 +192,9 @@ def test_counsellor_pages(app, live_server, browser, make_user, make_case) -> No
         f"/shelters/requests/new?case={case.public_id}", f"{c}/people/{case.applicant_public_id}/edit",
         f"{c}/children/new", f"{c}/perpetrator/new",
         f"/cases/{other.public_id}/people/{_add_perpetrator(app, other)}/edit",
+        f"{c}?note=1", f"{c}/sections/legal",  # the note form when she asks; a section on its own page (issue 20)
     ])
-    assert len(visited) == 23
+    assert len(visited) == 25
 
 
 def test_counsellor_pages_in_turkish(app, live_server, browser, make_user, make_case) -> None:  # type: ignore[no-untyped-def]

@@ -113,6 +113,7 @@ PINNED = {
     "cases.update_support_goal": "object:case:edit:counsellor,supervisor",
     "cases.update_team": "object:case:manage:counsellor,supervisor",
     "cases.view_case": "object:case:view:counsellor,supervisor",
+    "cases.view_case_section": "object:case:view:counsellor,supervisor",
     "cases.view_order": "object:case:view:counsellor,supervisor",
     "cases.view_referral": "object:case:view:counsellor,supervisor",
     "cases.view_risk_assessment": "object:case:view:counsellor,supervisor",

@@ -1,6 +1,7 @@
 /*
  * Dayanışma — progressive enhancement only. Every page works without this file.
- * Loaded with `defer` from this origin (CSP: script-src 'self'); no inline handlers, no storage, no network.
+ * Loaded with `defer` from this origin (CSP: script-src 'self'); no inline handlers, no storage; the only network
+ * use is 6 (same origin).
  *
  *  1. Focus the error summary when a form comes back with errors, so screen readers announce it.
  *  2. Clicking a link in the error summary focuses the field itself (not just scrolls to it).
@@ -12,6 +13,9 @@
  *  5. Idle warning: <body data-idle-seconds="900" data-idle-warning="..." data-idle-expired-url="...">
  *     shows a banner shortly before the server ends an idle session, and then leaves the page, so that a
  *     signed-out screen does not keep showing confidential data on a shared office PC.
+ *  6. Collapsed sections of the case page: <details data-section-url="..."> fetches the section (its own audited
+ *     request) into [data-section-body] the first time it is opened; the page address's #anchor naming a section
+ *     opens it. Without this script the link inside shows the section on a page of its own.
  */
 (function () {
   "use strict";
@@ -153,7 +157,63 @@
     }
   }
 
+  function caseSections() {
+    var sections = document.querySelectorAll("details[data-section-url]");
+    if (!sections.length || !window.fetch) {
+      return;
+    }
+    function load(details) {
+      var body = details.querySelector("[data-section-body]");
+      var link = body && body.querySelector("a[href]");
+      if (!body || details.getAttribute("data-state")) {
+        return;
+      }
+      details.setAttribute("data-state", "loading");
+      details.setAttribute("aria-busy", "true");
+      window.fetch(details.getAttribute("data-section-url"), { credentials: "same-origin", redirect: "follow" })
+        .then(function (response) {
+          if (!response.ok || response.redirected) {
+            throw new Error("section " + response.status);
+          }
+          return response.text();
+        })
+        .then(function (html) {
+          var anchor = details.id;
+          details.removeAttribute("id");  // the section itself carries the anchor now
+          body.innerHTML = html;  // rendered and escaped by the server's templates
+          details.setAttribute("data-state", "loaded");
+          details.removeAttribute("aria-busy");
+          if (anchor && window.location.hash === "#" + anchor) {
+            var target = document.getElementById(anchor) || details;
+            target.scrollIntoView();
+          }
+        })
+        .catch(function () {
+          // Signed out, refused or offline: the plain link (its own page) says why.
+          if (link) {
+            window.location.assign(link.getAttribute("href"));
+          }
+        });
+    }
+    Array.prototype.forEach.call(sections, function (details) {
+      details.addEventListener("toggle", function () {
+        if (details.open) {
+          load(details);
+        }
+      });
+    });
+    var wanted = window.location.hash.slice(1);
+    if (wanted) {
+      var target = document.getElementById(wanted);
+      if (target && target.matches("details[data-section-url]")) {
+        target.open = true;
+        load(target);
+      }
+    }
+  }
+
   function init() {
+    caseSections();
     focusErrorSummary();
     confirmForms();
     printButtons();
