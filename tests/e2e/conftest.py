@@ -55,4 +55,5 @@ def open_section(page, anchor: str) -> None:  # type: ignore[no-untyped-def]
 
 def section_loaded(page, anchor: str) -> None:  # type: ignore[no-untyped-def]
     """Wait for a section app.js opens by itself (the address's #anchor names it) to be fetched."""
-    page.locator(f"details[data-state=loaded] #{anchor}").wait_for()
+    # The anchor moves to the section's own card when it has one; otherwise the <details> keeps it.
+    page.locator(f"details#{anchor}[data-state=loaded], details[data-state=loaded] #{anchor}").first.wait_for()

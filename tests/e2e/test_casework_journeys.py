@@ -127,3 +127,23 @@ def test_a_supervisor_reads_her_centres_indicators(app, live_server, context, ma
     not_assessed = boss.locator("#kpi-first-assessment tr", has_text="Not assessed yet").inner_text()
     assert "6" in not_assessed  # six women, none assessed yet: shown (k = 5)
     assert boss.locator("#kpi-closure-reasons").is_visible()
+
+
+def test_opening_a_section_restarts_the_idle_warning(app, live_server, context, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    """A section read on demand is a request the server counts as activity: the page's idle warning starts again,
+    so she is not warned (or sent away) while she is reading sections. The page clock is Playwright's fake one."""
+    counsellor = make_user("counsellor")
+    case = make_case(counsellor)
+    page = _sign_in(app, live_server, context, counsellor)
+    idle = int(app.config["SESSION_IDLE_TIMEOUT"].total_seconds())
+    warn_after = (max(idle - 180, 30)) * 1000
+    page.clock.install()
+    page.goto(f"{live_server}/cases/{case.public_id}")
+    page.clock.run_for(warn_after - 20_000)
+    assert page.locator(".session-warning").count() == 0
+    open_section(page, "referrals")  # a section whose card has no anchor of its own: the <details> keeps it
+    assert page.locator("#referrals").count() == 1
+    page.clock.run_for(60_000)              # past the first warning time, but a minute after her last request
+    assert page.locator(".session-warning").count() == 0
+    page.clock.run_for(warn_after)          # idle for as long again since the section: now warned, once
+    assert page.locator(".session-warning").count() == 1

@@ -123,6 +123,10 @@
     });
   }
 
+  // Restarts the idle timers: set by idleWarning, called again whenever the server has seen a request from this
+  // page (a section opened), which restarted its own idle count.
+  var restartIdle = function () {};
+
   function idleWarning() {
     var body = document.body;
     var total = parseInt(body.getAttribute("data-idle-seconds"), 10);
@@ -136,25 +140,35 @@
     // Leave only once the server has surely ended the session: arriving at the sign-in page then shows
     // "your session has ended". If another tab kept the session alive, the server sends us home instead.
     var leaveAfter = (total + 5) * 1000;
+    var timers = [];
+    var banner = null;
 
-    window.setTimeout(function () {
-      if (!message) {
-        return;
+    function start() {
+      timers.forEach(window.clearTimeout);
+      timers = [];
+      if (banner) {
+        banner.remove();
+        banner = null;
       }
-      var banner = document.createElement("div");
-      banner.className = "session-warning no-print";
-      banner.setAttribute("role", "alert");
-      var text = document.createElement("p");
-      text.textContent = message;
-      banner.appendChild(text);
-      body.appendChild(banner);
-    }, warnAfter);
-
-    if (expiredUrl) {
-      window.setTimeout(function () {
-        window.location.replace(expiredUrl);
-      }, leaveAfter);
+      if (message) {
+        timers.push(window.setTimeout(function () {
+          banner = document.createElement("div");
+          banner.className = "session-warning no-print";
+          banner.setAttribute("role", "alert");
+          var text = document.createElement("p");
+          text.textContent = message;
+          banner.appendChild(text);
+          body.appendChild(banner);
+        }, warnAfter));
+      }
+      if (expiredUrl) {
+        timers.push(window.setTimeout(function () {
+          window.location.replace(expiredUrl);
+        }, leaveAfter));
+      }
     }
+    restartIdle = start;
+    start();
   }
 
   function caseSections() {
@@ -179,10 +193,13 @@
         })
         .then(function (html) {
           var anchor = details.id;
-          details.removeAttribute("id");  // the section itself carries the anchor now
           body.innerHTML = html;  // rendered and escaped by the server's templates
+          if (anchor && body.querySelector("#" + anchor)) {
+            details.removeAttribute("id");  // the section itself carries the anchor now
+          }
           details.setAttribute("data-state", "loaded");
           details.removeAttribute("aria-busy");
+          restartIdle();  // the server saw her request: its idle count starts again, so does ours
           if (anchor && window.location.hash === "#" + anchor) {
             var target = document.getElementById(anchor) || details;
             target.scrollIntoView();
