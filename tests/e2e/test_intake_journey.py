@@ -99,3 +99,23 @@ def test_returning_applicant_found_before_her_story_is_typed(app, live_server, b
     found.get_by_role("link", name="Onun dosyasında devam et").click()
     page.wait_for_url(f"{live_server}/cases/{earlier.public_id}")
     context.close()
+
+
+@pytest.mark.parametrize("field", ["#phone", "#children-0-full_name"])
+def test_enter_in_an_intake_field_saves_the_intake(app, live_server, browser, make_user, field) -> None:  # type: ignore[no-untyped-def]
+    """Enter in a field runs the form's main action (save), not 'Check now', the first button in the page."""
+    from tests.e2e.conftest import sign_in
+
+    user = make_user("counsellor")
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    sign_in(page, live_server, app, user)
+    page.goto(f"{live_server}/cases/new")
+    page.get_by_label("She was given the KVKK information notice (aydınlatma metni)").check()
+    page.locator("#full_name").fill("Nurten Kalaycı")
+    page.locator("#phone").fill("0533 111 22 33")
+    page.locator("#children-0-full_name").fill("Elif Kalaycı")
+    page.locator(field).press("Enter")
+    page.wait_for_url(re.compile(r"/cases/[0-9a-f-]{36}$"))
+    assert "Nurten Kalaycı" in page.content()
+    context.close()
