@@ -60,6 +60,7 @@ class ReturningCheck:
     hidden_count: int = 0  # matches she may not view: shown only as "an earlier application exists"
     matched_on: list[str] = field(default_factory=list)  # field names that matched (for the audit log)
     token: str = ""  # binds a "save anyway" confirmation to exactly these matches
+    editable: set[int] = field(default_factory=set)  # ids of the viewable cases she may continue in (a new application)
 
     @property
     def found(self) -> bool:
@@ -99,6 +100,8 @@ def find_returning(*, actor: User, applicant: dict[str, Any]) -> ReturningCheck:
         for case in cases:
             if can(actor, "view", case):
                 result.viewable.append(case)
+                if can(actor, "edit", case):
+                    result.editable.add(case.id)
             else:
                 result.hidden_count += 1
     audit.record("case.returning-check", details={"matched_on": matched_on, "matches": len(case_ids)})

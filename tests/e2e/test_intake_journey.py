@@ -96,8 +96,28 @@ def test_returning_applicant_found_before_her_story_is_typed(app, live_server, b
     assert earlier.number in found.inner_text()
     assert found.bounding_box()["y"] < page.locator("#narrative").bounding_box()["y"]  # type: ignore[index]
     assert page.locator("#narrative").input_value() == ""
-    found.get_by_role("link", name="Onun dosyasında devam et").click()
+    # She is the same woman: what was typed goes with her into a new application in her file (by POST).
+    page.locator("#narrative").fill("Yine evden kovuldu.")
+    page.locator("#children-0-full_name").fill("Deniz Öztürk")
+    found.get_by_role("button", name="Onun dosyasında devam et").click()
+    page.wait_for_url(f"{live_server}/cases/{earlier.public_id}/applications/new")
+    assert page.locator("#narrative").input_value() == "Yine evden kovuldu."
+    assert page.locator("#full_name").input_value() == "Gulsen Ozturk Yilmaz"
+    assert "Dosyasında olmayan bir çocuk: Deniz Öztürk" in page.locator("#bring-in").inner_text()
+    # Back to the intake form: nothing is lost.
+    page.get_by_role("button", name="Başvuru formuna dön").click()
+    page.wait_for_url(f"{live_server}/cases/new")
+    assert page.locator("#narrative").input_value() == "Yine evden kovuldu."
+    assert page.locator("#children-0-full_name").input_value() == "Deniz Öztürk"
+    page.locator("#returning-check").get_by_role("button", name="Onun dosyasında devam et").click()
+    page.wait_for_url(f"{live_server}/cases/{earlier.public_id}/applications/new")
+    assert page.locator("#narrative").input_value() == "Yine evden kovuldu."
+    # Her name as typed now is not brought in (unticked); the child is.
+    page.locator("#bring-in").get_by_label("Ad soyad", exact=False).uncheck()
+    page.get_by_role("button", name="Yeni başvuruyu kaydet").click()
     page.wait_for_url(f"{live_server}/cases/{earlier.public_id}")
+    assert "Yeni başvuru" in page.content() and "Yine evden kovuldu." in page.content()
+    assert "Deniz Öztürk" in page.content() and "Gülşen Öztürk" in page.content()
     context.close()
 
 
