@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from app.dates import centre_zone
 from app.db import db
+from app.numbers import number
 from app.reports.registry import GroupedSection, Period, Table
 from cases.core.labels import CLOSE_REASON_LABELS, CLOSE_REASONS
 from cases.core.models import Case, CaseStatus, RiskLevel
@@ -130,8 +131,8 @@ def _build(tally: Tally, centre_ids: Sequence[int], period: Period) -> list[Tabl
                _("Days"), [_("0–1"), _("2–7"), _("8–30"), _("More than 30"), _("Not assessed yet")]),
         _table(tally, centre_ids, "kpi-high-risk-plans", _("High-risk cases and their safety plan"),
                _("Safety plan"),
-               [_("Approved within %(days)d days of submission", days=APPROVAL_PROMPT_DAYS), _("Approved later"),
-                _("Submitted or returned, not approved yet"), _("No plan submitted")]),
+               [_("Approved within %(days)s days of submission", days=number(APPROVAL_PROMPT_DAYS)),
+                _("Approved later"), _("Submitted or returned, not approved yet"), _("No plan submitted")]),
         _table(tally, centre_ids, "kpi-referrals", _("Referrals sent in the period, by where they stand"),
                _("Referral"), [_("Completed"), _("Accepted, in progress"), _("Sent, no answer yet"), _("Declined"),
                                _("Withdrawn")]),
