@@ -107,6 +107,12 @@ def test_returning_applicant_found_before_her_story_is_typed(app, live_server, b
     from tests.e2e.test_accessibility import _violations
 
     assert _violations(page) == []  # axe: no serious or critical violation on the new application
+    from tests.e2e.test_phone_width import OVERFLOW
+
+    page.set_viewport_size({"width": 390, "height": 844})  # and it fits a phone
+    found = page.evaluate(OVERFLOW)
+    assert found["scroll"] <= found["width"] and not found["wide"], found
+    page.set_viewport_size({"width": 1366, "height": 900})
     # Back to the intake form: nothing is lost.
     page.get_by_role("button", name="Başvuru formuna dön").click()
     page.wait_for_url(f"{live_server}/cases/new")
