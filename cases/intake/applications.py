@@ -84,13 +84,13 @@ def differences(case: Case, data: dict[str, Any], labels: dict[str, str]) -> lis
     typed = data["applicant"]
     for name in APPLICANT_FIELDS:
         try:
-            value = intake_service._normal(name, typed.get(name))
+            value = intake_service.normal_form(name, typed.get(name))
         except (crypto.InvalidIdentifier, ValueError):
             value = typed.get(name)  # the form refuses it; shown as typed until corrected
         if _blank(value):
             continue  # left empty at intake: her file keeps what it has
         current = getattr(applicant, name) if applicant is not None else None
-        if not intake_service._same(name, current, value):
+        if not intake_service.same_value(name, current, value):
             found.append(Difference(f"applicant:{name}", labels.get(name, name), typed.get(name), current))
     known = {_folded(child.full_name) for child in case.children}
     for index, child in enumerate(data["children"]):
