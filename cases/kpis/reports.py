@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from app.dates import centre_zone
 from app.db import db
+from app.numbers import number
 from app.reports.registry import GroupedSection, Period, Table
 from app.reports.sql import band_of, days_since, fixed_offset, within_hours
 from app.reports.suppression import TOTAL
@@ -174,8 +175,9 @@ def _build(tally: Tally, centre_ids: Sequence[int], period: Period) -> list[Tabl
                population="applications"),
         _table(tally, centre_ids, "kpi-high-risk-plans", _("High-risk cases and their safety plan"),
                _("Safety plan"),
-               [_("Approved within %(days)d days of submission", days=APPROVAL_PROMPT_DAYS), _("Approved later"),
-                _("Submitted or returned, not approved yet"), _("No plan submitted")], same_as=HIGH_RISK_SAME_AS),
+               [_("Approved within %(days)s days of submission", days=number(APPROVAL_PROMPT_DAYS)),
+                _("Approved later"), _("Submitted or returned, not approved yet"), _("No plan submitted")],
+               same_as=HIGH_RISK_SAME_AS),
         _table(tally, centre_ids, "kpi-referrals", _("Referrals sent in the period, by where they stand"),
                _("Referral"), [_("Completed"), _("Accepted, in progress"), _("Sent, no answer yet"), _("Declined"),
                                _("Withdrawn")], same_as=REFERRALS_SAME_AS),

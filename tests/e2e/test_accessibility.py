@@ -311,7 +311,8 @@ def test_issue_18_pages_have_no_serious_violation(app, live_server, browser, mak
 
 
 def test_issue_16_papers_and_audit_log_pass_axe(app, live_server, browser, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
-    """The referral letter, the consent form, the refusal to print (409) and the audit log with labelled actions."""
+    """The referral letter, the consent form and her discreet copy, the refusal to print (409) and the audit log
+    with labelled actions."""
     from tests.cases.test_referrals import create_consent, create_referral
     from tests.factories import login_as
 
@@ -325,6 +326,7 @@ def test_issue_16_papers_and_audit_log_pass_axe(app, live_server, browser, make_
     c = f"/cases/{case.public_id}"
     pages: list[str | tuple[str, int] | tuple[str, int, str]] = [
         (f"{c}/referrals/{rid}/letter", 200, "article.paper"), (f"{c}/consents/{cid}/form", 200, "article.paper"),
+        (f"{c}/consents/{cid}/form?discreet=1", 200, "article.paper"),
         (f"{c}/referrals/{draft}/letter", 409, "#cannot-print"), "/cases/new"]
     for locale in ("en-GB", "tr-TR"):
         assert len(_run(app, browser, live_server, counsellor, pages, locale=locale)) == len(pages) + 3

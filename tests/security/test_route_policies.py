@@ -54,6 +54,7 @@ PINNED = {
     "cases.edit_support_action": "object:case:edit:counsellor,supervisor",
     "cases.find_access_report": "roles:auditor,supervisor",
     "cases.extend_order": "object:case:edit:counsellor,supervisor",
+    "cases.new_application": "object:case:edit:counsellor,supervisor",
     "cases.new_inquiry": "roles:coordinator,counsellor,supervisor",
     "cases.list_cases": "roles:counsellor,supervisor",
     "cases.list_documents": "object:case:view:counsellor,supervisor",
