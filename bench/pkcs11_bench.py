@@ -27,7 +27,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -203,7 +203,7 @@ def rewrap_into_token(url: str, key_file: Path, token: Token) -> int:
     provider = token.provider()
     ring = provider.load()
     engine = sa.create_engine(url)
-    table = DataKey.__table__
+    table = cast(sa.Table, DataKey.__table__)
     n = 0
     with engine.begin() as conn:
         rows = conn.execute(sa.select(table.c.id, table.c.owner_type, table.c.owner_id, table.c.kek_id,
@@ -214,8 +214,9 @@ def rewrap_into_token(url: str, key_file: Path, token: Token) -> int:
                 raise RuntimeError(f"the token has no KEK {kek_id}")
             dek = envelope.unwrap_dek(material.keyring.aead(kek_id), kek_id, dek_id, owner_type,  # type: ignore[union-attr]
                                       owner_id, bytes(wrapped))
-            updates.append({"k": dek_id, "w": envelope.wrap_dek(ring.aead(kek_id), kek_id, dek_id, owner_type,
-                                                                owner_id, dek, os.urandom)})
+            token_kek = cast(Any, ring.aead(kek_id))  # the token's AEAD: the same encrypt/decrypt as AESGCM's
+            updates.append({"k": dek_id, "w": envelope.wrap_dek(token_kek, kek_id, dek_id, owner_type, owner_id, dek,
+                                                                os.urandom)})
         stmt = table.update().where(table.c.id == sa.bindparam("k")).values(wrapped=sa.bindparam("w"))
         for i in range(0, len(updates), 5000):
             conn.execute(stmt, updates[i:i + 5000])
