@@ -77,4 +77,38 @@ def test_the_indicators_are_in_the_yearly_statistics(app, make_user, make_case, 
         tables = {t.key: t for t in collect_tables([centre.id], Period.year(YEAR))}
     assert {"kpi-first-assessment", "kpi-high-risk-plans", "kpi-referrals", "kpi-days-open",
             "kpi-closure-reasons"} <= tables.keys()
-    assert tables["kpi-high-risk-plans"].counts[-1] == [len(cases)]  # no plan submitted yet
+    assert tables["kpi-high-risk-plans"].counts[3] == [len(cases)]  # no plan submitted yet
+
+
+def test_an_erased_file_is_counted_in_a_row_of_its_own(app, make_user, make_case, centre) -> None:  # type: ignore[no-untyped-def]
+    """Her file erased at her request (KVKK) stays one of the year's applications, so the indicators count it, in
+    its own row: the cases of the first-assessment table are the applications, the high-risk cases the intake's
+    "high" row, and both closure tables count the same closed cases. The supervisor's page shows the row, hidden."""
+    from app.reports.registry import Period, collect_tables
+    from cases.kpis.reports import ERASED_ROW
+    from tests.reports.helpers import erase
+
+    counsellor = make_user("counsellor")
+    cases = [make_case(counsellor, risk_level="high") for _ in range(8)]
+    _close(app, cases[:3], "goals-met")
+    for info in cases[5:]:
+        erase(app, counsellor, info.number)  # three open files and one …
+    erase(app, counsellor, cases[0].number)  # … closed before its erasure
+    with app.app_context():
+        tables = {t.key: t for t in collect_tables([centre.id], Period.year(YEAR))}
+
+    def column(key: str) -> list[int]:
+        return [row[0] for row in tables[key].counts]
+
+    assert sum(column("applications-month")) == sum(column("kpi-first-assessment")) == len(cases)
+    assert column("risk-levels")[2] == sum(column("kpi-high-risk-plans")) == len(cases)  # all high risk
+    assert column("kpi-first-assessment")[ERASED_ROW["kpi-first-assessment"]] == 4
+    assert column("kpi-high-risk-plans")[ERASED_ROW["kpi-high-risk-plans"]] == 4
+    assert column("kpi-closure-reasons")[ERASED_ROW["kpi-closure-reasons"]] == 4
+    assert column("kpi-days-open")[ERASED_ROW["kpi-days-open"]] == 4
+    assert sum(column("kpi-closure-reasons")) == sum(column("kpi-days-open")) == 6  # 2 goals met, 4 erased
+    sup = _client(app, make_user("supervisor"))
+    html = factories.page(sup, f"/cases/kpis?year={YEAR}").get_data(as_text=True)
+    for table in ("kpi-first-assessment", "kpi-high-risk-plans", "kpi-days-open", "kpi-closure-reasons"):
+        assert _row(html, table, "File erased (KVKK)") == ["<5"], table
+    assert "An erased file keeps only the month of its dates" in html

@@ -40,6 +40,23 @@ def add_cases(app: Flask, counsellor: UserInfo, n: int, *, applied_on: date, cha
     return numbers
 
 
+def erase(app: Flask, actor: UserInfo, case_number: str) -> None:
+    """Erase the case as her KVKK request does (``cases.retention.services.erase_case``: closed as erased, its data
+    key destroyed, its dates coarsened to the month), committed."""
+    import sqlalchemy as sa
+
+    from app.db import db
+    from app.users.models import User
+    from cases.core.models import Case
+    from cases.retention.services import erase_case
+
+    with app.app_context():
+        case = db.session.scalar(sa.select(Case).where(Case.number == case_number))
+        erase_case(case, reason="her erasure request under KVKK", actor=db.session.get(User, actor.id),
+                   category="kvkk-request")
+        db.session.commit()
+
+
 def add_referrals(app: Flask, counsellor: UserInfo, case_number: str, n: int, *, institution: str, status: str,
                   sent_at: datetime | None, outcome: str | None = None) -> None:
     import sqlalchemy as sa

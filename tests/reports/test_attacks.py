@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from tests.factories import make_centre
-from tests.reports.helpers import add_cases, add_orders, csv_rows
+from tests.reports.helpers import add_cases, add_orders, csv_rows, erase
 
 YEAR = 2025
 K = 5
@@ -91,9 +91,11 @@ def _bounds(text: str) -> tuple[float, float]:
     return (0, float("inf"))
 
 
-def _attack(figures: dict[tuple[str, ...], str], units: list[str]) -> dict[tuple[str, ...], tuple[float, float]]:
+def _attack(figures: dict[tuple[str, ...], str], units: list[str],
+            populations: bool = False) -> dict[tuple[str, ...], tuple[float, float]]:
     """An attacker who knows every total of every table and that all centres = the sum of the published units,
-    subtracting and bounding until nothing changes."""
+    subtracting and bounding until nothing changes. ``populations``: and that two tables count the same cases, or
+    their difference is a figure of its own (``_population_gaps``)."""
     known = {key: _bounds(text) for key, text in figures.items() if _bounds(text) != (0, float("inf"))}
     lines = []
     parts = [u for u in units if u not in ("all", "")]
@@ -108,6 +110,8 @@ def _attack(figures: dict[tuple[str, ...], str], units: list[str]) -> dict[tuple
         if col == "Total":
             cells = tuple(k for k in known if k[0] == unit and k[1] == title and k[2] == row and k[3] != "Total")
             lines.append((cells, key))
+    if populations:
+        lines += _population_gaps(known)
     # each type of violence is reported by at most every applicant: a type's count <= the applications total
     at_most = [(key, (key[0], "Applications per month", "Total", "Applications")) for key in known
                if key[1] == "Types of violence reported"]
@@ -238,3 +242,95 @@ def test_each_violence_type_is_bounded_by_the_total(app, client, login_as, world
         assert bounds[key][1] <= total[key[0]][1]  # the bound is applied
         if figures[key] == f"<{K}":
             assert not _exposed(bounds[key]) or bounds[key] == (0, 0), (key, bounds[key])
+
+
+FIRST_ASSESSMENT = "Days from application to the first risk assessment"
+HIGH_RISK = "High-risk cases and their safety plan"
+ERASED_ROW = "File erased (KVKK)"
+
+
+def _erase_one_in_each(app, world, make_user) -> None:  # type: ignore[no-untyped-def]
+    """One more application in centre A and one in the tiny centre, each erased at her request (KVKK)."""
+    a = make_user("counsellor")
+    for counsellor, month in ((a, 6), (world["c"], 8)):
+        [number] = add_cases(app, counsellor, 1, applied_on=date(YEAR, month, 14), channel="phone", age_band="45-54",
+                             risk="high", named=False)
+        erase(app, counsellor, number)
+
+
+def _high_risk_files(app, world, make_user):  # type: ignore[no-untyped-def]
+    """(a counsellor of her centre, case number) of centre A's high-risk woman and of the tiny centre's lone woman."""
+    import sqlalchemy as sa
+
+    from app.db import db
+    from cases.core.models import Case, RiskLevel
+
+    a = make_user("counsellor")
+    with app.app_context():
+        numbers = {centre_id: number for centre_id, number in db.session.execute(
+            sa.select(Case.centre_id, Case.number).where(sa.or_(Case.risk_level == RiskLevel.HIGH,
+                                                                Case.centre_id == world["tiny"].id)))}
+    assert len(numbers) == 2
+    return [(a, numbers[a.centre_id]), (world["c"], numbers[world["tiny"].id])]
+
+
+def _population_gaps(known):  # type: ignore[no-untyped-def]
+    """What a reader knows besides the totals: the cases of the first-assessment table are the applications of the
+    year and the high-risk cases are the "high" row of the risk table, so the difference of the two (the files left
+    out, e.g. erased) is a figure of its own, ``(unit, "left out", table, "")``: its lines (added to ``known``)."""
+    lines = []
+    for unit in {key[0] for key in known}:
+        for table, (other, row, col) in ((FIRST_ASSESSMENT, ("Applications per month", "Total", "Applications")),
+                                         (HIGH_RISK, ("Risk level (latest assessment)", "High risk",
+                                                      "Applications"))):
+            mine, theirs = (unit, table, "Total", "Cases"), (unit, other, row, col)
+            if mine in known and theirs in known:
+                gap = (unit, "left out", table, "")
+                known[gap] = (0, float("inf"))
+                lines.append(((mine, gap), theirs))
+    return lines
+
+
+def test_erased_files_are_in_every_population_and_cannot_be_counted(app, client, login_as, world,  # type: ignore[no-untyped-def]
+                                                                     make_user):
+    """A file erased at her request is still one of the year's applications; the casework indicators count it too, in
+    a row of its own. Subtracting the cases of the first-assessment table from the applications (or the high-risk
+    cases from the "high" row) leaves nothing, and the erased rows themselves cannot be pinned."""
+    _erase_one_in_each(app, world, make_user)
+    login_as(client, world["admin"])
+    _publish(client)
+    figures, units = _read_all(client)
+    for unit in units:
+        for table in (FIRST_ASSESSMENT, HIGH_RISK):
+            assert (unit or "all", table, ERASED_ROW, "Cases") in figures  # the row is published in every unit
+    bounds = _attack(figures, units, populations=True)
+    gaps = {key: b for key, b in bounds.items() if key[1] == "left out"}
+    assert len(gaps) == 2 * len(units)
+    for key, b in gaps.items():
+        assert not _exposed(b), (key, b)  # a known 0, or not known at all
+    for key, b in bounds.items():
+        if key[2] == ERASED_ROW or figures.get(key) == f"<{K}":
+            assert not _exposed(b) or b == (0, 0), (key, b, figures.get(key))
+
+
+def test_an_erasure_between_a_release_and_its_revision_is_not_pinned(app, client, login_as, world,  # type: ignore[no-untyped-def]
+                                                                      make_user):
+    """Before and after an erasure: her file moves from its rows to the erased rows; the revision withholds what
+    would show that move by a small number."""
+    login_as(client, world["admin"])
+    _publish(client)
+    before, units = _read_all(client)
+    for counsellor, number in _high_risk_files(app, world, make_user):  # centre A's 65+ woman, the tiny centre's
+        erase(app, counsellor, number)
+    again, _u = _read_all(client)
+    assert again == before  # frozen: nothing moved
+    _publish(client)  # a revision
+    after, _u = _read_all(client)
+    moved = [key for key in after if key[1] in (FIRST_ASSESSMENT, HIGH_RISK) and after[key] != before.get(key)]
+    assert moved  # the revision does publish the erasures' tables again, changed …
+    old, new = _attack(before, units, populations=True), _attack(after, units, populations=True)
+    for key, b in new.items():
+        if key in old:
+            lo, hi = b[0] - old[key][1], b[1] - old[key][0]
+            # … and no figure's change can be pinned to a small number
+            assert not (hi - lo <= 2 and any(1 <= abs(v) <= K - 1 for v in range(int(lo), int(hi) + 1))), key

@@ -20,8 +20,9 @@ YEAR = 2025
 
 
 def _generate(app: Flask, seed: int = 15) -> list[int]:
-    """Three centres' cases of YEAR (and a few of the years around it): assessments, plan versions, closures and
-    referrals at random UTC times, many of them in the hours where the UTC and the Istanbul day differ."""
+    """Three centres' cases of YEAR (and a few of the years around it): assessments, plan versions, closures (a
+    quarter of them erased) and referrals at random UTC times, many of them in the hours where the UTC and the
+    Istanbul day differ."""
     import sqlalchemy as sa
 
     from app.db import db, utcnow
@@ -55,7 +56,7 @@ def _generate(app: Flask, seed: int = 15) -> list[int]:
                 number=f"K{c}-{YEAR}-{i + 1:05d}", status=status, primary_counsellor_id=users[c].id,
                 created_by_id=users[c].id, opened_at=now, applied_on=applied, channel="walk-in",
                 violence_types=["physical"], previous_applications=[], risk_level=rng.choice((None, "high", "high")),
-                closed_at=closed_at, close_reason=rng.choice(("goals-met", "moved-away", "other"))
+                closed_at=closed_at, close_reason=rng.choice(("goals-met", "moved-away", "other", "erased"))
                 if closed_at else None).returning(Case.id, Case.public_id)).one()
             for _ in range(rng.choice((0, 1, 1, 2, 3))):
                 day = applied + timedelta(days=rng.choice((-1, 0, 1, 2, 6, 7, 8, 29, 30, 31, 40)))
@@ -92,6 +93,7 @@ def _reference(centre_ids: list[int], zone: ZoneInfo) -> dict[str, dict[int, lis
     from cases.kpis.reports import (
         APPROVAL_PROMPT_DAYS,
         DAYS_OPEN_BOUNDS,
+        ERASED_ROW,
         FIRST_ASSESSMENT_BOUNDS,
         REFERRAL_ENDS,
         TABLE_ROWS,
@@ -112,19 +114,22 @@ def _reference(centre_ids: list[int], zone: ZoneInfo) -> dict[str, dict[int, lis
 
     first = (sa.select(RiskAssessment.case_id, sa.func.min(RiskAssessment.assessed_at).label("at"))
              .group_by(RiskAssessment.case_id).subquery())
-    for centre_id, applied_on, at in db.session.execute(
-            sa.select(Case.centre_id, Case.applied_on, first.c.at)
+    for centre_id, applied_on, at, reason in db.session.execute(
+            sa.select(Case.centre_id, Case.applied_on, first.c.at, Case.close_reason)
             .outerjoin(first, first.c.case_id == Case.id).where(*_in(centre_ids, period))):
-        count("kpi-first-assessment", centre_id, _band(_days(applied_on, at, zone), FIRST_ASSESSMENT_BOUNDS))
+        count("kpi-first-assessment", centre_id, ERASED_ROW["kpi-first-assessment"] if reason == "erased"
+              else _band(_days(applied_on, at, zone), FIRST_ASSESSMENT_BOUNDS))
     state: dict[int, tuple[int, int]] = {}
-    for centre_id, case_id, status, submitted_at, reviewed_at in db.session.execute(
-            sa.select(Case.centre_id, Case.id, SafetyPlanVersion.status, SafetyPlanVersion.submitted_at,
-                      SafetyPlanVersion.reviewed_at)
+    for centre_id, case_id, reason, status, submitted_at, reviewed_at in db.session.execute(
+            sa.select(Case.centre_id, Case.id, Case.close_reason, SafetyPlanVersion.status,
+                      SafetyPlanVersion.submitted_at, SafetyPlanVersion.reviewed_at)
             .outerjoin(SafetyPlanVersion, SafetyPlanVersion.case_id == Case.id)
             .where(*_in(centre_ids, period), Case.risk_level == RiskLevel.HIGH)
             .order_by(Case.id, SafetyPlanVersion.version)):
         current = state.setdefault(case_id, (centre_id, 3))[1]
-        if current < 2:
+        if reason == "erased":
+            state[case_id] = (centre_id, ERASED_ROW["kpi-high-risk-plans"])
+        if current < 2 or reason == "erased":
             continue
         if status == PlanStatus.APPROVED and submitted_at and reviewed_at:
             days = (reviewed_at - submitted_at).total_seconds() / 86400
@@ -141,10 +146,13 @@ def _reference(centre_ids: list[int], zone: ZoneInfo) -> dict[str, dict[int, lis
     for centre_id, applied_on, closed_at, reason in db.session.execute(
             sa.select(Case.centre_id, Case.applied_on, Case.closed_at, Case.close_reason).where(
                 Case.centre_id.in_(centre_ids), Case.status == CaseStatus.CLOSED, Case.closed_at >= start,
-                Case.closed_at < end, Case.close_reason != "erased")):
-        count("kpi-days-open", centre_id,
-              min(_band(_days(applied_on, closed_at, zone), DAYS_OPEN_BOUNDS), len(DAYS_OPEN_BOUNDS)))
-        if reason in CLOSE_REASONS:
+                Case.closed_at < end)):
+        if reason == "erased":
+            count("kpi-days-open", centre_id, ERASED_ROW["kpi-days-open"])
+            count("kpi-closure-reasons", centre_id, ERASED_ROW["kpi-closure-reasons"])
+        elif reason in CLOSE_REASONS:
+            count("kpi-days-open", centre_id,
+                  min(_band(_days(applied_on, closed_at, zone), DAYS_OPEN_BOUNDS), len(DAYS_OPEN_BOUNDS)))
             count("kpi-closure-reasons", centre_id, CLOSE_REASONS.index(reason))
     return tally
 
@@ -158,19 +166,28 @@ def test_the_kpi_counts_are_those_of_counting_case_by_case(app: Flask, zone: str
     """Istanbul: banded in SQL at UTC+3. Berlin (daylight saving): no fixed offset, the rows are banded in Python
     with the zone. Both give the reference counts, which differ between the two zones (the test sees the zone)."""
     from app.reports.registry import Period
-    from cases.kpis.reports import _gather
+    from cases.intake.reports import applications_by_centre
+    from cases.kpis.reports import ERASED_ROW, _gather
 
     ids = _generate(app)
     app.config["BABEL_DEFAULT_TIMEZONE"] = zone
     with app.test_request_context("/"):
         got = _nonempty(_gather(ids, Period.year(YEAR)))
+        applications = applications_by_centre(Period.year(YEAR))
         expected = _nonempty(_reference(ids, ZoneInfo(zone)))
         other = _nonempty(_reference(ids, ZoneInfo("UTC")))
     assert got == expected
     assert expected != other  # the generated times do fall on both sides of local midnight
     bands = {row for rows in expected["kpi-first-assessment"].values() for row, n in enumerate(rows) if n}
     plans = {row for rows in expected["kpi-high-risk-plans"].values() for row, n in enumerate(rows) if n}
-    assert bands == set(range(5)) and plans == set(range(4))  # every row of both tables is exercised
+    assert bands == set(range(6)) and plans == set(range(5))  # every row of both tables is exercised
+    closures = {row for rows in expected["kpi-closure-reasons"].values() for row, n in enumerate(rows) if n}
+    assert ERASED_ROW["kpi-closure-reasons"] in closures  # erased cases are among the closures
+    # every case applied for in the year, erased or not, is in the first-assessment table: its total per centre is
+    # the applications figure of the intake tables
+    assert {c: sum(rows) for c, rows in got["kpi-first-assessment"].items()} == applications
+    assert {c: sum(rows) for c, rows in got["kpi-closure-reasons"].items()} == {
+        c: sum(rows) for c, rows in got["kpi-days-open"].items()}
 
 
 def test_a_release_built_in_sql_is_the_release_built_row_by_row(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -121,4 +121,4 @@ def test_every_section_reads_once_and_builds_each_unit_as_if_asked_alone(app: Fl
                 assert built == alone, (provider, unit)
     with app.test_request_context("/"):
         kpis = {t.key: t for p in app.extensions[SECTIONS_KEY] for t in p([a.id], period)}
-        assert kpis["kpi-high-risk-plans"].counts[-1] == [7]  # her centre's 7 high-risk cases, none of the other's
+        assert kpis["kpi-high-risk-plans"].counts[3] == [7]  # her centre's 7 high-risk cases, none of the other's

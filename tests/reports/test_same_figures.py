@@ -1,6 +1,7 @@
 """A figure printed in two tables of a release is one figure (issue 15, "across tables"): the casework indicators'
 "referrals sent, by where they stand" are the column totals of "referrals sent, by institution and status" (and the
-high-risk cases, the cases assessed, the closed cases are figures of other tables too). Protected
+high-risk cases, the cases assessed, the closed cases are figures of other tables too, erased files included).
+Protected
 apart, the two tables could hide a small status in both but choose different figures to hide beside it, and a
 reader holding both would subtract it back. The release links them, and an attacker who knows they are equal finds
 no small count."""
@@ -12,7 +13,7 @@ from datetime import UTC, date, datetime
 from flask import Flask
 
 from tests.factories import make_centre, make_user
-from tests.reports.helpers import add_cases, add_referrals
+from tests.reports.helpers import add_cases, add_referrals, erase
 
 YEAR = 2025
 STATUS_COUNTS = {"sent": 11, "accepted": 9, "declined": 2, "completed": 6, "withdrawn": 7}
@@ -32,6 +33,9 @@ def _release(app: Flask) -> dict:  # type: ignore[type-arg]
             add_referrals(app, counsellor, numbers[i % len(numbers)], 1, institution=INSTITUTIONS[j % 3],
                           status=status, sent_at=datetime(YEAR, 3, 1 + j, 10, tzinfo=UTC))
             i += 1
+    # a file erased at her request: still one of the year's applications and of its high-risk cases
+    erased = add_cases(app, counsellor, 1, applied_on=date(YEAR, 2, 1), risk="high", named=False)
+    erase(app, counsellor, erased[0])
     with app.test_request_context("/"):
         db.session.remove()
         return build_content(YEAR, [])
@@ -40,7 +44,7 @@ def _release(app: Flask) -> dict:  # type: ignore[type-arg]
 def test_the_indicator_figures_and_the_referral_totals_are_protected_as_one(app: Flask) -> None:
     from app.reports.releases import _CODE_MARK
     from app.reports.suppression import TOTAL, Line, Mark, attacker_bounds, is_exposed, reader_bounds
-    from cases.kpis.reports import REFERRAL_ENDS
+    from cases.kpis.reports import ERASED_ROW, REFERRAL_ENDS
     from cases.referrals.models import REFERRAL_STATUSES
 
     content = _release(app)
@@ -57,6 +61,9 @@ def test_the_indicator_figures_and_the_referral_totals_are_protected_as_one(app:
         same.append((f"{unit}|kpi-first-assessment|{TOTAL}|0", f"{unit}|applications-month|{TOTAL}|0"))
         same.append((f"{unit}|kpi-closure-reasons|{TOTAL}|0", f"{unit}|kpi-days-open|{TOTAL}|0"))
     assert all(a in figures and b in figures for a, b in same)
+    erased_rows = {key: figures[f"all|{key}|{ERASED_ROW[key]}|0"] for key in ("kpi-first-assessment",
+                                                                          "kpi-high-risk-plans")}
+    assert all(_CODE_MARK[code] is Mark.PRIMARY for code, _v in erased_rows.values())  # one file: "<5"
     group = {key: key for key in figures}  # the release's own equalities (one-cell lines), joined transitively
 
     def find(key: str) -> str:
