@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,7 +31,7 @@ from flask_babel import lazy_gettext as _l
 
 import crypto
 from app import audit, audit_expiry
-from app.dates import local_today
+from app.dates import centre_zone, local_today
 from app.db import Base, db, utcnow
 from app.users.models import User
 from app.users.services import anonymise_user
@@ -128,8 +128,15 @@ CLEARED_ON_ERASURE: dict[str, dict[str, Any]] = {
 
 
 def _month_start(value: Any) -> Any:
+    """The first day of the value's month, midnight. A moment is stored in UTC but counted by the statistics in the
+    centre's calendar: its month is the local one (a closure at 01:00 on 1 January in Istanbul is 22:00 on
+    31 December in UTC and belongs to the new year), and the result is local midnight of that month's first day."""
     if isinstance(value, datetime):
-        return value.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        zone = centre_zone()
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        local = aware.astimezone(zone).replace(day=1, hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+        start = local.replace(tzinfo=zone).astimezone(UTC)
+        return start if value.tzinfo is not None else start.replace(tzinfo=None)
     if isinstance(value, date):
         return value.replace(day=1)
     return value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import sqlalchemy as sa
 
@@ -225,8 +227,7 @@ def test_manual_erasure_of_a_case_under_a_protective_order_needs_despite_order(a
 def test_erasure_keeps_no_quasi_identifiers(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
     """After erasure the case and every row of it keep the month and year of their dates, nothing finer, and lose
     the categories no statistic publishes; what the yearly statistics count is unchanged."""
-    import datetime as dt
-
+    from app.dates import centre_zone
     from app.db import Base, db
     from app.users.models import User
     from cases.core.models import Case, Person
@@ -269,7 +270,25 @@ def test_erasure_keeps_no_quasi_identifiers(app, make_user, make_case) -> None: 
                     if value is None:
                         continue
                     checked += 1
-                    assert value.day == 1, (table.name, value)
-                    if isinstance(value, dt.datetime):
+                    if isinstance(value, dt.datetime):   # a moment: midnight of the 1st in the centre's calendar
+                        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+                        value = aware.astimezone(centre_zone())
                         assert (value.hour, value.minute, value.second) == (0, 0, 0), (table.name, value)
+                    assert value.day == 1, (table.name, value)
         assert checked >= 7   # the case's 3 dates, its 2 people's and the note's 2 were all looked at
+
+
+@pytest.mark.parametrize(("moment", "month_start"), [
+    # 00:30 on 1 January in Istanbul is 21:30 on 31 December in UTC: it stays in the new year.
+    (dt.datetime(2025, 12, 31, 21, 30, tzinfo=dt.UTC), dt.datetime(2025, 12, 31, 21, 0, tzinfo=dt.UTC)),
+    (dt.datetime(2026, 3, 15, 9, 0, tzinfo=dt.UTC), dt.datetime(2026, 2, 28, 21, 0, tzinfo=dt.UTC)),
+    # 02:59 on 1 June local is still 31 May in UTC (naive values are UTC as stored)
+    (dt.datetime(2026, 5, 31, 23, 59), dt.datetime(2026, 5, 31, 21, 0)),
+    (dt.date(2026, 1, 1), dt.date(2026, 1, 1)),
+    (dt.date(2026, 12, 31), dt.date(2026, 12, 1)),
+])
+def test_a_moment_is_coarsened_to_its_month_in_the_centres_calendar(app, moment, month_start) -> None:  # type: ignore[no-untyped-def]
+    from cases.retention.services import _month_start
+
+    with app.app_context():
+        assert _month_start(moment) == month_start
