@@ -270,3 +270,17 @@ def browser() -> Iterator[object]:
         instance = pw.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS, headless=True)
         yield instance
         instance.close()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The cyclic garbage collector took a fifth of a test process's CPU (tests/cases/test_people.py: 2,543
+    collections, 2.0 s of 10.5 s), mostly rescanning the modules, templates and mappers imported once. After
+    collection they move to the permanent generation (gc.freeze) and young collections run every 20,000 allocations
+    instead of 700: 0.9 s. Garbage is still collected (a short-lived app is freed at the next full collection);
+    reference counting frees the rest at once, as before. The test process only: apps in production keep Python's
+    defaults."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
