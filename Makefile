@@ -72,8 +72,8 @@ test: lint translations chromium softhsm stack-tools ## Lint, then the whole sui
 	$(BIN)/pytest -n 2 --dist loadfile -p no:cacheprovider
 
 lint: $(VENV)/.installed-dev ## ruff and mypy
-	$(BIN)/ruff check app cases shelters crypto tests config.py wsgi.py
-	$(BIN)/mypy app crypto cases shelters config.py
+	$(BIN)/ruff check app cases shelters crypto tests bench deploy config.py wsgi.py
+	$(BIN)/mypy app crypto cases shelters bench config.py
 
 messages: $(VENV)/.installed-dev ## Extract strings and update the catalogues
 	$(BIN)/pybabel extract -F babel.cfg -k _l -w 120 -o translations/messages.pot --ignore-dirs=".* _* *.egg bench-results node_modules" .

@@ -61,6 +61,7 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    from app import numbers
     from app.auth.sessions import load_user_from_session
     from app.dates import register_filters
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -74,6 +75,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = None  # sessions are checked server-side instead
     babel.init_app(app, locale_selector=_select_locale)
     register_filters(app)  # one date format per language (after Flask-Babel's own filters)
+    numbers.register_filters(app)  # counts grouped as the language writes them ("1.234" / "1,234")
     _install_request_gettext(app)
 
     with app.app_context():

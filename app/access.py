@@ -133,11 +133,14 @@ def object_access(
     obj_arg: str,
     allowed_roles: Iterable[Role] | None = None,
     audit_read: bool = True,
+    audit_details: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> Callable[[F], F]:
     """Load ``kwargs[id_arg]`` through ``loader(user, id, action)`` and pass the object as ``obj_arg``.
 
     The loader raises ``NotFound`` when the object does not exist *or* the user may not ``action`` it: both answer
     404 and are audited alike, so a denial does not confirm that someone else's object exists.
+    ``audit_details(view kwargs)``: the details of the allowed access's event (names, never values), e.g. which
+    section of the object was read.
     """
     role_set = frozenset(allowed_roles) if allowed_roles is not None else None
 
@@ -159,7 +162,8 @@ def object_access(
                 # refused change. The change's own events ride in the view's single commit.
                 audit.record(f"{object_type}.{action}", object_type=object_type,
                              object_id=getattr(obj, "public_id", object_id),
-                             case_number=getattr(obj, "audit_case_number", None))
+                             case_number=getattr(obj, "audit_case_number", None),
+                             details=audit_details(kwargs) if audit_details is not None else None)
                 commit_read()
             kwargs[obj_arg] = obj
             return view(*args, **kwargs)

@@ -115,6 +115,7 @@ class AnchorWriter:
         self._lock = threading.Lock()
         self._last_seq = 0
         self._last_time = float("-inf")
+        self._failing: set[str] = set()  # sinks whose last write failed: logged once, not on every anchor
 
     def committed(self, anchor: Anchor) -> None:
         now = time.monotonic()
@@ -127,7 +128,12 @@ class AnchorWriter:
         self.write(anchor)
 
     def write(self, anchor: Anchor) -> list[str]:
-        """Write to every sink; a failing sink is logged (an anchor is not secret) and the others still get it."""
+        """Write to every sink; a failing sink is logged (an anchor is not secret) and the others still get it.
+
+        A sink that stays unreachable (no ``/dev/log`` on the host) is logged as an error when it starts failing and
+        again when it recovers, not on every anchor: one line an operator acts on, not a log flooded every few
+        minutes until the real errors drown. ``audit anchor`` still reports it on every run.
+        """
         at = datetime.now(UTC)
         failed = []
         for sink in self.sinks:
@@ -135,7 +141,18 @@ class AnchorWriter:
                 sink.write(anchor, at)
             except OSError:
                 failed.append(sink.name)
-                _log.exception("could not write the audit anchor to the %s sink", sink.name)
+                with self._lock:
+                    first = sink.name not in self._failing
+                    self._failing.add(sink.name)
+                if first:
+                    _log.exception("could not write the audit anchor to the %s sink (logged once until it recovers)",
+                                   sink.name)
+            else:
+                with self._lock:
+                    recovered = sink.name in self._failing
+                    self._failing.discard(sink.name)
+                if recovered:
+                    _log.warning("the audit anchor reaches the %s sink again", sink.name)
         return failed
 
     def read(self) -> list[Anchor]:

@@ -43,6 +43,7 @@ ACTION_LABELS: dict[str, LazyString] = {
     "case.list": _l("Case list viewed"),
     "case.search": _l("Cases searched"),
     "case.view": _l("Case viewed"),
+    "case.section": _l("Case section viewed"),
     "case.edit": _l("Case opened to change it"),
     "case.manage": _l("Case management page opened"),
     "case.approve": _l("Opened for approval"),
@@ -53,6 +54,7 @@ ACTION_LABELS: dict[str, LazyString] = {
     "case.break-glass": _l("Break-glass access granted"),
     "case.break-glass.review": _l("Break-glass access reviewed"),
     "case.returning-check": _l("Returning-applicant check"),
+    "case.application": _l("New application in her existing file"),
     "case.print": _l("Paper printed"),
     "case.export": _l("Case summary exported"),
     # A case: changing it

@@ -84,6 +84,8 @@ class Dataset:
     index_entries: list[dict[str, Any]] = field(default_factory=list)   # crypto_blind_indexes rows
     # Plaintexts of a sample of applicants, for search queries: (tckn, phone, name, case index)
     probes: list[tuple[str, str, str, int]] = field(default_factory=list)
+    # crypto_index_generations rows: only for a data set built with the widths `keys reindex` would choose
+    generations: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _place(attr: Any) -> tuple[str, str, bytes]:
@@ -91,8 +93,15 @@ def _place(attr: Any) -> tuple[str, str, bytes]:
     return d.place(attr.model)
 
 
-def build(scale: int, ctx: Any, key_file_text: str, seed: int = 7) -> Dataset:
-    """Rows for ``scale`` cases; ``ctx`` is the app's CryptoContext (the key file the app will load)."""
+PERSONS_PER_CASE = 1.5     # the applicant, and one or two more persons in 40 % of cases (see build)
+
+
+def build(scale: int, ctx: Any, key_file_text: str, seed: int = 7, widen: bool = False) -> Dataset:
+    """Rows for ``scale`` cases; ``ctx`` is the app's CryptoContext (the key file the app will load).
+
+    ``widen``: the blind indexes at the width `keys reindex` chooses for this population (``blind.bits_for`` of the
+    expected number of persons, buckets of 5+ on average), recorded as each scope's active generation; otherwise at
+    the attributes' default widths (no generation rows)."""
     from cases.core.models import Person
     from crypto import blind, envelope
 
@@ -103,8 +112,14 @@ def build(scale: int, ctx: Any, key_file_text: str, seed: int = 7) -> Dataset:
     kek = ctx.keyring.aead(kek_id)
     fields = {name: getattr(Person, name) for name in ("full_name", "tckn", "phone", "date_of_birth", "address")}
     places = {name: _place(attr) for name, attr in fields.items()}
-    indexes = {name: (attr.descriptor.index.normalise, attr.descriptor.index.bits)
+    wide = blind.bits_for(round(scale * PERSONS_PER_CASE))
+    indexes = {name: (attr.descriptor.index.normalise, wide if widen else attr.descriptor.index.bits)
                for name, attr in fields.items() if attr.descriptor.index is not None}
+    if widen:
+        for name in indexes:
+            table, column, _ = places[name]
+            ds.generations.append({"scope": f"{table}.{column}", "generation": 1, "key_epoch": ctx.index_ring.ids[0],
+                                   "bits": wide, "state": "active", "created_at": now, "activated_at": now})
 
     user_id = 0
     for c in range(1, CENTRES + 1):
@@ -173,13 +188,14 @@ def build(scale: int, ctx: Any, key_file_text: str, seed: int = 7) -> Dataset:
     return ds
 
 
-def load_or_build(scale: int, log: Any = print) -> tuple[Dataset, Path]:
-    """The cached data set for ``scale`` (built and pickled on first use) and its key file."""
+def load_or_build(scale: int, log: Any = print, widen: bool = False) -> tuple[Dataset, Path]:
+    """The cached data set for ``scale`` (built and pickled on first use) and its key file (``widen``: see build)."""
     import crypto
 
     RESULTS.mkdir(exist_ok=True)
-    cache = RESULTS / f"dataset-{scale}-v{FORMAT}.pickle"
-    key_file = RESULTS / f"keys-{scale}-v{FORMAT}.json"
+    name = f"{scale}{'-wide' if widen else ''}-v{FORMAT}"
+    cache = RESULTS / f"dataset-{name}.pickle"
+    key_file = RESULTS / f"keys-{name}.json"
     if cache.exists() and key_file.exists():
         with cache.open("rb") as fh:
             ds = pickle.load(fh)
@@ -190,7 +206,7 @@ def load_or_build(scale: int, log: Any = print) -> tuple[Dataset, Path]:
     ctx = crypto.CryptoContext(material)
     shown = cache.relative_to(ROOT) if cache.is_relative_to(ROOT) else cache
     log(f"  building the {scale}-case data set (cached in {shown}) …")
-    ds = build(scale, ctx, key_file.read_text())
+    ds = build(scale, ctx, key_file.read_text(), widen=widen)
     with cache.open("wb") as fh:
         pickle.dump(ds, fh, protocol=pickle.HIGHEST_PROTOCOL)
     return ds, key_file
@@ -203,7 +219,7 @@ def insert(engine: sa.Engine, ds: Dataset, chunk: int = 20_000, entry_order: str
     them one intake at a time: what a heap keeps until it is rewritten; bench/p9_bench.py)."""
     from app.users.models import Centre, User
     from cases.core.models import Case, CaseMember, Person
-    from crypto.models import BlindIndexEntry, DataKey
+    from crypto.models import BlindIndexEntry, DataKey, IndexGeneration
 
     # The entries in (bucket, id) order, as `keys reindex` leaves them (bulk loads are followed by a re-index).
     if entry_order == "intake":
@@ -215,7 +231,8 @@ def insert(engine: sa.Engine, ds: Dataset, chunk: int = 20_000, entry_order: str
     with engine.begin() as conn:
         model: type
         for model, rows in ((Centre, ds.centres), (User, ds.users), (DataKey, ds.data_keys), (Case, ds.cases),
-                            (Person, ds.persons), (CaseMember, ds.members), (BlindIndexEntry, entries)):
+                            (Person, ds.persons), (CaseMember, ds.members), (BlindIndexEntry, entries),
+                            (IndexGeneration, getattr(ds, "generations", []))):
             for i in range(0, len(rows), chunk):
                 conn.execute(sa.insert(model), rows[i:i + chunk])
         if engine.dialect.name == "postgresql":

@@ -107,7 +107,7 @@ def _app_role_url(owner_url: str) -> str:
     from sqlalchemy.engine import make_url
 
     url = make_url(owner_url)
-    with psycopg.connect(host=url.query["host"], port=int(str(url.query["port"])), user=url.username,
+    with psycopg.connect(host=str(url.query["host"]), port=int(str(url.query["port"])), user=url.username,
                          dbname=url.database, autocommit=True) as conn:
         conn.execute(f'DROP ROLE IF EXISTS "{APP_ROLE}"')
         conn.execute(f'CREATE ROLE "{APP_ROLE}" LOGIN')

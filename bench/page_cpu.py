@@ -4,9 +4,12 @@ The same data, configuration and database role as ``bench/load_bench.py`` (a thr
 configuration, the app connected as a role that owns nothing), but each page is requested through Flask's test
 client in this process and timed with ``time.process_time``: the CPU one request costs a worker, which the load of
 a shared machine distorts far less than requests per second under wrk. Best of ``ROUNDS`` rounds of ``REQUESTS``.
+The same measurement of ``bench/hello_app.py`` (hello-world) comes first, and each page is printed with its ratio
+to it (hello-world's CPU / the page's CPU: the share of hello-world's req/s the page could reach on CPU alone).
 
-    .venv/bin/python -m bench.page_cpu                 # every page
-    .venv/bin/python -m bench.page_cpu case_page       # one page; PROFILE=1 prints its cProfile (cumulative)
+    .venv/bin/python -m bench.page_cpu                 # every page (case_section: a section opened on demand)
+    .venv/bin/python -m bench.page_cpu case_page       # one page; PROFILE=1 prints its cProfile (cumulative,
+                                                       # wall time; PROFILE=cpu: CPU time)
 """
 
 from __future__ import annotations
@@ -42,6 +45,15 @@ def _measure(client: Any, url: str) -> float:
     return best
 
 
+def hello_world() -> float:
+    """Worker CPU per request of hello-world (``bench/hello_app.py``), measured as the pages are."""
+    from bench.hello_app import app as hello_app
+
+    client = hello_app.test_client(use_cookies=False)
+    _measure(client, "/")  # warm-up
+    return _measure(client, "/")
+
+
 def run(names: list[str]) -> dict[str, float]:
     import crypto
     from tests.pgserver import PostgresServer
@@ -68,8 +80,12 @@ def run(names: list[str]) -> dict[str, float]:
         os.environ.update(env)
         from wsgi import app
 
-        pages = {"case_page": (cookie, case_url, None), **load_bench._PAGES}
-        results = {}
+        # case_section: one collapsed section opened on the case page (app.js fetches it; its own audited read).
+        section_url = f"{case_url}/sections/legal?fragment=1"
+        pages = {"case_page": (cookie, case_url, None), "case_section": (cookie, section_url, None),
+                 **load_bench._PAGES}
+        results = {"hello_world": hello_world()}
+        print(f"{'hello_world':21} {results['hello_world']:6.2f} ms CPU per request", flush=True)
         for name in names:
             page_cookie, path, body = pages[name]
             client = app.test_client(use_cookies=False)  # the session cookie as wrk sends it, on every request
@@ -81,7 +97,9 @@ def run(names: list[str]) -> dict[str, float]:
                 path = f"{location.path}?{location.query}"
             _measure(client, path)  # warm-up: data-key cache, compiled templates, connections
             if os.environ.get("PROFILE"):
-                profile = cProfile.Profile()
+                # PROFILE=cpu: CPU time (time.process_time), so waits for PostgreSQL and Redis do not count.
+                profile = (cProfile.Profile(time.process_time) if os.environ["PROFILE"] == "cpu"
+                           else cProfile.Profile())
                 profile.enable()
                 for _ in range(REQUESTS):
                     client.get(path)
@@ -91,7 +109,8 @@ def run(names: list[str]) -> dict[str, float]:
                 if callers := os.environ.get("PROFILE_CALLERS"):  # e.g. PROFILE_CALLERS='utils.py:25'
                     stats.print_callers(callers)
             results[name] = _measure(client, path)
-            print(f"{name:21} {results[name]:6.1f} ms CPU per request", flush=True)
+            print(f"{name:21} {results[name]:6.2f} ms CPU per request, {results['hello_world'] / results[name]:6.1%} "
+                  "of hello-world", flush=True)
         return results
     finally:
         redis.terminate()
@@ -103,4 +122,4 @@ if __name__ == "__main__":
     import logging
 
     logging.disable(logging.WARNING)
-    run(sys.argv[1:] or ["case_page", *load_bench.HOT_PAGES])
+    run(sys.argv[1:] or ["case_page", "case_section", *load_bench.HOT_PAGES])

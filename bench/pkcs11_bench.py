@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import resource
 import secrets
 import shutil
 import subprocess
@@ -26,7 +27,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -155,9 +156,11 @@ def bench_p5(kind: str, n: int, url: str | None = None, label: str = "SQLite",
         writer.start()
         time.sleep(1.5)     # the writer process is up (token session open) and writing
         with Session(engine) as session:
+            cpu0 = _cpu_seconds()
             start = time.perf_counter()
             result = crypto.rotate_keks(session, ctx, batch_size=batch_size, workers=workers)
             elapsed = time.perf_counter() - start
+            cpu = _cpu_seconds() - cpu0
         stop.set()
         try:
             latencies, errors, kek_ids = queue.get(timeout=60)
@@ -174,11 +177,20 @@ def bench_p5(kind: str, n: int, url: str | None = None, label: str = "SQLite",
     assert result.rewrapped == n and left == 0, (result, left)
     lat = sorted(latencies) or [0.0]
     return {"provider": kind, "database": label, "keys": n, "workers": workers or "auto", "seconds": round(elapsed, 3),
+            "cpu_seconds": round(cpu, 2),
             "fill_seconds": round(fill_s, 2), "keys_per_second": round(n / elapsed),
             "batches": result.batches, "batch_size": batch_size, "concurrent_writes": len(latencies),
             "failed_writes": len(errors), "write_errors": sorted(set(errors)), "new_keys_wrapped_with": kek_ids,
             "write_p95_ms": round(lat[int(0.95 * (len(lat) - 1))] * 1000, 1),
             "ok": elapsed <= P5_TARGET_S and not errors}
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the rotation's worker processes are joined when it
+    returns; the writer process is not yet). The database server's CPU is not in it. On a shared machine this
+    moves far less than the wall-clock time."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 # --- P3 ----------------------------------------------------------------------------------------------------------
@@ -191,7 +203,7 @@ def rewrap_into_token(url: str, key_file: Path, token: Token) -> int:
     provider = token.provider()
     ring = provider.load()
     engine = sa.create_engine(url)
-    table = DataKey.__table__
+    table = cast(sa.Table, DataKey.__table__)
     n = 0
     with engine.begin() as conn:
         rows = conn.execute(sa.select(table.c.id, table.c.owner_type, table.c.owner_id, table.c.kek_id,
@@ -202,8 +214,9 @@ def rewrap_into_token(url: str, key_file: Path, token: Token) -> int:
                 raise RuntimeError(f"the token has no KEK {kek_id}")
             dek = envelope.unwrap_dek(material.keyring.aead(kek_id), kek_id, dek_id, owner_type,  # type: ignore[union-attr]
                                       owner_id, bytes(wrapped))
-            updates.append({"k": dek_id, "w": envelope.wrap_dek(ring.aead(kek_id), kek_id, dek_id, owner_type,
-                                                                owner_id, dek, os.urandom)})
+            token_kek = cast(Any, ring.aead(kek_id))  # the token's AEAD: the same encrypt/decrypt as AESGCM's
+            updates.append({"k": dek_id, "w": envelope.wrap_dek(token_kek, kek_id, dek_id, owner_type, owner_id, dek,
+                                                                os.urandom)})
         stmt = table.update().where(table.c.id == sa.bindparam("k")).values(wrapped=sa.bindparam("w"))
         for i in range(0, len(updates), 5000):
             conn.execute(stmt, updates[i:i + 5000])
@@ -328,29 +341,40 @@ def section(out: dict[str, Any]) -> str:
              "session per process) beside the KEKs in the key file. P5: three runs per provider and database, the "
              "median shown, another process creating keys meanwhile through its own token session. P3: one data set, "
              "first with its data keys under the file KEK, then rewrapped by the token's KEK and read by an app "
-             f"started with `KEK_PROVIDER=pkcs11`. Load average at the end: {out['load'][0]:.1f}.", "",
-             "| Database | Provider | P5 keys | P5 seconds (runs) | Keys/s | App writes / failed | P3 cases | "
-             "P3 cold ratio | P3 cold median |", "|---|---|---|---|---|---|---|---|---|"]
+             f"started with `KEK_PROVIDER=pkcs11`. Load average at the end: {out['load'][0]:.1f} (2 cores, shared with "
+             "other work: the seconds are wall-clock and move with the load; the CPU columns much less). P5 CPU: the "
+             "rotating process and its worker processes, not the database server. P3 CPU ratio: the same rounds' "
+             "medians in the benchmark thread's CPU time (SQLite, the token library and AES run in it; on "
+             "PostgreSQL the server's share is not in it, so there the CPU ratio overstates decryption's share).",
+             "",
+             "| Database | Provider | P5 keys | P5 seconds (runs) | P5 CPU s | Keys/s | App writes / failed | "
+             "P3 cases | P3 cold ratio | P3 cold ratio, CPU | P3 cold median |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for backend in out["p5"]:
         for kind in ("file", "pkcs11"):
             p = out["p5"][backend][kind]
             p3 = out["p3"].get(backend, {}).get(kind, {})
             runs = ", ".join(f"{x:.2f}" for x in p["runs_seconds"])
             lines.append(f"| {backend} | {kind} | {p['keys']:,} | {p['seconds']:.2f} ({runs}) | "
+                         f"{p.get('cpu_seconds', '—')} | "
                          f"{p['keys_per_second']:,} | {p['concurrent_writes']} / {p['failed_writes_all_runs']} | "
                          f"{out['p3'].get(backend, {}).get('cases', 0):,} | {p3.get('ratio_cold', '—')}× | "
-                         f"{p3.get('cold', {}).get('median_ms', '—')} ms |")
+                         f"{p3.get('ratio_cold_cpu', '—')}× | {p3.get('cold', {}).get('median_ms', '—')} ms |")
     lines += ["", _P5_NOTE]
     return "\n".join(lines) + "\n"
 
 
 _P5_NOTE = """Where the PKCS#11 rotation's time goes: two token operations per data key (unwrap with the old KEK,
-wrap with the new one). SoftHSM2 costs ≈ 15 µs per AES-GCM operation on an idle core of this machine and 30–45 µs
-when the machine is shared (measured through python-pkcs11 with one session), so 10^5 keys need 3–9 s of token
-time in one session, before any database work. A token library cannot be shared by threads here (SoftHSM2 through
+wrap with the new one). Each operation uses a session-object copy of the KEK (`C_CopyObject`, `CKA_TOKEN` false,
+as sensitive and non-extractable as the KEK): SoftHSM2 re-reads a token object's file at every operation (a
+generation check, then open/lock/read of the object file: 19 system calls), a session object is in memory; ≈ 15 µs
+instead of ≈ 22 µs per operation through python-pkcs11 here. Of what is left, perf shows about 40 % in Python and
+python-pkcs11's per-call objects, 25 % in SoftHSM2 and OpenSSL. So 10^5 keys need ≈ 3 s of token CPU, before any
+database work. A token library cannot be shared by threads here (SoftHSM2 through
 python-pkcs11, initialised without OS locking, corrupted its heap with two sessions in two threads of one process),
 so `rotate_keks` hands each batch to worker processes (one per CPU, each with its own token session; from 5,000
-keys), and the token's per-operation path does no imports or lookups. On this 2-core machine shared with other
+keys), pipelined (the workers rewrap batch i while the parent writes batch i-1 and reads batch i+1), and the
+token's per-operation path does no imports or lookups. On this 2-core machine shared with other
 work the workers gain only what the cores have free (at most half the token time on two idle cores): serial
 in one session, the same rotation (SQLite, 10^5 keys) took 13–14 s at load ~6 in earlier runs here. A real HSM is
 faster per operation than SoftHSM2 and serves several sessions in parallel."""

@@ -24,7 +24,7 @@ from crypto.context import CryptoContext
 from crypto.errors import CryptoError
 from crypto.keys import add_index_epoch
 from crypto.operations import key_status, retire_kek, rotate, save_key_material, set_active_kek
-from crypto.orm import encrypted_models
+from crypto.orm import encrypted_models, stored_models, stored_table_names
 
 T = TypeVar("T")
 
@@ -123,8 +123,7 @@ def make_keys_cli(get_session: Callable[[], Session], get_context: Callable[[], 
         Online and resumable: committed in batches, a value changed meanwhile is left alone. Until it has run, a
         page that meets a v1 value answers 503 and shows nothing of it."""
         session, ctx = get_session(), get_context()
-        # Only tables this database has (other mapped classes may be imported in the process: tests, tools).
-        stored = set(sa.inspect(session.connection()).get_table_names())
+        stored = stored_table_names(session)
         places = [p for p in legacy.all_places(encrypted_models()) if p.table.name in stored]
         pending = legacy.count_v1(session, places)
         session.rollback()
@@ -157,7 +156,7 @@ def make_keys_cli(get_session: Callable[[], Session], get_context: Callable[[], 
         Widens an index as the population grows (buckets of 5+ values on average), moves it to the newest index
         key epoch, and on PostgreSQL rewrites its rows in bucket order (no insertion order left in a dump)."""
         session, ctx = get_session(), get_context()
-        fields = [(cls, d) for cls, d in blind.indexed_fields(encrypted_models())
+        fields = [(cls, d) for cls, d in blind.indexed_fields(stored_models(session, encrypted_models()))
                   if scope in (None, blind.scope_of(cls, d))]
         if not fields:
             raise click.ClickException(f"no blind index {scope!r}")

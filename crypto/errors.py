@@ -12,7 +12,14 @@ class CryptoError(Exception):
 
 
 class KeysMissing(CryptoError):  # noqa: N818 (STYLE.md: errors are nouns)
-    """No key material was configured where it is required (production without a key file or variable)."""
+    """No key material was configured where it is required (production without a key file or variable).
+
+    ``token_error``: for a PKCS#11 token that could not be opened, the name of the library's error (NoSuchToken,
+    PinIncorrect…), never anything of the PIN."""
+
+    def __init__(self, message: str, *, token_error: str | None = None) -> None:
+        super().__init__(message)
+        self.token_error = token_error
 
 
 class KeyFileError(CryptoError):

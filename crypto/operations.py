@@ -10,7 +10,9 @@ are never touched.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -120,15 +122,16 @@ def rotate_keks(session: Session, ctx: CryptoContext | None = None, *, batch_siz
     """Rewrap every live data key not wrapped with the active KEK. ``progress(done, total)`` after each batch.
 
     Each batch is committed before ``progress`` is called, so an exception from anywhere (a kill) loses at most the
-    batch in flight; calling again resumes. Each batch holds the write lock only for its own UPDATE, so the app keeps
-    writing meanwhile (DESIGN.md §7 P5: 10^5 keys in ≤ 5 s; bench/crypto_bench.py).
+    batches in flight (two with worker processes); calling again resumes. Each batch holds the write lock only for
+    its own UPDATE, so the app keeps writing meanwhile (DESIGN.md §7 P5: 10^5 keys in ≤ 5 s; bench/crypto_bench.py).
 
     On SQLite and PostgreSQL the batch is read and written with driver-level statements (no per-row SQLAlchemy type
     processing: it was over half the time); other databases use the portable Core statements.
 
     A provider whose every unwrap and wrap is a round trip to a token (PKCS#11: two token operations per data key,
     ~15-40 µs each on SoftHSM2) rewraps each batch in ``workers`` processes, each with its own token session
-    (default: one per CPU when there are at least ``PARALLEL_MIN_KEYS`` keys to rewrap; ``workers=1``: never).
+    (default: one per CPU when there are at least ``PARALLEL_MIN_KEYS`` keys to rewrap; ``workers=1``: never),
+    pipelined: this process writes the previous batch and reads the next one while the workers rewrap.
     The token library cannot be shared by threads, and the file provider's in-process AES is faster than the
     hand-over to another process.
     """
@@ -146,17 +149,34 @@ def rotate_keks(session: Session, ctx: CryptoContext | None = None, *, batch_siz
     batches = _raw_batches if dialect in ("sqlite", "postgresql") else _core_batches
     rewrap = _Rewrapper(ctx, active)
     pool = _token_pool(ctx, active, int(total), workers)
+
+    def finish(rows: Sequence[Any], write: Callable[[list[tuple[Any, ...]]], None],
+               params: list[tuple[Any, ...]]) -> None:
+        write(params)
+        session.commit()
+        result.rewrapped += len(rows)
+        result.batches += 1
+        if progress is not None:
+            progress(result.rewrapped, max(int(total), result.rewrapped))
+
     try:
         for _pass in range(3):
             before = result.rewrapped
-            for rows, write in batches(session, active, todo, batch_size):
-                # rows: (row key, id, owner type, owner id, kek id, wrapped)
-                write(pool.rewrap(rows) if pool is not None else [rewrap(*row) for row in rows])
-                session.commit()
-                result.rewrapped += len(rows)
-                result.batches += 1
-                if progress is not None:
-                    progress(result.rewrapped, max(int(total), result.rewrapped))
+            if pool is None:
+                for rows, write in batches(session, active, todo, batch_size):
+                    # rows: (row key, id, owner type, owner id, kek id, wrapped)
+                    finish(rows, write, [rewrap(*row) for row in rows])
+            else:
+                # A pipeline: while the workers rewrap batch i in the token, this process writes and commits
+                # batch i-1 and reads batch i+1 (the token work and the database work overlap).
+                in_flight: tuple[Sequence[Any], Any, Any] | None = None
+                for rows, write in batches(session, active, todo, batch_size):
+                    started = pool.start(rows)
+                    if in_flight is not None:
+                        finish(in_flight[0], in_flight[1], pool.collect(in_flight[2]))
+                    in_flight = (rows, write, started)
+                if in_flight is not None:
+                    finish(in_flight[0], in_flight[1], pool.collect(in_flight[2]))
             # A process that read the previous active KEK just before the switch may have committed a key wrapped
             # with it behind this walk: look again (bounded; `keys status` shows any left, `keys rotate` finishes).
             left = session.execute(sa.select(sa.func.count()).where(todo)).scalar_one()
@@ -194,13 +214,17 @@ class _TokenPool:
         self.pool = multiprocessing.get_context("spawn").Pool(workers, initializer=_token_worker_init,
                                                               initargs=(session_args, active))
 
-    def rewrap(self, rows: Sequence[Any]) -> list[tuple[Any, ...]]:
+    def start(self, rows: Sequence[Any]) -> Any:
+        """Hand a batch to the workers (one share each); :meth:`collect` waits for its UPDATE parameters."""
         # Plain tuples with bytes (a psycopg memoryview does not pickle); the ids stay as the driver gave them.
         plain = [(k, d, t, o, kek, bytes(w) if w is not None else None) for k, d, t, o, kek, w in rows]
         size = -(-len(plain) // self.workers)
-        parts = self.pool.map(_token_worker_rewrap, [plain[i:i + size] for i in range(0, len(plain), size)],
-                              chunksize=1)
-        return [params for part in parts for params in part]
+        return self.pool.map_async(_token_worker_rewrap, [plain[i:i + size] for i in range(0, len(plain), size)],
+                                   chunksize=1)
+
+    @staticmethod
+    def collect(started: Any) -> list[tuple[Any, ...]]:
+        return [params for part in started.get() for params in part]
 
     def close(self) -> None:
         self.pool.terminate()
@@ -228,12 +252,34 @@ def _token_worker_init(session_args: tuple[str, str, str], active: int) -> None:
     from crypto.providers import Pkcs11KekProvider
 
     module, label, pin = session_args
-    try:
-        ring = Pkcs11KekProvider(module, label, pin).load()
-        _WORKER_REWRAP = _Rewrapper(cast(CryptoContext, _TokenRing(ring)), active)
-    except CryptoError as exc:
-        # Raised with the first batch instead: a Pool replaces a worker whose initializer raises, for ever.
-        _WORKER_REWRAP = exc
+    provider = Pkcs11KekProvider(module, label, pin)
+    for attempt in range(_WORKER_OPEN_ATTEMPTS):
+        if attempt:
+            # SoftHSM2 lists its tokens once, when the library is initialised; a process that started while another
+            # one was writing the token's files (the parent creating a KEK, another worker starting) could find no
+            # token ("NoSuchToken") and keep that view. This worker holds no other session: initialise the library
+            # again (it reads the token directory anew) and retry. A token that really is absent still fails.
+            time.sleep(0.1 * attempt)
+            from pkcs11.exceptions import PKCS11Error
+
+            with provider._lock, contextlib.suppress(PKCS11Error):    # the next attempt reports the token's error
+                if provider._lib is not None:
+                    provider._lib.reinitialize()
+        try:
+            ring = provider.load()
+            _WORKER_REWRAP = _Rewrapper(cast(CryptoContext, _TokenRing(ring)), active)
+            return
+        except CryptoError as exc:
+            # Raised with the first batch instead: a Pool replaces a worker whose initializer raises, for ever.
+            _WORKER_REWRAP = exc
+            # SECURITY: never retry a refused login (PinIncorrect, PinLocked…): each attempt counts against the
+            # token's PIN, and a real HSM locks the PIN after a few.
+            if getattr(exc, "token_error", None) not in _WORKER_RETRY_ERRORS:
+                return
+
+
+_WORKER_OPEN_ATTEMPTS = 3
+_WORKER_RETRY_ERRORS = ("NoSuchToken", "TokenNotPresent", "TokenNotRecognised", "GeneralError")
 
 
 def _token_worker_rewrap(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -356,10 +402,12 @@ def _raw_batches(session: Session, active: int, todo: Any, batch_size: int) -> I
         if not rows:
             return
         last = rows[-1][0]
+        # The write takes the session's connection when it runs: in the pipelined rotation a commit (of the
+        # previous batch) comes between this batch's read and its write.
         if sqlite:
-            yield rows, lambda params, conn=conn: conn.exec_driver_sql(update, params)
+            yield rows, lambda params: session.connection().exec_driver_sql(update, params)
         else:
-            yield rows, lambda params, conn=conn: write_pg(conn, params)
+            yield rows, lambda params: write_pg(session.connection(), params)
 
 
 def _core_batches(session: Session, active: int, todo: Any, batch_size: int) -> Iterator[tuple[Sequence[Any], Any]]:

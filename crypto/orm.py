@@ -11,7 +11,7 @@ this: it never sees the row.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, overload
 
@@ -395,6 +395,19 @@ def encrypted_models(base: type | None = None) -> list[type]:
         if cls not in seen and (base is None or issubclass(cls, base)):
             seen.append(cls)
     return seen
+
+
+def stored_table_names(session: Session) -> set[str]:
+    """Names of the tables this session's database holds. Other mapped classes may be imported in the process
+    (tests, tools: the crypto tests' own models), so commands that walk every encrypted model (``keys reindex``,
+    ``keys upgrade-format``) keep only those whose table is here."""
+    return set(sa.inspect(session.connection()).get_table_names())
+
+
+def stored_models(session: Session, models: Iterable[type]) -> list[type]:
+    """The mapped classes among ``models`` whose table this session's database holds."""
+    stored = stored_table_names(session)
+    return [cls for cls in models if sa.inspect(cls).local_table.name in stored]
 
 
 def encrypted_attributes(cls: type) -> list[Encrypted[Any]]:

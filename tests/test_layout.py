@@ -17,6 +17,7 @@ EXTRA_FILES = {
     ("cases", "casefile"): {"page.py"},
     ("cases", "risk"): {"checklist.py"},
     ("cases", "kvkk"): {"labels.py"},  # the data inventory's human labels, one per stored field kind
+    ("cases", "intake"): {"applications.py"},  # a new application carried into her existing file (issue 16)
     ("shelters", "core"): {"policies.py", "labels.py", "errors.py", "blueprint.py"},
     ("shelters", "admissions"): {"resident_view.py"},  # the one module that reads a case for a shelter
 }

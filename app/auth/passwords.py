@@ -15,6 +15,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from app.numbers import lazy_number
+
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 _COMMON_FILE = Path(__file__).with_name("common-passwords.txt")
@@ -66,9 +68,9 @@ def check_policy(password: str, *, email: str | None = None, context: tuple[str,
     centre's name and code) that, like the app's name and her email, must not make up most of a password."""
     password = normalise(password)
     if len(password) < MIN_LENGTH:
-        raise PasswordRejected(str(_l("Use at least %(n)d characters.", n=MIN_LENGTH)))
+        raise PasswordRejected(str(_l("Use at least %(n)s characters.", n=lazy_number(MIN_LENGTH))))
     if len(password) > MAX_LENGTH:
-        raise PasswordRejected(str(_l("Use at most %(n)d characters.", n=MAX_LENGTH)))
+        raise PasswordRejected(str(_l("Use at most %(n)s characters.", n=lazy_number(MAX_LENGTH))))
     folded = password.casefold()
     if folded in _common_passwords() or (email and folded == email.casefold()):
         raise PasswordRejected(str(_l("This password is too common. Choose a longer or less predictable one.")))

@@ -15,6 +15,7 @@ from app.auth.passwords import PasswordRejected
 from app.dates import long_datetime
 from app.db import db
 from app.extensions import client_ip, limiter
+from app.numbers import number
 from app.users import services as accounts
 
 bp = Blueprint("auth", __name__)
@@ -72,8 +73,8 @@ def login():  # type: ignore[no-untyped-def]
             user = services.authenticate(form.email.data or "", form.password.data or "")
         except services.SignInDelayed as exc:
             db.session.commit()
-            form.password.errors.append(_("There were many wrong passwords for this account lately. Wait %(n)d "
-                                          "seconds, then try again.", n=exc.wait))
+            form.password.errors.append(_("There were many wrong passwords for this account lately. Wait %(n)s "
+                                          "seconds, then try again.", n=number(exc.wait)))
             return render_template("auth/login.html", form=form), 429
         if user is not None:
             next_url = access.safe_next(request.args.get("next"))
@@ -94,8 +95,8 @@ def login():  # type: ignore[no-untyped-def]
 def _flash_sign_in_notice(notice: services.SignInNotice) -> None:
     """Tell her what happened to her account since her last visit (DESIGN.md §3.9)."""
     if notice.failed_attempts:
-        flash(_("Wrong passwords were tried on your account since your last sign-in: %(n)d. If that was not you, "
-                "tell your supervisor.", n=notice.failed_attempts), "warning")
+        flash(_("Wrong passwords were tried on your account since your last sign-in: %(n)s. If that was not you, "
+                "tell your supervisor.", n=number(notice.failed_attempts)), "warning")
     if notice.reset_at is None:
         return
     date = long_datetime(notice.reset_at)

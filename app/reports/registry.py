@@ -108,12 +108,17 @@ class Table:
     population: str = ""
     totals_add_up: bool = True
     totals: Sequence[int] | None = None
+    same_as: Sequence[tuple[tuple[object, object], str, tuple[object, object]]] = ()
 
 
 # ``population``: the name of the population the table's grand total counts ("applications", "referrals", ...).
 # Tables naming the same population print the same total, so a release links them (one figure, many places).
 # ``totals_add_up=False``: the total row is its own figure, ``totals`` its counts (e.g. distinct people over a year of
 # months: a woman staying from March to May is one woman in the year, not three).
+# ``same_as``: figures of this table that another table of the release also prints, as ((row, column), the other
+# table's key, (row, column)); ``suppression.TOTAL`` names a total. The release protects each such pair as one
+# figure (protected apart, two tables could hide a small count but different figures beside it, and a reader holding
+# both would subtract it back).
 
 
 Provider = Callable[[Sequence[int], Period], list[Table]]

@@ -40,6 +40,7 @@ from flask_babel import gettext as _
 
 from app import audit
 from app.db import db, utcnow
+from app.numbers import number
 from app.reports.models import StatisticsRelease
 from app.reports.registry import Period, Table, population_counts, tables_for_units
 from app.reports.suppression import (
@@ -108,8 +109,8 @@ def partition(centres: Sequence[Centred], threshold: int) -> list[list[Centred]]
     """Centres with at least ``threshold`` applications alone; the others pooled, with the smallest large centres
     added while the pool is below the threshold. Refused when all centres together are below it."""
     if sum(c.applications for c in centres) < threshold:
-        raise ReleaseRefused(_("Fewer than %(n)d applications in the year across all centres: nothing can be "
-                               "published without risking that someone is recognised.", n=threshold))
+        raise ReleaseRefused(_("Fewer than %(n)s applications in the year across all centres: nothing can be "
+                               "published without risking that someone is recognised.", n=number(threshold)))
     large = sorted((c for c in centres if c.applications >= threshold), key=lambda c: (c.applications, c.name))
     pool = [c for c in centres if c.applications < threshold]
     while pool and sum(c.applications for c in pool) < threshold:
@@ -208,6 +209,11 @@ def _figures(units: list[tuple[str, dict[str, Table]]], shapes: dict[str, Table]
                 by_population.setdefault(shape.population, []).append(_fkey(unit, key, *pop))
         for keys in by_population.values():  # the same population total printed in several tables
             lines += [Line((other,), keys[0]) for other in keys[1:] if values[other] == values[keys[0]]]
+        for key, shape in shapes.items():  # the same figure printed in two tables (``Table.same_as``)
+            for (r, c), table, (table_r, table_c) in shape.same_as:
+                mine, theirs = _fkey(unit, key, r, c), _fkey(unit, table, table_r, table_c)
+                if mine in values and theirs in values and values[mine] == values[theirs]:
+                    lines.append(Line((mine,), theirs))
     parts = [u for u, _t in units if u != ALL]
     for key in [k for k in values if k.startswith(ALL + "|")]:
         rest = key[len(ALL):]
@@ -250,8 +256,8 @@ def build_content(year: int, earlier: Sequence[StatisticsRelease]) -> dict[str, 
             if c.public_id not in known:
                 min(groups, key=lambda g: sum(m.applications for m in g)).append(c)
         if any(sum(c.applications for c in g) < threshold for g in groups):
-            raise ReleaseRefused(_("A group of centres now has fewer than %(n)d applications in the year: a revision "
-                                   "would single someone out. The earlier figures stand.", n=threshold))
+            raise ReleaseRefused(_("A group of centres now has fewer than %(n)s applications in the year: a revision "
+                                   "would single someone out. The earlier figures stand.", n=number(threshold)))
     else:
         groups = partition(centres, threshold)
 

@@ -28,6 +28,7 @@ from app.audit_views import neutralise_cell
 from app.auth import stepup
 from app.dates import long_datetime
 from app.db import db
+from app.numbers import number
 from app.reports.charts import bar_chart
 from app.reports.forms import IssueReleaseForm, ReleaseChoiceForm
 from app.reports.models import StatisticsRelease
@@ -209,8 +210,13 @@ def _csv(scope: Scope, tables: list[RenderedTable]) -> str:
     out.write(_csv_line([_("Period"), str(scope.release.year)]))
     out.write(_csv_line([_("Release"), _("revision %(n)d", n=scope.release.revision)]))
     out.write(_csv_line([_("Centre"), scope.unit_label]))
-    out.write(_csv_line([_("Counts from 0 to %(n)d are shown as <%(k)d; x marks a value hidden so that a small "
-                           "count cannot be worked out from the other figures.", n=k - 1, k=k)]))
+    out.write(_csv_line([_("Counts from 0 to %(n)s are shown as <%(k)s; x marks a value hidden so that a small "
+                           "count cannot be worked out from the other figures.", n=number(k - 1), k=number(k))]))
+    out.write(_csv_line([_("The figures on applications, referrals, protective orders, equality and casework "
+                           "leave out the cases of women who were given the privacy notice and have no current "
+                           "consent to statistics (she declined or withdrew it). How many cases are left out is not "
+                           "published: compared between releases or centres, that number could single someone "
+                           "out.")]))
     for title in _withheld_titles(scope):
         out.write(_csv_line([_("Not revised (the earlier release stands): %(title)s", title=title)]))
     for table in tables:

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from app import access
 from app.db import db
+from app.numbers import number
 from app.users.models import Role
 from cases.alerts import services as alerts_service
 from cases.alerts.forms import MarkReadForm
@@ -48,5 +49,5 @@ def read_all_alerts():  # type: ignore[no-untyped-def]
         abort(400)
     count = alerts_service.mark_read(current_user)
     db.session.commit()
-    flash(_("%(n)d alerts marked read.", n=count), "success")
+    flash(_("%(n)s alerts marked read.", n=number(count)), "success")
     return redirect(url_for("cases.list_alerts"))

@@ -23,14 +23,13 @@ from app.dates import local_today
 from app.db import db
 from app.users.models import Role, User
 from cases.casefile import services as search
-from cases.casefile.page import case_page_context
+from cases.casefile.page import SECTIONS, installed_sections, reader_grant, reader_perms, render_case_page
 from cases.casefile.services import applicant_names
 from cases.core import labels, policies
 from cases.core.access import case_access
 from cases.core.blueprint import bp
 from cases.core.forms import SearchForm
 from cases.core.models import Case, CaseStatus
-from cases.notes.forms import NoteForm
 from cases.tasks import services as tasks_service
 
 PAGE_SIZE = 50
@@ -206,13 +205,41 @@ def _search_page(form: SearchForm, found: search.SearchResult | None):  # type: 
 @bp.get("/<uuid:case_id>")
 @case_access("view")
 def view_case(case: Case):  # type: ignore[no-untyped-def]
-    context = case_page_context(case)
-    if context["grant"] is not None:
+    """The case page: the header, the people and what she needs first; the other sections collapsed, each read on
+    demand (``view_case_section``); the note form when she asks for it (``?note=1``)."""
+    return render_case_page(case, on_record=_flag_break_glass)
+
+
+def _flag_break_glass(case: Case, grant: Any, **details: Any) -> None:
+    if grant is not None:
         # SECURITY: a read through break-glass is flagged in the log for the supervisor and the auditors.
         audit.record("case.view.break-glass", object_type="case", object_id=case.public_id,
-                     case_number=case.number, details={"grant": context["grant"].id})
-        db.session.commit()
-    return render_template("cases/view.html", note_form=NoteForm(), **context)
+                     case_number=case.number, details={"grant": grant.id, **details})
+        access.commit_read()
+
+
+def _section_read(kwargs: dict[str, Any]) -> dict[str, Any]:
+    # Names only: a section name that is not one of ours is not copied into the log.
+    return {"section": kwargs["section"] if kwargs.get("section") in SECTIONS else "?"}
+
+
+@bp.get("/<uuid:case_id>/sections/<section>")
+@case_access("view", audit_details=_section_read)
+def view_case_section(case: Case, section: str):  # type: ignore[no-untyped-def]
+    """One collapsed section of the case page, read on demand: ``case_access`` puts the read on record, with the
+    section's name, and commits it before the view runs (flagged too when read through break-glass).
+    ``?fragment=1``: the section alone, fetched into the case page by app.js; otherwise a page of its own (without
+    the script)."""
+    if section not in installed_sections():
+        access.deny("case.section", object_type="case", object_id=case.public_id, reason="section")
+    grant = reader_grant(case)
+    _flag_break_glass(case, grant, section=section)
+    template, title, _anchor = SECTIONS[section]
+    context = {"case": case, "perms": reader_perms(case), "grant": grant, "section_template": template,
+               "section_title": title}
+    if request.args.get("fragment") == "1":
+        return render_template("cases/section_fragment.html", **context)
+    return render_template("cases/section.html", **context)
 
 
 @bp.get("/access-report")

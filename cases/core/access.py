@@ -20,11 +20,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
 
-def case_access(action: str) -> Callable[[F], F]:
+def case_access(action: str, *, audit_details: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+                ) -> Callable[[F], F]:
     """Also counts every page read against her case-read budget (``app.throttle``): before the case is even
-    loaded, so a script walking case ids is slowed whether or not the ids exist."""
+    loaded, so a script walking case ids is slowed whether or not the ids exist. ``audit_details``: see
+    ``app.access.object_access``."""
     checked = access.object_access("case", load_case_for, action, id_arg="case_id", obj_arg="case",
-                                   allowed_roles=REPORT_ROLES if action == "access-report" else CASE_ROLES)
+                                   allowed_roles=REPORT_ROLES if action == "access-report" else CASE_ROLES,
+                                   audit_details=audit_details)
 
     def decorator(view: F) -> F:
         inner = checked(view)

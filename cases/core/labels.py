@@ -115,6 +115,7 @@ SYSTEM_NOTE_KIND_LABELS = {
     "closure": _l("Case closed"),
     "reopening": _l("Case reopened"),
     "transfer": _l("Case transferred"),
+    "application": _l("New application"),  # she applied again: cases.intake.applications
 }
 SYSTEM_NOTE_KINDS = tuple(SYSTEM_NOTE_KIND_LABELS)
 

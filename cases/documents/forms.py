@@ -8,6 +8,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.numbers import lazy_number
 from cases.core.forms import no_control_chars, single_line, strip
 from cases.core.labels import choices
 from cases.documents.services import KIND_LABELS
@@ -20,13 +21,14 @@ class UploadForm(FlaskForm):
                                                 "and camera details before they are stored."),
                      validators=[FileRequired(message=_l("Choose a file."))])
     note = StringField(_l("Note (optional)"), filters=[strip],
-                       validators=[Optional(), Length(max=300, message=_l("At most %(max)d characters.", max=300)),
+                       validators=[Optional(),
+                                   Length(max=300, message=_l("At most %(max)s characters.", max=lazy_number(300))),
                                    single_line])
 
 
 class DeleteForm(FlaskForm):
     reason = TextAreaField(_l("Why is it deleted?"), filters=[strip], render_kw={"rows": 3},
                            validators=[DataRequired(message=_l("State why the document is deleted.")),
-                                       Length(min=5, max=500, message=_l("Between %(min)d and %(max)d characters.",
-                                                                         min=5, max=500)),
+                                       Length(min=5, max=500, message=_l("Between %(min)s and %(max)s characters.",
+                                                                         min=lazy_number(5), max=lazy_number(500))),
                                        no_control_chars])

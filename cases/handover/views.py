@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app import access, audit
 from app.db import db
+from app.numbers import number
 from app.users.models import Role, User
 from cases.core.blueprint import bp
 from cases.handover import services as handover_service
@@ -68,7 +69,7 @@ def hand_over():  # type: ignore[no-untyped-def]
             form.everyone.errors = [str(exc)]
         else:
             db.session.commit()
-            flash(_("Cases handed over: %(n)d. Their tasks went with them.", n=count), "success")
+            flash(_("Cases handed over: %(n)s. Their tasks went with them.", n=number(count)), "success")
             return redirect(url_for("cases.hand_over", counsellor=counsellor.public_id))
     return render_template(PAGE, chooser=chooser, counsellor=counsellor, cases=cases, form=form), 422
 

@@ -274,6 +274,8 @@ class IntakeForm(EqualityFields, ApplicantChecks, PrivacyFields, FlaskForm):
     # her identity is entered, and one more child row.
     check_now = SubmitField(_l("Check now"))
     add_child = SubmitField(_l("Add a child"))
+    # On the new application in her existing file: back to the intake page with everything typed (cases.intake).
+    resume = SubmitField(_l("Back to the intake form"))
 
     # --- the perpetrator -------------------------------------------------------------------------------------
     perpetrator_name = StringField(_l("Name of the person using violence"),
@@ -371,6 +373,34 @@ class IntakeForm(EqualityFields, ApplicantChecks, PrivacyFields, FlaskForm):
                             "stated_sex": self.perpetrator_sex.data or None},
             "safe_contact": self.safe_contact_data(),
         }
+
+class NewApplicationForm(IntakeForm):
+    """The intake form's values, carried into a new application on her existing case
+    (``cases.intake.applications``): the same fields, validated again, and which differences from her file to
+    bring in (the choices are what differs, computed by the view on every request)."""
+
+    notice_required = False  # her file may have the notice already; the service refuses a consent without one
+    bring_in = MultiCheckboxField(_l("Bring into her file"), choices=[],
+                                  description=_l("What you typed that her file does not have yet. Untick what "
+                                                 "should stay as it is in her file."))
+    save_application = SubmitField(_l("Save the new application"))
+
+    def difference_labels(self) -> dict[str, str]:
+        """What each difference is, in the page's language (the field's label)."""
+        labels = {name: str(getattr(self, name).label.text) for name in (
+            "full_name", "tckn", "document_no", "nationality", "date_of_birth", "phone", "address", "language",
+            "interpreter_needed", "disability", *self.EQUALITY_FIELDS)}
+        return {**labels, "child": str(_l("A child not in her file")),
+                "perpetrator:full_name": str(self.perpetrator_name.label.text),
+                "perpetrator:notes": str(self.perpetrator_notes.label.text),
+                "perpetrator:stated_sex": str(self.perpetrator_sex.label.text),
+                "perpetrator:relationship_to_applicant": str(self.relationship.label.text),
+                "safe-contact": str(_l("How we may contact her safely"))}
+
+    def privacy_values(self) -> dict[str, Any]:
+        return {"notice_given": bool(self.notice_given.data), "notice_method": self.notice_method.data,
+                "purposes": list(self.consent_purposes.data or []), "consent_method": self.consent_method.data}
+
 
 class ApplicantDetailsForm(EqualityFields, ApplicantChecks, FlaskForm):
     """The applicant's identity and contact fields, as at intake."""

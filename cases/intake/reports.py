@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from app.db import db
 from app.reports.registry import GroupedSection, Period, Table, month_index, month_label
 from cases.core.labels import CHANNEL_LABELS, RISK_LABELS, VIOLENCE_TYPE_LABELS
-from cases.core.models import Case
+from cases.core.models import Case, RiskLevel
 from cases.core.reports import column_counts, counted_cases, labels_of
 from cases.core.services import AGE_BANDS
 
@@ -33,15 +33,40 @@ def _case_filter(centre_ids: Sequence[int], period: Period) -> list[sa.ColumnEle
             counted_cases()]
 
 
-def _months_and_violence(centre_ids: Sequence[int], period: Period) -> list[tuple[int, int, int, Any, int]]:
-    """(centre id, year, month, violence types as stored JSON text, count): applications per month and violence
-    types of every centre from ONE scan. Grouping by the JSON text (a few dozen combinations) and counting each type
-    here works the same on SQLite and PostgreSQL, and no per-case row is fetched."""
+def _profile_columns() -> list[tuple[str, object, sa.ColumnElement[bool]]]:
+    """(profile column, key, condition) for every counted key of the channel, age band, risk and children tables."""
+    out: list[tuple[str, object, sa.ColumnElement[bool]]] = []
+    out += [("channel", key, Case.channel == key) for key in CHANNEL_LABELS]
+    out += [("age", band, Case.applicant_age_band == band) for _low, _high, band in AGE_BANDS]
+    out += [("risk", key, Case.risk_level == RiskLevel(key)) for key in RISK_LABELS]
+    out += [("children", band, Case.children_count == int(band)) for band in CHILDREN_BANDS[:-1]]
+    out.append(("children", CHILDREN_BANDS[-1], Case.children_count >= 3))
+    return out
+
+
+Gathered = tuple[list[tuple[Any, ...]], dict[int, list[int]]]
+
+
+def _applications(centre_ids: Sequence[int], period: Period) -> Gathered:
+    """Every applications table of every centre from ONE scan of the cases (P6): (centre id, year, month, violence
+    types as stored JSON text, count) rows, and per centre its number of applications and the count of each
+    profile key (``_profile_columns``). Grouping by the month and the JSON text (a few dozen combinations) and
+    counting each violence type here works the same on SQLite and PostgreSQL; the channel, age band, risk and
+    children are conditional counts (``COUNT(*) FILTER (WHERE …)``, both databases) rather than more GROUP BY columns,
+    which would multiply the groups. No per-case row is fetched."""
     year, month = sa.extract("year", Case.applied_on), sa.extract("month", Case.applied_on)
     as_text = sa.cast(Case.violence_types, sa.Text)
-    return [(int(c), int(y), int(m), text, int(n)) for c, y, m, text, n in db.session.execute(
-        sa.select(Case.centre_id, year, month, as_text, sa.func.count()).where(*_case_filter(centre_ids, period))
-        .group_by(Case.centre_id, year, month, as_text)).all()]
+    counts = [sa.func.count().filter(condition) for _column, _key, condition in _profile_columns()]
+    months: list[tuple[Any, ...]] = []
+    profiles: dict[int, list[int]] = {}
+    for c, y, m, text, n, *rest in db.session.execute(
+            sa.select(Case.centre_id, year, month, as_text, sa.func.count(), *counts)
+            .where(*_case_filter(centre_ids, period)).group_by(Case.centre_id, year, month, as_text)):
+        months.append((int(c), int(y), int(m), text, int(n)))
+        profile = profiles.setdefault(int(c), [0] * (len(counts) + 1))
+        for i, v in enumerate((n, *rest)):
+            profile[i] += int(v)
+    return months, profiles
 
 
 def _of(rows: list[tuple[Any, ...]], centre_ids: Sequence[int]) -> list[tuple[Any, ...]]:
@@ -60,29 +85,20 @@ def applications_per_month(rows: Sequence[tuple[Any, ...]], period: Period) -> T
                  col_labels=[_("Applications")], counts=counts, chart=("count", 0), population="applications")
 
 
-_CHILDREN_BAND = sa.case((Case.children_count >= 3, "3+"), else_=sa.cast(Case.children_count, sa.String))
-
-
-_PROFILE_COLUMNS = (Case.channel, Case.applicant_age_band, Case.risk_level, _CHILDREN_BAND)
-
-
-def _profile_rows(centre_ids: Sequence[int], period: Period) -> list[tuple[Any, ...]]:
-    """Channel, age band, risk level and children of every centre counted in ONE scan: a GROUP BY over the centre
-    and the four columns (at most a thousand or so combinations per centre). One pass instead of four per unit
-    (P6)."""
-    return [tuple(row) for row in db.session.execute(
-        sa.select(Case.centre_id, *_PROFILE_COLUMNS, sa.func.count()).where(*_case_filter(centre_ids, period))
-        .group_by(Case.centre_id, *_PROFILE_COLUMNS)).all()]
-
-
-def _profile(rows: list[tuple[Any, ...]]) -> dict[str, Counter[Any]]:
-    """The profile rows (without their centre column) summed up per column."""
+def _profile(profiles: dict[int, list[int]], centre_ids: Sequence[int]) -> dict[str, Counter[Any]]:
+    """The applications of these centres counted per profile column and key; those in no counted key of a column
+    (not recorded, an old key) under ``None``, the "not recorded" row of its table (children: not counted)."""
+    total, by_key = 0, [0] * len(_profile_columns())
+    for centre_id in set(centre_ids):
+        profile = profiles.get(centre_id)
+        if profile:
+            total += profile[0]
+            by_key = [a + b for a, b in zip(by_key, profile[1:], strict=True)]
     out: dict[str, Counter[Any]] = {name: Counter() for name in ("channel", "age", "risk", "children")}
-    for channel, age, risk, kids, n in rows:
-        out["channel"][channel] += n
-        out["age"][age] += n
-        out["risk"][str(risk) if risk is not None else None] += n
-        out["children"][kids] += n
+    for (column, key, _condition), n in zip(_profile_columns(), by_key, strict=True):
+        out[column][key] += n
+    for column in ("channel", "age", "risk"):
+        out[column][None] = total - sum(out[column].values())
     return out
 
 
@@ -150,14 +166,9 @@ def applications_by_centre(period: Period) -> dict[int, int]:
         .group_by(Case.centre_id)).all()}
 
 
-def _gather(centre_ids: Sequence[int], period: Period) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    return _months_and_violence(centre_ids, period), _profile_rows(centre_ids, period)  # type: ignore[return-value]
-
-
-def _build(gathered: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]], centre_ids: Sequence[int],
-           period: Period) -> list[Table]:
+def _build(gathered: Gathered, centre_ids: Sequence[int], period: Period) -> list[Table]:
     months = _of(gathered[0], centre_ids)
-    profile = _profile(_of(gathered[1], centre_ids))
+    profile = _profile(gathered[1], centre_ids)
     return [
         applications_per_month(months, period),
         channels(profile),
@@ -169,4 +180,4 @@ def _build(gathered: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]], centre
 
 
 # The provider registered with ``app.reports`` (``cases.registry``): one read for every centre of a release.
-sections = GroupedSection(_gather, _build)
+sections = GroupedSection(_applications, _build)

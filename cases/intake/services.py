@@ -60,6 +60,7 @@ class ReturningCheck:
     hidden_count: int = 0  # matches she may not view: shown only as "an earlier application exists"
     matched_on: list[str] = field(default_factory=list)  # field names that matched (for the audit log)
     token: str = ""  # binds a "save anyway" confirmation to exactly these matches
+    editable: set[int] = field(default_factory=set)  # ids of the viewable cases she may continue in (a new application)
 
     @property
     def found(self) -> bool:
@@ -99,6 +100,8 @@ def find_returning(*, actor: User, applicant: dict[str, Any]) -> ReturningCheck:
         for case in cases:
             if can(actor, "view", case):
                 result.viewable.append(case)
+                if can(actor, "edit", case):
+                    result.editable.add(case.id)
             else:
                 result.hidden_count += 1
     audit.record("case.returning-check", details={"matched_on": matched_on, "matches": len(case_ids)})
@@ -198,18 +201,20 @@ def _check_open(case: Case) -> None:
         raise CaseClosed(str(_l("The case is closed. Reopen it before changing the people in it.")))
 
 
-def _normal(name: str, value: Any) -> Any:
+def normal_form(name: str, value: Any) -> Any:
+    """A value as it is stored: identity numbers and phones in their normal form (also for a new application)."""
     if isinstance(value, str) and name in _NORMALISED:
         return _NORMALISED[name](value)
     return value
 
 
-def _same(name: str, old: Any, new: Any) -> bool:
+def same_value(name: str, old: Any, new: Any) -> bool:
+    """Whether a stored value and a new one (in its normal form) are the same."""
     if old is None or new is None:
         return old is None and new is None
     if name in _NORMALISED:
         try:
-            return bool(_normal(name, old) == new)
+            return bool(normal_form(name, old) == new)
         except (crypto.InvalidIdentifier, ValueError):
             return False  # an old value stored before validation: any valid new value is a change
     return bool(old == new)
@@ -232,8 +237,8 @@ def update_person(person: Person, *, actor: User, values: dict[str, Any]) -> lis
         raise ValueError(f"not editable for a {person.kind}: {sorted(unknown)}")
     changed = []
     for name, value in values.items():
-        new = _normal(name, value)
-        if _same(name, getattr(person, name), new):
+        new = normal_form(name, value)
+        if same_value(name, getattr(person, name), new):
             continue  # SECURITY: untouched fields keep their ciphertext (and stay out of the audit)
         setattr(person, name, new)
         changed.append(name)

@@ -26,11 +26,13 @@ from cases.core.access import audited_read, case_access
 from cases.core.blueprint import bp
 from cases.core.errors import CaseError
 from cases.core.models import Case, Person, PersonKind
+from cases.intake import applications
 from cases.intake import services as intake_service
 from cases.intake.forms import (
     ApplicantDetailsForm,
     ChildDetailsForm,
     IntakeForm,
+    NewApplicationForm,
     PerpetratorDetailsForm,
     RemoveChildForm,
 )
@@ -46,8 +48,9 @@ def new_case():  # type: ignore[no-untyped-def]
     if form.add_child.data:  # one more child row, what was typed kept (the page's script does this in place)
         form.add_child_row()
         return render_template("cases/new.html", form=form, check=None)
-    if form.check_now.data:
-        # The returning-applicant check as soon as her identity is entered, before the long narrative is typed.
+    if form.check_now.data or form.resume.data:
+        # The returning-applicant check as soon as her identity is entered, before the long narrative is typed; and
+        # again when she comes back from a new application in an earlier file (cases.intake.applications).
         if not form.identity_valid():
             return render_template("cases/new.html", form=form, check=None), 422
         check = intake_service.find_returning(actor=current_user, applicant=form.to_data()["applicant"])
@@ -70,6 +73,34 @@ def new_case():  # type: ignore[no-untyped-def]
     db.session.commit()
     flash(_("Case %(number)s opened.", number=case.number), "success")
     return redirect(url_for("cases.view_case", case_id=case.public_id))
+
+@bp.post("/<uuid:case_id>/applications/new")
+@case_access("edit")
+def new_application(case: Case):  # type: ignore[no-untyped-def]
+    """'Continue in her file': what was typed at intake, carried here in the POST body (never in a URL), validated
+    again and shown prefilled; the new application is recorded only when the counsellor confirms."""
+    form = NewApplicationForm()
+    labels = form.difference_labels()
+    found = applications.differences(case, form.to_data(), labels)
+    form.bring_in.choices = [(d.key, applications.shown(d)) for d in found]
+    if not form.save_application.data:  # arriving from the intake page: everything that differs is ticked
+        form.bring_in.data = [d.key for d in found]
+        status = 200 if form.validate() else 422
+        return render_template("cases/intake/new_application.html", case=case, form=form, found=found), status
+    if not form.validate():
+        return render_template("cases/intake/new_application.html", case=case, form=form, found=found), 422
+    try:
+        applications.record_application(case, actor=current_user, data=form.to_data(),
+                                                  bring_in=list(form.bring_in.data or []),
+                                                  privacy=form.privacy_values(), labels=labels)
+    except CaseError as exc:
+        audited_read(case, "edit")
+        form.bring_in.errors = [*form.bring_in.errors, str(exc)]
+        return render_template("cases/intake/new_application.html", case=case, form=form, found=found), 422
+    db.session.commit()
+    flash(_("The new application is recorded in her file %(number)s.", number=case.number), "success")
+    return redirect(url_for("cases.view_case", case_id=case.public_id))
+
 
 EDITABLE_KINDS = (PersonKind.APPLICANT, PersonKind.CHILD, PersonKind.PERPETRATOR)
 PersonForm = ApplicantDetailsForm | ChildDetailsForm | PerpetratorDetailsForm

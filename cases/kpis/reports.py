@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,12 +11,15 @@ from flask_babel import gettext as _
 
 from app.dates import centre_zone
 from app.db import db
+from app.numbers import number
 from app.reports.registry import GroupedSection, Period, Table
-from cases.core.labels import CLOSE_REASON_LABELS, CLOSE_REASONS
+from app.reports.sql import band_of, days_since, fixed_offset, within_hours
+from app.reports.suppression import TOTAL
+from cases.core.labels import CLOSE_REASON_LABELS, CLOSE_REASONS, RISK_LABELS
 from cases.core.models import Case, CaseStatus, RiskLevel
 from cases.core.reports import counted_cases, labels_of
 from cases.plans.models import PlanStatus, SafetyPlanVersion
-from cases.referrals.models import Referral
+from cases.referrals.models import REFERRAL_STATUSES, Referral
 from cases.risk.models import RiskAssessment
 
 SECTION_KEY = "kpis"
@@ -54,91 +57,135 @@ def _in(centre_ids: Sequence[int], period: Period) -> list[sa.ColumnElement[bool
             sa.or_(Case.close_reason.is_(None), Case.close_reason != "erased"), counted_cases()]
 
 
-def _plan_state(rows: Iterable[tuple[Any, ...]]) -> dict[int, tuple[int, int]]:
-    """case id -> (centre id, row of the high-risk table) from (centre, case, status, submitted, reviewed) rows in
-    version order. Time to approval: from the submission of the first approved version to its approval."""
-    state: dict[int, tuple[int, int]] = {}
-    for centre_id, case_id, status, submitted_at, reviewed_at in rows:
-        current = state.setdefault(case_id, (centre_id, 3))[1]
-        if current < 2:
-            continue  # its first approval is what counts
-        if status == PlanStatus.APPROVED and submitted_at and reviewed_at:
-            days = (reviewed_at - submitted_at).total_seconds() / 86400
-            state[case_id] = (centre_id, 0 if days <= APPROVAL_PROMPT_DAYS else 1)
-        elif status in (PlanStatus.SUBMITTED, PlanStatus.RETURNED):
-            state[case_id] = (centre_id, 2)
-    return state
-
-
 def _gather(centre_ids: Sequence[int], period: Period) -> Tally:
     """The count in each row of each KPI table, per centre: four reads for all the centres of a release; the tables
-    of any subset of them are then sums (``GroupedSection``), in any language, without querying again."""
+    of any subset of them are then sums (``GroupedSection``), in any language, without querying again.
+
+    The database bands and counts (P6: a few dozen rows come back, not one per case). The two day-band tables need
+    the local calendar day of a timestamp: at the zone's fixed offset when it has one over the period and the month
+    after it (``app.reports.sql``; Europe/Istanbul always has), else by fetching the cases' rows and banding them
+    here (a zone with daylight saving)."""
     ids = list(centre_ids)
-    start, end = period.bounds_utc()
     tally: Tally = {key: {} for key in TABLE_ROWS}
-    zone = centre_zone()
-
-    def count(key: str, centre_id: int, row: int) -> None:
-        tally[key].setdefault(centre_id, [0] * TABLE_ROWS[key])[row] += 1
-
+    # a day band's edge is at most 30 days after the application, which is inside the period or the month after it
+    offset = fixed_offset(centre_zone(), period.start, period.end + timedelta(days=FIRST_ASSESSMENT_BOUNDS[-1] + 1))
     first = (sa.select(RiskAssessment.case_id, sa.func.min(RiskAssessment.assessed_at).label("at"))
              .group_by(RiskAssessment.case_id).subquery())
-    for centre_id, applied_on, at in db.session.execute(
-            sa.select(Case.centre_id, Case.applied_on, first.c.at)
-            .outerjoin(first, first.c.case_id == Case.id).where(*_in(ids, period))):
-        count("kpi-first-assessment", centre_id, _band(_days(applied_on, at, zone), FIRST_ASSESSMENT_BOUNDS))
-    # high-risk cases of the period with their plan versions (no version: one row of NULLs), in version order
-    plans = db.session.execute(
-        sa.select(Case.centre_id, Case.id, SafetyPlanVersion.status, SafetyPlanVersion.submitted_at,
-                  SafetyPlanVersion.reviewed_at)
-        .outerjoin(SafetyPlanVersion, SafetyPlanVersion.case_id == Case.id)
-        .where(*_in(ids, period), Case.risk_level == RiskLevel.HIGH)
-        .order_by(Case.id, SafetyPlanVersion.version))
-    for centre_id, row in _plan_state(tuple(r) for r in plans).values():
-        count("kpi-high-risk-plans", centre_id, row)
-    ends = {key: i for i, key in enumerate(REFERRAL_ENDS)}
-    for centre_id, status in db.session.execute(
-            sa.select(Case.centre_id, Referral.status).join(Case, Case.id == Referral.case_id)
-            .where(Case.centre_id.in_(ids), Referral.sent_at >= start, Referral.sent_at < end, counted_cases())):
-        if status in ends:
-            count("kpi-referrals", centre_id, ends[status])
+    if offset is not None:
+        band = band_of(days_since(Case.applied_on, first.c.at, offset), FIRST_ASSESSMENT_BOUNDS,
+                       missing=len(FIRST_ASSESSMENT_BOUNDS) + 1).label("band")
+        rows: Iterable[Any] = db.session.execute(
+            sa.select(Case.centre_id, band, sa.func.count()).outerjoin(first, first.c.case_id == Case.id)
+            .where(*_in(ids, period)).group_by(Case.centre_id, band))
+    else:
+        zone = centre_zone()
+        rows = [(c, _band(_days(applied_on, at, zone), FIRST_ASSESSMENT_BOUNDS), 1) for c, applied_on, at in
+                db.session.execute(sa.select(Case.centre_id, Case.applied_on, first.c.at)
+                                   .outerjoin(first, first.c.case_id == Case.id).where(*_in(ids, period)))]
+    _add(tally, "kpi-first-assessment", rows)
+    _add(tally, "kpi-high-risk-plans", db.session.execute(_plan_rows(ids, period)))
+    start, end = period.bounds_utc()
+    ends = sa.case(*((Referral.status == key, i) for i, key in enumerate(REFERRAL_ENDS)), else_=None).label("row")
+    _add(tally, "kpi-referrals", db.session.execute(
+        sa.select(Case.centre_id, ends, sa.func.count()).join(Case, Case.id == Referral.case_id)
+        .where(Case.centre_id.in_(ids), Referral.sent_at >= start, Referral.sent_at < end, counted_cases(),
+               Referral.status.in_(REFERRAL_ENDS))
+        .group_by(Case.centre_id, ends)))
+    closed = [Case.centre_id.in_(ids), Case.status == CaseStatus.CLOSED, Case.closed_at >= start,
+              Case.closed_at < end, Case.close_reason != "erased", counted_cases()]
+    if offset is not None:
+        open_band = band_of(days_since(Case.applied_on, Case.closed_at, offset), DAYS_OPEN_BOUNDS).label("band")
+        closures: Iterable[Any] = db.session.execute(
+            sa.select(Case.centre_id, open_band, Case.close_reason, sa.func.count()).where(*closed)
+            .group_by(Case.centre_id, open_band, Case.close_reason))
+    else:
+        zone = centre_zone()
+        closures = [(c, min(_band(_days(applied_on, closed_at, zone), DAYS_OPEN_BOUNDS), len(DAYS_OPEN_BOUNDS)),
+                     reason, 1) for c, applied_on, closed_at, reason in db.session.execute(
+                         sa.select(Case.centre_id, Case.applied_on, Case.closed_at, Case.close_reason).where(*closed))]
     reasons = {key: i for i, key in enumerate(CLOSE_REASONS)}
-    for centre_id, applied_on, closed_at, reason in db.session.execute(
-            sa.select(Case.centre_id, Case.applied_on, Case.closed_at, Case.close_reason).where(
-                Case.centre_id.in_(ids), Case.status == CaseStatus.CLOSED, Case.closed_at >= start,
-                Case.closed_at < end, Case.close_reason != "erased", counted_cases())):
-        count("kpi-days-open", centre_id,
-              min(_band(_days(applied_on, closed_at, zone), DAYS_OPEN_BOUNDS), len(DAYS_OPEN_BOUNDS)))
+    for centre_id, open_row, reason, n in closures:
+        _count(tally, "kpi-days-open", centre_id, open_row, n)
         if reason in reasons:
-            count("kpi-closure-reasons", centre_id, reasons[reason])
+            _count(tally, "kpi-closure-reasons", centre_id, reasons[reason], n)
     return tally
 
 
+def _count(tally: Tally, key: str, centre_id: int, row: int, n: int) -> None:
+    tally[key].setdefault(centre_id, [0] * TABLE_ROWS[key])[row] += int(n)
+
+
+def _add(tally: Tally, key: str, rows: Iterable[Any]) -> None:
+    """(centre id, row, count) rows into the tally (a row of NULL is in no row of the table)."""
+    for centre_id, row, n in rows:
+        if row is not None:
+            _count(tally, key, centre_id, int(row), n)
+
+
+def _plan_rows(ids: Sequence[int], period: Period) -> sa.Select[Any]:
+    """(centre id, row of the high-risk table, count) of the high-risk cases of the period. A case's row is decided
+    by its first approved version that has both a submission and a review time (approved within
+    ``APPROVAL_PROMPT_DAYS`` × 24 hours of submission, or later), else by any version submitted or returned, else
+    "no plan submitted"."""
+    approved = (SafetyPlanVersion.status == PlanStatus.APPROVED, SafetyPlanVersion.submitted_at.is_not(None),
+                SafetyPlanVersion.reviewed_at.is_not(None))
+    first = (sa.select(SafetyPlanVersion.case_id, sa.func.min(SafetyPlanVersion.version).label("version"))
+             .where(*approved).group_by(SafetyPlanVersion.case_id).subquery())
+    version = sa.orm.aliased(SafetyPlanVersion)
+    pending = sa.exists().where(SafetyPlanVersion.case_id == Case.id,
+                                SafetyPlanVersion.status.in_((PlanStatus.SUBMITTED, PlanStatus.RETURNED)))
+    row = sa.case((version.id.is_(None), sa.case((pending, 2), else_=3)),
+                  (within_hours(version.submitted_at, version.reviewed_at, 24 * APPROVAL_PROMPT_DAYS), 0),
+                  else_=1).label("row")
+    return (sa.select(Case.centre_id, row, sa.func.count())
+            .outerjoin(first, first.c.case_id == Case.id)
+            .outerjoin(version, sa.and_(version.case_id == first.c.case_id, version.version == first.c.version))
+            .where(*_in(ids, period), Case.risk_level == RiskLevel.HIGH)
+            .group_by(Case.centre_id, row))
+
+
 def _table(tally: Tally, centre_ids: Sequence[int], key: str, title: str, row_header: str,
-           rows: Sequence[str]) -> Table:
+           rows: Sequence[str], same_as: Sequence[tuple[tuple[object, object], str, tuple[object, object]]] = (),
+           population: str = "") -> Table:
     counts = [[0] for _row in rows]
     for centre_id in set(centre_ids):
         for i, n in enumerate(tally[key].get(centre_id, ())):
             counts[i][0] += n
     return Table(key=key, section=_("Casework indicators"), title=title, row_header=row_header,
-                 row_labels=list(rows), col_labels=[_("Cases")], counts=counts)
+                 row_labels=list(rows), col_labels=[_("Cases")], counts=counts, same_as=same_as,
+                 population=population)
+
+
+# SECURITY: the referrals by where they stand are the column totals (and the grand total) of the referrals section's
+# table by institution and status (``cases.referrals.reports``: the same referrals, sent in the period, of counted
+# cases); a release protects them as the same figures.
+_SENT = [s for s in REFERRAL_STATUSES if s != "draft"]
+REFERRALS_SAME_AS = (*(((i, 0), "referrals", (TOTAL, _SENT.index(status))) for i, status in enumerate(REFERRAL_ENDS)),
+                     ((TOTAL, 0), "referrals", (TOTAL, TOTAL)))
+# Likewise the high-risk cases are the "high" row of the intake's risk-level table, the cases of the first-assessment
+# table are the applications of the period, and the two closure tables count the same closed cases (``population``).
+# A link is made only where the two figures are equal (an erased case is in the applications, not here).
+HIGH_RISK_SAME_AS = (((TOTAL, 0), "risk-levels", (list(RISK_LABELS).index(RiskLevel.HIGH.value), 0)),)
 
 
 def _build(tally: Tally, centre_ids: Sequence[int], period: Period) -> list[Table]:
     return [
         _table(tally, centre_ids, "kpi-first-assessment", _("Days from application to the first risk assessment"),
-               _("Days"), [_("0–1"), _("2–7"), _("8–30"), _("More than 30"), _("Not assessed yet")]),
+               _("Days"), [_("0–1"), _("2–7"), _("8–30"), _("More than 30"), _("Not assessed yet")],
+               population="applications"),
         _table(tally, centre_ids, "kpi-high-risk-plans", _("High-risk cases and their safety plan"),
                _("Safety plan"),
-               [_("Approved within %(days)d days of submission", days=APPROVAL_PROMPT_DAYS), _("Approved later"),
-                _("Submitted or returned, not approved yet"), _("No plan submitted")]),
+               [_("Approved within %(days)s days of submission", days=number(APPROVAL_PROMPT_DAYS)),
+                _("Approved later"), _("Submitted or returned, not approved yet"), _("No plan submitted")],
+               same_as=HIGH_RISK_SAME_AS),
         _table(tally, centre_ids, "kpi-referrals", _("Referrals sent in the period, by where they stand"),
                _("Referral"), [_("Completed"), _("Accepted, in progress"), _("Sent, no answer yet"), _("Declined"),
-                               _("Withdrawn")]),
+                               _("Withdrawn")], same_as=REFERRALS_SAME_AS),
         _table(tally, centre_ids, "kpi-days-open", _("Cases closed in the period, by days from application to closure"),
-               _("Days"), [_("Up to 30"), _("31–90"), _("91–180"), _("181–365"), _("More than 365")]),
+               _("Days"), [_("Up to 30"), _("31–90"), _("91–180"), _("181–365"), _("More than 365")],
+               population="kpi-closed"),
         _table(tally, centre_ids, "kpi-closure-reasons", _("Cases closed in the period, by reason"), _("Reason"),
-               labels_of(CLOSE_REASONS, CLOSE_REASON_LABELS)),
+               labels_of(CLOSE_REASONS, CLOSE_REASON_LABELS), population="kpi-closed"),
     ]
 
 

@@ -69,10 +69,14 @@ def view_kpis():  # type: ignore[no-untyped-def]
     form.year.data = str(year)
     k = min_cell()
     period = Period.year(year)
-    tables = [shown(t, k) for t in (*kpi_tables([current_user.centre_id], period),
-                                    *feedback_tables([current_user.centre_id], period))]
+    # Her feedback is anonymous; a live table of the running year moves by one answer just after a woman gave it,
+    # which ties the answer to the woman whose file the supervisor saw close. So it is shown for ended years only.
+    feedback_withheld = year >= this_year
+    feedback = [] if feedback_withheld else feedback_tables([current_user.centre_id], period)
+    tables = [shown(t, k) for t in (*kpi_tables([current_user.centre_id], period), *feedback)]
     audit.record("statistics.kpis", object_type="centre", object_id=current_user.centre.public_id,
                  details={"year": year})
     access.commit_read()
     return render_template("cases/kpis/view.html", form=form, year=year, k=k, tables=tables,
+                           feedback_withheld=feedback_withheld,
                            caseloads=caseloads(current_user)), status

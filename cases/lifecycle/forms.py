@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.numbers import lazy_number
 from cases.core.forms import MultiCheckboxField, no_control_chars, none_if_blank, single_line, strip
 from cases.core.labels import (
     BREAK_GLASS_CATEGORY_LABELS,
@@ -83,11 +84,13 @@ class BreakGlassForm(FlaskForm):
                            choices=choices(BREAK_GLASS_CATEGORY_LABELS, blank=_l("Choose")), default="",
                            validators=[DataRequired(message=_l("Choose what kind of emergency it is."))])
     reason = TextAreaField(_l("Why do you need to open this case now?"),
-                           description=_l("At least %(n)d characters. Your supervisor reviews every emergency access. "
-                                          "Do not write her name or other personal details here.", n=REASON_MIN),
+                           description=_l("At least %(n)s characters. Your supervisor reviews every emergency access. "
+                                          "Do not write her name or other personal details here.",
+                                          n=lazy_number(REASON_MIN)),
                            validators=[DataRequired(message=_l("Give the reason.")),
                                        Length(min=REASON_MIN, max=500,
-                                              message=_l("Write between %(min)d and %(max)d characters.")),
+                                              message=_l("Write between %(min)s and %(max)s characters.",
+                                                         min=lazy_number(REASON_MIN), max=lazy_number(500))),
                                        no_control_chars],
                            filters=[strip], render_kw={"rows": 3})
 

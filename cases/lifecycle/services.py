@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from app import audit
 from app.dates import local_today
 from app.db import db, utcnow
+from app.numbers import number
 from app.users.models import Centre, Role, User
 from cases.alerts.services import notify
 from cases.core.errors import CaseError
@@ -160,8 +161,8 @@ def _check_closure(case: Case, *, actor: User, reason: str, checklist: Iterable[
         days = no_contact_days()
         if (local_today() - last).days < days:
             raise ClosureIncomplete(str(_l("The last contact was on %(day)s: a file is closed for lack of contact "
-                                           "only after %(days)d days without contact.", day=format_date(last),
-                                           days=days)))
+                                           "only after %(days)s days without contact.", day=format_date(last),
+                                           days=number(days))))
     return ticked, missing
 
 

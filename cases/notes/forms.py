@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from app.date_fields import LocalDateField as DateField  # day first, as typed (issue 16)
 from app.dates import local_today
+from app.numbers import lazy_number
 from cases.core.forms import no_control_chars, not_in_future, sensible_past_date, strip
 from cases.core.labels import NOTE_KIND_LABELS, choices
 
@@ -24,7 +25,7 @@ class NoteForm(FlaskForm):
     text = TextAreaField(_l("Note"),
                          description=_l("Write what matters for her support. Do not copy it anywhere else."),
                          validators=[DataRequired(message=_l("Write the note.")),
-                                     Length(max=NOTE_MAX, message=_l("A note can be at most %(max)d characters.",
-                                                                     max=NOTE_MAX)),
+                                     Length(max=NOTE_MAX, message=_l("A note can be at most %(max)s characters.",
+                                                                     max=lazy_number(NOTE_MAX))),
                                      no_control_chars],
                          filters=[strip], render_kw={"rows": 6})

@@ -81,11 +81,12 @@ def edit_note(note: ContactNote, *, actor: User, kind: str, occurred_on: date, t
     return note
 
 
-def add_system_note(case: Case, *, actor: User, kind: str, text: str) -> ContactNote:
-    """A lifecycle entry in the timeline (closure, reopening, transfer); its text is encrypted like any note."""
+def add_system_note(case: Case, *, actor: User, kind: str, text: str, occurred_on: date | None = None) -> ContactNote:
+    """A lifecycle entry in the timeline (closure, reopening, transfer, a new application); its text is encrypted
+    like any note."""
     assert kind in SYSTEM_NOTE_KINDS
     note = ContactNote(case=case, case_id=case.id, case_public_id=case.public_id, author_id=actor.id, kind=kind,
-                       occurred_on=utcnow().date(), text=text, created_at=utcnow())
+                       occurred_on=occurred_on or utcnow().date(), text=text, created_at=utcnow())
     db.session.add(note)
     db.session.flush()
     return note

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from app import audit
 from app.dates import local_today
 from app.db import db, utcnow
+from app.numbers import number
 from app.users.models import User
 from cases.core.errors import CaseClosed, CaseError
 from cases.core.models import Case
@@ -123,7 +124,7 @@ def record_order(
     if unknown or not measures:
         raise OrderError(_("Choose at least one measure."))
     if not 1 <= duration_days <= MAX_DURATION_DAYS:
-        raise OrderError(_("The duration must be between 1 and %(max)d days.", max=MAX_DURATION_DAYS))
+        raise OrderError(_("The duration must be between 1 and %(max)s days.", max=number(MAX_DURATION_DAYS)))
     if issued_at > now + timedelta(minutes=5):
         raise OrderError(_("The order cannot be issued in the future."))
     order = ProtectiveOrder(
@@ -165,7 +166,7 @@ def extend_order(order: ProtectiveOrder, *, actor: User, new_expires_on: date, r
     if new_expires_on <= order.expires_on:
         raise OrderError(_("The new end date must be after the current one."))
     if (new_expires_on - order.expires_on).days > MAX_DURATION_DAYS:
-        raise OrderError(_("An extension can add at most %(max)d days.", max=MAX_DURATION_DAYS))
+        raise OrderError(_("An extension can add at most %(max)s days.", max=number(MAX_DURATION_DAYS)))
     if not (reason or "").strip():
         raise OrderError(_("Give the reason for the extension."))
     extension = OrderExtension(order=order, order_id=order.id, case_public_id=order.case_public_id,

@@ -128,7 +128,11 @@ def print_referral_letter(case: Case, referral_id: uuid.UUID):  # type: ignore[n
 @case_access("view")
 @stepup.required
 def print_consent_form(case: Case, consent_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    """Her consent as a form to sign: which institution may receive which information, from when until when."""
+    """Her consent as a form to sign: which institution may receive which information, from when until when.
+
+    ``?discreet=1`` is her own copy to keep, like the discreet safety-plan copy: what she agreed to and that she can
+    withdraw it, with no title, no centre name, no names (hers, the counsellor's, a witness's) and no signatures."""
+    discreet = request.args.get("discreet") == "1"
     consent: ConsentRecord | None = referrals_service.find_consent(case, consent_id)
     if consent is None:
         access.deny("consent.print", object_type="consent", object_id=consent_id, reason="not in case")
@@ -136,6 +140,7 @@ def print_consent_form(case: Case, consent_id: uuid.UUID):  # type: ignore[no-un
     if consent.is_revoked:
         return _cannot_print(case, _("She revoked this consent: it cannot be printed for signing. Record a new "
                                      "consent if she agrees again."))
-    _on_record(case, "case.print", "consent-form", consent=str(consent.public_id))
+    _on_record(case, "case.print", "consent-form", consent=str(consent.public_id), discreet=discreet)
     return render_template("cases/papers/consent_form.html", case=case, consent=consent, applicant=case.applicant,
-                           today=local_today(), class_labels=referrals_service.DATA_CLASS_LABELS)
+                           today=local_today(), class_labels=referrals_service.DATA_CLASS_LABELS,
+                           discreet=discreet)

@@ -35,6 +35,7 @@ from flask_babel import lazy_gettext as _l
 from app import audit
 from app.dates import centre_zone, local_today
 from app.db import db, utcnow
+from app.numbers import number
 from app.users.models import User
 from cases.alerts.services import case_team_ids, notify
 from cases.core.errors import CaseClosed, CaseError
@@ -537,7 +538,7 @@ def send_referral(
         reason = override_reason.strip()
         if len(reason) < OVERRIDE_REASON_MIN:
             raise OverrideReasonRequired(_("An emergency override needs a written reason of at least "
-                                           "%(count)d characters.", count=OVERRIDE_REASON_MIN))
+                                           "%(count)s characters.", count=number(OVERRIDE_REASON_MIN)))
         problem = consent_problem(referral, on)
         referral.is_override = True
         referral.override_reason = reason

@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 
 from app import access
 from app.db import db
+from app.numbers import number
 from app.users.models import Role, User
 from cases.casefile.page import case_page_url
 from cases.core.access import case_access
@@ -177,8 +178,8 @@ def revoke_consent(case: Case, consent_id: uuid.UUID):  # type: ignore[no-untype
     db.session.commit()
     flash(_("Consent revoked. It can no longer be used for a referral."), "success")
     if affected:
-        flash(_("%(count)d referral(s) already sent under this consent are open: tell those institutions that "
-                "she withdrew her consent.", count=len(affected)), "warning")
+        flash(_("%(count)s referral(s) already sent under this consent are open: tell those institutions that "
+                "she withdrew her consent.", count=number(len(affected))), "warning")
     return _to_list(case)
 
 

@@ -13,6 +13,7 @@ Registered with the reports registry below; ``shelters/registry.py`` imports thi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -43,9 +44,40 @@ def _overlap(a_start: date, a_end: date, b_start: date, b_end: date) -> int:
     return max(0, (min(a_end, b_end) - max(a_start, b_start)).days)
 
 
-def _gather(centre_ids: Sequence[int], period: Period) -> tuple[list[sa.Row], dict[int, int]]:  # type: ignore[type-arg]
-    """The stays overlapping the period in these centres' shelters (each with its centre) and the capacity of each
-    centre's open shelters: one read for every centre of a release."""
+@dataclass
+class _Tally:
+    """What the shelter tables count, for one centre or a union of centres: every figure is a sum of nights or a
+    union of people, so the tally of a published unit is the merge of its centres' tallies (``merge``), exactly what
+    counting the unit's stays directly gives. Built once per centre from the one read (``_gather``)."""
+
+    months: int
+    stays: int = 0
+    nights: list[int] = field(default_factory=list)
+    people: list[set[int]] = field(default_factory=list)  # per month, who slept there
+    everyone: set[int] = field(default_factory=set)
+    sheltered: list[set[int]] = field(default_factory=lambda: [set(), set(), set(), set()])
+    admitted: list[set[int]] = field(default_factory=lambda: [set(), set(), set(), set()])
+    left: dict[int, tuple[date, date, str]] = field(default_factory=dict)  # woman -> her last stay ended in it
+
+    def __post_init__(self) -> None:
+        self.nights = self.nights or [0] * self.months
+        self.people = self.people or [set() for _ in range(self.months)]
+
+    def merge(self, other: _Tally) -> None:
+        self.stays += other.stays
+        self.nights = [a + b for a, b in zip(self.nights, other.nights, strict=True)]
+        self.people = [a | b for a, b in zip(self.people, other.people, strict=True)]
+        self.everyone |= other.everyone
+        self.sheltered = [a | b for a, b in zip(self.sheltered, other.sheltered, strict=True)]
+        self.admitted = [a | b for a, b in zip(self.admitted, other.admitted, strict=True)]
+        for person, last in other.left.items():
+            self.left[person] = max(last, self.left.get(person, last))
+
+
+def _gather(centre_ids: Sequence[int], period: Period) -> tuple[dict[int, _Tally], dict[int, int]]:
+    """The stays overlapping the period in these centres' shelters, counted per centre, and the capacity of each
+    centre's open shelters: one read for every centre of a release, and each stay counted once (not once per
+    published unit and language)."""
     stays = db.session.execute(
         sa.select(Shelter.centre_id, Stay.person_id, Stay.starts_on, Stay.ended_on, Stay.exit_destination,
                   Person.kind, Person.sex)
@@ -57,22 +89,31 @@ def _gather(centre_ids: Sequence[int], period: Period) -> tuple[list[sa.Row], di
         sa.select(Shelter.centre_id, sa.func.sum(Shelter.capacity))
         .where(Shelter.centre_id.in_(list(centre_ids)), Shelter.is_active.is_(True))
         .group_by(Shelter.centre_id)).all()}
-    return list(stays), capacity
-
-
-def _build(gathered: tuple[list[sa.Row], dict[int, int]], centre_ids: Sequence[int],  # type: ignore[type-arg]
-           period: Period) -> list[Table]:
     today = local_today()
+    tallies: dict[int, _Tally] = {}
+    for stay in stays:
+        tally = tallies.get(stay.centre_id)
+        if tally is None:
+            tally = tallies[stay.centre_id] = _Tally(len(period.months))
+        _count(tally, stay, period, today)
+    return tallies, capacity
+
+
+def _build(gathered: tuple[dict[int, _Tally], dict[int, int]], centre_ids: Sequence[int],
+           period: Period) -> list[Table]:
     wanted = set(centre_ids)
-    stays = [s for s in gathered[0] if s.centre_id in wanted]
+    tally = _Tally(len(period.months))
+    for centre_id, part in gathered[0].items():
+        if centre_id in wanted:
+            tally.merge(part)
     capacity = sum(n for c, n in gathered[1].items() if c in wanted)
-    if not capacity and not stays:
+    if not capacity and not tally.stays:
         return []  # no shelter in these centres: no shelter tables rather than a page of zeros
     return [
-        _occupancy(stays, int(capacity), period, today),
-        _people(stays, period, today),
-        _length_of_stay(stays, period),
-        _exit_destinations(stays, period),
+        _occupancy(tally, int(capacity), period),
+        _people(tally),
+        _length_of_stay(tally),
+        _exit_destinations(tally),
     ]
 
 
@@ -80,33 +121,54 @@ def _build(gathered: tuple[list[sa.Row], dict[int, int]], centre_ids: Sequence[i
 sections = GroupedSection(_gather, _build)
 
 
-def _occupancy(stays: Sequence[sa.Row], capacity: int, period: Period, today: date) -> Table:  # type: ignore[type-arg]
+def _group(kind: object, sex: object) -> int:
+    if kind == PersonKind.APPLICANT:
+        return 0
+    return {"girl": 1, "boy": 2}.get(str(sex), 3)
+
+
+def _count(tally: _Tally, stay: sa.Row, period: Period, today: date) -> None:  # type: ignore[type-arg]
+    """One stay into the tally. Occupancy: the nights and people of each month it overlaps. People sheltered and
+    admitted: women, girls, boys. Women who left: the stay if it is her last one that ended in the period (the
+    length-of-stay and exit tables count women, not stays: a woman who left twice is one woman, and a count of
+    stays would let two departures of one woman pass for two people — k-anonymity is about people; her children
+    leave with her and are not counted there)."""
+    tally.stays += 1
+    months = period.months
+    end = _stay_end(stay.starts_on, stay.ended_on, today)
+    # only the months the stay can overlap (P6: a few months per stay, not every month of the period)
+    i = max(0, (stay.starts_on.year - months[0].year) * 12 + stay.starts_on.month - months[0].month)
+    while i < len(months) and months[i] < end:
+        n = _overlap(stay.starts_on, end, months[i], _next_month(months[i]))
+        tally.nights[i] += n
+        if n:
+            tally.people[i].add(stay.person_id)
+            tally.everyone.add(stay.person_id)
+        i += 1
+    if stay.kind in (PersonKind.APPLICANT, PersonKind.CHILD):
+        g = _group(stay.kind, stay.sex)
+        starts_inside = period.start <= stay.starts_on < period.end
+        if _overlap(stay.starts_on, end, period.start, period.end) or starts_inside:
+            tally.sheltered[g].add(stay.person_id)
+        if starts_inside:
+            tally.admitted[g].add(stay.person_id)
+    if stay.kind == PersonKind.APPLICANT and stay.ended_on is not None and period.start <= stay.ended_on < period.end:
+        last = (stay.ended_on, stay.starts_on, stay.exit_destination or "")
+        tally.left[stay.person_id] = max(last, tally.left.get(stay.person_id, last))
+
+
+def _occupancy(tally: _Tally, capacity: int, period: Period) -> Table:
     """People staying per month, with the bed-nights and occupancy they make. The bed-nights of a month describe
     the stays of the people counted beside them, so they are shown only where that count is (``basis=0``)."""
     months = period.months
-    nights = [0] * len(months)
-    people: list[set[int]] = [set() for _ in months]
-    everyone: set[int] = set()
-    bounds = [(m, _next_month(m)) for m in months]
-    first = (months[0].year, months[0].month)
-    for stay in stays:
-        end = _stay_end(stay.starts_on, stay.ended_on, today)
-        # only the months the stay can overlap (P6: a few months per stay, not every month of the period)
-        i = max(0, (stay.starts_on.year - first[0]) * 12 + stay.starts_on.month - first[1])
-        while i < len(bounds) and bounds[i][0] < end:
-            n = _overlap(stay.starts_on, end, *bounds[i])
-            nights[i] += n
-            if n:
-                people[i].add(stay.person_id)
-                everyone.add(stay.person_id)
-            i += 1
+    nights = tally.nights
     capacity_nights = [capacity * (_next_month(m) - m).days for m in months]
     occupancy = [100 * n / c if c else None for n, c in zip(nights, capacity_nights, strict=True)]
     total_capacity = sum(capacity_nights)
     return Table(
         key="occupancy", section=_("Shelters"), title=_("Shelter occupancy per month"), row_header=_("Month"),
         row_labels=[month_label(m) for m in months], col_labels=[_("Women and children staying")],
-        counts=[[len(p)] for p in people], totals_add_up=False, totals=[len(everyone)],
+        counts=[[len(p)] for p in tally.people], totals_add_up=False, totals=[len(tally.everyone)],
         derived=[Derived(_("Bed-nights used"), [float(n) for n in nights], float(sum(nights)), basis=0),
                  Derived(_("Capacity (bed-nights)"), [float(c) for c in capacity_nights], float(total_capacity),
                          basis=None),
@@ -118,45 +180,21 @@ def _occupancy(stays: Sequence[sa.Row], capacity: int, period: Period, today: da
     )
 
 
-def _group(kind: object, sex: object) -> int:
-    if kind == PersonKind.APPLICANT:
-        return 0
-    return {"girl": 1, "boy": 2}.get(str(sex), 3)
-
-
-def _people(stays: Sequence[sa.Row], period: Period, today: date) -> Table:  # type: ignore[type-arg]
-    sheltered: list[set[int]] = [set(), set(), set(), set()]
-    admitted: list[set[int]] = [set(), set(), set(), set()]
-    for stay in stays:
-        if stay.kind not in (PersonKind.APPLICANT, PersonKind.CHILD):
-            continue
-        g = _group(stay.kind, stay.sex)
-        end = _stay_end(stay.starts_on, stay.ended_on, today)
-        n = _overlap(stay.starts_on, end, period.start, period.end)
-        starts_inside = period.start <= stay.starts_on < period.end
-        if n or starts_inside:
-            sheltered[g].add(stay.person_id)
-        if starts_inside:
-            admitted[g].add(stay.person_id)
+def _people(tally: _Tally) -> Table:
     labels = [_("Women"), _("Girls"), _("Boys"), _("Children (sex not recorded)")]
     return Table(
         key="people-sheltered", section=_("Shelters"), title=_("Women and children sheltered"),
         row_header=_("Resident"), row_labels=labels,
         col_labels=[_("Sheltered in the period"), _("Admitted in the period")],
-        counts=[[len(sheltered[g]), len(admitted[g])] for g in range(4)],
+        counts=[[len(tally.sheltered[g]), len(tally.admitted[g])] for g in range(4)],
     )
 
 
-def _ended_women(stays: Sequence[sa.Row], period: Period) -> list[sa.Row]:  # type: ignore[type-arg]
-    return [s for s in stays if s.kind == PersonKind.APPLICANT and s.ended_on is not None
-            and period.start <= s.ended_on < period.end]
-
-
-def _length_of_stay(stays: Sequence[sa.Row], period: Period) -> Table:  # type: ignore[type-arg]
+def _length_of_stay(tally: _Tally) -> Table:
     counts = [0] * len(STAY_BANDS)
     sums = [0] * len(STAY_BANDS)
-    for stay in _ended_women(stays, period):
-        length = max(1, (stay.ended_on - stay.starts_on).days)
+    for ended_on, starts_on, _destination in tally.left.values():
+        length = max(1, (ended_on - starts_on).days)
         band = next(i for i, (upper, _key) in enumerate(STAY_BANDS) if upper is None or length < upper)
         counts[band] += 1
         sums[band] += length
@@ -168,20 +206,25 @@ def _length_of_stay(stays: Sequence[sa.Row], period: Period) -> Table:  # type: 
         counts=[[c] for c in counts],
         derived=[Derived(_("Average stay (nights)"), [s / c if c else None for s, c in zip(sums, counts, strict=True)],
                          sum(sums) / total if total else None, basis=0)],
-        population="women-left",
+        population="women-left", note=_left_note(),
     )
 
 
-def _exit_destinations(stays: Sequence[sa.Row], period: Period) -> Table:  # type: ignore[type-arg]
+def _left_note() -> str:
+    return _("Each woman is counted once, by the last of her stays that ended in the period, even if she left the "
+             "shelter more than once.")
+
+
+def _exit_destinations(tally: _Tally) -> Table:
     keys = list(EXIT_DESTINATIONS)
     counts = [0] * (len(keys) + 1)
-    for stay in _ended_women(stays, period):
-        counts[keys.index(stay.exit_destination) if stay.exit_destination in keys else len(keys)] += 1
+    for _ended_on, _starts_on, destination in tally.left.values():
+        counts[keys.index(destination) if destination in keys else len(keys)] += 1
     return Table(
         key="exit-destinations", section=_("Shelters"), title=_("Where women went when they left the shelter"),
         row_header=_("Destination"),
         row_labels=[*(str(EXIT_DESTINATION_LABELS[k]) for k in keys), _("Not recorded")],
-        col_labels=[_("Women")], counts=[[c] for c in counts], population="women-left",
+        col_labels=[_("Women")], counts=[[c] for c in counts], population="women-left", note=_left_note(),
     )
 
 

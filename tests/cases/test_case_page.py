@@ -16,7 +16,7 @@ from tests.security.test_encryption_at_rest import _raw_dump
 def test_safe_contact_banner_comes_before_notes_and_hides_code_word(app, client, make_user, page) -> None:  # type: ignore[no-untyped-def]
     factories.login_as(client, make_user("counsellor"))
     case_id = case_id_from(post_intake(client, code_word="kırmızı lale", safe_hours="Salı 11:00–12:00"))
-    html = page(client, f"/cases/{case_id}").get_data(as_text=True)
+    html = page(client, f"/cases/{case_id}?note=1").get_data(as_text=True)  # with the note form she asked for
     banner = html.index('id="safe-contact"')
     assert banner < html.index('id="notes"')
     assert banner < html.index('id="applicant-title"')
@@ -173,5 +173,5 @@ def test_case_page_offers_a_shelter_request_without_shelter_details(app, make_us
     case = make_case(counsellor)
     c = app.test_client()
     factories.login_as(c, counsellor)
-    html = page(c, f"/cases/{case.public_id}").get_data(as_text=True)
+    html = page(c, f"/cases/{case.public_id}/sections/shelter").get_data(as_text=True)
     assert "No shelter request." in html and f"/shelters/requests/new?case={case.public_id}" in html

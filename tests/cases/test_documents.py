@@ -87,7 +87,8 @@ def test_upload_download_round_trip_is_chunked_encrypted_and_sandboxed(app, coun
     assert (ctype, size, chunks) == ("application/pdf", len(data), 4)
     listing = factories.page(client, f"/cases/{case.public_id}/documents").get_data(as_text=True)
     assert "Koruma kararı" in listing and "Aile mahkemesi" in listing
-    assert "Koruma kararı" in factories.page(client, f"/cases/{case.public_id}").get_data(as_text=True)
+    section = factories.page(client, f"/cases/{case.public_id}/sections/documents").get_data(as_text=True)
+    assert "Koruma kararı" in section
 
     r = client.get(f"/cases/{case.public_id}/documents/{public_id}")
     assert r.status_code == 200 and r.get_data() == data

@@ -34,7 +34,7 @@ def test_incident_is_recorded_shown_and_prompts_a_reassessment(app, make_user, m
     assert post(c, url, _incident(perpetrator="not-a-person"), token_url=url).status_code == 422
     assert post(c, url, _incident(occurred_on="2999-01-01"), token_url=url).status_code == 422
     assert post(c, url, _incident(), token_url=url).status_code == 302
-    html = factories.page(c, f"/cases/{case.public_id}").get_data(as_text=True)
+    html = factories.page(c, f"/cases/{case.public_id}/sections/incidents").get_data(as_text=True)
     assert "Strangulation" in html and "KADES" in html and INJURY in html and "Forensic medical report" in html
     assert ("reassessment", case.number) in _task_rows(c)  # the prompt is in her task list
     _record(app, case, counsellor, 3)  # the next assessment resolves it

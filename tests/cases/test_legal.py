@@ -51,7 +51,7 @@ def test_proceeding_is_encrypted_shown_and_its_hearing_is_a_task(app, make_user,
     assert post(c, url, _proceeding(file_number="x\x00y"), token_url=url).status_code == 422
     assert ("hearing", case.number) not in _task_rows(c)
     assert post(c, url, _proceeding(), token_url=url).status_code == 302
-    html = factories.page(c, f"/cases/{case.public_id}").get_data(as_text=True)
+    html = factories.page(c, f"/cases/{case.public_id}/sections/legal").get_data(as_text=True)
     assert FILE_NO in html and LAWYER in html and "Criminal case" in html and "legal aid" in html
     assert ("hearing", case.number) in _task_rows(c)  # the hearing is near
     with app.app_context():
@@ -89,7 +89,7 @@ def test_release_recorded_today_prompts_a_reassessment_and_alerts_her_team(app, 
     assert ("reassessment", case.number) in _task_rows(c)
     assert ("perpetrator-released", case.number, True) in _alerts(app, colleague)
     assert not _released(app, counsellor)  # she did it herself
-    html = factories.page(c, f"/cases/{case.public_id}").get_data(as_text=True)
+    html = factories.page(c, f"/cases/{case.public_id}/sections/legal").get_data(as_text=True)
     assert "re-assess her risk" in html
     alerts_page = factories.page(_client(app, colleague), "/cases/alerts").get_data(as_text=True)
     assert "released from custody" in alerts_page
@@ -137,12 +137,12 @@ def test_confidentiality_measures_are_set_changed_and_cleared(app, make_user, ma
     factories.page(c, url)
     assert post(c, url, {"address": "bogus"}, token_url=url).status_code == 422
     assert post(c, url, {"address": "requested", "school_transfer": "granted"}, token_url=url).status_code == 302
-    html = factories.page(c, f"/cases/{case.public_id}").get_data(as_text=True)
+    html = factories.page(c, f"/cases/{case.public_id}/sections/legal").get_data(as_text=True)
     assert "Her address kept confidential: Requested" in html
     assert "Confidential school transfer for the children: Granted" in html
     assert re.search(r'<option selected value="requested">', factories.page(c, url).get_data(as_text=True))
     assert post(c, url, {"address": "granted"}, token_url=url).status_code == 302
-    html = factories.page(c, f"/cases/{case.public_id}").get_data(as_text=True)
+    html = factories.page(c, f"/cases/{case.public_id}/sections/legal").get_data(as_text=True)
     measures = html.split('id="measures"')[1].split("</ul>")[0]
     assert "Her address kept confidential: Granted" in measures and "school transfer" not in measures
     assert _client(app, make_user("counsellor")).get(url).status_code == 404
@@ -173,7 +173,7 @@ def test_duty_to_report_decisions_are_logged_with_who_why_and_whether_she_was_to
                          "she_was_told_first": "y"}, token_url=url).status_code == 302
     assert post(c, url, {"learned_on": _today().isoformat(), "concern": "crime-against-her",
                          "decision": "not-reported", "reason": REASON}, token_url=url).status_code == 302
-    html = factories.page(c, f"/cases/{case.public_id}").get_data(as_text=True)
+    html = factories.page(c, f"/cases/{case.public_id}/sections/legal").get_data(as_text=True)
     log = html.split('id="report-decisions"')[1].split("</ul>")[0]
     assert "Abuse or neglect of a child" in log and "Public prosecutor" in log and "she was told first" in log
     assert "Not reported" in log and REASON in log and "she was not told first" in log and "Derya Danışman" in log
@@ -255,7 +255,7 @@ def test_outcome_and_appeal_deadline_are_a_task_until_the_appeal_is_recorded(app
     r = post(c, url, _proceeding(status="concluded", outcome="conviction", appeal_deadline_on=deadline,
                                  court_file_number=COURT_NO), token_url=url)
     assert r.status_code == 302
-    html = factories.page(c, f"/cases/{case.public_id}").get_data(as_text=True)
+    html = factories.page(c, f"/cases/{case.public_id}/sections/legal").get_data(as_text=True)
     legal = html.split('id="proceedings"')[1].split("</ul>")[0]
     assert "Conviction" in legal and COURT_NO in legal and FILE_NO in legal and "Last day to appeal" in legal
     assert ("appeal-deadline", case.number) in _task_rows(c)
@@ -276,7 +276,8 @@ def test_outcome_and_appeal_deadline_are_a_task_until_the_appeal_is_recorded(app
                                      appeal_deadline_on=(_today() - timedelta(1)).isoformat()),
                 token_url=edit).status_code == 302
     assert ("appeal-deadline", case.number) not in _task_rows(c)  # recorded: it leaves the list
-    assert "Objection or appeal filed" in factories.page(c, f"/cases/{case.public_id}").get_data(as_text=True)
+    legal = factories.page(c, f"/cases/{case.public_id}/sections/legal").get_data(as_text=True)
+    assert "Objection or appeal filed" in legal
 
 
 def test_a_hearing_whose_day_came_joins_the_history_with_what_happened(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]

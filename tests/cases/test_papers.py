@@ -183,7 +183,7 @@ def test_referral_letter_prints_exactly_the_preview_and_409_without_consent(app,
     assert client.get(f"{base(case)}/referrals/{draft}/letter").status_code == 409
 
 
-def test_consent_form_to_sign_and_409_once_revoked(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+def test_consent_form_to_sign_and_409_once_revoked(app, make_user, make_case, centre) -> None:  # type: ignore[no-untyped-def]
     from tests.cases.test_referrals import base, create_consent
 
     counsellor = make_user("counsellor", name="Derya Çelik")
@@ -201,13 +201,32 @@ def test_consent_form_to_sign_and_409_once_revoked(app, make_user, make_case) ->
         assert value in paper, value
     assert "Contact (phone)" not in paper
     assert case.number in paper and _today_long(app) in paper
-    assert _printed(app, case) == [("case.print", {"paper": "consent-form", "consent": cid})]
+    assert _printed(app, case) == [("case.print", {"paper": "consent-form", "consent": cid, "discreet": False})]
+    assert f"/consents/{cid}/form?discreet=1" in form.get_data(as_text=True)
+
+    # Her own copy to keep: what she agreed to, with whom, until when, that she can withdraw it; nothing else.
+    copy = client.get(f"{base(case)}/consents/{cid}/form?discreet=1")
+    assert copy.status_code == 200
+    page = copy.get_data(as_text=True)
+    paper = html.unescape(page.split('<article class="paper">')[1])
+    paper = re.sub(r'<p class="no-print[^"]*">.*?</p>', "", paper, flags=re.S)  # the counsellor's note on screen
+    for value in ("Şişli ŞÖNİM", "Identity (name, identity number, date of birth)", "Address",
+                  "withdraw it at any time"):
+        assert value in paper, value
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)  # type: ignore[union-attr]
+    assert "Consent" not in title and "Dayanışma" not in title and "paper-discreet.css" in page
+    for value in ("<h1", "Consent", "consent", centre.name,
+                  "Gülşen", "Öztürk", "Derya", "Çelik", "Ayşe Tanık", "signature", "Counsellor"):
+        assert value not in paper, value
+    assert case.number in paper and _today_long(app) in paper
+    assert _printed(app, case)[-1] == ("case.print", {"paper": "consent-form", "consent": cid, "discreet": True})
 
     assert post(client, f"{base(case)}/consents/{cid}/revoke", {"reason": ""}).status_code == 302
     refused = client.get(f"{base(case)}/consents/{cid}/form")
     assert refused.status_code == 409 and "She revoked this consent" in refused.get_data(as_text=True)
     assert f"/consents/{cid}/form" not in client.get(f"{base(case)}/referrals").get_data(as_text=True)
-    assert len(_printed(app, case)) == 1
+    assert client.get(f"{base(case)}/consents/{cid}/form?discreet=1").status_code == 409
+    assert len(_printed(app, case)) == 2
 
 
 def test_letter_and_consent_form_of_another_case_are_audited_404s(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]

@@ -33,19 +33,19 @@ def test_intake_needs_the_notice_and_records_consents_that_can_be_withdrawn(app,
                     consent_method="verbal")
     assert r.status_code == 302
     case_url = r.headers["Location"]
-    html = factories.page(c, case_url).get_data(as_text=True)
+    html = factories.page(c, case_url + "/sections/privacy").get_data(as_text=True)
     section = html.split('id="privacy"')[1].split("</section>")[0]
     assert "It was read aloud to her" in section and "Derya Danışman" in section
     assert section.count("Verbally") == 2 and "statistics" in section
     revoke = re.search(r'action="(/cases/[0-9a-f-]+/privacy/[0-9a-f-]+/revoke)"', section)
     assert revoke
     assert post(c, revoke.group(1), {}, token_url=case_url).status_code == 302
-    html = factories.page(c, case_url).get_data(as_text=True)
+    html = factories.page(c, case_url + "/sections/privacy").get_data(as_text=True)
     section = html.split('id="privacy"')[1].split("</section>")[0]
     assert "withdrawn on" in section and section.count("Withdraw</button>") == 1
     r = post(c, revoke.group(1), {}, token_url=case_url)  # again: refused, said plainly
     assert r.status_code == 302
-    assert "already withdrawn" in factories.page(c, case_url).get_data(as_text=True)
+    assert "already withdrawn" in factories.page(c, case_url + "/sections/privacy").get_data(as_text=True)
     outsider = make_user("counsellor")
     other = _client(app, outsider)
     assert post(other, revoke.group(1), {}, token_url="/cases/").status_code == 404
@@ -61,7 +61,7 @@ def test_a_case_without_a_notice_is_flagged_and_takes_no_consent_before_it(app, 
     counsellor = make_user("counsellor")
     case = make_case(counsellor)  # opened without the intake form
     c = _client(app, counsellor)
-    html = factories.page(c, f"/cases/{case.public_id}").get_data(as_text=True)
+    html = factories.page(c, f"/cases/{case.public_id}/sections/privacy").get_data(as_text=True)
     assert "No information notice is on record" in html
     url = f"/cases/{case.public_id}/privacy"
     factories.page(c, url)
@@ -71,11 +71,11 @@ def test_a_case_without_a_notice_is_flagged_and_takes_no_consent_before_it(app, 
     data = {"notice_given": "y", "notice_method": "interpreter", "consent_purposes": ["follow-up"],
             "consent_method": "written"}
     assert post(c, url, data, token_url=url).status_code == 302
-    html = factories.page(c, f"/cases/{case.public_id}").get_data(as_text=True)
+    html = factories.page(c, f"/cases/{case.public_id}/sections/privacy").get_data(as_text=True)
     assert "No information notice is on record" not in html and "through an interpreter" in html
     assert "contact her after her file is closed" in html
     assert post(c, url, data, token_url=url).status_code == 302  # the same consent twice is one consent
-    html = factories.page(c, f"/cases/{case.public_id}").get_data(as_text=True)
+    html = factories.page(c, f"/cases/{case.public_id}/sections/privacy").get_data(as_text=True)
     assert html.count("contact her after her file is closed") == 1
     assert _client(app, make_user("counsellor")).get(url).status_code == 404
 

@@ -522,8 +522,9 @@ def test_case_page_shows_referral_and_order_cards(app, signed_in, case, page) ->
         "issued_at": (dt.datetime.now(ZoneInfo("Europe/Istanbul")) - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
         "starts_on": today().isoformat(), "duration_days": "180"}, token_from=f"{base(case)}/orders")
     assert r.status_code == 302
-    html = page(signed_in, base(case)).get_data(as_text=True)
+    html = page(signed_in, f"{base(case)}/sections/referrals").get_data(as_text=True)
     assert 'id="referrals-card-heading"' in html and f"/referrals/{rid}" in html
+    html = page(signed_in, f"{base(case)}/sections/orders").get_data(as_text=True)
     assert 'id="orders-card-heading"' in html and "needs court/governor approval by" in html
 
 

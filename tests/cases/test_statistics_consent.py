@@ -100,7 +100,7 @@ def test_withdrawing_on_the_case_page_takes_her_out_of_the_statistics(app, make_
     assert not _excluded(app)[case.id]
     c = _client(app, counsellor)
     page = f"/cases/{case.public_id}"
-    html = factories.page(c, page).get_data(as_text=True)
+    html = factories.page(c, f"{page}/sections/privacy").get_data(as_text=True)
     revoke = re.search(r'action="(/cases/[0-9a-f-]+/privacy/[0-9a-f-]+/revoke)"', html)
     assert revoke
     assert post(c, revoke.group(1), {}, token_url=page).status_code == 302

@@ -4,8 +4,10 @@ are wrapped by it, and rotation, shredding and the data-key cache work exactly a
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,10 +24,17 @@ from tests.softhsm import SoftHSMToken
 
 
 @pytest.fixture(scope="session")
-def hsm(tmp_path_factory: pytest.TempPathFactory) -> SoftHSMToken:
+def hsm() -> Iterator[SoftHSMToken]:
     # One token per test process: SoftHSM reads its configuration once per process, when the library is initialised
     # (a second token's configuration would reach spawned rotation workers, but not this process).
-    return SoftHSMToken(tmp_path_factory.mktemp("hsm"))
+    # Its own directory, not pytest's basetemp: pytest deletes all but the three newest basetemps of the user when a
+    # run starts, so a second pytest run on the same machine removed this token's files under a running session
+    # (seen as GeneralError / NoSuchToken half-way through the file).
+    directory = Path(tempfile.mkdtemp(prefix="dayanisma-hsm-"))
+    try:
+        yield SoftHSMToken(directory)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture
@@ -178,3 +187,92 @@ def test_wrong_pin_fails_without_leaking_it(token: SoftHSMToken) -> None:
     assert "PinIncorrect" in done.stdout and "None True" in done.stdout, done.stdout + done.stderr
     assert wrong not in done.stdout + done.stderr       # not in the message, the traceback or any log line
     assert token.pin not in repr(_provider(token))
+
+
+def test_operations_use_a_session_copy_that_stays_in_the_token(token: SoftHSMToken,
+                                                                hsm_ctx: crypto.CryptoContext) -> None:
+    """Wraps and unwraps go through a per-session copy of the KEK (in memory in the token, not re-read from its
+    object file each time), as sensitive and non-extractable as the KEK; listing and destroying KEKs see only token
+    objects, and a KEK retired by another process loses its copy here when the ring is reloaded."""
+    from pkcs11 import Attribute, exceptions
+
+    provider = hsm_ctx.provider
+    assert isinstance(provider, Pkcs11KekProvider)
+    nonce, aad = os.urandom(12), b"aad"
+    wrapped = hsm_ctx.kek_aead(1).encrypt(nonce, b"k" * 32, aad)
+    with provider._lock:
+        work, stored = provider._work[1], provider._find()[1]
+        assert work is not stored
+        assert work[Attribute.TOKEN] is False and stored[Attribute.TOKEN] is True
+        assert work[Attribute.SENSITIVE] is True and work[Attribute.EXTRACTABLE] is False
+        with pytest.raises(exceptions.AttributeSensitive):
+            _ = work[Attribute.VALUE]
+        assert sorted(provider._find()) == [1]            # the copy is not another KEK
+    # Another provider (its own copy) unwraps what this copy wrapped: the same key, inside the token.
+    assert _provider(token).load().aead(1).decrypt(nonce, wrapped, aad) == b"k" * 32
+
+    second = provider.create()
+    hsm_ctx.reload_keks()
+    hsm_ctx.kek_aead(second).encrypt(nonce, b"k" * 32, aad)
+    elsewhere = _provider(token)
+    with elsewhere._lock:
+        elsewhere.destroy(1)                              # `keys retire 1` in another process
+    hsm_ctx.reload_keks()
+    assert 1 not in provider._work and second in provider._work
+    with pytest.raises(crypto.UnknownKey):
+        hsm_ctx.kek_aead(1).decrypt(nonce, wrapped, aad)
+
+
+def test_pipelined_rotation_stopped_half_way_resumes(session: Session, engine: sa.Engine, token: SoftHSMToken,
+                                                     hsm_ctx: crypto.CryptoContext) -> None:
+    """With worker processes the rotation is a pipeline (the workers rewrap batch i while batch i-1 is written and
+    batch i+1 read): stopped after its second commit, the committed batches are rewrapped, the batch in flight is
+    not, and a second run finishes; every key unwraps under the new KEK."""
+    session.add_all([Case(title=f"boru {i}") for i in range(13)])
+    session.commit()
+    new = hsm_ctx.provider.create()
+    hsm_ctx.reload_keks()
+    crypto.set_active_kek(session, hsm_ctx, new)
+    session.commit()
+    seen: list[int] = []
+
+    def stop_after_two(done: int, total: int) -> None:
+        seen.append(done)
+        if len(seen) == 2:
+            raise KeyboardInterrupt         # a kill between two batches
+
+    with pytest.raises(KeyboardInterrupt):
+        crypto.rotate_keks(session, hsm_ctx, batch_size=3, workers=2, progress=stop_after_two)
+    session.rollback()
+    counts = dict(session.execute(sa.select(DataKey.kek_id, sa.func.count()).group_by(DataKey.kek_id)).all())
+    assert seen == [3, 6] and counts == {1: 7, new: 6}
+    result = crypto.rotate_keks(session, hsm_ctx, batch_size=3, workers=2)
+    assert (result.rewrapped, result.remaining_at_start) == (7, 7)
+    assert dict(session.execute(sa.select(DataKey.kek_id, sa.func.count()).group_by(DataKey.kek_id)).all()) == {new: 13}
+    assert _titles(engine, hsm_ctx) == sorted(f"boru {i}" for i in range(13))
+
+
+@pytest.mark.parametrize(("which", "attempts", "error"), [("pin", 1, "PinIncorrect"), ("label", 3, "NoSuchToken")])
+def test_a_rotation_worker_retries_a_missing_token_never_a_refused_pin(token: SoftHSMToken, which: str,
+                                                                      attempts: int, error: str) -> None:
+    """A worker that found no token (SoftHSM2 seen listing none while another process wrote its files) initialises
+    its library again and retries; a refused PIN is never tried again (each try counts against the token's PIN).
+    In a fresh process: a PKCS#11 login belongs to the process, and this one is logged in already."""
+    label = token.label if which == "pin" else "no-such-token"
+    pin = "9" * 8 + uuid.uuid4().hex[:6] if which == "pin" else token.pin
+    code = ("import sys\n"
+            "from crypto import operations, providers\n"
+            "opened = []\n"
+            "real_open = providers.Pkcs11KekProvider._open\n"
+            "def counting_open(self):\n"
+            "    opened.append(1)\n"
+            "    return real_open(self)\n"
+            "providers.Pkcs11KekProvider._open = counting_open\n"
+            "operations._token_worker_init((sys.argv[1], sys.argv[2], sys.argv[3]), 1)\n"
+            "print(len(opened), operations._WORKER_REWRAP.token_error)\n")
+    done = subprocess.run([sys.executable, "-c", code, token.module, label, pin], capture_output=True, text=True,
+                          timeout=60, cwd=Path(__file__).resolve().parents[2],
+                          env={**os.environ, "SOFTHSM2_CONF": str(token.conf)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(attempts), error]
+    assert pin not in done.stdout + done.stderr

@@ -45,3 +45,15 @@ def sign_in(page, live_server: str, app: Flask, user) -> None:  # type: ignore[n
     page.locator("input[name=code]").fill(fresh_code(app, user))
     page.locator("input[name=code]").press("Enter")
     page.wait_for_url(f"{live_server}/")
+
+
+def open_section(page, anchor: str) -> None:  # type: ignore[no-untyped-def]
+    """Open a collapsed section of the case page (issue 20: read on demand) and wait until app.js has fetched it."""
+    page.locator(f"details#{anchor} > summary").click()
+    section_loaded(page, anchor)
+
+
+def section_loaded(page, anchor: str) -> None:  # type: ignore[no-untyped-def]
+    """Wait for a section app.js opens by itself (the address's #anchor names it) to be fetched."""
+    # The anchor moves to the section's own card when it has one; otherwise the <details> keeps it.
+    page.locator(f"details#{anchor}[data-state=loaded], details[data-state=loaded] #{anchor}").first.wait_for()

@@ -209,8 +209,9 @@ def test_counsellor_pages(app, live_server, browser, make_user, make_case) -> No
         f"/shelters/requests/new?case={case.public_id}", f"{c}/people/{case.applicant_public_id}/edit",
         f"{c}/children/new", f"{c}/perpetrator/new",
         f"/cases/{other.public_id}/people/{_add_perpetrator(app, other)}/edit",
+        f"{c}?note=1", f"{c}/sections/legal",  # the note form when she asks; a section on its own page (issue 20)
     ])
-    assert len(visited) == 21  # the dashboard and 20 pages
+    assert len(visited) == 23  # the dashboard and 22 pages
 
 
 def test_counsellor_pages_in_turkish(app, live_server, browser, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
@@ -327,7 +328,8 @@ def test_issue_18_pages_have_no_serious_violation(app, live_server, browser, mak
 
 
 def test_issue_16_papers_and_audit_log_pass_axe(app, live_server, browser, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
-    """The referral letter, the consent form, the refusal to print (409) and the audit log with labelled actions."""
+    """The referral letter, the consent form and her discreet copy, the refusal to print (409) and the audit log
+    with labelled actions."""
     from tests.cases.test_referrals import create_consent, create_referral
     from tests.factories import login_as
 
@@ -341,6 +343,7 @@ def test_issue_16_papers_and_audit_log_pass_axe(app, live_server, browser, make_
     c = f"/cases/{case.public_id}"
     pages: list[str | tuple[str, int] | tuple[str, int, str]] = [
         (f"{c}/referrals/{rid}/letter", 200, "article.paper"), (f"{c}/consents/{cid}/form", 200, "article.paper"),
+        (f"{c}/consents/{cid}/form?discreet=1", 200, "article.paper"),
         (f"{c}/referrals/{draft}/letter", 409, "#cannot-print"), "/cases/new"]
     for locale in ("en-GB", "tr-TR"):
         assert len(_run(app, browser, live_server, counsellor, pages, locale=locale)) == len(pages) + 1

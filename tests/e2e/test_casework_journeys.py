@@ -9,6 +9,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from tests.e2e.conftest import open_section, section_loaded
 from tests.e2e.test_safety_plan_journey import _sign_in
 
 pytestmark = pytest.mark.e2e
@@ -37,6 +38,7 @@ def test_consent_at_intake_then_withdrawn_takes_her_out_of_the_statistics(app, l
     page.get_by_role("button", name="Check and continue").click()
     page.wait_for_url(re.compile(r"/cases/[0-9a-f-]{36}$"))
 
+    open_section(page, "privacy")
     privacy = page.locator("#privacy")
     assert "It was read aloud to her" in privacy.inner_text() and "Gönül Akın" in privacy.inner_text()
     consents = page.locator("#explicit-consents li")
@@ -44,7 +46,8 @@ def test_consent_at_intake_then_withdrawn_takes_her_out_of_the_statistics(app, l
     with app.app_context():
         assert db.session.scalar(sa.select(Case.excluded_from_statistics)) is False
     page.locator("#explicit-consents li", has_text="statistics").get_by_role("button", name="Withdraw").click()
-    page.wait_for_load_state()
+    page.wait_for_url(re.compile(r"/cases/[0-9a-f-]{36}#privacy$"))
+    section_loaded(page, "privacy")
     statistics = page.locator("#explicit-consents li", has_text="statistics")
     assert "withdrawn on" in statistics.inner_text()
     assert page.locator("#explicit-consents li", has_text="special-category").get_by_role("button").count() == 1
@@ -62,6 +65,7 @@ def test_an_undecided_report_question_is_a_task_then_decided_and_in_the_supervis
 
     me = _sign_in(app, live_server, context, counsellor)
     me.goto(base)
+    open_section(me, "legal")
     me.locator("#add-report-decision").click()
     me.wait_for_url(f"{base}/legal/report-decisions/new")
     me.get_by_label("Abuse or neglect of a child").check()
@@ -69,6 +73,7 @@ def test_an_undecided_report_question_is_a_task_then_decided_and_in_the_supervis
     me.get_by_label("Why").fill("Okul rehberlik servisiyle görüşülecek")
     me.get_by_role("button", name="Log the decision").click()
     me.wait_for_url(f"{base}#legal")
+    section_loaded(me, "legal")
     assert "Not decided yet" in me.locator("#report-decisions").inner_text()
 
     me.goto(f"{live_server}/cases/tasks")
@@ -82,6 +87,7 @@ def test_an_undecided_report_question_is_a_task_then_decided_and_in_the_supervis
     me.get_by_label("She was told before it was reported or decided").check()
     me.get_by_role("button", name="Log the decision").click()
     me.wait_for_url(f"{base}#legal")
+    section_loaded(me, "legal")
     decided = me.locator("#report-decisions").inner_text()
     assert "Reported" in decided and "Public prosecutor" in decided and "she was told first" in decided
     me.goto(f"{live_server}/cases/tasks")
@@ -121,3 +127,23 @@ def test_a_supervisor_reads_her_centres_indicators(app, live_server, context, ma
     not_assessed = boss.locator("#kpi-first-assessment tr", has_text="Not assessed yet").inner_text()
     assert "6" in not_assessed  # six women, none assessed yet: shown (k = 5)
     assert boss.locator("#kpi-closure-reasons").is_visible()
+
+
+def test_opening_a_section_restarts_the_idle_warning(app, live_server, context, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    """A section read on demand is a request the server counts as activity: the page's idle warning starts again,
+    so she is not warned (or sent away) while she is reading sections. The page clock is Playwright's fake one."""
+    counsellor = make_user("counsellor")
+    case = make_case(counsellor)
+    page = _sign_in(app, live_server, context, counsellor)
+    idle = int(app.config["SESSION_IDLE_TIMEOUT"].total_seconds())
+    warn_after = (max(idle - 180, 30)) * 1000
+    page.clock.install()
+    page.goto(f"{live_server}/cases/{case.public_id}")
+    page.clock.run_for(warn_after - 20_000)
+    assert page.locator(".session-warning").count() == 0
+    open_section(page, "referrals")  # a section whose card has no anchor of its own: the <details> keeps it
+    assert page.locator("#referrals").count() == 1
+    page.clock.run_for(60_000)              # past the first warning time, but a minute after her last request
+    assert page.locator(".session-warning").count() == 0
+    page.clock.run_for(warn_after)          # idle for as long again since the section: now warned, once
+    assert page.locator(".session-warning").count() == 1

@@ -22,6 +22,7 @@ def test_contact_date_typed_day_first(app, live_server, browser, make_user, make
     page = context.new_page()
     sign_in(page, live_server, app, counsellor)
     page.goto(f"{live_server}/cases/{case.public_id}#notes")
+    page.locator("#write-note").click()  # the note form when she asks for it (issue 20)
     date_input = page.locator("form.note-form input[name=occurred_on]")
     assert date_input.get_attribute("placeholder") == hint
     page.locator("form.note-form select[name=kind]").select_option(index=1)

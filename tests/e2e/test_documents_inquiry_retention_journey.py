@@ -8,6 +8,7 @@ import pytest
 
 from tests.cases.test_documents import pdf_bytes
 from tests.cases.test_retention import _close
+from tests.e2e.conftest import open_section
 from tests.e2e.test_safety_plan_journey import _sign_in
 
 pytestmark = pytest.mark.e2e
@@ -19,6 +20,7 @@ def test_upload_and_download_a_document(app, live_server, context, make_user, ma
     data = pdf_bytes(150 * 1024)
     me = _sign_in(app, live_server, context, counsellor)
     me.goto(f"{live_server}/cases/{case.public_id}")
+    open_section(me, "documents-card")
     me.locator("#documents-card").get_by_role("link").click()
     me.wait_for_url(f"{live_server}/cases/{case.public_id}/documents")
     me.get_by_label("What is it?").select_option("court-decision")

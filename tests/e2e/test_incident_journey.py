@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.cases.test_risk import _record
+from tests.e2e.conftest import open_section, section_loaded
 from tests.e2e.test_safety_plan_journey import _sign_in
 
 pytestmark = pytest.mark.e2e
@@ -21,6 +22,7 @@ def test_incident_prompts_a_reassessment_in_the_task_list(app, live_server, cont
     me.goto(f"{live_server}/cases/tasks")
     assert case.number not in me.content()
     me.goto(base)
+    open_section(me, "incidents")
     me.get_by_role("link", name="Record an incident").click()
     me.wait_for_url(f"{base}/incidents/new")
     me.get_by_label("Physical").check()
@@ -30,6 +32,7 @@ def test_incident_prompts_a_reassessment_in_the_task_list(app, live_server, cont
     me.get_by_label("Injuries").fill("Boynunda parmak izleri")
     me.get_by_role("button", name="Record the incident").click()
     me.wait_for_url(f"{base}#incidents")
+    section_loaded(me, "incidents")
     assert "Re-assess her risk" in me.content() and "Boynunda parmak izleri" in me.content()
 
     me.goto(f"{live_server}/")

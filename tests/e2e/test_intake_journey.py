@@ -84,7 +84,7 @@ def test_returning_applicant_found_before_her_story_is_typed(app, live_server, b
 
     user = make_user("counsellor")
     earlier = make_case(user, applicant_name="Gülşen Öztürk", phone="0532 765 43 21")
-    context = browser.new_context(locale="tr-TR")
+    context = browser.new_context(locale="tr-TR", bypass_csp=True)  # bypass: axe is injected below
     page = context.new_page()
     sign_in(page, live_server, app, user)
     page.goto(f"{live_server}/cases/new")
@@ -96,6 +96,55 @@ def test_returning_applicant_found_before_her_story_is_typed(app, live_server, b
     assert earlier.number in found.inner_text()
     assert found.bounding_box()["y"] < page.locator("#narrative").bounding_box()["y"]  # type: ignore[index]
     assert page.locator("#narrative").input_value() == ""
-    found.get_by_role("link", name="Onun dosyasında devam et").click()
+    # She is the same woman: what was typed goes with her into a new application in her file (by POST).
+    page.locator("#narrative").fill("Yine evden kovuldu.")
+    page.locator("#children-0-full_name").fill("Deniz Öztürk")
+    found.get_by_role("button", name="Onun dosyasında devam et").click()
+    page.wait_for_url(f"{live_server}/cases/{earlier.public_id}/applications/new")
+    assert page.locator("#narrative").input_value() == "Yine evden kovuldu."
+    assert page.locator("#full_name").input_value() == "Gulsen Ozturk Yilmaz"
+    assert "Dosyasında olmayan bir çocuk: Deniz Öztürk" in page.locator("#bring-in").inner_text()
+    from tests.e2e.test_accessibility import _violations
+
+    assert _violations(page) == []  # axe: no serious or critical violation on the new application
+    from tests.e2e.test_phone_width import OVERFLOW
+
+    page.set_viewport_size({"width": 390, "height": 844})  # and it fits a phone
+    found = page.evaluate(OVERFLOW)
+    assert found["scroll"] <= found["width"] and not found["wide"], found
+    page.set_viewport_size({"width": 1366, "height": 900})
+    # Back to the intake form: nothing is lost.
+    page.get_by_role("button", name="Başvuru formuna dön").click()
+    page.wait_for_url(f"{live_server}/cases/new")
+    assert page.locator("#narrative").input_value() == "Yine evden kovuldu."
+    assert page.locator("#children-0-full_name").input_value() == "Deniz Öztürk"
+    page.locator("#returning-check").get_by_role("button", name="Onun dosyasında devam et").click()
+    page.wait_for_url(f"{live_server}/cases/{earlier.public_id}/applications/new")
+    assert page.locator("#narrative").input_value() == "Yine evden kovuldu."
+    # Her name as typed now is not brought in (unticked); the child is.
+    page.locator("#bring-in").get_by_label("Ad soyad", exact=False).uncheck()
+    page.get_by_role("button", name="Yeni başvuruyu kaydet").click()
     page.wait_for_url(f"{live_server}/cases/{earlier.public_id}")
+    assert "Yeni başvuru" in page.content() and "Yine evden kovuldu." in page.content()
+    assert "Deniz Öztürk" in page.content() and "Gülşen Öztürk" in page.content()
+    context.close()
+
+
+@pytest.mark.parametrize("field", ["#phone", "#children-0-full_name"])
+def test_enter_in_an_intake_field_saves_the_intake(app, live_server, browser, make_user, field) -> None:  # type: ignore[no-untyped-def]
+    """Enter in a field runs the form's main action (save), not 'Check now', the first button in the page."""
+    from tests.e2e.conftest import sign_in
+
+    user = make_user("counsellor")
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    sign_in(page, live_server, app, user)
+    page.goto(f"{live_server}/cases/new")
+    page.get_by_label("She was given the KVKK information notice (aydınlatma metni)").check()
+    page.locator("#full_name").fill("Nurten Kalaycı")
+    page.locator("#phone").fill("0533 111 22 33")
+    page.locator("#children-0-full_name").fill("Elif Kalaycı")
+    page.locator(field).press("Enter")
+    page.wait_for_url(re.compile(r"/cases/[0-9a-f-]{36}$"))
+    assert "Nurten Kalaycı" in page.content()
     context.close()

@@ -72,6 +72,18 @@ def test_referral_letter_and_consent_form_print_on_one_a4_page(app, live_server,
     assert not page.locator(".site-header").is_visible() and not page.locator(".back-link").is_visible()
     assert _pdf_pages(page) == 1
     page.emulate_media(media="screen")
+    # Her own discreet copy: what she agreed to, no title, no centre, no names, one page.
+    page.get_by_role("link", name="Yanında taşıyabileceği gizli kopya").click()
+    page.wait_for_url(re.compile(r"/form\?discreet=1$"))
+    paper = page.locator("article.paper")
+    assert "Şişli ŞÖNİM" in paper.inner_text() and case.number in paper.inner_text()
+    page.emulate_media(media="print")
+    printed = paper.inner_text()
+    for hidden in ("Gülşen", "Öztürk", "Derya", "onam", "Onam", "imza", "Dayanışma"):
+        assert hidden not in printed, hidden
+    assert not page.locator("h1").count() and "Dayanışma" not in page.title()
+    assert _pdf_pages(page) == 1
+    page.emulate_media(media="screen")
 
     # A referral under that consent: its letter shows exactly what the preview shows, on one page.
     page.goto(f"{base}/referrals")

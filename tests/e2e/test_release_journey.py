@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.cases.test_risk import _record
+from tests.e2e.conftest import open_section
 from tests.e2e.test_safety_plan_journey import _sign_in
 
 pytestmark = pytest.mark.e2e
@@ -21,6 +22,7 @@ def test_a_release_date_alerts_her_counsellor_and_asks_for_a_reassessment(app, l
 
     boss = _sign_in(app, live_server, context, supervisor)
     boss.goto(base)
+    open_section(boss, "legal")
     boss.locator("#record-custody").click()
     boss.wait_for_url(f"{base}/legal/custody/new")
     boss.get_by_label("Custody status").select_option("released")
@@ -36,6 +38,7 @@ def test_a_release_date_alerts_her_counsellor_and_asks_for_a_reassessment(app, l
         assert "released from custody" in alert.inner_text()
         alert.get_by_role("button").click()
         me.wait_for_url(base)
+        open_section(me, "legal")
         assert "Released from custody on" in me.locator("#legal").inner_text()
         me.goto(f"{live_server}/cases/tasks")
         row = me.locator("tr", has_text=case.number)

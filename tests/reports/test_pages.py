@@ -377,3 +377,20 @@ def test_default_is_the_latest_published_year_and_nothing_published_says_so(app,
     publish(app, world["admin"])
     html = page(client, "/reports/").get_data(as_text=True)
     assert "2025" in html and as_dict(page_table(html, "applications-month"))["Total"] == "22"
+
+
+def test_every_output_says_that_cases_without_statistics_consent_are_left_out(app, client, make_user, login_as,  # type: ignore[no-untyped-def]
+                                                                            published):
+    """Issue 18: cases of women without a current statistics consent are not counted; the page, the printout, the
+    CSV and the casework indicators say so, in Turkish and English, and give no number (no differencing channel)."""
+    login_as(client, make_user("supervisor"))
+    english = "have no current consent to statistics"
+    turkish = "istatistik için geçerli bir açık rızası olmayan"
+    for path in ("/reports/?year=2025", "/reports/print?year=2025", "/reports/export.csv?year=2025",
+                 "/cases/kpis?year=2025"):
+        for language, sentence in (("en", english), ("tr", turkish)):
+            response = client.get(path, headers={"Accept-Language": language})
+            assert response.status_code == 200, path
+            text = response.get_data(as_text=True)
+            assert sentence in text, (path, language)
+            assert (turkish if language == "en" else english) not in text, (path, language)

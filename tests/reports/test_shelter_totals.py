@@ -148,3 +148,34 @@ def test_distinct_lines_bound_both_ways() -> None:
     assert bounds["t"] == (7, 11)
     bounds = attacker_bounds({"a": (7, 7), "b": (0, 4), "t": (10, 10)}, [line])
     assert bounds["b"] == (3, 4)
+
+
+def test_a_woman_who_leaves_twice_is_one_woman_in_the_stay_and_exit_tables(app: Flask, make_user: Any,
+                                                                            make_case: Any) -> None:
+    """She stays 19 nights in February, comes back on 1 March and leaves again after 60 nights: the length-of-stay
+    and exit tables count women, so she is one woman there, by her last stay (1 to 3 months, 60 nights)."""
+    from flask_babel import force_locale
+
+    from app.reports.registry import Period, collect_tables
+    from app.users.models import Centre
+
+    counsellor, admin, coordinator = make_user("counsellor"), make_user("admin"), make_user("coordinator")
+    shelter = make_shelter(app, admin, coordinators=(coordinator,), capacity=4, rooms=(2, 2))
+    case = make_case(counsellor)
+    first = request_for(app, case, shelter, counsellor, children=False)
+    admit(app, shelter, first, coordinator, [0], date(2025, 2, 1))
+    _discharge(app, first, coordinator, date(2025, 2, 20))
+    again = request_for(app, case, shelter, counsellor, children=False)
+    admit(app, shelter, again, coordinator, [1], date(2025, 3, 1))
+    _discharge(app, again, coordinator, date(2025, 4, 30))
+    with app.test_request_context("/"), force_locale("en"):
+        from app.db import db
+
+        ids = list(db.session.scalars(sa.select(Centre.id)))
+        tables = {t.key: t for t in collect_tables(ids, Period.year(2025))}
+    stay, exits = tables["length-of-stay"], tables["exit-destinations"]
+    assert [row[0] for row in stay.counts] == [0, 1, 0, 0]  # not [1, 1, 0, 0]: two stays, one woman
+    assert stay.derived[0].total == (date(2025, 4, 30) - date(2025, 3, 1)).days
+    assert sum(row[0] for row in exits.counts) == 1
+    assert "counted once" in stay.note and stay.col_labels == ["Women"]
+    assert tables["people-sheltered"].counts[0] == [1, 1]  # one woman sheltered, one admitted in the year

@@ -247,6 +247,34 @@ def test_an_unreachable_sink_does_not_stop_the_others(app: Flask, tmp_path: Any,
     assert result.exit_code == 1 and "NOT written to: syslog" in result.output
 
 
+def test_a_sink_that_stays_unreachable_is_logged_once_then_its_recovery(app: Flask, tmp_path: Any,
+                                                                       caplog: Any) -> None:
+    """Production without /dev/log: one error when the sink starts failing, not one per anchor."""
+    import logging
+    import socket
+
+    from app.audit_anchors import EXTENSION, SyslogSink
+
+    address = str(tmp_path / "log.sock")
+    writer = app.extensions[EXTENSION]
+    writer.sinks.insert(0, SyslogSink(address))
+    writer.every_events, writer.every_seconds = 1, 3600
+    with caplog.at_level(logging.WARNING, logger="app.audit_anchors"):
+        _append(app, 4)
+        failures = [r for r in caplog.records if "could not write the audit anchor" in r.getMessage()]
+        assert len(failures) == 1
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        listener.bind(address)
+        try:
+            _append(app, 1)
+            assert listener.recv(512).startswith(b"<86>")
+        finally:
+            listener.close()
+        assert sum("reaches the syslog sink again" in r.getMessage() for r in caplog.records) == 1
+        failures = [r for r in caplog.records if "could not write the audit anchor" in r.getMessage()]
+        assert len(failures) == 1
+
+
 def test_cli_anchor_writes_the_head_now(app: Flask) -> None:
     _append(app, 2)
     result = app.test_cli_runner().invoke(args=["audit", "anchor"])

@@ -1,6 +1,7 @@
 /*
  * Dayanışma — progressive enhancement only. Every page works without this file.
- * Loaded with `defer` from this origin (CSP: script-src 'self'); no inline handlers, no storage, no network.
+ * Loaded with `defer` from this origin (CSP: script-src 'self'); no inline handlers, no storage; the only network
+ * use is 6 (same origin).
  *
  *  1. Focus the error summary when a form comes back with errors, so screen readers announce it.
  *  2. Clicking a link in the error summary focuses the field itself (not just scrolls to it).
@@ -12,6 +13,9 @@
  *  5. Idle warning: <body data-idle-seconds="900" data-idle-warning="..." data-idle-expired-url="...">
  *     shows a banner shortly before the server ends an idle session, and then leaves the page, so that a
  *     signed-out screen does not keep showing confidential data on a shared office PC.
+ *  6. Collapsed sections of the case page: <details data-section-url="..."> fetches the section (its own audited
+ *     request) into [data-section-body] the first time it is opened; the page address's #anchor naming a section
+ *     opens it. Without this script the link inside shows the section on a page of its own.
  */
 (function () {
   "use strict";
@@ -119,6 +123,10 @@
     });
   }
 
+  // Restarts the idle timers: set by idleWarning, called again whenever the server has seen a request from this
+  // page (a section opened), which restarted its own idle count.
+  var restartIdle = function () {};
+
   function idleWarning() {
     var body = document.body;
     var total = parseInt(body.getAttribute("data-idle-seconds"), 10);
@@ -132,28 +140,97 @@
     // Leave only once the server has surely ended the session: arriving at the sign-in page then shows
     // "your session has ended". If another tab kept the session alive, the server sends us home instead.
     var leaveAfter = (total + 5) * 1000;
+    var timers = [];
+    var banner = null;
 
-    window.setTimeout(function () {
-      if (!message) {
+    function start() {
+      timers.forEach(window.clearTimeout);
+      timers = [];
+      if (banner) {
+        banner.remove();
+        banner = null;
+      }
+      if (message) {
+        timers.push(window.setTimeout(function () {
+          banner = document.createElement("div");
+          banner.className = "session-warning no-print";
+          banner.setAttribute("role", "alert");
+          var text = document.createElement("p");
+          text.textContent = message;
+          banner.appendChild(text);
+          body.appendChild(banner);
+        }, warnAfter));
+      }
+      if (expiredUrl) {
+        timers.push(window.setTimeout(function () {
+          window.location.replace(expiredUrl);
+        }, leaveAfter));
+      }
+    }
+    restartIdle = start;
+    start();
+  }
+
+  function caseSections() {
+    var sections = document.querySelectorAll("details[data-section-url]");
+    if (!sections.length || !window.fetch) {
+      return;
+    }
+    function load(details) {
+      var body = details.querySelector("[data-section-body]");
+      var link = body && body.querySelector("a[href]");
+      if (!body || details.getAttribute("data-state")) {
         return;
       }
-      var banner = document.createElement("div");
-      banner.className = "session-warning no-print";
-      banner.setAttribute("role", "alert");
-      var text = document.createElement("p");
-      text.textContent = message;
-      banner.appendChild(text);
-      body.appendChild(banner);
-    }, warnAfter);
-
-    if (expiredUrl) {
-      window.setTimeout(function () {
-        window.location.replace(expiredUrl);
-      }, leaveAfter);
+      details.setAttribute("data-state", "loading");
+      details.setAttribute("aria-busy", "true");
+      window.fetch(details.getAttribute("data-section-url"), { credentials: "same-origin", redirect: "follow" })
+        .then(function (response) {
+          if (!response.ok || response.redirected) {
+            throw new Error("section " + response.status);
+          }
+          return response.text();
+        })
+        .then(function (html) {
+          var anchor = details.id;
+          body.innerHTML = html;  // rendered and escaped by the server's templates
+          if (anchor && body.querySelector("#" + anchor)) {
+            details.removeAttribute("id");  // the section itself carries the anchor now
+          }
+          details.setAttribute("data-state", "loaded");
+          details.removeAttribute("aria-busy");
+          restartIdle();  // the server saw her request: its idle count starts again, so does ours
+          if (anchor && window.location.hash === "#" + anchor) {
+            var target = document.getElementById(anchor) || details;
+            target.scrollIntoView();
+          }
+        })
+        .catch(function () {
+          // Signed out, refused or offline: the plain link (its own page) says why.
+          if (link) {
+            window.location.assign(link.getAttribute("href"));
+          }
+        });
+    }
+    Array.prototype.forEach.call(sections, function (details) {
+      details.addEventListener("toggle", function () {
+        if (details.open) {
+          load(details);
+        }
+      });
+    });
+    var wanted = window.location.hash.slice(1);
+    if (wanted) {
+      var target = document.getElementById(wanted);
+      if (target && target.matches("details[data-section-url]")) {
+        target.open = true;
+        load(target);
+      }
     }
   }
 
   function init() {
+    caseSections();
     focusErrorSummary();
     confirmForms();
     printButtons();
