@@ -161,3 +161,19 @@ def test_static_urls_carry_a_content_version(tmp_path: Path) -> None:
     digest = hashlib.sha256((Path(app.static_folder or "") / "css" / "app.css").read_bytes()).hexdigest()[:12]
     assert url == f"/static/css/app.css?v={digest}"
     assert missing == "/static/no-such-file.css"
+
+
+def test_production_hashes_passwords_at_argon2id_full_cost_only_the_tests_lower_it(tmp_path: Path) -> None:
+    """The suite hashes with cheap argon2 parameters (tests/conftest.py FAST_ARGON2, test apps only); production must
+    keep argon2-cffi's RFC 9106 profile: argon2id, 3 passes over 64 MiB."""
+    from argon2 import PasswordHasher, Type, extract_parameters
+
+    from app.auth import passwords
+    from tests.conftest import FAST_ARGON2
+
+    with _prod(tmp_path).app_context():
+        params = extract_parameters(passwords.hash_password("correct horse battery staple İğ"))
+    defaults = PasswordHasher()
+    assert params.type is Type.ID
+    assert params.time_cost >= max(3, defaults.time_cost) and params.memory_cost >= max(65536, defaults.memory_cost)
+    assert params.parallelism >= 1 and FAST_ARGON2["memory_cost"] < params.memory_cost

@@ -86,14 +86,6 @@ MODELS = [Case, Person, Tiny]
 _counter = itertools.count()
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PostgresServer]:
-    server = PostgresServer()
-    server.start()
-    yield server
-    server.stop()
-
-
 class DB:
     """One test database: its engine, and how to reach its raw bytes (file path or pg_dump arguments)."""
 
@@ -108,7 +100,10 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         path = tmp_path_factory.mktemp("sqlite") / "crypto.db"
         db = DB("sqlite", sa.create_engine(f"sqlite:///{path}"), sqlite_path=str(path))
     else:
-        server: PostgresServer = request.getfixturevalue("pg_server")
+        # The suite's one PostgreSQL per test process (tests/conftest.py), shared with the app's tests.
+        server: PostgresServer | None = request.getfixturevalue("pg_server")
+        if server is None:
+            pytest.skip("PostgreSQL not available (DAYANISMA_SKIP_PG outside CI)")
         name = f"crypto_{next(_counter)}"
         db = DB("postgresql", sa.create_engine(server.create_database(name)), pg=server, dbname=name)
     TestBase.metadata.create_all(db.engine)

@@ -19,7 +19,9 @@ def p9(pg_server: PostgresServer | None, tmp_path_factory: pytest.TempPathFactor
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(dataset, "RESULTS", results)
         mp.setattr(p9_bench, "RESULTS", results)
-        return p9_bench.run(pg_server, scale=300, log=lambda _msg: None)
+        # 20 searches per field for the P2 latency figures (make bench: 150): the test checks they are measured;
+        # 150 were four fifths of the module's time.
+        return p9_bench.run(pg_server, scale=300, log=lambda _msg: None, queries=20)
 
 
 def test_the_dump_as_written_singles_persons_out_on_postgresql_and_keys_reindex_stops_it(p9: dict[str, Any]) -> None:

@@ -147,25 +147,30 @@ def _hostile(outsider: dict[str, str]) -> dict[str, list[str]]:
 
 
 def _references(app: Flask, targets: dict[str, int]) -> dict[str, int]:
-    """For every foreign-key column of every table: how many rows point at one of the outsiders."""
+    """For every foreign-key column of every table: how many rows point at one of the outsiders. One UNION ALL of
+    counts per hundred columns (it runs after every post; a query per column was a quarter of the test's time)."""
     from app.db import Base, db
 
-    counts: dict[str, int] = {}
+    counts: list[Any] = []
+    for table in Base.metadata.sorted_tables:
+        for column in table.columns:
+            for fk in column.foreign_keys:
+                target = fk.column.table.name
+                if target in targets:
+                    counts.append(sa.select(sa.cast(sa.literal(f"{table.name}.{column.name}"), sa.String),
+                                            sa.func.count()).select_from(table).where(column == targets[target]))
+        if "public_id" in table.columns:
+            counts.append(sa.select(sa.cast(sa.literal(f"{table.name}.public_id"), sa.String), sa.func.count())
+                          .select_from(table)
+                          .where(sa.cast(table.c.public_id, sa.String).in_([HOSTILE_UUID,
+                                                                             HOSTILE_UUID.replace("-", "")])))
+    found: dict[str, int] = {}
     with app.app_context():
-        for table in Base.metadata.sorted_tables:
-            for column in table.columns:
-                for fk in column.foreign_keys:
-                    target = fk.column.table.name
-                    if target in targets:
-                        counts[f"{table.name}.{column.name}"] = db.session.scalar(
-                            sa.select(sa.func.count()).select_from(table).where(column == targets[target])) or 0
-            if "public_id" in table.columns:
-                counts[f"{table.name}.public_id"] = db.session.scalar(
-                    sa.select(sa.func.count()).select_from(table)
-                    .where(sa.cast(table.c.public_id, sa.String).in_([HOSTILE_UUID, HOSTILE_UUID.replace("-", "")]))
-                ) or 0
+        for i in range(0, len(counts), 100):
+            found.update({label: n for label, n in db.session.execute(sa.union_all(*counts[i:i + 100])).all()})
         db.session.rollback()
-    return counts
+    assert len(found) == len(counts) > 50
+    return found
 
 
 def _protected(app: Flask, case_id: int, shelter_id: int) -> dict[str, Any]:
