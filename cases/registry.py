@@ -36,6 +36,7 @@ from cases.inquiries import models as inquiries_models  # noqa: F401
 from cases.inquiries import panels as inquiries_panels
 from cases.inquiries import reports as inquiries_reports
 from cases.inquiries import views as inquiries_views  # noqa: F401
+from cases.intake import models as intake_models  # noqa: F401
 from cases.intake import reports as intake_reports
 from cases.intake import views as intake_views  # noqa: F401
 from cases.kpis import reports as kpis_reports
