@@ -5,8 +5,9 @@ a page fetched by GET (``/cases/new/<random id>``): the browser's Back and reloa
 SECURITY: the form's values (her identity, her story) are AES-GCM ciphertext under the user's data key, bound to this
 row; the row is bound to the user and to the session that typed it (the SHA-256 of its token, as
 ``user_sessions.token_hash``) and is readable for ``DRAFT_TTL`` after its last change. An expired draft keeps no
-content (``form_ct`` is emptied), only the fact that it existed, so that the page can say it expired; drafts of the
-user's earlier sessions are deleted when she keeps a new one, and a draft is deleted when its intake is saved.
+content (``form_ct`` is emptied), only the fact that it existed, so that the page can say it expired. A draft is
+deleted when its intake is saved and when its session ends (signed out, timed out, or every session of the user
+ended: ``app.auth.sessions.register_end_listener``).
 Rows are written with Core statements (a transient cache, not case data: the returning-applicant check it feeds is
 audited as ``case.returning-check``).
 """

@@ -377,13 +377,12 @@ def _draft_session_hash() -> bytes | None:
 def keep_draft(user: User, pairs: Iterable[tuple[str, str]], public_id: uuid.UUID | None = None) -> uuid.UUID:
     """Keep the intake form's ``pairs`` (encrypted, bound to this user and session) and return the opaque id its page
     is fetched by: the draft ``public_id`` when it is this session's own (changed in place), a new one otherwise.
-    The user's drafts of other sessions are deleted on the way, and her expired ones emptied."""
+    The user's expired drafts are emptied on the way (her drafts go when their session ends: ``forget_drafts``)."""
     session_hash = _draft_session_hash()
     if session_hash is None:
         raise DraftNotFound("no session")
     now = utcnow()
-    mine = sa.and_(IntakeDraft.user_id == user.id)
-    db.session.execute(sa.delete(IntakeDraft).where(mine, IntakeDraft.session_hash != session_hash))
+    mine = IntakeDraft.user_id == user.id
     db.session.execute(sa.update(IntakeDraft).where(mine, IntakeDraft.updated_at < now - DRAFT_TTL)
                        .values(form_ct=None))
     kept = [(str(k), str(v)) for k, v in pairs if k not in _NOT_KEPT]
@@ -428,3 +427,15 @@ def discard_draft(user: User, public_id: uuid.UUID | None) -> None:
     if public_id is not None:
         db.session.execute(sa.delete(IntakeDraft).where(IntakeDraft.public_id == public_id,
                                                         IntakeDraft.user_id == user.id))
+
+
+def forget_drafts(ended: bytes | None, user_id: int | None, kept: bytes | None) -> None:
+    """The session that typed a draft has ended (signed out, timed out, or every session of the user ended): its
+    drafts go in the same transaction (``app.auth.sessions.register_end_listener``)."""
+    if ended is not None:
+        db.session.execute(sa.delete(IntakeDraft).where(IntakeDraft.session_hash == ended))
+    elif user_id is not None:
+        where = [IntakeDraft.user_id == user_id]
+        if kept is not None:
+            where.append(IntakeDraft.session_hash != kept)
+        db.session.execute(sa.delete(IntakeDraft).where(*where))

@@ -140,3 +140,43 @@ def test_an_expired_draft_says_so_and_keeps_nothing(app, client, make_user) -> N
     assert sealed is None  # nothing of what was typed is kept
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "tr"
     assert "Bu başvuru formunun süresi doldu" in client.get(location).get_data(as_text=True)
+
+
+def test_a_draft_goes_when_its_session_ends(app, client, make_user) -> None:  # type: ignore[no-untyped-def]
+    from app.db import db, utcnow
+    from app.users.models import UserSession
+
+    counsellor = make_user("counsellor")
+    factories.login_as(client, counsellor)
+    location = _check_now(client).headers["Location"]
+    other = app.test_client()
+    factories.login_as(other, counsellor)
+    _check_now(other)
+    assert len(_drafts(app)) == 2
+    client.post("/logout", data={"csrf_token": factories.csrf_token(client, "/")})  # signed out: hers goes
+    assert [str(public_id) for public_id, _ in _drafts(app)] != [location.rsplit("/", 1)[1]]
+    assert len(_drafts(app)) == 1
+    with app.app_context():  # the other session times out (idle): its draft goes on its next request
+        db.session.execute(sa.update(UserSession).values(last_seen_at=utcnow() - timedelta(days=1)))
+        db.session.commit()
+    other.get("/")
+    assert _drafts(app) == []
+
+
+def test_every_session_of_the_user_ended_takes_their_drafts_but_the_kept_one(app, client, make_user) -> None:  # type: ignore[no-untyped-def]
+    from app.auth import sessions
+    from app.db import db
+    from app.users.models import User
+
+    counsellor = make_user("counsellor")
+    factories.login_as(client, counsellor)
+    _check_now(client)
+    other = make_user("counsellor")
+    colleague = app.test_client()
+    factories.login_as(colleague, other)
+    _check_now(colleague)
+    with app.test_request_context():
+        sessions.end_all_sessions(db.session.get(User, counsellor.id), "password-change")
+        db.session.commit()
+    assert len(_drafts(app)) == 1  # the colleague's is hers to keep
+    assert client.get("/cases/new").status_code != 200  # signed out
