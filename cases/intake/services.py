@@ -358,6 +358,7 @@ def remove_child(child: Person, *, actor: User) -> None:
 # --- the intake being typed, kept server-side for Back and reload (cases.intake.models.IntakeDraft) -------------
 
 DRAFT_TTL = timedelta(minutes=30)  # after its last change; and never beyond the session that typed it
+DRAFTS_PER_SESSION = 20  # intakes open at once in one session (tabs), far above what a counsellor does
 _DRAFT_PLACE = ("intake_drafts", "form")
 crypto.legacy.register_place(IntakeDraft, pk="id", uid="public_id", ct="form_ct", aad_table=_DRAFT_PLACE[0],
                              aad_column=_DRAFT_PLACE[1])
@@ -398,6 +399,11 @@ def keep_draft(user: User, pairs: Iterable[tuple[str, str]], public_id: uuid.UUI
         db.session.execute(sa.update(IntakeDraft).where(IntakeDraft.id == current)
                            .values(form_ct=sealed, updated_at=now))
     else:
+        # At most DRAFTS_PER_SESSION: a new one pushes out the session's oldest (a form posted in a loop fills
+        # nothing).
+        oldest = sa.select(IntakeDraft.id).where(mine, IntakeDraft.session_hash == session_hash) \
+            .order_by(IntakeDraft.updated_at.desc(), IntakeDraft.id.desc()).offset(DRAFTS_PER_SESSION - 1)
+        db.session.execute(sa.delete(IntakeDraft).where(IntakeDraft.id.in_(oldest.scalar_subquery())))
         db.session.execute(sa.insert(IntakeDraft).values(public_id=draft_id, user_id=user.id,
                                                          session_hash=session_hash, form_ct=sealed, updated_at=now))
     return draft_id

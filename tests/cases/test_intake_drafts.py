@@ -180,3 +180,13 @@ def test_every_session_of_the_user_ended_takes_their_drafts_but_the_kept_one(app
         db.session.commit()
     assert len(_drafts(app)) == 1  # the colleague's is hers to keep
     assert client.get("/cases/new").status_code != 200  # signed out
+
+
+def test_a_session_keeps_at_most_its_newest_drafts(app, client, make_user, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from cases.intake import services
+
+    monkeypatch.setattr(services, "DRAFTS_PER_SESSION", 3)
+    factories.login_as(client, make_user("counsellor"))
+    locations = [_check_now(client).headers["Location"] for _ in range(5)]
+    assert len(set(locations)) == 5 and len(_drafts(app)) == 3
+    assert [client.get(url).status_code for url in locations] == [404, 404, 200, 200, 200]
