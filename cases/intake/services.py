@@ -384,6 +384,9 @@ def keep_draft(user: User, pairs: Iterable[tuple[str, str]], public_id: uuid.UUI
         raise DraftNotFound("no session")
     now = utcnow()
     mine = IntakeDraft.user_id == user.id
+    # Anyone's draft older than a session can last is of an ended session nobody came back to: it goes.
+    db.session.execute(sa.delete(IntakeDraft).where(
+        IntakeDraft.updated_at < now - max(DRAFT_TTL, current_app.config["SESSION_ABSOLUTE_TIMEOUT"])))
     db.session.execute(sa.update(IntakeDraft).where(mine, IntakeDraft.updated_at < now - DRAFT_TTL)
                        .values(form_ct=None))
     kept = [(str(k), str(v)) for k, v in pairs if k not in _NOT_KEPT]

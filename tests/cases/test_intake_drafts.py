@@ -190,3 +190,25 @@ def test_a_session_keeps_at_most_its_newest_drafts(app, client, make_user, monke
     locations = [_check_now(client).headers["Location"] for _ in range(5)]
     assert len(set(locations)) == 5 and len(_drafts(app)) == 3
     assert [client.get(url).status_code for url in locations] == [404, 404, 200, 200, 200]
+
+
+def test_a_draft_older_than_any_session_goes_whoever_keeps_the_next(app, client, make_user) -> None:  # type: ignore[no-untyped-def]
+    from app.db import db, utcnow
+    from cases.intake.models import IntakeDraft
+
+    factories.login_as(client, make_user("counsellor"))
+    _check_now(client)
+    colleague = app.test_client()
+    factories.login_as(colleague, make_user("counsellor"))
+    _check_now(colleague)
+    with app.app_context():  # hers was typed in a session that ended long ago (the browser was just closed)
+        db.session.execute(sa.update(IntakeDraft).where(IntakeDraft.id == sa.select(sa.func.min(IntakeDraft.id))
+                                                        .scalar_subquery())
+                           .values(updated_at=utcnow() - app.config["SESSION_ABSOLUTE_TIMEOUT"]
+                                   - timedelta(seconds=1)))
+        db.session.commit()
+    assert len(_drafts(app)) == 2
+    _check_now(colleague)  # a new draft of the colleague's
+    assert len(_drafts(app)) == 2  # the stale one went, the colleague has two
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(sa.distinct(IntakeDraft.user_id)))) == 1
