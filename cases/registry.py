@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask.blueprints import BlueprintSetupState
 
+from app.auth.sessions import register_end_listener as register_session_end_listener
 from app.cli import register_demo_generator, register_demo_seeder
 from app.main.views import register_dashboard_panel
 from app.reports.registry import register_population_counter, register_report_section
@@ -36,7 +37,9 @@ from cases.inquiries import models as inquiries_models  # noqa: F401
 from cases.inquiries import panels as inquiries_panels
 from cases.inquiries import reports as inquiries_reports
 from cases.inquiries import views as inquiries_views  # noqa: F401
+from cases.intake import models as intake_models  # noqa: F401
 from cases.intake import reports as intake_reports
+from cases.intake import services as intake_services
 from cases.intake import views as intake_views  # noqa: F401
 from cases.kpis import reports as kpis_reports
 from cases.kpis import views as kpis_views  # noqa: F401
@@ -99,6 +102,7 @@ def _register(state: BlueprintSetupState) -> None:
         register_dashboard_panel(state.app, provider)
     register_task_provider(state.app, tasks_services.case_tasks, tasks_services.TASK_KINDS)
     register_throttle_listener(state.app, alerts_services.alert_supervisors_of_pace)  # her supervisors are told
+    register_session_end_listener(state.app, intake_services.forget_drafts)  # an intake draft dies with its session
     register_task_provider(state.app, legal_panels.legal_tasks, legal_panels.TASK_KINDS)
     for section in REPORT_SECTIONS:
         register_report_section(state.app, section)

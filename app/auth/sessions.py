@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, g, session
@@ -14,12 +16,27 @@ from app.db import db, utcnow
 from app.users.models import User, UserSession
 
 SESSION_KEY = "sid"
+_END_LISTENERS = "session_end_listeners"
+# (ended, user_id, kept): one session ended (the hash of its token), or every session of user_id but ``kept``
+EndListener = Callable[[bytes | None, int | None, bytes | None], None]
 # Writing last_seen_at on every request would make every page a write; a little slack is enough for 15 minutes.
 TOUCH_INTERVAL = timedelta(seconds=30)
 
 
 def _hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
+
+
+def register_end_listener(app: Any, listener: EndListener) -> None:
+    """``listener(ended, user_id, kept)`` runs in the transaction that ends sessions, to drop what was bound to them
+    (``cases.intake``'s drafts): ``ended`` is the token hash of the one session ended, or None when every session of
+    ``user_id`` ends but the one whose hash is ``kept`` (None: all of them)."""
+    app.extensions.setdefault(_END_LISTENERS, []).append(listener)
+
+
+def _ended(ended: bytes | None, user_id: int | None = None, kept: bytes | None = None) -> None:
+    for listener in current_app.extensions.get(_END_LISTENERS, ()):
+        listener(ended, user_id, kept)
 
 
 def start_session(user: User) -> UserSession:
@@ -48,6 +65,7 @@ def end_current_session(reason: str) -> None:
             .where(UserSession.token_hash == _hash(token), UserSession.ended_at.is_(None))
             .values(ended_at=utcnow(), end_reason=reason)
         )
+        _ended(_hash(token))
     session.clear()
 
 
@@ -58,6 +76,7 @@ def end_all_sessions(user: User, reason: str, *, keep_current: bool = False) -> 
     if token:
         stmt = stmt.where(UserSession.token_hash != _hash(token))
     result = db.session.execute(stmt.values(ended_at=utcnow(), end_reason=reason))
+    _ended(None, user.id, _hash(token) if token else None)
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -91,6 +110,7 @@ def load_user_from_session() -> User | None:
     if reason:
         record.ended_at = now
         record.end_reason = reason
+        _ended(record.token_hash)
         db.session.commit()
         session.clear()
         g.session_ended = True

@@ -13,6 +13,7 @@ optional field. The forms are built with ``obj=person``, so a field a request le
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Any
 
@@ -315,6 +316,15 @@ class IntakeForm(EqualityFields, ApplicantChecks, PrivacyFields, FlaskForm):
 
     # Set after a returning-applicant check was shown; binds the confirmation to the matches that were shown.
     confirm = HiddenField(validators=[Optional(), Length(max=128)])
+    # The opaque id of the draft this intake is kept in (``cases.intake.models.IntakeDraft``), once "Check now" or
+    # "Continue in her file" was pressed; saving the intake deletes it.
+    draft = HiddenField(validators=[Optional(), Length(max=36)])
+
+    def draft_id(self) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(self.draft.data) if self.draft.data else None
+        except (ValueError, TypeError, AttributeError):
+            return None
 
     def application_date(self) -> date | None:
         return self.applied_on.data  # type: ignore[no-any-return]

@@ -27,24 +27,28 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, session
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 import crypto
 from app import audit
-from app.db import db
+from app.auth.sessions import SESSION_KEY
+from app.db import db, utcnow
 from app.users.models import User
 from cases.core.errors import CaseClosed, CaseError
 from cases.core.models import Case, Person, PersonKind
 from cases.core.policies import can
 from cases.core.services import add_person, age_band, open_case, sync_equality_copies
+from cases.intake.models import IntakeDraft
 from cases.referrals.models import Referral
 
 # Which blind-indexed applicant attribute each intake value is searched in.
@@ -349,3 +353,98 @@ def remove_child(child: Person, *, actor: User) -> None:
                           ["foreign-key"]) from None
     audit.record("case.person.remove", object_type="person", object_id=public_id, case_number=case.number,
                  actor=actor, details={"kind": str(PersonKind.CHILD)})
+
+
+# --- the intake being typed, kept server-side for Back and reload (cases.intake.models.IntakeDraft) -------------
+
+DRAFT_TTL = timedelta(minutes=30)  # after its last change; and never beyond the session that typed it
+DRAFTS_PER_SESSION = 20  # intakes open at once in one session (tabs), far above what a counsellor does
+_DRAFT_PLACE = ("intake_drafts", "form")
+crypto.legacy.register_place(IntakeDraft, pk="id", uid="public_id", ct="form_ct", aad_table=_DRAFT_PLACE[0],
+                             aad_column=_DRAFT_PLACE[1])
+# What a draft does not keep: the form's token and which button was pressed (the page's answer decides those again).
+_NOT_KEPT = frozenset({"csrf_token", "check_now", "add_child", "resume", "save_application", "confirm", "draft"})
+
+
+class DraftNotFound(LookupError):
+    """No draft of this user in this session by that id (another user's, another session's, or none)."""
+
+
+def _draft_session_hash() -> bytes | None:
+    token = session.get(SESSION_KEY)
+    return hashlib.sha256(token.encode()).digest() if isinstance(token, str) and token else None
+
+
+def keep_draft(user: User, pairs: Iterable[tuple[str, str]], public_id: uuid.UUID | None = None) -> uuid.UUID:
+    """Keep the intake form's ``pairs`` (encrypted, bound to this user and session) and return the opaque id its page
+    is fetched by: the draft ``public_id`` when it is this session's own (changed in place), a new one otherwise.
+    The user's expired drafts are emptied on the way (her drafts go when their session ends: ``forget_drafts``)."""
+    session_hash = _draft_session_hash()
+    if session_hash is None:
+        raise DraftNotFound("no session")
+    now = utcnow()
+    mine = IntakeDraft.user_id == user.id
+    # Anyone's draft older than a session can last is of an ended session nobody came back to: it goes.
+    db.session.execute(sa.delete(IntakeDraft).where(
+        IntakeDraft.updated_at < now - max(DRAFT_TTL, current_app.config["SESSION_ABSOLUTE_TIMEOUT"])))
+    db.session.execute(sa.update(IntakeDraft).where(mine, IntakeDraft.updated_at < now - DRAFT_TTL)
+                       .values(form_ct=None))
+    kept = [(str(k), str(v)) for k, v in pairs if k not in _NOT_KEPT]
+    current = None
+    if public_id is not None:
+        current = db.session.scalar(sa.select(IntakeDraft.id).where(
+            mine, IntakeDraft.public_id == public_id, IntakeDraft.session_hash == session_hash,
+            IntakeDraft.form_ct.is_not(None)))
+    draft_id = public_id if current is not None and public_id is not None else uuid.uuid4()
+    sealed = crypto.get_context().encrypt(db.session(), ("user", user.public_id), *_DRAFT_PLACE, draft_id,
+                                          json.dumps(kept, ensure_ascii=False))
+    if current is not None:
+        db.session.execute(sa.update(IntakeDraft).where(IntakeDraft.id == current)
+                           .values(form_ct=sealed, updated_at=now))
+    else:
+        # At most DRAFTS_PER_SESSION: a new one pushes out the session's oldest (a form posted in a loop fills
+        # nothing).
+        oldest = sa.select(IntakeDraft.id).where(mine, IntakeDraft.session_hash == session_hash) \
+            .order_by(IntakeDraft.updated_at.desc(), IntakeDraft.id.desc()).offset(DRAFTS_PER_SESSION - 1)
+        db.session.execute(sa.delete(IntakeDraft).where(IntakeDraft.id.in_(oldest.scalar_subquery())))
+        db.session.execute(sa.insert(IntakeDraft).values(public_id=draft_id, user_id=user.id,
+                                                         session_hash=session_hash, form_ct=sealed, updated_at=now))
+    return draft_id
+
+
+def open_draft(user: User, public_id: uuid.UUID) -> list[tuple[str, str]] | None:
+    """The form values kept as ``public_id`` by this user in this session; None when the draft has expired (its
+    content is then emptied). Raises ``DraftNotFound`` for any other id (the caller answers an audited 404)."""
+    session_hash = _draft_session_hash()
+    # SECURITY: another user's or another session's id is the same as no id at all.
+    row = db.session.execute(sa.select(IntakeDraft.id, IntakeDraft.form_ct, IntakeDraft.updated_at).where(
+        IntakeDraft.public_id == public_id, IntakeDraft.user_id == user.id,
+        IntakeDraft.session_hash == session_hash)).one_or_none() if session_hash is not None else None
+    if row is None:
+        raise DraftNotFound(str(public_id))
+    if row.form_ct is None or row.updated_at < utcnow() - DRAFT_TTL:
+        if row.form_ct is not None:
+            db.session.execute(sa.update(IntakeDraft).where(IntakeDraft.id == row.id).values(form_ct=None))
+        return None
+    value = crypto.get_context().decrypt(db.session(), *_DRAFT_PLACE, public_id, row.form_ct)
+    pairs = json.loads(value) if isinstance(value, str) else []
+    return [(str(k), str(v)) for k, v in pairs]
+
+
+def discard_draft(user: User, public_id: uuid.UUID | None) -> None:
+    """The intake is saved: its draft goes (in the same transaction)."""
+    if public_id is not None:
+        db.session.execute(sa.delete(IntakeDraft).where(IntakeDraft.public_id == public_id,
+                                                        IntakeDraft.user_id == user.id))
+
+
+def forget_drafts(ended: bytes | None, user_id: int | None, kept: bytes | None) -> None:
+    """The session that typed a draft has ended (signed out, timed out, or every session of the user ended): its
+    drafts go in the same transaction (``app.auth.sessions.register_end_listener``)."""
+    if ended is not None:
+        db.session.execute(sa.delete(IntakeDraft).where(IntakeDraft.session_hash == ended))
+    elif user_id is not None:
+        where = [IntakeDraft.user_id == user_id]
+        if kept is not None:
+            where.append(IntakeDraft.session_hash != kept)
+        db.session.execute(sa.delete(IntakeDraft).where(*where))

@@ -14,9 +14,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
 
 from app import access, audit
@@ -50,13 +52,11 @@ def new_case():  # type: ignore[no-untyped-def]
         return render_template("cases/new.html", form=form, check=None)
     if form.check_now.data or form.resume.data:
         # The returning-applicant check as soon as her identity is entered, before the long narrative is typed; and
-        # again when she comes back from a new application in an earlier file (cases.intake.applications).
+        # again when she comes back from a new application in an earlier file (cases.intake.applications). What was
+        # typed is kept server-side and the page is fetched again by GET: Back and reload show it (issue 16).
         if not form.identity_valid():
             return render_template("cases/new.html", form=form, check=None), 422
-        check = intake_service.find_returning(actor=current_user, applicant=form.to_data()["applicant"])
-        db.session.commit()  # the check itself is on record
-        form.confirm.data = check.token if check.found else ""
-        return render_template("cases/new.html", form=form, check=check, checked_early=True)
+        return _to_draft(form, "cases.intake_draft")
     if not form.validate():
         return render_template("cases/new.html", form=form, check=None), 422
     data = form.to_data()
@@ -70,9 +70,50 @@ def new_case():  # type: ignore[no-untyped-def]
     privacy_service.record_privacy(case, actor=current_user, notice_given=form.notice_given.data,
                                    notice_method=form.notice_method.data, purposes=form.consent_purposes.data or [],
                                    consent_method=form.consent_method.data)
+    intake_service.discard_draft(current_user, form.draft_id())
     db.session.commit()
     flash(_("Case %(number)s opened.", number=case.number), "success")
     return redirect(url_for("cases.view_case", case_id=case.public_id))
+
+
+def _to_draft(form: IntakeForm, endpoint: str, **values: Any) -> Any:
+    """Keep what was typed (``IntakeDraft``) and answer 303 to its page, fetched by GET with only the opaque id."""
+    try:
+        draft_id = intake_service.keep_draft(current_user, request.form.items(multi=True), form.draft_id())
+    except intake_service.DraftNotFound:  # no server-side session: the sign-in check has answered already
+        abort(404)
+    db.session.commit()
+    return redirect(url_for(endpoint, draft_id=draft_id, **values), code=303)
+
+
+def _draft_pairs(draft_id: uuid.UUID) -> list[tuple[str, str]] | None:
+    """The draft's form values; None when it has expired; an audited 404 when it is not this session's."""
+    try:
+        return intake_service.open_draft(current_user, draft_id)
+    except intake_service.DraftNotFound:
+        # SECURITY: another user's or another session's draft looks exactly like a missing one, and is on record.
+        access.deny("case.intake-draft", object_type="intake_draft", object_id=draft_id, reason="not found")
+
+
+def _expired() -> Any:
+    db.session.commit()  # an expired draft's content is emptied
+    return render_template("cases/intake/draft_expired.html",
+                           minutes=int(intake_service.DRAFT_TTL.total_seconds() // 60)), 410
+
+
+@bp.get("/new/<uuid:draft_id>")
+@access.roles(Role.COUNSELLOR, Role.SUPERVISOR)
+def intake_draft(draft_id):  # type: ignore[no-untyped-def]
+    """The intake page with what was typed, after "Check now" or "Back to the intake form", and the check's answer."""
+    pairs = _draft_pairs(draft_id)
+    if pairs is None:
+        return _expired()
+    form = IntakeForm(formdata=MultiDict(pairs))
+    form.draft.data = str(draft_id)
+    check = intake_service.find_returning(actor=current_user, applicant=form.to_data()["applicant"])
+    db.session.commit()  # the check itself is on record
+    form.confirm.data = check.token if check.found else ""
+    return render_template("cases/new.html", form=form, check=check, checked_early=True)
 
 @bp.post("/<uuid:case_id>/applications/new")
 @case_access("edit")
@@ -80,13 +121,11 @@ def new_application(case: Case):  # type: ignore[no-untyped-def]
     """'Continue in her file': what was typed at intake, carried here in the POST body (never in a URL), validated
     again and shown prefilled; the new application is recorded only when the counsellor confirms."""
     form = NewApplicationForm()
+    if not form.save_application.data:  # arriving from the intake page: kept, and fetched again by GET (issue 16)
+        return _to_draft(form, "cases.application_draft", case_id=case.public_id)
     labels = form.difference_labels()
     found = applications.differences(case, form.to_data(), labels)
     form.bring_in.choices = [(d.key, applications.shown(d)) for d in found]
-    if not form.save_application.data:  # arriving from the intake page: everything that differs is ticked
-        form.bring_in.data = [d.key for d in found]
-        status = 200 if form.validate() else 422
-        return render_template("cases/intake/new_application.html", case=case, form=form, found=found), status
     if not form.validate():
         return render_template("cases/intake/new_application.html", case=case, form=form, found=found), 422
     try:
@@ -97,9 +136,28 @@ def new_application(case: Case):  # type: ignore[no-untyped-def]
         audited_read(case, "edit")
         form.bring_in.errors = [*form.bring_in.errors, str(exc)]
         return render_template("cases/intake/new_application.html", case=case, form=form, found=found), 422
+    intake_service.discard_draft(current_user, form.draft_id())
     db.session.commit()
     flash(_("The new application is recorded in her file %(number)s.", number=case.number), "success")
     return redirect(url_for("cases.view_case", case_id=case.public_id))
+
+
+@bp.get("/<uuid:case_id>/applications/new/<uuid:draft_id>")
+@case_access("edit")
+def application_draft(case: Case, draft_id):  # type: ignore[no-untyped-def]
+    """'Continue in her file': what was typed at intake, shown prefilled with every difference from her file ticked;
+    the new application is recorded only when the counsellor confirms (``new_application``)."""
+    pairs = _draft_pairs(draft_id)
+    if pairs is None:
+        return _expired()
+    form = NewApplicationForm(formdata=MultiDict([*pairs, ("csrf_token", generate_csrf())]))
+    form.draft.data = str(draft_id)
+    labels = form.difference_labels()
+    found = applications.differences(case, form.to_data(), labels)
+    form.bring_in.choices = [(d.key, applications.shown(d)) for d in found]
+    form.bring_in.data = [d.key for d in found]
+    status = 200 if form.validate() else 422
+    return render_template("cases/intake/new_application.html", case=case, form=form, found=found), status
 
 
 EDITABLE_KINDS = (PersonKind.APPLICANT, PersonKind.CHILD, PersonKind.PERPETRATOR)

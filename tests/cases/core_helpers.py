@@ -62,6 +62,14 @@ def post_intake(client: FlaskClient, **overrides: Any) -> TestResponse:
     return client.post("/cases/new", data=data)
 
 
+def draft_page(client: FlaskClient, response: TestResponse) -> TestResponse:
+    """'Check now' (or 'Back to the intake form') keeps what was typed server-side and answers 303 to the intake's
+    page by its draft's opaque id (issue 16): follow it."""
+    assert response.status_code == 303, response.status_code
+    assert re.fullmatch(r"/cases/new/[0-9a-f-]{36}", response.headers["Location"]), response.headers["Location"]
+    return client.get(response.headers["Location"])
+
+
 def confirm_token(html: str) -> str:
     match = re.search(r'name="confirm" type="hidden" value="([0-9a-f]+)"', html) or re.search(
         r'id="confirm" name="confirm" type="hidden" value="([0-9a-f]+)"', html)

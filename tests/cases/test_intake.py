@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from tests import factories
-from tests.cases.core_helpers import OTHER_TCKN, VALID_TCKN, case_id_from, confirm_token, post_intake
+from tests.cases.core_helpers import OTHER_TCKN, VALID_TCKN, case_id_from, confirm_token, draft_page, post_intake
 
 
 def _count_cases(app) -> int:  # type: ignore[no-untyped-def]
@@ -191,8 +191,8 @@ def test_check_now_finds_her_before_the_narrative_and_keeps_what_was_typed(app, 
     factories.login_as(client, make_user("counsellor"))
     _first_case(client)
     # Only her identity typed so far: no narrative, no violence types; nothing else is asked for yet.
-    r = post_intake(client, full_name="Fatma Demir", phone="0533 000 00 00", narrative="", violence_types=[],
-                    channel="", check_now="Check now")
+    r = draft_page(client, post_intake(client, full_name="Fatma Demir", phone="0533 000 00 00", narrative="",
+                                       violence_types=[], channel="", check_now="Check now"))
     assert r.status_code == 200
     html = r.get_data(as_text=True)
     assert "She may have applied before" in html and "Continue in her file" in html
@@ -212,7 +212,7 @@ def test_check_now_finds_her_before_the_narrative_and_keeps_what_was_typed(app, 
 def test_check_now_for_someone_new_and_with_a_bad_identity_number(app, client, make_user) -> None:  # type: ignore[no-untyped-def]
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     factories.login_as(client, make_user("counsellor"))
-    r = post_intake(client, narrative="", check_now="Check now")
+    r = draft_page(client, post_intake(client, narrative="", check_now="Check now"))
     assert r.status_code == 200 and "No earlier application at this centre" in r.get_data(as_text=True)
     r = post_intake(client, tckn="12345678901", narrative="", channel="", check_now="Check now")
     assert r.status_code == 422

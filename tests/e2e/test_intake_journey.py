@@ -100,7 +100,7 @@ def test_returning_applicant_found_before_her_story_is_typed(app, live_server, b
     page.locator("#narrative").fill("Yine evden kovuldu.")
     page.locator("#children-0-full_name").fill("Deniz Öztürk")
     found.get_by_role("button", name="Onun dosyasında devam et").click()
-    page.wait_for_url(f"{live_server}/cases/{earlier.public_id}/applications/new")
+    page.wait_for_url(re.compile(rf"/cases/{earlier.public_id}/applications/new/[0-9a-f-]{{36}}$"))
     assert page.locator("#narrative").input_value() == "Yine evden kovuldu."
     assert page.locator("#full_name").input_value() == "Gulsen Ozturk Yilmaz"
     assert "Dosyasında olmayan bir çocuk: Deniz Öztürk" in page.locator("#bring-in").inner_text()
@@ -115,11 +115,11 @@ def test_returning_applicant_found_before_her_story_is_typed(app, live_server, b
     page.set_viewport_size({"width": 1366, "height": 900})
     # Back to the intake form: nothing is lost.
     page.get_by_role("button", name="Başvuru formuna dön").click()
-    page.wait_for_url(f"{live_server}/cases/new")
+    page.wait_for_url(re.compile(r"/cases/new/[0-9a-f-]{36}$"))
     assert page.locator("#narrative").input_value() == "Yine evden kovuldu."
     assert page.locator("#children-0-full_name").input_value() == "Deniz Öztürk"
     page.locator("#returning-check").get_by_role("button", name="Onun dosyasında devam et").click()
-    page.wait_for_url(f"{live_server}/cases/{earlier.public_id}/applications/new")
+    page.wait_for_url(re.compile(rf"/cases/{earlier.public_id}/applications/new/[0-9a-f-]{{36}}$"))
     assert page.locator("#narrative").input_value() == "Yine evden kovuldu."
     # Her name as typed now is not brought in (unticked); the child is.
     page.locator("#bring-in").get_by_label("Ad soyad", exact=False).uncheck()
@@ -127,6 +127,61 @@ def test_returning_applicant_found_before_her_story_is_typed(app, live_server, b
     page.wait_for_url(f"{live_server}/cases/{earlier.public_id}")
     assert "Yeni başvuru" in page.content() and "Yine evden kovuldu." in page.content()
     assert "Deniz Öztürk" in page.content() and "Gülşen Öztürk" in page.content()
+    context.close()
+
+
+def test_browser_back_after_continue_in_her_file_shows_the_intake_as_typed(app, live_server, browser, make_user,  # type: ignore[no-untyped-def]
+                                                                           make_case) -> None:
+    """Chrome's Back after "Continue in her file" (issue 16): "Check now" and "Continue" answer 303 to pages fetched
+    by GET with only a draft's opaque id, so Back shows the intake as typed, with no "Confirm Form Resubmission"."""
+    from tests.e2e.conftest import sign_in
+
+    user = make_user("counsellor")
+    earlier = make_case(user, applicant_name="Gülşen Öztürk", phone="0532 765 43 21")
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(f"{request.url} {request.failure}"))
+    sign_in(page, live_server, app, user)
+    page.goto(f"{live_server}/cases/new")
+    page.locator("#full_name").fill("Gülşen Öztürk")
+    page.locator("#phone").fill("0532 765 43 21")
+    page.get_by_role("button", name="Check now").click()
+    page.wait_for_url(re.compile(r"/cases/new/[0-9a-f-]{36}$"))
+    intake_url = page.url
+    assert "Öztürk" not in intake_url and "0532" not in intake_url and "?" not in intake_url
+    assert earlier.number in page.locator("#returning-check").inner_text()
+    assert page.locator("#full_name").input_value() == "Gülşen Öztürk"
+    page.locator("#narrative").fill("Yine evden kovuldu.")
+    page.locator("#children-0-full_name").fill("Deniz Öztürk")
+    page.locator("#returning-check").get_by_role("button", name=re.compile("^Continue in her file")).click()
+    page.wait_for_url(re.compile(rf"/cases/{earlier.public_id}/applications/new/[0-9a-f-]{{36}}$"))
+    application_url = page.url
+    assert page.locator("#narrative").input_value() == "Yine evden kovuldu."
+
+    page.go_back()  # the browser's Back, not the page's button
+    assert page.url == intake_url  # not chrome-error://chromewebdata/ (ERR_CACHE_MISS)
+    assert "ERR_CACHE_MISS" not in page.content() and failed == []
+    assert page.locator("#full_name").input_value() == "Gülşen Öztürk"
+    assert page.locator("#phone").input_value() == "0532 765 43 21"
+    assert page.locator("#narrative").input_value() == "Yine evden kovuldu."  # typed after "Check now"
+    assert page.locator("#children-0-full_name").input_value() == "Deniz Öztürk"
+    assert earlier.number in page.locator("#returning-check").inner_text()
+
+    page.go_forward()  # and Forward again: the new application, as it was
+    assert page.url == application_url and failed == []
+    assert page.locator("#narrative").input_value() == "Yine evden kovuldu."
+    page.go_back()
+    assert page.url == intake_url and failed == []
+    # Continue again from the intake page, and save.
+    page.locator("#returning-check").get_by_role("button", name=re.compile("^Continue in her file")).click()
+    page.wait_for_url(application_url)
+    assert "A child not in her file: Deniz Öztürk" in page.locator("#bring-in").inner_text()
+    page.get_by_role("button", name="Save the new application").click()
+    page.wait_for_url(f"{live_server}/cases/{earlier.public_id}")
+    assert "Yine evden kovuldu." in page.content() and "Deniz Öztürk" in page.content()
+    # The intake is saved: its draft is gone, and Back to its page finds nothing.
+    assert page.goto(intake_url).status == 404  # type: ignore[union-attr]
     context.close()
 
 
