@@ -150,13 +150,13 @@ def board(shelter: Shelter, today: date, active: list[Stay] | None = None) -> Bo
             row.beds.append(cell)
         rooms.append(row)
     loaded = (selectinload(Stay.person), selectinload(Stay.request))  # no query per resident (issue 20)
-    arriving = list(db.session.scalars(
-        sa.select(Stay).where(Stay.shelter_id == shelter.id, Stay.starts_on == today).order_by(Stay.id)
-        .options(*loaded)))
-    leaving = list(db.session.scalars(
-        sa.select(Stay).where(Stay.shelter_id == shelter.id, sa.or_(
-            Stay.ended_on == today, sa.and_(Stay.ended_on.is_(None), Stay.planned_end_on == today))
-        ).order_by(Stay.id).options(*loaded)))
+    # arriving and leaving today, read together (one statement and its loads, not two) and split here
+    is_leaving = sa.or_(Stay.ended_on == today, sa.and_(Stay.ended_on.is_(None), Stay.planned_end_on == today))
+    touching = list(db.session.scalars(
+        sa.select(Stay).where(Stay.shelter_id == shelter.id, sa.or_(Stay.starts_on == today, is_leaving))
+        .order_by(Stay.id).options(*loaded)))
+    arriving = [s for s in touching if s.starts_on == today]
+    leaving = [s for s in touching if s.ended_on == today or (s.ended_on is None and s.planned_end_on == today)]
     households = [str(s.request.public_id) for s in [*present.values(), *arriving, *leaving]]
     return Board(rooms, staying_tonight(shelter, today), shelter.capacity, free, out,
                  [first_name(s.person.full_name) for s in arriving], [first_name(s.person.full_name) for s in leaving],
