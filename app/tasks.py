@@ -22,6 +22,7 @@ from flask.sansio.app import App
 
 PROVIDERS_KEY = "dayanisma.task_providers"
 KINDS_KEY = "dayanisma.task_kinds"
+COUNTERS_KEY = "dayanisma.task_counters"
 
 
 @dataclass(frozen=True)
@@ -36,15 +37,42 @@ class Task:
 
 
 TaskProvider = Callable[[Any, date], Iterable[Task]]
+TaskCounter = Callable[[Any, date], "TaskCount"]
 
 
-def register_task_provider(app: App, provider: TaskProvider, kinds: Mapping[str, object]) -> None:
+@dataclass(frozen=True)
+class TaskCount:
+    total: int
+    overdue: int
+
+
+def register_task_provider(app: App, provider: TaskProvider, kinds: Mapping[str, object],
+                           counter: TaskCounter | None = None) -> None:
+    """``counter(user, today)``, if given, must answer exactly what counting ``provider(user, today)`` would (the
+    dashboard shows the counts; building every task, with its URL, just to count them is the page's largest cost)."""
     app.extensions.setdefault(PROVIDERS_KEY, []).append(provider)
     app.extensions.setdefault(KINDS_KEY, {}).update(kinds)
+    if counter is not None:
+        app.extensions.setdefault(COUNTERS_KEY, {})[provider] = counter
 
 
 def task_kinds() -> dict[str, object]:
     return dict(current_app.extensions.get(KINDS_KEY, {}))
+
+
+def count_tasks(user: Any, today: date) -> TaskCount:
+    """How many tasks ``collect_tasks`` would list, and how many of them are overdue: each provider's counter where
+    it registered one, otherwise its tasks counted."""
+    counters = current_app.extensions.get(COUNTERS_KEY, {})
+    total = overdue = 0
+    for provider in current_app.extensions.get(PROVIDERS_KEY, []):
+        if provider in counters:
+            count = counters[provider](user, today)
+            total, overdue = total + count.total, overdue + count.overdue
+        else:
+            tasks = list(provider(user, today))
+            total, overdue = total + len(tasks), overdue + sum(1 for t in tasks if t.overdue)
+    return TaskCount(total, overdue)
 
 
 def collect_tasks(user: Any, today: date) -> list[Task]:

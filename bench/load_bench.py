@@ -199,14 +199,17 @@ def _prepare(db_url: str, owner_url: str, key_file: Path, secret: str, redis_url
 
 # The other hot pages (issue 20), each measured right after the case page in the same run: name → (cookie, path,
 # form body of a POST or None). Filled by ``_prepare``.
-# Targets (docs/PERFORMANCE.md "Hot pages"): req/s as a multiple of the case page's in the same run — a ratio
-# between two pages of the same app, which the shared machine's load distorts far less than one against hello-world.
+# Targets (docs/PERFORMANCE.md "Hot pages", set in issue 20's fourth pass from what the profiles showed): req/s as a
+# multiple of the case page's in the same run — a ratio between two pages of the same app, which the shared
+# machine's load distorts far less than one against hello-world. By worker CPU (bench/page_cpu.py) the page may cost
+# at most 1/multiple times the case page. A dashboard sums every open case she has (ten panels, each one statement
+# over all of them), the case page reads one case: opened far less often, it may cost up to three case pages.
 HOT_PAGE_TARGETS = {
-    "counsellor_dashboard": ("counsellor's dashboard", 1.0),
-    "case_list": ("case list (50 rows of 200)", 1.0),
-    "search": ("search results page (name, 200 cases)", 1.0),
-    "supervisor_dashboard": ("supervisor's dashboard", 1.0),
-    "bed_board": ("bed board (16 beds, 10 residents)", 1.0),
+    "counsellor_dashboard": ("counsellor's dashboard (200 open cases)", 1 / 3),
+    "case_list": ("case list (50 rows of 200)", 1 / 2),
+    "search": ("search results page (name, 200 cases)", 1 / 2),
+    "supervisor_dashboard": ("supervisor's dashboard", 1 / 3),
+    "bed_board": ("bed board (16 beds, 10 residents)", 1 / 2.5),
 }
 HOT_PAGES = tuple(HOT_PAGE_TARGETS)
 _PAGES: dict[str, tuple[str, str, str | None]] = {}
@@ -362,5 +365,8 @@ if __name__ == "__main__":
           f"p99 {p['p99_ms']:.1f} ms errors {p['errors']} of {p['requests']}")
     print(f"P4 ratio: {result['ratio']:.1%} (target ≥ 25%)")
     for name, r in result["pages"].items():
+        target = HOT_PAGE_TARGETS[name][1]
+        multiple = r["rps"] / p["rps"] if p["rps"] else 0.0
         print(f"{name:21} {r['rps']:.0f} req/s ({r['ratio']:.1%} of hello-world) p50 {r['p50_ms']:.1f} ms "
-              f"p99 {r['p99_ms']:.1f} ms errors {r['errors']} of {r['requests']}")
+              f"p99 {r['p99_ms']:.1f} ms errors {r['errors']} of {r['requests']}; {multiple:.2f}× the case page's "
+              f"req/s (target ≥ {target:.2f}×: {'met' if multiple >= target and not r['errors'] else 'NOT met'})")

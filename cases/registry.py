@@ -100,7 +100,8 @@ DEMO_ORDER = 10  # before the shelters (20): their demo stays need the demo case
 def _register(state: BlueprintSetupState) -> None:
     for provider in DASHBOARD_PANELS:
         register_dashboard_panel(state.app, provider)
-    register_task_provider(state.app, tasks_services.case_tasks, tasks_services.TASK_KINDS)
+    register_task_provider(state.app, tasks_services.case_tasks, tasks_services.TASK_KINDS,
+                           counter=tasks_services.case_task_count)
     register_throttle_listener(state.app, alerts_services.alert_supervisors_of_pace)  # her supervisors are told
     register_session_end_listener(state.app, intake_services.forget_drafts)  # an intake draft dies with its session
     register_task_provider(state.app, legal_panels.legal_tasks, legal_panels.TASK_KINDS)

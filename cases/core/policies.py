@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from werkzeug.exceptions import NotFound
 
 from app.db import db, utcnow
+from app.per_request import once_per_request
 from app.users.models import Role, User
 from cases.core.models import BreakGlassGrant, Case, CaseMember, CaseStatus
 
@@ -97,9 +98,12 @@ def visible_cases_query(user: User) -> sa.Select[tuple[Case]]:
 
 
 def open_visible_case_ids(user: User) -> sa.Select[tuple[int]]:
-    """Ids of the open cases the user works on (counsellor: assigned; supervisor: her centre), for dashboard panels."""
-    visible = visible_cases_query(user).where(Case.status != CaseStatus.CLOSED).subquery()
-    return sa.select(visible.c.id)
+    """Ids of the open cases the user works on (counsellor: assigned; supervisor: her centre), for dashboard panels.
+    The statement (not its rows) is built once per request: five panels and the task count use it."""
+    def build() -> sa.Select[tuple[int]]:
+        visible = visible_cases_query(user).where(Case.status != CaseStatus.CLOSED).subquery()
+        return sa.select(visible.c.id)
+    return once_per_request(("cases.open_visible_case_ids", user.id, user.role, user.centre_id), build)
 
 
 def assigned_to_case(user_id: Any) -> sa.ColumnElement[bool]:

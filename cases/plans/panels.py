@@ -43,6 +43,16 @@ def assessments_due(user: Any, today: date | None = None) -> list[risk_service.D
         policies.visible_cases_query(user), within_days=DUE_WITHIN_DAYS, today=today))
 
 
+def assessments_due_summary(user: Any, today: date | None = None) -> risk_service.DueSummary:
+    """The panel's first ``PANEL_LIMIT`` assessments due, with the total and the overdue tasks among them, counted
+    in SQL with the same conditions (the dashboard's plans panel and its task count share it)."""
+    today = today or local_today()
+    return once_per_request(("plans.assessments_due_summary", user.id, today),
+                            lambda: risk_service.assessments_due_summary(
+                                policies.visible_cases_query(user), within_days=DUE_WITHIN_DAYS, today=today,
+                                limit=PANEL_LIMIT))
+
+
 def plans_returned_to(user: Any) -> list[SafetyPlanVersion]:
     return once_per_request(("plans.returned_to", user.id), lambda: plans_service.plans_returned_to(user))
 
@@ -62,11 +72,11 @@ def counsellor_plans_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
     if getattr(user, "role", None) != Role.COUNSELLOR:
         return None
     visible = set(db.session.scalars(_assigned_case_ids(user)))
-    due = assessments_due(user)
+    due = assessments_due_summary(user)
     returned = [p for p in plans_returned_to(user) if p.case_id in visible]
     actions = [a for a in actions_due_for(user) if a.case_id in visible]
     return "cases/panels/plans_counsellor.html", {
-        "due": due[:PANEL_LIMIT], "due_total": len(due),
+        "due": due.first, "due_total": due.total,
         "returned": returned[:PANEL_LIMIT], "actions": actions[:PANEL_LIMIT], "actions_total": len(actions),
     }
 

@@ -250,30 +250,62 @@ class DueAssessment:
     overdue: bool
 
 
+def _due_select(cases_query: sa.Select[tuple[Case]], within_days: int,
+                today: date) -> tuple[sa.Select[Any], sa.ColumnElement[bool]]:
+    """One statement for the assessments due on the query's open cases: each case with its latest assessment's
+    review date and whether a re-assessment prompt is open, only the due ones (due within ``within_days`` or
+    overdue, never assessed, asked for again), in the panel's order (asked for again first, then never assessed,
+    then by date and case number). Also returns the SQL of a *task* being overdue (asked for again, never
+    assessed, or past its date), which the counts use."""
+    latest = (sa.select(RiskAssessment.review_due_on).where(RiskAssessment.case_id == Case.id)
+              .order_by(RiskAssessment.assessed_at.desc(), RiskAssessment.id.desc()).limit(1)
+              .correlate(Case).scalar_subquery())
+    prompted = sa.exists().where(RiskReassessmentPrompt.case_id == Case.id,
+                                 RiskReassessmentPrompt.resolved_at.is_(None)).correlate(Case)
+    stmt = (cases_query.order_by(None)
+            .add_columns(latest.label("due_on"), prompted.label("prompted"))
+            .where(Case.status != CaseStatus.CLOSED,
+                   sa.or_(prompted, latest.is_(None), latest <= today + timedelta(days=within_days)))
+            .order_by(sa.case((prompted, 0), else_=1), sa.case((latest.is_(None), 0), else_=1), latest,
+                      Case.number))
+    return stmt, sa.or_(prompted, latest.is_(None), latest < today)
+
+
+def _due(row: Any, today: date) -> DueAssessment:
+    due_on = row.due_on
+    return DueAssessment(row[0], due_on, bool(row.prompted), due_on is not None and due_on < today)
+
+
 def assessments_due(cases_query: sa.Select[tuple[Case]], within_days: int = 7,
                     today: date | None = None) -> list[DueAssessment]:
     """Open cases of the query whose latest assessment is due within ``within_days`` (or overdue), that were never
-    assessed, or that have an open re-assessment prompt."""
+    assessed, or that have an open re-assessment prompt: asked for again first, then never assessed, then by date."""
     today = today or local_today()
-    cases = list(db.session.scalars(cases_query.where(Case.status != CaseStatus.CLOSED)))
-    if not cases:
-        return []
-    ids = [c.id for c in cases]
-    latest_due: dict[int, date] = dict(db.session.execute(
-        sa.select(RiskAssessment.case_id, RiskAssessment.review_due_on)
-        .where(RiskAssessment.case_id.in_(ids))
-        .order_by(RiskAssessment.case_id, RiskAssessment.assessed_at, RiskAssessment.id)
-    ).tuples().all())  # later rows overwrite earlier ones: the latest assessment's due date per case
-    prompted = set(db.session.scalars(
-        sa.select(RiskReassessmentPrompt.case_id)
-        .where(RiskReassessmentPrompt.case_id.in_(ids), RiskReassessmentPrompt.resolved_at.is_(None))
-    ))
-    due = []
-    for case in cases:
-        due_on = latest_due.get(case.id)
-        if case.id in prompted or due_on is None or due_on <= today + timedelta(days=within_days):
-            due.append(DueAssessment(case, due_on, case.id in prompted, due_on is not None and due_on < today))
-    return sorted(due, key=lambda d: (not d.prompted, d.due_on or date.min, d.case.number))
+    stmt, _overdue = _due_select(cases_query, within_days, today)
+    return [_due(row, today) for row in db.session.execute(stmt)]
+
+
+@dataclass(frozen=True)
+class DueSummary:
+    """The first ``limit`` of ``assessments_due`` and how many there are in all; ``overdue``: how many of them are
+    an overdue *task* (asked for again, never assessed, or past the date)."""
+    first: list[DueAssessment]
+    total: int
+    overdue: int
+
+
+def assessments_due_summary(cases_query: sa.Select[tuple[Case]], within_days: int = 7, today: date | None = None,
+                            limit: int = 20) -> DueSummary:
+    """``assessments_due`` for a panel, in one statement: the first ``limit`` rows, with the total and overdue
+    counts computed by the database over every due row (window functions, before the LIMIT)."""
+    today = today or local_today()
+    stmt, overdue = _due_select(cases_query, within_days, today)
+    rows = db.session.execute(stmt.add_columns(
+        sa.func.count().over().label("n_total"),
+        sa.func.sum(sa.case((overdue, 1), else_=0)).over().label("n_overdue")).limit(limit)).all()
+    if not rows:
+        return DueSummary([], 0, 0)
+    return DueSummary([_due(row, today) for row in rows], int(rows[0].n_total), int(rows[0].n_overdue))
 
 
 def level_label(level: RiskLevel | str | None) -> str:

@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from app.dates import local_today
+from app.tasks import count_tasks
 from app.users.models import Role
 from cases.alerts.services import unread_count
-from cases.tasks.services import tasks_for
 
 
 def tasks_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
     if getattr(user, "role", None) not in (Role.COUNSELLOR, Role.SUPERVISOR, Role.COORDINATOR):
         return None
-    tasks = tasks_for(user, local_today())
-    return "cases/panels/tasks.html", {"total": len(tasks), "overdue": sum(1 for t in tasks if t.overdue),
+    count = count_tasks(user, local_today())
+    return "cases/panels/tasks.html", {"total": count.total, "overdue": count.overdue,
                                        "unread": unread_count(user) if user.role != Role.COORDINATOR else None}

@@ -89,7 +89,9 @@ _STAY_ON_BOARD = (selectinload(Stay.person), selectinload(Stay.assignments),
                   selectinload(Stay.request).selectinload(AdmissionRequest.stays).selectinload(Stay.person))
 
 
-def _active_stays(shelter: Shelter) -> list[Stay]:
+def active_stays(shelter: Shelter) -> list[Stay]:
+    """The shelter's stays not ended, with what the board and its alerts show of them (the view loads them once
+    and passes them to both)."""
     return list(db.session.scalars(
         sa.select(Stay).where(Stay.shelter_id == shelter.id, Stay.ended_on.is_(None)).order_by(Stay.id)
         .options(*_STAY_ON_BOARD)
@@ -111,13 +113,13 @@ def bed_of(stay: Stay, day: date) -> Bed | None:
     return assignment.bed if assignment is not None else None
 
 
-def board(shelter: Shelter, today: date) -> Board:
+def board(shelter: Shelter, today: date, active: list[Stay] | None = None) -> Board:
     shelter_rooms = _rooms_with_beds(shelter)
     outages = _outages_on(shelter, today)
     room_out = {o.room_id: o.reason for o in outages if o.bed_id is None}
     bed_out = {o.bed_id: o.reason for o in outages if o.bed_id is not None}
     present: dict[int, Stay] = {}
-    for stay in _active_stays(shelter):
+    for stay in active_stays(shelter) if active is None else active:
         bed = bed_of(stay, today) if stay.starts_on <= today else None
         if bed is not None:
             present[bed.id] = stay
@@ -148,13 +150,13 @@ def board(shelter: Shelter, today: date) -> Board:
             row.beds.append(cell)
         rooms.append(row)
     loaded = (selectinload(Stay.person), selectinload(Stay.request))  # no query per resident (issue 20)
-    arriving = list(db.session.scalars(
-        sa.select(Stay).where(Stay.shelter_id == shelter.id, Stay.starts_on == today).order_by(Stay.id)
-        .options(*loaded)))
-    leaving = list(db.session.scalars(
-        sa.select(Stay).where(Stay.shelter_id == shelter.id, sa.or_(
-            Stay.ended_on == today, sa.and_(Stay.ended_on.is_(None), Stay.planned_end_on == today))
-        ).order_by(Stay.id).options(*loaded)))
+    # arriving and leaving today, read together (one statement and its loads, not two) and split here
+    is_leaving = sa.or_(Stay.ended_on == today, sa.and_(Stay.ended_on.is_(None), Stay.planned_end_on == today))
+    touching = list(db.session.scalars(
+        sa.select(Stay).where(Stay.shelter_id == shelter.id, sa.or_(Stay.starts_on == today, is_leaving))
+        .order_by(Stay.id).options(*loaded)))
+    arriving = [s for s in touching if s.starts_on == today]
+    leaving = [s for s in touching if s.ended_on == today or (s.ended_on is None and s.planned_end_on == today)]
     households = [str(s.request.public_id) for s in [*present.values(), *arriving, *leaving]]
     return Board(rooms, staying_tonight(shelter, today), shelter.capacity, free, out,
                  [first_name(s.person.full_name) for s in arriving], [first_name(s.person.full_name) for s in leaving],
@@ -214,14 +216,17 @@ class Alert:
     due_on: date | None = None  # the planned end, for a stay ending or overdue
 
 
-def alerts(shelter: Shelter, today: date) -> list[Alert]:
+def alerts(shelter: Shelter, today: date, active: list[Stay] | None = None,
+           occupancy: int | None = None) -> list[Alert]:
+    """The board's alerts; ``active`` (``active_stays``) and ``occupancy`` (``staying_tonight``), when the caller
+    already has them, are not read again."""
     found: list[Alert] = []
-    occupancy = staying_tonight(shelter, today)
+    occupancy = staying_tonight(shelter, today) if occupancy is None else occupancy
     if occupancy >= shelter.capacity:
         found.append(Alert("capacity", _("At or over capacity: %(n)s people for %(capacity)s places.",
                                          n=occupancy, capacity=shelter.capacity), level="danger"))
     households: dict[int, AdmissionRequest] = {}
-    for stay in _active_stays(shelter):
+    for stay in active_stays(shelter) if active is None else active:
         households.setdefault(stay.request_id, stay.request)
     for request in households.values():
         stays = [s for s in request.stays if s.is_active]

@@ -21,7 +21,9 @@ from shelters.core.policies import can, can_see_address
 @shelter_access("view")
 def view_board(shelter: Shelter):  # type: ignore[no-untyped-def]
     today = local_today()
-    board, alerts = board_service.board(shelter, today), board_service.alerts(shelter, today)
+    active = board_service.active_stays(shelter)  # read once for the board and its alerts (issue 20)
+    board = board_service.board(shelter, today, active)
+    alerts = board_service.alerts(shelter, today, active, board.occupancy)
     # SECURITY: the board names residents: the households shown are on record before it leaves.
     board_service.households_shown("board", [*board.households, *(a.household_id for a in alerts)], shelter)
     access.commit_read()

@@ -144,3 +144,86 @@ def test_coordinator_sees_shelter_tasks_only(app, make_user) -> None:  # type: i
     assert c.get("/cases/alerts").status_code in (403, 404)
     for role in ("auditor", "admin"):
         assert _client(app, make_user(role)).get("/cases/tasks").status_code in (403, 404)
+
+
+def _reference_due(cases, assessments, prompts, today, within_days):  # type: ignore[no-untyped-def]
+    """The due list as it was computed in Python before issue 20 (every open case loaded, then filtered)."""
+    import datetime as dt
+
+    latest = {}
+    for a in sorted(assessments, key=lambda a: (a.case_id, a.assessed_at, a.id)):
+        latest[a.case_id] = a.review_due_on
+    prompted = {p.case_id for p in prompts if p.resolved_at is None}
+    due = []
+    for case in cases:
+        on = latest.get(case.id)
+        if case.id in prompted or on is None or on <= today + dt.timedelta(days=within_days):
+            due.append((case.number, on, case.id in prompted, on is not None and on < today))
+    return sorted(due, key=lambda d: (not d[2], d[1] or dt.date.min, d[0]))
+
+
+def test_the_sql_due_count_matches_the_list_on_generated_data(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    """The dashboard counts risk tasks in SQL (issue 20): the same numbers as the list and as counting every task."""
+    import datetime as dt
+
+    from app.db import db
+    from app.tasks import collect_tasks, count_tasks
+    from app.users.models import User
+    from cases.core import policies
+    from cases.core.models import Case, CaseStatus
+    from cases.plans import panels as plans_panels
+    from cases.risk import services as risk_service
+    from cases.risk.models import RiskAssessment, RiskReassessmentPrompt
+
+    counsellor, colleague = make_user("counsellor"), make_user("counsellor")
+    offsets = (-21, -1, 0, 6, 7, 8, 21)  # due dates from three weeks ago to three weeks ahead, at the 7-day edge
+    cases = [make_case(counsellor) for _ in range(14)] + [make_case(colleague) for _ in range(2)]
+    for case in cases[:11] + cases[14:]:
+        _record(app, case, counsellor if case in cases[:14] else colleague, 2)
+    with app.app_context():
+        today = dt.date.today()
+        for i, case in enumerate(cases):
+            rows = db.session.scalars(sa.select(RiskAssessment).where(RiskAssessment.case_id == case.id)).all()
+            for row in rows:
+                row.review_due_on = today + dt.timedelta(days=offsets[i % len(offsets)])
+            if i in (2, 5):  # a later assessment decides, not the first one
+                later = RiskAssessment(case_id=rows[0].case_id, case_public_id=rows[0].case_public_id,
+                                       checklist_id=rows[0].checklist_id, assessed_by_id=counsellor.id,
+                                       assessed_at=rows[0].assessed_at + dt.timedelta(days=1), score=1,
+                                       computed_level=rows[0].level, level=rows[0].level,
+                                       review_due_on=today + dt.timedelta(days=30 if i == 2 else -2))
+                rows[0].review_due_on = today - dt.timedelta(days=2 if i == 2 else -30)
+                db.session.add(later)
+            if i in (1, 8, 12):  # asked for again (one assessed recently, one never assessed)
+                db.session.add(RiskReassessmentPrompt(case_id=case.id, reason="new-incident"))
+            if i == 3:  # a prompt already answered counts for nothing
+                db.session.add(RiskReassessmentPrompt(case_id=case.id, reason="other",
+                                                      resolved_at=dt.datetime.now(dt.UTC)))
+            if i in (6, 13):
+                db.session.get(Case, case.id).status = CaseStatus.CLOSED  # type: ignore[union-attr]
+        db.session.commit()
+
+        user = db.session.get(User, counsellor.id)
+        mine = db.session.scalars(policies.visible_cases_query(user).where(Case.status != CaseStatus.CLOSED)).all()
+        ids = [c.id for c in mine]
+        expected = _reference_due(
+            mine, db.session.scalars(sa.select(RiskAssessment).where(RiskAssessment.case_id.in_(ids))).all(),
+            db.session.scalars(sa.select(RiskReassessmentPrompt).where(
+                RiskReassessmentPrompt.case_id.in_(ids))).all(), today, 7)
+        assert 5 <= len(expected) < len(mine)  # the data has due and not-due cases
+        listed = risk_service.assessments_due(policies.visible_cases_query(user), 7, today)
+        assert [(d.case.number, d.due_on, d.prompted, d.overdue) for d in listed] == expected
+        for limit in (1, 3, 20):
+            summary = risk_service.assessments_due_summary(policies.visible_cases_query(user), 7, today, limit)
+            assert summary.total == len(expected)
+            assert summary.overdue == sum(1 for _, on, prompted, _o in expected if prompted or on is None
+                                          or on < today)
+            assert [(d.case.number, d.due_on, d.prompted, d.overdue) for d in summary.first] == expected[:limit]
+
+    with app.test_request_context("/"):
+        user = db.session.get(User, counsellor.id)
+        tasks = collect_tasks(user, today)
+        assert len([t for t in tasks if t.kind == "reassessment"]) == len(expected)
+        count = count_tasks(user, today)
+        assert (count.total, count.overdue) == (len(tasks), sum(1 for t in tasks if t.overdue))
+        assert plans_panels.counsellor_plans_panel(user)[1]["due_total"] == len(expected)  # type: ignore[index]

@@ -409,3 +409,37 @@ def test_erasing_a_case_coarsens_her_stays_and_drops_her_beds(app, people, make_
         theirs = db.session.scalars(sa.select(Stay).where(Stay.case_id == other.id)).one()
         assert theirs.starts_on == start and len(theirs.assignments) == 1
         assert db.session.scalar(sa.select(sa.func.count()).select_from(BedAssignment)) == 1
+
+
+def test_board_lists_who_arrives_and_who_leaves_today(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+    """Arrivals and departures are read together (issue 20) and split: a stay starting today arrives; one ended
+    today, or still open with its planned end today, leaves; a stay touching neither is in neither list."""
+    import datetime as dt
+
+    from app.dates import local_today
+    from app.db import db
+    from shelters.board import services as board_service
+    from shelters.core.models import Shelter, Stay
+
+    counsellor, coordinator, admin = make_user("counsellor"), make_user("coordinator"), make_user("admin")
+    shelter = make_shelter(app, admin, coordinators=(coordinator,), rooms=(4, 4))
+    with app.app_context():
+        today = local_today()
+    names = ("Arzu Yıldız", "Bahar Şen", "Ceren Öztürk", "Derya Işık")
+    stays = {}
+    for n, name in enumerate(names):
+        case = make_case(counsellor, applicant_name=name, tckn=None, phone=None, children=())
+        starts = today if n == 0 else today - dt.timedelta(days=5)
+        stays[name] = admit(app, shelter, request_for(app, case, shelter, counsellor, children=False), coordinator,
+                            [n], starts, today=starts)[0]
+    with app.app_context():
+        by_id = {name: db.session.scalar(sa.select(Stay).where(Stay.public_id == public_id))
+                 for name, public_id in stays.items()}
+        by_id["Arzu Yıldız"].planned_end_on = today + dt.timedelta(days=30)  # type: ignore[union-attr]
+        by_id["Bahar Şen"].planned_end_on = today  # type: ignore[union-attr]
+        by_id["Ceren Öztürk"].ended_on = today  # type: ignore[union-attr]
+        by_id["Derya Işık"].planned_end_on = today + dt.timedelta(days=30)  # type: ignore[union-attr]
+        db.session.commit()
+        board = board_service.board(db.session.get(Shelter, shelter.id), today)
+    assert board.arrivals == ["Arzu"]
+    assert board.departures == ["Bahar", "Ceren"]
