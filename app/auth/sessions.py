@@ -30,7 +30,7 @@ def start_session(user: User) -> UserSession:
     record = UserSession(token_hash=_hash(token), user_id=user.id, step_up_at=utcnow())  # she just passed MFA
     db.session.add(record)
     session[SESSION_KEY] = token
-    g.started_session = record  # this request's user from now on (load_user_from_session), before it is flushed
+    g.started_session = (record, user)  # this request's from now on (load_user_from_session), before its flush
     if locale:
         session["locale"] = locale
     return record
@@ -73,8 +73,8 @@ def load_user_from_session() -> User | None:
         # She signed in during this request and her user is looked up before the new session's row is flushed (a
         # before_flush hook naming the actor): the row cannot be found yet, and clearing the cookie would sign her
         # out again. Her new session is this request's session.
-        g.user_session = started
-        return started.user  # type: ignore[no-any-return]
+        g.user_session, user = started
+        return user  # type: ignore[no-any-return]
     token = session.get(SESSION_KEY)
     if not token:
         return None
