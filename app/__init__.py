@@ -97,16 +97,25 @@ def _install_request_gettext(app: Flask) -> None:
     Flask-Babel's callables resolve the context, domain, locale and cache key on every call (a case page makes ~100
     calls). The catalogue is kept on Flask-Babel's own per-request context as ``babel_translations``, the attribute
     its ``refresh()`` and ``force_locale()`` reset, so a locale change inside a request is still honoured.
+
+    ``_()`` and ``gettext()`` (also what ``{% trans %}`` calls) are one function that Jinja calls directly: Jinja's
+    newstyle wrapper goes through ``_`` → ``gettext`` → the callable, three ``Context.call``s a string (issue 20). It
+    does what that wrapper does: a ``Markup`` when autoescaping, always formatted with ``%`` (so ``%%`` is ``%``).
     """
     from flask import g
     from flask_babel import get_translations
+    from jinja2 import pass_eval_context
+    from markupsafe import Markup
 
     def translations() -> Any:
-        ctx = g.get("_flask_babel") if g else None
+        try:
+            ctx = g.get("_flask_babel")
+        except RuntimeError:  # no app context: Flask-Babel's own lookup says what is wrong
+            return get_translations()
         cached = getattr(ctx, "babel_translations", None)
         if cached is None:
             cached = get_translations()
-            ctx = g.get("_flask_babel") if g else None
+            ctx = g.get("_flask_babel")
             if ctx is not None:
                 ctx.babel_translations = cached
         return cached
@@ -118,6 +127,15 @@ def _install_request_gettext(app: Flask) -> None:
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+
+    @pass_eval_context
+    def gettext(eval_ctx: Any, string: str, /, **variables: Any) -> str:
+        text = translations().ugettext(string)
+        if eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 -- a catalogue string, trusted as Jinja's own wrapper trusts it
+        return text % variables  # type: ignore[no-any-return]
+
+    app.jinja_env.globals.update(gettext=gettext, _=gettext)
 
 
 def _sqlite_pragmas(app: Flask) -> None:

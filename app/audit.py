@@ -23,7 +23,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, has_request_context, request
@@ -278,16 +278,20 @@ def record(
     event_row.hash = chain_hash(key, prev_hash, event_row.canonical())
     session.execute(sa.update(AuditHead).where(AuditHead.id == 1).values(hash=event_row.hash),
                     execution_options={"synchronize_session": False})
-    session.add(event_row)
+    if flush:
+        # One Core INSERT of the table (issue 20): the ORM's unit of work for this one object cost more CPU than the
+        # statement itself. A plain table insert neither autoflushes the caller's pending objects nor runs the change
+        # hook, as the ``flush([event_row])`` it replaces did not; the row is the same (every column but the id).
+        session.execute(sa.insert(_EVENTS).values({column.key: getattr(event_row, column.key)
+                                                   for column in _EVENTS.columns if column.key != "id"}))
+    else:  # inside before_flush the event joins the flush that is under way
+        session.add(event_row)
     session.info[_PENDING] = session.info.get(_PENDING, 0) + 1
     session.info[_NEWEST] = (seq, event_row.hash)
-    if flush:  # inside before_flush the event joins the flush that is under way
-        session.info["dayanisma.in_audit"] = True
-        try:
-            session.flush([event_row])
-        finally:
-            session.info["dayanisma.in_audit"] = False
     return event_row
+
+
+_EVENTS = cast(sa.Table, AuditEvent.__table__)
 
 
 # --- fail closed: no response leaves while an audit event of the request is uncommitted -----------------------------
@@ -540,7 +544,7 @@ def _record_changes(session: Session, flush_context: Any, instances: Any) -> Non
 
     Runs after crypto's hook (registered first, at import): by then a change to an encrypted field has become a
     change to its ciphertext column, so an update touching only encrypted fields is still recorded."""
-    if session.info.get("dayanisma.in_audit") or not _has_app_g():
+    if not _has_app_g():
         return
     if "dayanisma.audit_key" not in current_app.extensions:
         return
@@ -584,7 +588,7 @@ _CASCADED_DELETES = "dayanisma.audit_cascaded_deletes"
 @event.listens_for(Base, "after_delete", propagate=True)
 def _collect_cascaded_delete(mapper: Any, connection: Any, target: Any) -> None:
     session = sa.orm.object_session(target)
-    if session is None or session.info.get("dayanisma.in_audit") or target.__tablename__ in _NOT_AUDITED_TABLES:
+    if session is None or target.__tablename__ in _NOT_AUDITED_TABLES:
         return
     if id(target) not in session.info.get(_RECORDED_DELETES, ()):
         session.info.setdefault(_CASCADED_DELETES, []).append(_object_ref(target))

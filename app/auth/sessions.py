@@ -47,6 +47,7 @@ def start_session(user: User) -> UserSession:
     record = UserSession(token_hash=_hash(token), user_id=user.id, step_up_at=utcnow())  # she just passed MFA
     db.session.add(record)
     session[SESSION_KEY] = token
+    g.started_session = (record, user)  # this request's from now on (load_user_from_session), before its flush
     if locale:
         session["locale"] = locale
     return record
@@ -86,6 +87,13 @@ def load_user_from_session() -> User | None:
     Checked on every request: the session exists and has not ended, is within the idle and absolute limits, and
     the account is still active.
     """
+    started = g.get("started_session")
+    if started is not None:
+        # She signed in during this request and her user is looked up before the new session's row is flushed (a
+        # before_flush hook naming the actor): the row cannot be found yet, and clearing the cookie would sign her
+        # out again. Her new session is this request's session.
+        g.user_session, user = started
+        return user  # type: ignore[no-any-return]
     token = session.get(SESSION_KEY)
     if not token:
         return None

@@ -110,14 +110,14 @@ def _tables_with_rows(case: Case, names: list[str]) -> set[str]:
 
 def reader_grant(case: Case) -> Any:
     """The break-glass grant she reads the case through (None when she reads it by her role or assignment)."""
-    user = current_user
+    user = current_user._get_current_object()  # the user, not the proxy: one look-up, not one per attribute
     if user.role == Role.COUNSELLOR and not policies.is_assigned(user, case):
         return policies.active_break_glass(user, case)
     return None
 
 
 def reader_perms(case: Case) -> dict[str, bool]:
-    user = current_user
+    user = current_user._get_current_object()  # the user, not the proxy: one look-up, not one per attribute
     perms = {action: policies.can(user, action, case)
              for action in ("edit", "close", "manage", "reopen", "access-report")}
     if user.role == Role.COUNSELLOR and case.primary_counsellor_id != user.id:
@@ -129,7 +129,7 @@ def case_page_context(case: Case, *, collapsed: bool = False) -> dict[str, Any]:
     """What the case page shows, for a reader already allowed to ``view`` the case. ``collapsed``: the page as the
     case page shows it, the ``SECTIONS`` collapsed (their tables not probed); otherwise every section's data (the
     printed summary)."""
-    user = current_user
+    user = current_user._get_current_object()  # the user, not the proxy: one look-up, not one per attribute
     grant = reader_grant(case)
     perms = reader_perms(case)
     skippable = {name: entry for name, entry in _SKIPPABLE.items()

@@ -57,7 +57,8 @@ def plans_label(kind: str, key: Any) -> str:
 
 @bp.app_template_global("plans_can")
 def plans_can(action: str, case: Case) -> bool:
-    return current_user.is_authenticated and policies.can(current_user, action, case)
+    user = current_user._get_current_object()  # the user, not the proxy: one look-up, not one per attribute
+    return user.is_authenticated and policies.can(user, action, case)
 
 
 @bp.app_template_global("safety_plan_summary")
