@@ -12,14 +12,16 @@ change.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
+from wtforms import FieldList, FormField
 
 from app import access, audit
 from app.db import db
@@ -76,10 +78,22 @@ def new_case():  # type: ignore[no-untyped-def]
     return redirect(url_for("cases.view_case", case_id=case.public_id))
 
 
+def _declared_pairs(form: Any) -> Iterator[tuple[str, str]]:
+    """What was posted for the fields the form declares (nested rows included), as the form received it: a draft
+    keeps nothing else (no mass assignment through a stored draft either)."""
+    for field in form:
+        if isinstance(field, (FieldList, FormField)):
+            yield from _declared_pairs(field)
+        else:
+            for value in field.raw_data or ():
+                if isinstance(value, str):
+                    yield field.name, value
+
+
 def _to_draft(form: IntakeForm, endpoint: str, **values: Any) -> Any:
     """Keep what was typed (``IntakeDraft``) and answer 303 to its page, fetched by GET with only the opaque id."""
     try:
-        draft_id = intake_service.keep_draft(current_user, request.form.items(multi=True), form.draft_id())
+        draft_id = intake_service.keep_draft(current_user, _declared_pairs(form), form.draft_id())
     except intake_service.DraftNotFound:  # no server-side session: the sign-in check has answered already
         abort(404)
     db.session.commit()
