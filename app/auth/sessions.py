@@ -27,6 +27,13 @@ def _hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
+def current_token_hash() -> bytes | None:
+    """The hash of this request's session token (``user_sessions.token_hash``), to bind server-side state to the
+    session (saved searches, intake drafts); None without a session."""
+    token = session.get(SESSION_KEY)
+    return _hash(token) if isinstance(token, str) and token else None
+
+
 def register_end_listener(app: Any, listener: EndListener) -> None:
     """``listener(ended, user_id, kept)`` runs in the transaction that ends sessions, to drop what was bound to them
     (``cases.intake``'s drafts): ``ended`` is the token hash of the one session ended, or None when every session of

@@ -18,7 +18,6 @@ values only — and returned as break-glass candidates carrying nothing but the 
 
 from __future__ import annotations
 
-import hashlib
 import re
 import uuid
 from collections.abc import Iterable
@@ -27,10 +26,9 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import session
 
 import crypto
-from app.auth.sessions import SESSION_KEY
+from app.auth.sessions import current_token_hash
 from app.db import db, utcnow
 from app.users.models import Role, User
 from cases.casefile.models import SavedSearch
@@ -205,15 +203,10 @@ crypto.legacy.register_place(SavedSearch, pk="id", uid="public_id", ct="query_ct
                              aad_column=_PLACE[1])
 
 
-def _session_hash() -> bytes | None:
-    token = session.get(SESSION_KEY)
-    return hashlib.sha256(token.encode()).digest() if isinstance(token, str) and token else None
-
-
 def save_search(user: User, query: str) -> uuid.UUID:
     """Store ``query`` (encrypted, bound to this session) and return the opaque id the results page is fetched by;
     expired searches of the user are purged on the way."""
-    session_hash = _session_hash()
+    session_hash = current_token_hash()
     if session_hash is None:
         raise LookupError("no session")
     now = utcnow()
@@ -228,7 +221,7 @@ def save_search(user: User, query: str) -> uuid.UUID:
 
 def load_search(user: User, public_id: uuid.UUID) -> str | None:
     """The query saved as ``public_id`` by this user in this session within ``SEARCH_TTL``; None otherwise."""
-    session_hash = _session_hash()
+    session_hash = current_token_hash()
     if session_hash is None:
         return None
     # SECURITY: another user's or another session's id, or an old one, is the same as no id at all.

@@ -35,13 +35,13 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, session
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 import crypto
 from app import audit
-from app.auth.sessions import SESSION_KEY
+from app.auth.sessions import current_token_hash
 from app.db import db, utcnow
 from app.users.models import User
 from cases.core.errors import CaseClosed, CaseError
@@ -370,16 +370,11 @@ class DraftNotFound(LookupError):
     """No draft of this user in this session by that id (another user's, another session's, or none)."""
 
 
-def _draft_session_hash() -> bytes | None:
-    token = session.get(SESSION_KEY)
-    return hashlib.sha256(token.encode()).digest() if isinstance(token, str) and token else None
-
-
 def keep_draft(user: User, pairs: Iterable[tuple[str, str]], public_id: uuid.UUID | None = None) -> uuid.UUID:
     """Keep the intake form's ``pairs`` (encrypted, bound to this user and session) and return the opaque id its page
     is fetched by: the draft ``public_id`` when it is this session's own (changed in place), a new one otherwise.
     The user's expired drafts are emptied on the way (her drafts go when their session ends: ``forget_drafts``)."""
-    session_hash = _draft_session_hash()
+    session_hash = current_token_hash()
     if session_hash is None:
         raise DraftNotFound("no session")
     now = utcnow()
@@ -415,7 +410,7 @@ def keep_draft(user: User, pairs: Iterable[tuple[str, str]], public_id: uuid.UUI
 def open_draft(user: User, public_id: uuid.UUID) -> list[tuple[str, str]] | None:
     """The form values kept as ``public_id`` by this user in this session; None when the draft has expired (its
     content is then emptied). Raises ``DraftNotFound`` for any other id (the caller answers an audited 404)."""
-    session_hash = _draft_session_hash()
+    session_hash = current_token_hash()
     # SECURITY: another user's or another session's id is the same as no id at all.
     row = db.session.execute(sa.select(IntakeDraft.id, IntakeDraft.form_ct, IntakeDraft.updated_at).where(
         IntakeDraft.public_id == public_id, IntakeDraft.user_id == user.id,
