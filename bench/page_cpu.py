@@ -104,7 +104,7 @@ def run(names: list[str]) -> dict[str, float]:
                 for _ in range(REQUESTS):
                     client.get(path)
                 profile.disable()
-                stats = pstats.Stats(profile).sort_stats("cumulative")
+                stats = pstats.Stats(profile).sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
                 stats.print_stats(60)
                 if callers := os.environ.get("PROFILE_CALLERS"):  # e.g. PROFILE_CALLERS='utils.py:25'
                     stats.print_callers(callers)

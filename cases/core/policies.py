@@ -69,6 +69,11 @@ def can(user: User, action: str, case: Case) -> bool:
     return action == "view" and active_break_glass(user, case) is not None
 
 
+# Built once per process (issue 20); the centre is a parameter, never left out.
+_CASE_IN_CENTRE = sa.select(Case).where(Case.public_id == sa.bindparam("public_id"),
+                                        Case.centre_id == sa.bindparam("centre_id"))
+
+
 def load_case_for(user: User, case_id: uuid.UUID | str, action: str) -> Case:
     """The case if ``user`` may ``action`` it; NotFound otherwise (missing, other centre, not allowed)."""
     try:
@@ -76,9 +81,7 @@ def load_case_for(user: User, case_id: uuid.UUID | str, action: str) -> Case:
     except ValueError:
         raise NotFound() from None
     # SECURITY: the centre filter is part of the query, so another centre's case is never even loaded.
-    case = db.session.scalar(
-        sa.select(Case).where(Case.public_id == public_id, Case.centre_id == user.centre_id)
-    )
+    case = db.session.scalar(_CASE_IN_CENTRE, {"public_id": public_id, "centre_id": user.centre_id})
     # An erased (crypto-shredded) case has nothing left to show: it is gone for everyone.
     if case is None or case.close_reason == "erased" or not can(user, action, case):
         raise NotFound()

@@ -18,10 +18,11 @@ from cases.casefile import page as case_page
 from tests import factories
 from tests.app.test_request_costs import _statements
 
-# crypto shred check ×2 (one per transaction), session+user+centre, case, audit ×3, sections present, people. The
+# crypto shred check ×2 (one per transaction), session+user+centre, case, audit ×3 (×2 on PostgreSQL: the head's
+# hash and the event in one data-modifying WITH), sections present, people. The
 # legal and privacy sections' lists are in the sections-present probe too (issue 20). Since the third pass the
 # probe covers only the sections the page still shows; the others are read on demand (SECTION_BUDGETS).
-CASE_PAGE_BUDGET = 9
+CASE_PAGE_BUDGET = {"sqlite": 9, "postgresql": 8}
 
 
 def _get(app: Flask, client: Any, url: str) -> tuple[str, list[str]]:
@@ -35,7 +36,8 @@ def _without_csrf(html: str) -> str:
     return re.sub(r'(name="csrf_token"[^>]*value="|value=")[\w.-]{40,}"', r'\1"', html)
 
 
-def test_case_page_of_a_new_case_stays_within_its_query_budget(app: Flask, make_user: Any, make_case: Any) -> None:
+def test_case_page_of_a_new_case_stays_within_its_query_budget(app: Flask, make_user: Any, make_case: Any,
+                                                                 backend: str) -> None:
     counsellor = make_user("counsellor")
     case = make_case(counsellor, applicant_name="Gülşen Öztürk", children=(("Elif", "girl", 2018),))
     client = app.test_client()
@@ -43,7 +45,7 @@ def test_case_page_of_a_new_case_stays_within_its_query_budget(app: Flask, make_
     client.get(f"/cases/{case.public_id}")  # the session's last-seen write happens on the first page
     html, statements = _get(app, client, f"/cases/{case.public_id}")
     assert "Gülşen Öztürk" in html and "Elif" in html
-    assert len(statements) <= CASE_PAGE_BUDGET, "\n".join(statements)
+    assert len(statements) <= CASE_PAGE_BUDGET[backend], "\n".join(statements)
 
 
 # A collapsed section opened on demand (issue 20, ``cases.view_case_section``): the request frame (shred checks,
