@@ -399,7 +399,8 @@ a consequence of the 10-bit name index (DESIGN.md §4), not of the implementatio
 unwrapped with one query, and ORM objects are loaded for verified matches only. These rows are at the attributes'
 default widths (10/12 bits); at 10^6 persons a fixed 10-bit name index would give ~1,000 candidates per query. The
 widths `keys reindex` chooses for the population, and P2 at 10^5 and 10^6 persons with them, are in "P2 after `keys
-reindex`" below (building 10^6 persons is outside the bench's time budget: `bench/p2_scale.py 666667 --widen`).
+reindex`" below (building 10^6 persons is outside the bench's time budget: `bench/p2_scale.py 666667 --widen
+[--postgresql]`).
 """)
         else:
             parts.append("""Page 1 of "Open and active" cases of one counsellor (`policies.visible_cases_query`, newest
@@ -632,10 +633,11 @@ candidate to verify and a match to return: its row read, its case's data key unw
 namesake, since every case has its own), its name decrypted and its full row loaded as an ORM object. The
 statements per query are already constant (5: index generations, index bucket, candidates as (primary key, row
 uid, ciphertext) only, all their keys in one query, the verified rows in one query; no ORM object for a rejected
-candidate); what grows is the Python work per row, about 60-100 µs of CPU per namesake on this machine under load
-(candidate row ≈ 25-35 µs, key row + unwrap ≈ 30-45 µs, ORM object ≈ 35 µs, decryption and owner check ≈ 5 µs;
-measured per row on batches of 60 random persons of the 10^5 set, cold keys, load ≈ 9). No index width can remove
-that: they are real matches.
+candidate; with a limit, 5.1 on average at 10^6: a second key batch when the first had too many collisions); what
+grows is the work per row, ≈ 70 µs of CPU per namesake (measured per row on batches of 60 random persons of the
+10^6 SQLite set, cold keys, load 2.6: candidate row ≈ 18 µs, key row + unwrap ≈ 25 µs, ORM object ≈ 24 µs,
+decryption and owner check ≈ 4 µs; mostly B-tree lookups and row materialisation, not cryptography). No index
+width can remove that: they are real matches.
 
 A counsellor gains nothing from fifty \"Ayşe Yılmaz\" rows, and every row shown is another woman's case number in
 front of someone who does not need it (and in the audit event of the search). So the search page and the
@@ -646,11 +648,30 @@ still asks for a confirmation). `crypto.search` with a limit examines candidates
 of only as many candidates as it still needs (+ 8 for collisions), then stops: a common name costs about 21
 namesakes at any population. P2 for names is therefore measured on that call (\"name as the app asks\"); the
 unlimited search is shown beside it for comparison and is what grows.
+
+What the limit does and does not buy, measured A/B (main vs this change, alternated twice in one sitting, 10^6
+persons, SQLite, quiet machine at load 0.8-0.9, 150 name probes, cold keys, CPU): `crypto.search(limit=21)` median
+3.76-4.00 → 3.03-3.20 ms, p95 5.07-6.32 → 4.08-4.95 ms (keys unwrapped only for the candidates examined; a bucket's
+pointers opened with one associated-data value); without a limit 4.46-4.96 → 4.42-4.85 ms median, unchanged within
+noise (it still does every namesake). Growth from 10^5 to 10^6 is **not** brought under 1.5× for names: the results
+per query themselves grow, from 5.7 (every name below the limit at 10^5) to 16.7 at 10^6 (117 of 150 probes reach
+the limit of 21), and each result costs ≈ 70-110 µs of CPU (its row, its case's key, its decryption, its ORM
+object). The limit bounds that: once the common names have 21 namesakes, more persons add only false-positive
+candidates, which the widths of `keys reindex` keep at ≈ 5-10 per bucket — but between 10^5 and 10^6 in this data
+set the count still triples. TCKN and phone, one result each, stay within 1.5×.
+
+How much one sitting says: the p95 of 150 queries moves by up to ±50 % between sittings on this shared machine,
+for every kind. Another SQLite pair with the same code, load 1.4-1.5, gave cold CPU p95 10^5 → 10^6: tckn 1.49 →
+1.88 ms (×1.26), phone 1.48 → 1.77 (×1.19), name as the app asks 2.05 → 4.54 (×2.21), every namesake 2.15 → 7.66
+(×3.57) — the same picture: identifiers flat, names ×2-2.2 with the limit and ×2-3.6 without, all under 10 ms of
+CPU at 10^6.
 """
 
 
 def p2_scale_summary_rows() -> list[list[str]]:
-    """Summary rows for P2 at 10^6 persons after `keys reindex` (one per database measured at both scales)."""
+    """Summary rows for P2 at 10^6 persons after `keys reindex` (one per database measured at both scales). Judged
+    on cold CPU p95 (the wall-clock p95 of this shared machine is shown beside it) for tckn, phone and the name
+    search as the app makes it; a kind growing more than 1.5× is a FAIL whatever its absolute time."""
     rows = []
     for backend, found in _p2_scale_results().items():
         if len(found) < 2:
@@ -659,19 +680,26 @@ def p2_scale_summary_rows() -> list[list[str]]:
         kinds = [k for k in ("tckn", "phone", "name_app") if f"{k}_cold" in r1 and f"{k}_cold" in r0]
         worst_wall = max(r1[f"{k}_cold"]["p95_ms"] for k in kinds)
         worst_cpu = max(r1[f"{k}_cold"]["cpu_p95_ms"] for k in kinds)
-        growth = max(_p2_growth(r0, r1, k, "cpu_p95_ms") for k in kinds)
-        ok_cpu = worst_cpu <= 10 and growth <= 1.5
-        status = "pass" if ok_cpu and worst_wall <= 10 else ("**not verified** (wall p95 under load)" if ok_cpu
-                                                             else "**FAIL**")
+        growth = {k: _p2_growth(r0, r1, k, "cpu_p95_ms") for k in kinds}
+        over = [k for k, g in growth.items() if g > 1.5]
+        if worst_cpu > 10 or over:
+            why = f"{', '.join(over)} grows" if over else "p95 over 10 ms"
+            status = f"**FAIL** ({why})"
+        else:
+            status = "pass" if worst_wall <= 10 else "**not verified** (wall p95 under load)"
         name = "SQLite" if backend == "sqlite" else "PostgreSQL"
-        every = (f"; every namesake: CPU p95 {r1['name_cold']['cpu_p95_ms']:.1f} ms, "
+        every = (f"; name without a limit: CPU p95 {r1['name_cold']['cpu_p95_ms']:.1f} ms, "
                  f"×{_p2_growth(r0, r1, 'name', 'cpu_p95_ms'):.2f}") if "name_cold" in r1 else ""
+        names = ""
+        if "name_app_cold" in r1 and "name_app_cold" in r0:
+            names = (f"; names: {r0['name_app_cold']['mean_results']} → {r1['name_app_cold']['mean_results']} "
+                     f"results per query (limit 21)")
         rows.append([f"P2 exact search after `keys reindex`, {n1:,} persons, {name}",
                      "p95 ≤ 10 ms, growth ≤ 1.5× from 10^5",
-                     f"cold CPU p95 {worst_cpu:.1f} ms, growth ≤ ×{growth:.2f} (vs {n0:,} persons; tckn, phone, "
-                     f"name as the app asks)",
-                     f"worst kind cold wall p95 {worst_wall:.1f} ms at load {r1.get('load', [0])[0]:.1f}{every}",
-                     status])
+                     f"cold CPU p95 ≤ {worst_cpu:.1f} ms; growth vs {n0:,} persons: "
+                     + ", ".join(f"{k} ×{g:.2f}" for k, g in growth.items()),
+                     f"worst kind cold wall p95 {worst_wall:.1f} ms at load {r1.get('load', [0])[0]:.1f}"
+                     f"{names}{every}", status])
     return rows
 
 
