@@ -215,11 +215,17 @@ def candidates(session: Session, ctx: CryptoContext, cls: type, descriptor: Encr
     bucket = ctx.blind_index(table, column, normalised, gen.bits, gen.key_epoch)
     rows = session.execute(sa.select(_IDX.c.pointer).where(
         _IDX.c.scope == gen.scope, _IDX.c.generation == gen.generation, _IDX.c.bucket == bucket))
+    # open_pointer for a whole bucket: the AEAD and the associated data (scope, generation, bucket) are the same for
+    # every pointer of it, so they are made once here, not once per candidate.
+    aead, aad, n = _pointer_aead(ctx, gen), _pointer_aad(gen, bucket), envelope.NONCE_LEN
     uids = []
     for (pointer,) in rows:
-        uid = open_pointer(ctx, gen, bucket, bytes(pointer))
-        if uid is not None:
-            uids.append(uid)
+        pointer = bytes(pointer)
+        try:
+            raw = aead.decrypt(pointer[:n], pointer[n:], aad)
+        except (InvalidTag, ValueError):
+            continue    # a pointer moved to another bucket or scope, or damaged: not a candidate
+        uids.append(uuid.UUID(bytes=raw))
     return uids
 
 

@@ -298,15 +298,21 @@ def search(session: Session, attribute: EncryptedAttribute[Any], value: str, *,
            where: sa.ColumnElement[bool] | None = None, limit: int | None = None) -> list[Any]:
     """Rows whose decrypted ``attribute`` normalises to the same value as ``value``; false positives removed.
 
-    Rows whose data key was destroyed are never returned (their blind indexes are NULL anyway).
+    Rows whose data key was destroyed are never returned (their blind indexes are NULL anyway). Candidates are
+    examined newest row first (highest primary key), so with ``limit`` the result is the ``limit`` most recently
+    created matches, the same on every call (not the index's storage order).
 
-    Cost (DESIGN.md §7 P2): candidates are read as (primary key, row uid, ciphertext) only, their data keys are
-    unwrapped in one query, and full ORM objects are loaded for verified matches only — a truncated index returns
-    many candidates (N / 2^bits), most of them false positives.
+    Cost (DESIGN.md §7 P2): candidates are read as (primary key, row uid, ciphertext) only and full ORM objects
+    are loaded for verified matches only — a truncated index returns many candidates (N / 2^bits), most of them
+    false positives. Data keys are unwrapped in bulk, one query per batch of candidates: without ``limit`` one
+    batch (all of them); with ``limit`` just enough candidates for the matches still wanted (plus a margin for
+    collisions), so a name shared by hundreds of people costs about ``limit`` keys and decryptions, not hundreds.
     """
     d = attribute.descriptor
     if d.index is None:
         raise CryptoError(f"{attribute.model.__name__}.{d.name} has no blind index to search")
+    if limit is not None and limit < 1:
+        return []
     wanted = d.index.normalise(value)
     model = attribute.model
     pk: Any = sa.inspect(model).primary_key
@@ -323,29 +329,35 @@ def search(session: Session, attribute: EncryptedAttribute[Any], value: str, *,
         if where is not None:
             stmt = stmt.where(where)
         candidates += session.execute(stmt).all()
-    ctx.preload(session, [blob for _, _, blob in candidates])
+    candidates.sort(key=_newest_first, reverse=True)
     normalise, prefix = d.index.normalise, d.place(model)[2]
     matched: dict[Any, Any] = {}
     # Candidates are mostly groups of namesakes (all persons whose name shares the index value): normalise each
     # distinct plaintext once. The memo lives for this call only.
     verdicts: dict[str, bool] = {}
-    for key, uid, blob in candidates:
-        if blob is None or not isinstance(uid, uuid.UUID):
-            continue
-        try:
-            plain = ctx.decrypt_bound(session, prefix, uid.bytes, blob, d.kind)
-        except KeyDestroyed:
-            continue
-        if plain is None:
-            continue
-        verdict = verdicts.get(plain)
-        if verdict is None:
-            verdict = verdicts[plain] = normalise(plain) == wanted
-        # SECURITY: only verified matches leave; index collisions are filtered out here.
-        if verdict:
-            matched[key] = (blob, plain)
-            if limit is not None and len(matched) >= limit:
-                break
+    done = 0
+    while done < len(candidates) and (limit is None or len(matched) < limit):
+        # SECURITY/cost: with a limit, only the keys of the candidates about to be examined are unwrapped.
+        batch = candidates[done:] if limit is None else candidates[done:done + limit - len(matched) + _MARGIN]
+        done += len(batch)
+        ctx.preload(session, [blob for _, _, blob in batch])
+        for key, uid, blob in batch:
+            if blob is None or not isinstance(uid, uuid.UUID):
+                continue
+            try:
+                plain = ctx.decrypt_bound(session, prefix, uid.bytes, blob, d.kind)
+            except KeyDestroyed:
+                continue
+            if plain is None:
+                continue
+            verdict = verdicts.get(plain)
+            if verdict is None:
+                verdict = verdicts[plain] = normalise(plain) == wanted
+            # SECURITY: only verified matches leave; index collisions are filtered out here.
+            if verdict:
+                matched[key] = (blob, plain)
+                if limit is not None and len(matched) >= limit:
+                    break
     if not matched:
         return []
     loaded: Any = session.scalars(sa.select(model).where(pk[0].in_(list(matched))))
@@ -365,6 +377,16 @@ def search(session: Session, attribute: EncryptedAttribute[Any], value: str, *,
             obj.__dict__.setdefault(_PLAIN, {})[d.name] = (blob, plain)
         found.append(obj)
     return found
+
+
+#: With a limit, candidates examined beyond the matches still wanted, per key batch: most buckets hold a few
+#: collisions (DESIGN.md §7: ≈ 5 persons per bucket after `keys reindex`), so one batch is usually enough.
+_MARGIN = 8
+
+
+def _newest_first(row: Any) -> Any:
+    key = row[0]
+    return (0, key) if isinstance(key, int) else (1, str(key))
 
 
 def _search_objects(session: Session, attribute: EncryptedAttribute[Any], wanted: str, value: str,

@@ -4,7 +4,9 @@ What a query finds, among the cases the user may list (``policies.visible_cases_
 
 * a case number, exactly (case-insensitive: "byk-2026-0004");
 * a T.C. Kimlik No, YKN / passport number, full phone number or full name, exactly, through the blind indexes
-  (``crypto.search``: any number of cases, cost independent of the caseload);
+  (``crypto.search``: any number of cases, cost independent of the caseload). A full name shared by more than
+  ``NAMESAKE_LIMIT`` applicants is answered with the ``NAMESAKE_LIMIT`` most recently registered of them and a
+  "more than N women have this name" notice instead of every namesake (see ``NAMESAKE_LIMIT``);
 * part of a name, accent- and case-insensitive with Turkish folding ("ozturk" finds "Öztürk", "gulsen ozt" finds
   "Gülşen Öztürk"), and the last digits of a phone number (at least ``PHONE_TAIL_MIN``): the applicants' names and
   phones are decrypted in the server, for the ``SCAN_BUDGET`` most recently opened visible cases only. A counsellor's
@@ -43,6 +45,14 @@ from crypto.normalise import normalise_name
 SCAN_BUDGET = 5000
 PHONE_TAIL_MIN = 4
 RESULT_LIMIT = 50
+#: Exact full-name matches shown at most. A common name ("Ayşe Yılmaz") is shared by dozens of applicants in a
+#: large municipality (≈ 50 per name in the 10^6-person benchmark set): a list of fifty identical names does not help
+#: a counsellor find her, and every row shown is one more woman's case number in front of someone who does not need
+#: it (and in the audit log's case.search event). Past this many the page says so and asks for an identifier
+#: (T.C. Kimlik No, phone, case number) instead, and the search stops decrypting once it has one namesake more than
+#: it shows (``crypto.search(limit=NAMESAKE_LIMIT + 1)``: DESIGN.md §7 P2 measures that call). The substring scan
+#: is skipped then: it would only add the same namesakes again.
+NAMESAKE_LIMIT = 20
 
 _CASE_NUMBER = re.compile(r"^[A-Z0-9ÇĞİÖŞÜ]{1,12}-\d{4}-\d{1,8}$")
 _PHONE_CHARS = re.compile(r"^[\d\s+()./-]+$")
@@ -55,6 +65,8 @@ class SearchResult:
     others: list[Case] = field(default_factory=list)       # break-glass candidates (number and counsellor only)
     scanned: int = 0                                       # visible cases whose names were decrypted
     truncated: bool = False                                # more visible cases than the budget
+    more_namesakes: bool = False                           # more than NAMESAKE_LIMIT applicants have this full name
+    namesake_limit: int = NAMESAKE_LIMIT
 
 
 def _case_number(query: str) -> str | None:
@@ -69,17 +81,24 @@ def _phone_digits(query: str) -> str | None:
     return digits if len(digits) >= PHONE_TAIL_MIN else None
 
 
-def _exact_matches(query: str, where: sa.ColumnElement[bool], limit: int) -> list[int]:
-    """Case ids whose applicant matches ``query`` exactly as an identity number, a phone number or a full name."""
+def _exact_matches(query: str, where: sa.ColumnElement[bool], limit: int) -> tuple[list[int], bool]:
+    """Case ids whose applicant matches ``query`` exactly as an identity number, a phone number or a full name,
+    and whether more than ``NAMESAKE_LIMIT`` applicants have that full name (only the newest that many are kept)."""
     found: dict[int, None] = {}
+    more_namesakes = False
     for attribute in (Person.tckn, Person.phone, Person.document_no, Person.full_name):
+        name = attribute.descriptor is Person.full_name.descriptor
         try:
-            people = crypto.search(db.session(), attribute, query, where=where, limit=limit)
+            people = crypto.search(db.session(), attribute, query, where=where,
+                                   limit=min(limit, NAMESAKE_LIMIT + 1) if name else limit)
         except (crypto.InvalidIdentifier, ValueError, TypeError):
             continue  # not that kind of value (a name is not a phone number)
+        if name and len(people) > NAMESAKE_LIMIT:
+            more_namesakes = True
+            people = people[:NAMESAKE_LIMIT]
         for person in people:
             found.setdefault(person.case_id)
-    return list(found)
+    return list(found), more_namesakes
 
 
 Decrypted = dict[int, tuple[str | None, str | None]]  # case id → (applicant's name, phone)
@@ -161,15 +180,16 @@ def find_cases(user: User, query: str, *, budget: int = SCAN_BUDGET, limit: int 
     break-glass candidates."""
     visible = policies.visible_cases_query(user)
     visible_ids = visible.with_only_columns(Case.id)
-    result = SearchResult()
+    result = SearchResult(namesake_limit=NAMESAKE_LIMIT)
     number = _case_number(query)
     exact: list[int] = []
     partial: list[int] = []
     if number:
         exact += db.session.scalars(visible_ids.where(Case.number == number)).all()
     in_visible = sa.and_(Person.kind == PersonKind.APPLICANT, Person.case_id.in_(visible_ids))
-    exact += _exact_matches(query, in_visible, limit)
-    if not number:
+    matches, result.more_namesakes = _exact_matches(query, in_visible, limit)
+    exact += matches
+    if not number and not result.more_namesakes:
         total = db.session.scalar(visible.with_only_columns(sa.func.count()).order_by(None)) or 0
         decrypted = decrypt_applicants(visible_ids, phones=_phone_digits(query) is not None, limit=budget)
         result.scanned, result.truncated = len(decrypted), total > budget
@@ -192,7 +212,7 @@ def _break_glass_candidates(user: User, query: str, number: str | None, visible_
     if number:
         return list(db.session.scalars(others.where(Case.number == number)))
     where = sa.and_(Person.kind == PersonKind.APPLICANT, Person.case_id.in_(others.with_only_columns(Case.id)))
-    return _load(_exact_matches(query, where, limit))
+    return _load(_exact_matches(query, where, limit)[0])
 
 
 # --- the query kept server-side for Back and reload (cases.casefile.models.SavedSearch) -------------------------

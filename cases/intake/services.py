@@ -3,7 +3,12 @@
 The check searches the blind indexes (TCKN, foreign document number, phone, Turkish-folded name) of *applicants of
 the actor's centre* and returns verified matches only (``crypto.search`` decrypts candidates and drops collisions).
 What the user may learn about a match is decided by the caller with ``policies.can``: a case she may view is shown
-by number; any other is only "an earlier application exists at this centre".
+by number; any other is only "an earlier application exists at this centre". A name shared by more than
+``NAMESAKE_LIMIT`` earlier applicants of the centre is not a finding about *her*: those files are not listed (their
+numbers would say nothing about whether she applied before), the check says "more than N earlier applicants have her
+name: check with an identity number or phone" and still asks for confirmation before a new case is saved; matches
+by identity number or phone are listed as always. The name search then stops once it has one namesake more than
+the limit (``crypto.search(limit=...)``) instead of decrypting every namesake of the centre.
 
 The people of a case after intake: correcting the applicant, a child or the perpetrator, adding a child or (when
 the intake recorded none) the perpetrator, removing a child.
@@ -44,6 +49,7 @@ from app import audit
 from app.auth.sessions import current_token_hash
 from app.db import db, utcnow
 from app.users.models import User
+from cases.casefile.services import NAMESAKE_LIMIT
 from cases.core.errors import CaseClosed, CaseError
 from cases.core.models import Case, Person, PersonKind
 from cases.core.policies import can
@@ -65,16 +71,20 @@ class ReturningCheck:
     matched_on: list[str] = field(default_factory=list)  # field names that matched (for the audit log)
     token: str = ""  # binds a "save anyway" confirmation to exactly these matches
     editable: set[int] = field(default_factory=set)  # ids of the viewable cases she may continue in (a new application)
+    more_namesakes: bool = False  # more than NAMESAKE_LIMIT earlier applicants of the centre have her name
+    namesake_limit: int = NAMESAKE_LIMIT
 
     @property
     def found(self) -> bool:
-        return bool(self.viewable) or self.hidden_count > 0
+        return bool(self.viewable) or self.hidden_count > 0 or self.more_namesakes
 
 
-def _token(actor: User, case_ids: list[int]) -> str:
+def _token(actor: User, case_ids: list[int], more_namesakes: bool = False) -> str:
     key = current_app.config["SECRET_KEY"]
     key = key.encode() if isinstance(key, str) else key
     message = f"returning-check:{actor.id}:" + ",".join(str(i) for i in sorted(case_ids))
+    if more_namesakes:
+        message += ":more-namesakes"
     return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
 
 
@@ -87,18 +97,25 @@ def find_returning(*, actor: User, applicant: dict[str, Any]) -> ReturningCheck:
     )
     case_ids: set[int] = set()
     matched_on: list[str] = []
+    more_namesakes = False
     for name, attribute in SEARCH_FIELDS:
         value = applicant.get(name)
         if not value:
             continue
+        by_name = name == "full_name"
         try:
-            people = crypto.search(db.session(), attribute, value, where=where, limit=200)
+            people = crypto.search(db.session(), attribute, value, where=where,
+                                   limit=NAMESAKE_LIMIT + 1 if by_name else 200)
         except (crypto.InvalidIdentifier, ValueError):
             continue  # the form refuses invalid values; nothing to search for
         if people:
             matched_on.append(name)
+            if by_name and len(people) > NAMESAKE_LIMIT:
+                more_namesakes = True   # a common name: not listed, see the module docstring
+                continue
             case_ids.update(p.case_id for p in people)
-    result = ReturningCheck(matched_on=matched_on, token=_token(actor, sorted(case_ids)))
+    result = ReturningCheck(matched_on=matched_on, token=_token(actor, sorted(case_ids), more_namesakes),
+                            more_namesakes=more_namesakes, namesake_limit=NAMESAKE_LIMIT)
     if case_ids:
         cases = db.session.scalars(sa.select(Case).where(Case.id.in_(case_ids)).order_by(Case.opened_at)).all()
         for case in cases:

@@ -135,6 +135,29 @@ def test_returning_applicant_found_by_name_with_turkish_casing(app, client, make
     case_id_from(r)  # no match: saved directly
 
 
+def test_returning_check_with_a_very_common_name_asks_for_an_identifier(app, client, make_user, make_case,  # type: ignore[no-untyped-def]
+                                                                         monkeypatch) -> None:
+    """More earlier applicants with her name than NAMESAKE_LIMIT: their files are not listed (her name alone says
+    nothing about her), the check says so and still wants a confirmation; an identity-number match is listed."""
+    monkeypatch.setattr("cases.intake.services.NAMESAKE_LIMIT", 1)
+    counsellor = make_user("counsellor")
+    namesakes = [make_case(counsellor, applicant_name="Ayşe Yılmaz", tckn=None, phone=None) for _ in range(2)]
+    factories.login_as(client, counsellor)
+    r = post_intake(client, tckn="", phone="", full_name="Ayse Yilmaz")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "She may have applied before" in html
+    assert "More than 1 earlier applicants at this centre have her name" in html
+    assert not any(c.number in html for c in namesakes)
+    assert _count_cases(app) == 2
+    r = post_intake(client, tckn="", phone="", full_name="Ayse Yilmaz", confirm=confirm_token(html))
+    case_id_from(r)
+    # Her TCKN on an earlier file: that file is listed, the namesakes still are not.
+    same = make_case(counsellor, applicant_name="Ayşe Yılmaz", tckn=VALID_TCKN, phone=None)
+    html = post_intake(client, tckn=VALID_TCKN, phone="", full_name="Ayşe Yılmaz").get_data(as_text=True)
+    assert same.number in html and "earlier applicants at this centre have her name" in html
+    assert not any(c.number in html for c in namesakes)
+
+
 def test_returning_check_shows_numbers_only_for_viewable_cases(app, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
     owner = make_user("counsellor")
     hidden = make_case(owner, applicant_name="Ayşe Yılmaz", tckn=VALID_TCKN)

@@ -177,6 +177,29 @@ def test_partial_matching_stays_within_the_budget(app, make_user, make_case) -> 
         assert [c.number for c in find_cases(user, old.number, budget=0).cases] == [old.number]
 
 
+def test_a_very_common_name_shows_the_newest_namesakes_and_asks_for_an_identifier(app, make_user, make_case,  # type: ignore[no-untyped-def]
+                                                                                monkeypatch) -> None:
+    """More applicants with the full name than NAMESAKE_LIMIT: the newest that many, and a notice that there are
+    more and what to search by instead; the substring scan does not add the same namesakes back."""
+    monkeypatch.setattr("cases.casefile.services.NAMESAKE_LIMIT", 2)
+    counsellor = make_user("counsellor")
+    cases = [make_case(counsellor, applicant_name="Ayşe Yılmaz", tckn=None, phone=None) for _ in range(3)]
+    longer = make_case(counsellor, applicant_name="Ayşe Yılmazer", tckn=None, phone=None)
+    client = app.test_client()
+    factories.login_as(client, counsellor)
+    html = search(client, "ayse yilmaz").get_data(as_text=True)
+    table = _results(html)
+    assert cases[2].number in table and cases[1].number in table
+    assert cases[0].number not in table and longer.number not in table
+    assert "More than 2 women have this name" in html and "T.C. Kimlik No" in html
+    assert "cases match your search" not in html
+    # At the limit: every namesake and the partial match, no notice.
+    monkeypatch.setattr("cases.casefile.services.NAMESAKE_LIMIT", 3)
+    html = search(client, "ayse yilmaz").get_data(as_text=True)
+    assert all(c.number in _results(html) for c in (*cases, longer))
+    assert "women have this name" not in html and "4 cases match your search." in html
+
+
 def test_case_list_filters_and_sorts_by_risk_counsellor_and_status(app, make_user, make_case, page) -> None:  # type: ignore[no-untyped-def]
     derya = make_user("counsellor", name="Derya Çelik")
     ayla = make_user("counsellor", name="Ayla Kaya")

@@ -195,6 +195,35 @@ def test_search_preloads_keys_and_returns_verified_objects(session: Session, eng
     assert len(key_queries) == 1, key_queries   # all candidates' keys in one query, none per row
 
 
+def test_search_with_a_limit_unwraps_only_the_keys_it_needs_and_keeps_the_newest(
+        session: Session, engine: sa.Engine, ctx: crypto.CryptoContext) -> None:
+    """A name shared by many people: with ``limit`` the search stops once it has that many verified matches, and
+    unwraps the data keys of the candidates it examines only (not of every namesake); the matches kept are the
+    newest rows, the same on every call."""
+    cases = [Case(title=f"dosya {i}") for i in range(24)]
+    session.add_all(cases)
+    session.flush()
+    for i, c in enumerate(cases):
+        session.add(Person(case_public_id=c.public_id, full_name="Ayşe Yılmaz" if i % 6 else f"Kişi {i}"))
+    session.commit()
+    namesakes = sorted(session.scalars(sa.select(Person.id).where(Person.full_name_ct.is_not(None))).all())
+    ids = {p.id for p in session.scalars(sa.select(Person)) if p.full_name == "Ayşe Yılmaz"}
+    assert len(ids) == 20 and set(namesakes) >= ids
+    newest = sorted(ids, reverse=True)[:3]
+    for _ in range(2):
+        ctx.clear_cache()
+        with Session(engine) as s:
+            found = crypto.search(s, Person.full_name, "AYSE YILMAZ", limit=3)
+            assert [p.id for p in found] == newest
+            assert all(p.full_name == "Ayşe Yılmaz" for p in found)
+            assert len(ctx._by_id) < len(ids)   # not one key per namesake (3 + crypto.orm._MARGIN)
+    ctx.clear_cache()
+    with Session(engine) as s:   # without a limit: every namesake, newest first, keys still in one query
+        assert [p.id for p in crypto.search(s, Person.full_name, "ayşe yılmaz")] == sorted(ids, reverse=True)
+        assert len(ctx._by_id) >= 20   # every namesake examined
+        assert crypto.search(s, Person.full_name, "ayşe yılmaz", limit=0) == []
+
+
 def test_list_page_keys_are_loaded_in_one_query(session: Session, engine: sa.Engine,
                                                 ctx: crypto.CryptoContext) -> None:
     cases = [Case(title=f"dosya {i}") for i in range(8)]
