@@ -90,6 +90,41 @@ def _init_extensions(app: Flask) -> None:
 
         return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"], "role_label": role_label}
 
+    _install_site_nav(app)
+
+
+#: The endpoints the navigation marks as the current page by name (``partials/_site_nav.html``); every other link is
+#: marked by its blueprint. tests/app/test_site_nav.py keeps this list and the template in step.
+NAV_ENDPOINTS = frozenset({"main.dashboard", "cases.new_inquiry"})
+_NAV_CACHE_LIMIT = 1024
+
+
+def _install_site_nav(app: Flask) -> None:
+    """``site_nav()``: the main navigation of the signed-in user's role, rendered once per process for each (role,
+    language, blueprint, marked endpoint, script root) and reused (issue 20: ~10 ``url_for``s and labels a page).
+    It names no one: the user's name and the CSRF-protected forms stay in ``base.html``."""
+    from flask import request
+    from flask_babel import get_locale
+    from flask_login import current_user
+    from markupsafe import Markup
+
+    cache: dict[tuple[str, ...], Markup] = {}
+
+    def site_nav() -> Markup:
+        endpoint = request.endpoint or ""
+        key = (str(current_user.role), str(get_locale()), request.blueprint or "",
+               endpoint if endpoint in NAV_ENDPOINTS else "", request.script_root)
+        found = cache.get(key)
+        if found is None:
+            template = app.jinja_env.get_template("partials/_site_nav.html")
+            found = Markup(template.render(role=key[0], blueprint=key[2], endpoint=key[3]))  # noqa: S704 -- rendered with autoescaping
+            if len(cache) >= _NAV_CACHE_LIMIT:
+                cache.clear()
+            cache[key] = found
+        return found
+
+    app.jinja_env.globals["site_nav"] = site_nav
+
 
 def _install_request_gettext(app: Flask) -> None:
     """Template ``_()`` with the request's catalogue looked up once per request, not once per string.
