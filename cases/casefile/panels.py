@@ -9,7 +9,8 @@ an audited read (``case.list`` with ``panel`` and the case numbers shown), commi
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -23,19 +24,33 @@ from cases.core.models import BreakGlassGrant, Case, CaseStatus, RiskLevel
 PANEL_LIMIT = 20
 
 
+# The panels' statements are built once per process (issue 20): the user (policies.BoundViewer) and the time are
+# bound parameters.
+@functools.cache
+def _open_cases_statement(role: Role) -> sa.Select[tuple[Case]]:
+    visible = policies.visible_cases_query(cast(User, policies.bound_viewer(role)))
+    return (visible.where(Case.status != CaseStatus.CLOSED)
+            .order_by(Case.opened_at.desc()).limit(sa.bindparam("open_cases_limit", type_=sa.Integer)))
+
+
 def my_open_cases(user: User, limit: int = PANEL_LIMIT) -> list[Case]:
-    stmt = (policies.visible_cases_query(user).where(Case.status != CaseStatus.CLOSED)
-            .order_by(Case.opened_at.desc()).limit(limit))
-    return list(db.session.scalars(stmt))
+    return list(db.session.scalars(_open_cases_statement(user.role),
+                                   {**policies.viewer_params(user), "open_cases_limit": limit}))
+
+
+@functools.cache
+def _held_grants_statement() -> sa.Select[tuple[BreakGlassGrant]]:
+    viewer = policies.bound_viewer(Role.COUNSELLOR)
+    now = sa.bindparam("grants_now", type_=BreakGlassGrant.__table__.c.expires_at.type)
+    return (sa.select(BreakGlassGrant).join(Case, Case.id == BreakGlassGrant.case_id)
+            .where(BreakGlassGrant.user_id == viewer.id,
+                   BreakGlassGrant.expires_at > now,
+                   Case.centre_id == viewer.centre_id)
+            .order_by(BreakGlassGrant.expires_at))
 
 
 def held_grants(user: User) -> list[BreakGlassGrant]:
-    return list(db.session.scalars(
-        sa.select(BreakGlassGrant).join(Case, Case.id == BreakGlassGrant.case_id)
-        .where(BreakGlassGrant.user_id == user.id, BreakGlassGrant.expires_at > utcnow(),
-               Case.centre_id == user.centre_id)
-        .order_by(BreakGlassGrant.expires_at)
-    ))
+    return list(db.session.scalars(_held_grants_statement(), {**policies.viewer_params(user), "grants_now": utcnow()}))
 
 
 def caseloads(supervisor: User) -> list[tuple[User, int, int]]:
