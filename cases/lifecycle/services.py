@@ -339,11 +339,14 @@ def grant_break_glass(*, actor: User, number: str, reason: str, category: str = 
 
 
 def grants_to_review(supervisor: User) -> list[BreakGlassGrant]:
-    return list(db.session.scalars(
-        sa.select(BreakGlassGrant).join(Case, Case.id == BreakGlassGrant.case_id)
-        .where(Case.centre_id == supervisor.centre_id, BreakGlassGrant.reviewed_at.is_(None))
-        .order_by(BreakGlassGrant.granted_at.desc())
-    ))
+    return list(db.session.scalars(grants_to_review_select(supervisor.centre_id)))
+
+
+def grants_to_review_select(centre_id: int | sa.ColumnElement[Any]) -> sa.Select[tuple[BreakGlassGrant]]:
+    """The statement of ``grants_to_review`` (``centre_id`` may be a bound parameter)."""
+    return (sa.select(BreakGlassGrant).join(Case, Case.id == BreakGlassGrant.case_id)
+            .where(Case.centre_id == centre_id, BreakGlassGrant.reviewed_at.is_(None))
+            .order_by(BreakGlassGrant.granted_at.desc()))
 
 
 def review_break_glass(grant_id: int, *, actor: User) -> BreakGlassGrant:

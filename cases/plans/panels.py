@@ -79,6 +79,12 @@ def centre_actions_due(centre_id: int, today: date) -> list[SupportAction]:
 
 
 @functools.cache
+def _without_plan_statement() -> sa.Select[tuple[Case]]:
+    return plans_service.high_risk_without_approved_plan_select(
+        sa.bindparam("plans_centre_id", type_=sa.Integer), _TODAY)
+
+
+@functools.cache
 def _reviews_statement(role: Role) -> sa.Select[tuple[SafetyPlanVersion]]:
     return plans_service.safety_plan_reviews_due_select(policies.bound_open_visible_case_ids(role), _DUE_UNTIL)
 
@@ -141,7 +147,8 @@ def supervisor_plans_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
     if getattr(user, "role", None) != Role.SUPERVISOR:
         return None
     awaiting = plans_awaiting_review(user.centre_id)
-    without = plans_service.high_risk_without_approved_plan(user.centre_id)
+    without = list(db.session.scalars(_without_plan_statement(), {"plans_centre_id": user.centre_id,
+                                                                  **_days(local_today())}))
     return "cases/panels/plans_supervisor.html", {
         "awaiting": awaiting[:PANEL_LIMIT], "awaiting_total": len(awaiting),
         "without_plan": without[:PANEL_LIMIT], "without_total": len(without),

@@ -188,7 +188,7 @@ def return_safety_plan(case: Case, *, actor: User, comments: str) -> SafetyPlanV
     return plan
 
 
-def _approved_in_force(today: date) -> sa.Select[tuple[int]]:
+def _approved_in_force(today: date | sa.ColumnElement[Any]) -> sa.Select[tuple[int]]:
     return sa.select(SafetyPlanVersion.case_id).where(
         SafetyPlanVersion.status == PlanStatus.APPROVED, SafetyPlanVersion.review_due_on >= today)
 
@@ -198,13 +198,20 @@ def high_risk_without_approved_plan(centre_id: int, *, today: date | None = None
     """Open high-risk cases of the centre with no approved safety plan in force (none approved, or its review is
     overdue). ``case_ids`` narrows to a subquery of case ids (e.g. a counsellor's cases)."""
     today = today or local_today()
+    return list(db.session.scalars(high_risk_without_approved_plan_select(centre_id, today, case_ids)))
+
+
+def high_risk_without_approved_plan_select(centre_id: int | sa.ColumnElement[Any],
+                                           today: date | sa.ColumnElement[Any],
+                                           case_ids: sa.Select[tuple[int]] | None = None) -> sa.Select[tuple[Case]]:
+    """The statement of ``high_risk_without_approved_plan`` (``centre_id`` and ``today`` may be bound parameters)."""
     stmt = sa.select(Case).where(
         Case.centre_id == centre_id, Case.status != CaseStatus.CLOSED, Case.risk_level == RiskLevel.HIGH,
         Case.id.not_in(_approved_in_force(today)),
     )
     if case_ids is not None:
         stmt = stmt.where(Case.id.in_(case_ids))
-    return list(db.session.scalars(stmt.order_by(Case.number)))
+    return stmt.order_by(Case.number)
 
 
 def plans_awaiting_review(centre_id: int) -> list[SafetyPlanVersion]:

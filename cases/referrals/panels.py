@@ -66,16 +66,21 @@ def _follow_ups_due(user: User, today: date) -> list[ReferralRow]:
                         r.sent_at, r.follow_up_overdue(today)) for r, number in rows]
 
 
+@functools.cache
+def _overrides_statement() -> sa.Select[tuple[Referral, str]]:
+    return (sa.select(Referral, Case.number)
+            .join(Case, Case.id == Referral.case_id)
+            .where(Case.centre_id == sa.bindparam("referrals_centre_id", type_=sa.Integer),
+                   Referral.is_override.is_(True),
+                   Referral.sent_at >= sa.bindparam("referrals_since", type_=Referral.__table__.c.sent_at.type))
+            .order_by(Referral.sent_at.desc()).limit(PANEL_LIMIT))
+
+
 def recent_overrides(user: User, now: datetime | None = None) -> list[ReferralRow]:
     """Referrals of the user's centre sent under an emergency override in the last 30 days."""
     now = now or utcnow()
-    rows = db.session.execute(
-        sa.select(Referral, Case.number)
-        .join(Case, Case.id == Referral.case_id)
-        .where(Case.centre_id == user.centre_id, Referral.is_override.is_(True),
-               Referral.sent_at >= now - timedelta(days=OVERRIDE_REVIEW_DAYS))
-        .order_by(Referral.sent_at.desc()).limit(PANEL_LIMIT)
-    ).all()
+    rows = db.session.execute(_overrides_statement(), {
+        "referrals_centre_id": user.centre_id, "referrals_since": now - timedelta(days=OVERRIDE_REVIEW_DAYS)}).all()
     return [ReferralRow(number, r.case_public_id, r.public_id, r.institution_type, r.status, r.follow_up_on,
                         r.sent_at, False) for r, number in rows]
 
