@@ -104,7 +104,8 @@ def _register(state: BlueprintSetupState) -> None:
                            counter=tasks_services.case_task_count)
     register_throttle_listener(state.app, alerts_services.alert_supervisors_of_pace)  # her supervisors are told
     register_session_end_listener(state.app, intake_services.forget_drafts)  # an intake draft dies with its session
-    register_task_provider(state.app, legal_panels.legal_tasks, legal_panels.TASK_KINDS)
+    register_task_provider(state.app, legal_panels.legal_tasks, legal_panels.TASK_KINDS,
+                           counter=legal_panels.legal_task_count)
     for section in REPORT_SECTIONS:
         register_report_section(state.app, section)
     register_population_counter(state.app, intake_reports.applications_by_centre)  # how releases group centres

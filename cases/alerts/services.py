@@ -8,6 +8,7 @@ transaction already sent that person a more specific alert about the same case.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -81,9 +82,15 @@ def alert_supervisors_of_pace(user: User, action: str) -> None:
     notify(list(supervisors), None, "unusual-reading", actor=user)
 
 
+@functools.cache
+def _unread_statement() -> sa.Select[tuple[int]]:
+    """Built once per process (the dashboard asks it on every visit; issue 20)."""
+    return (sa.select(sa.func.count()).select_from(Alert)
+            .where(Alert.user_id == sa.bindparam("alerts_user_id", type_=sa.Integer), Alert.read_at.is_(None)))
+
+
 def unread_count(user: User) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Alert)
-                             .where(Alert.user_id == user.id, Alert.read_at.is_(None))) or 0
+    return db.session.scalar(_unread_statement(), {"alerts_user_id": user.id}) or 0
 
 
 def alerts_for(user: User, limit: int = LIST_LIMIT) -> list[Alert]:

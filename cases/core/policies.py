@@ -6,9 +6,10 @@ exist, belongs to another centre, or that the user may not ``action`` — the th
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from werkzeug.exceptions import NotFound
@@ -107,6 +108,34 @@ def open_visible_case_ids(user: User) -> sa.Select[tuple[int]]:
         visible = visible_cases_query(user).where(Case.status != CaseStatus.CLOSED).subquery()
         return sa.select(visible.c.id)
     return once_per_request(("cases.open_visible_case_ids", user.id, user.role, user.centre_id), build)
+
+
+class BoundViewer:
+    """A stand-in for the user in a statement built once per process (issue 20): her id and centre are bound
+    parameters (``viewer_id``, ``viewer_centre_id``; ``viewer_params`` gives their values), her role shapes the
+    statement. The dashboards' statements cost more to build (expression construction, cache key) than to run."""
+
+    def __init__(self, role: Role) -> None:
+        self.role = role
+        self.id = sa.bindparam("viewer_id", type_=sa.Integer)
+        self.centre_id = sa.bindparam("viewer_centre_id", type_=sa.Integer)
+
+
+@functools.cache
+def bound_viewer(role: Role) -> BoundViewer:
+    return BoundViewer(role)
+
+
+def viewer_params(user: User) -> dict[str, Any]:
+    """The values of a ``BoundViewer``'s parameters for ``user``."""
+    return {"viewer_id": user.id, "viewer_centre_id": user.centre_id}
+
+
+@functools.cache
+def bound_open_visible_case_ids(role: Role) -> sa.Select[tuple[int]]:
+    """``open_visible_case_ids`` for any user of ``role``, built once per process (``viewer_params``)."""
+    visible = visible_cases_query(cast(User, bound_viewer(role))).where(Case.status != CaseStatus.CLOSED).subquery()
+    return sa.select(visible.c.id)
 
 
 def assigned_to_case(user_id: Any) -> sa.ColumnElement[bool]:

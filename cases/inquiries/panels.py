@@ -3,6 +3,7 @@ shelter coordinator's alerts. SECURITY: case numbers, dates, channels and shelte
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from typing import Any
 
@@ -15,17 +16,27 @@ from cases.inquiries import services as svc
 from cases.inquiries.models import LocationInquiry
 
 
+@functools.cache
+def _supervisor_statements() -> tuple[sa.Select[tuple[int]], sa.Select[Any]]:
+    """The supervisor's panel's two statements, built once per process (issue 20): centre and time bound."""
+    centre_id = sa.bindparam("inquiries_centre_id", type_=sa.Integer)
+    since = sa.bindparam("inquiries_since", type_=LocationInquiry.__table__.c.occurred_at.type)
+    unlinked = sa.select(sa.func.count()).select_from(LocationInquiry).where(
+        LocationInquiry.centre_id == centre_id, LocationInquiry.case_id.is_(None))
+    linked = (sa.select(Case.number, Case.public_id, LocationInquiry.occurred_at, LocationInquiry.channel)
+              .join(Case, Case.id == LocationInquiry.case_id)
+              .where(LocationInquiry.centre_id == centre_id, LocationInquiry.occurred_at >= since)
+              .order_by(LocationInquiry.occurred_at.desc()).limit(50))
+    return unlinked, linked
+
+
 def supervisor_panel(user: User) -> tuple[str, dict[str, Any]] | None:
     if user.role != Role.SUPERVISOR:
         return None
-    since = utcnow() - timedelta(days=30)
-    unlinked = db.session.scalar(sa.select(sa.func.count()).select_from(LocationInquiry).where(
-        LocationInquiry.centre_id == user.centre_id, LocationInquiry.case_id.is_(None))) or 0
-    linked = db.session.execute(
-        sa.select(Case.number, Case.public_id, LocationInquiry.occurred_at, LocationInquiry.channel)
-        .join(Case, Case.id == LocationInquiry.case_id)
-        .where(LocationInquiry.centre_id == user.centre_id, LocationInquiry.occurred_at >= since)
-        .order_by(LocationInquiry.occurred_at.desc()).limit(50)).all()
+    unlinked_count, linked_rows = _supervisor_statements()
+    unlinked = db.session.scalar(unlinked_count, {"inquiries_centre_id": user.centre_id}) or 0
+    linked = db.session.execute(linked_rows, {"inquiries_centre_id": user.centre_id,
+                                              "inquiries_since": utcnow() - timedelta(days=30)}).all()
     return "cases/panels/inquiries_supervisor.html", {"unlinked": unlinked, "linked": linked,
                                                      "channel_label": svc.channel_label}
 

@@ -9,6 +9,7 @@ a later record (re-arrested, a new date) replaces an earlier expected release.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -329,26 +330,46 @@ def legal_due(case_ids: sa.Select[tuple[int]], *, today: date) -> list[LegalDue]
     deadlines to appeal within two weeks with no appeal recorded (a past one is overdue: record whether it was
     appealed), expected releases within two weeks, and duty-to-report questions not decided yet (due the day after
     staff learned of them)."""
+    return legal_due_rows(db.session.execute(legal_due_select(case_ids, **legal_due_days(today))).all(), today)
+
+
+def legal_due_days(today: date) -> dict[str, date]:
+    """The days ``legal_due_select`` compares with, for ``today`` (also the values of its bound parameters)."""
+    return {"legal_today": today, "legal_hearing_until": today + timedelta(HEARING_WARNING_DAYS),
+            "legal_appeal_until": today + timedelta(APPEAL_WARNING_DAYS),
+            "legal_release_until": today + timedelta(RELEASE_WARNING_DAYS)}
+
+
+def legal_due_select(case_ids: sa.Select[tuple[int]], *, legal_today: date | sa.ColumnElement[Any],
+                     legal_hearing_until: date | sa.ColumnElement[Any],
+                     legal_appeal_until: date | sa.ColumnElement[Any],
+                     legal_release_until: date | sa.ColumnElement[Any]) -> sa.Select[Any]:
+    """The statement of ``legal_due``; the days may be bound parameters (named as ``legal_due_days``' keys), so
+    that the dashboard builds it once."""
     hearings = sa.select(_kind("hearing"), LegalProceeding.case_id, LegalProceeding.next_hearing_on,
                          LegalProceeding.public_id, sa.cast(sa.literal(""), sa.String(20))).where(
         LegalProceeding.case_id.in_(case_ids), LegalProceeding.status == "ongoing",
-        LegalProceeding.next_hearing_on <= today + timedelta(HEARING_WARNING_DAYS))
+        LegalProceeding.next_hearing_on <= legal_hearing_until)
     appeals = sa.select(_kind("appeal-deadline"), LegalProceeding.case_id, LegalProceeding.appeal_deadline_on,
                         LegalProceeding.public_id, sa.cast(sa.literal(""), sa.String(20))).where(
         LegalProceeding.case_id.in_(case_ids), LegalProceeding.appeal.is_(None),
-        LegalProceeding.appeal_deadline_on <= today + timedelta(APPEAL_WARNING_DAYS))
+        LegalProceeding.appeal_deadline_on <= legal_appeal_until)
     releases = _current_records().with_only_columns(
         _kind("release-coming"), CustodyRecord.case_id, CustodyRecord.release_on, CustodyRecord.public_id,
         sa.cast(sa.literal(""), sa.String(20))).where(
-        CustodyRecord.case_id.in_(case_ids), CustodyRecord.release_on > today,
-        CustodyRecord.release_on <= today + timedelta(RELEASE_WARNING_DAYS))
+        CustodyRecord.case_id.in_(case_ids), CustodyRecord.release_on > legal_today,
+        CustodyRecord.release_on <= legal_release_until)
     reports = sa.select(_kind("report-decision"), ReportDecision.case_id, ReportDecision.learned_on,
                         ReportDecision.public_id, ReportDecision.concern).where(
         ReportDecision.case_id.in_(case_ids), ReportDecision.decision == "undecided")
     due = sa.union_all(hearings, appeals, releases, reports).subquery()
     kind, case_id, due_on, object_id, detail = due.c
-    rows = db.session.execute(sa.select(kind, Case.number, Case.public_id, due_on, object_id, detail)
-                              .join(Case, Case.id == case_id).order_by(due_on, Case.number, kind)).all()
+    return (sa.select(kind, Case.number, Case.public_id, due_on, object_id, detail)
+            .join(Case, Case.id == case_id).order_by(due_on, Case.number, kind))
+
+
+def legal_due_rows(rows: Sequence[Any], today: date) -> list[LegalDue]:
+    """``legal_due``'s answer from ``legal_due_select``'s rows."""
     out = []
     for key, number, case_public_id, day, object_public_id, extra in rows:
         if key == "report-decision":

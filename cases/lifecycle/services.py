@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -182,11 +183,14 @@ def closure_history(case: Case) -> list[ClosureRequest]:
 
 
 def closures_awaiting_decision(centre_id: int) -> list[ClosureRequest]:
-    return list(db.session.scalars(
-        sa.select(ClosureRequest).join(Case, Case.id == ClosureRequest.case_id)
-        .where(Case.centre_id == centre_id, ClosureRequest.status == ClosureStatus.PENDING.value)
-        .order_by(ClosureRequest.requested_at)
-    ))
+    return list(db.session.scalars(closures_awaiting_decision_select(centre_id)))
+
+
+def closures_awaiting_decision_select(centre_id: int | sa.ColumnElement[Any]) -> sa.Select[tuple[ClosureRequest]]:
+    """The statement of ``closures_awaiting_decision`` (``centre_id`` may be a bound parameter)."""
+    return (sa.select(ClosureRequest).join(Case, Case.id == ClosureRequest.case_id)
+            .where(Case.centre_id == centre_id, ClosureRequest.status == ClosureStatus.PENDING.value)
+            .order_by(ClosureRequest.requested_at))
 
 
 def request_closure(case: Case, *, actor: User, reason: str, checklist: Iterable[str], explanation: str | None,
@@ -335,11 +339,14 @@ def grant_break_glass(*, actor: User, number: str, reason: str, category: str = 
 
 
 def grants_to_review(supervisor: User) -> list[BreakGlassGrant]:
-    return list(db.session.scalars(
-        sa.select(BreakGlassGrant).join(Case, Case.id == BreakGlassGrant.case_id)
-        .where(Case.centre_id == supervisor.centre_id, BreakGlassGrant.reviewed_at.is_(None))
-        .order_by(BreakGlassGrant.granted_at.desc())
-    ))
+    return list(db.session.scalars(grants_to_review_select(supervisor.centre_id)))
+
+
+def grants_to_review_select(centre_id: int | sa.ColumnElement[Any]) -> sa.Select[tuple[BreakGlassGrant]]:
+    """The statement of ``grants_to_review`` (``centre_id`` may be a bound parameter)."""
+    return (sa.select(BreakGlassGrant).join(Case, Case.id == BreakGlassGrant.case_id)
+            .where(Case.centre_id == centre_id, BreakGlassGrant.reviewed_at.is_(None))
+            .order_by(BreakGlassGrant.granted_at.desc()))
 
 
 def review_break_glass(grant_id: int, *, actor: User) -> BreakGlassGrant:

@@ -10,6 +10,7 @@ names, institution names or any decrypted value.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -21,7 +22,7 @@ from app.db import db, utcnow
 from app.per_request import once_per_request
 from app.users.models import Role, User
 from cases.core.models import Case
-from cases.core.policies import open_visible_case_ids
+from cases.core.policies import bound_open_visible_case_ids, viewer_params
 from cases.orders.models import EXPIRY_ALERT_DAYS, ProtectiveOrder
 
 PANEL_LIMIT = 50
@@ -40,37 +41,57 @@ class OrderRow:
     approval_overdue: bool
 
 
-def _order_rows(stmt: sa.Select[Any], today: date, now: datetime) -> list[OrderRow]:
+def _order_rows(stmt: sa.Select[Any], today: date, now: datetime,
+                params: dict[str, Any] | None = None) -> list[OrderRow]:
     return [OrderRow(number, o.case_public_id, o.public_id, o.kind, o.issuer, o.expires_on, o.days_left(today),
                      o.approval_deadline, o.approval_overdue(now))
-            for o, number in db.session.execute(stmt).all()]
+            for o, number in db.session.execute(stmt, params).all()]
+
+
+def _expiring_select(case_ids: sa.Select[tuple[int]], today: date | sa.ColumnElement[Any],
+                     until: date | sa.ColumnElement[Any]) -> sa.Select[tuple[ProtectiveOrder, str]]:
+    return (
+        sa.select(ProtectiveOrder, Case.number).join(Case, Case.id == ProtectiveOrder.case_id)
+        .where(ProtectiveOrder.case_id.in_(case_ids), ProtectiveOrder.expires_on >= today,
+               ProtectiveOrder.expires_on <= until,
+               sa.or_(ProtectiveOrder.approval_deadline.is_(None), ProtectiveOrder.approved_at.is_not(None)))
+        .order_by(ProtectiveOrder.expires_on, ProtectiveOrder.id).limit(PANEL_LIMIT)
+    )
+
+
+def _awaiting_select(case_ids: sa.Select[tuple[int]],
+                     today: date | sa.ColumnElement[Any]) -> sa.Select[tuple[ProtectiveOrder, str]]:
+    return (
+        sa.select(ProtectiveOrder, Case.number).join(Case, Case.id == ProtectiveOrder.case_id)
+        .where(ProtectiveOrder.case_id.in_(case_ids), ProtectiveOrder.approval_deadline.is_not(None),
+               ProtectiveOrder.approved_at.is_(None), ProtectiveOrder.expires_on >= today)
+        .order_by(ProtectiveOrder.approval_deadline, ProtectiveOrder.id).limit(PANEL_LIMIT)
+    )
 
 
 def orders_expiring(case_ids: sa.Select[tuple[int]], today: date | None = None,
                     now: datetime | None = None) -> list[OrderRow]:
     """Orders in force whose last day is within 14 days (lapsed police orders are listed as awaiting approval)."""
     today, now = today or local_today(), now or utcnow()
-    stmt = (
-        sa.select(ProtectiveOrder, Case.number).join(Case, Case.id == ProtectiveOrder.case_id)
-        .where(ProtectiveOrder.case_id.in_(case_ids), ProtectiveOrder.expires_on >= today,
-               ProtectiveOrder.expires_on <= today + timedelta(days=EXPIRY_ALERT_DAYS),
-               sa.or_(ProtectiveOrder.approval_deadline.is_(None), ProtectiveOrder.approved_at.is_not(None)))
-        .order_by(ProtectiveOrder.expires_on, ProtectiveOrder.id).limit(PANEL_LIMIT)
-    )
-    return _order_rows(stmt, today, now)
+    return _order_rows(_expiring_select(case_ids, today, today + timedelta(days=EXPIRY_ALERT_DAYS)), today, now)
 
 
 def orders_awaiting_approval(case_ids: sa.Select[tuple[int]], today: date | None = None,
                              now: datetime | None = None) -> list[OrderRow]:
     """Police orders without a recorded approval (overdue ones first: they may have lapsed)."""
     today, now = today or local_today(), now or utcnow()
-    stmt = (
-        sa.select(ProtectiveOrder, Case.number).join(Case, Case.id == ProtectiveOrder.case_id)
-        .where(ProtectiveOrder.case_id.in_(case_ids), ProtectiveOrder.approval_deadline.is_not(None),
-               ProtectiveOrder.approved_at.is_(None), ProtectiveOrder.expires_on >= today)
-        .order_by(ProtectiveOrder.approval_deadline, ProtectiveOrder.id).limit(PANEL_LIMIT)
-    )
-    return _order_rows(stmt, today, now)
+    return _order_rows(_awaiting_select(case_ids, today), today, now)
+
+
+_TODAY = sa.bindparam("orders_today", type_=sa.Date)
+
+
+@functools.cache
+def _statements(role: Role) -> tuple[sa.Select[tuple[ProtectiveOrder, str]], sa.Select[tuple[ProtectiveOrder, str]]]:
+    """The dashboard's two statements, built once per process (issue 20): the user and the day are bound."""
+    ids = bound_open_visible_case_ids(role)
+    return (_expiring_select(ids, _TODAY, sa.bindparam("orders_until", type_=sa.Date)),
+            _awaiting_select(ids, _TODAY))
 
 
 def orders_for(user: User, today: date | None = None) -> tuple[list[OrderRow], list[OrderRow]]:
@@ -79,8 +100,11 @@ def orders_for(user: User, today: date | None = None) -> tuple[list[OrderRow], l
     today = today or local_today()
 
     def lookup() -> tuple[list[OrderRow], list[OrderRow]]:
-        ids = open_visible_case_ids(user)
-        return orders_expiring(ids, today=today), orders_awaiting_approval(ids, today=today)
+        expiring, awaiting = _statements(user.role)
+        params = {**viewer_params(user), "orders_today": today,
+                  "orders_until": today + timedelta(days=EXPIRY_ALERT_DAYS)}
+        now = utcnow()
+        return _order_rows(expiring, today, now, params), _order_rows(awaiting, today, now, params)
 
     return once_per_request(("orders.orders_for", user.id, today), lookup)
 

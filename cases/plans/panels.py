@@ -10,15 +10,16 @@ case read).
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+import functools
+from datetime import date, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 
 from app.dates import local_today
 from app.db import db
 from app.per_request import once_per_request
-from app.users.models import Role
+from app.users.models import Role, User
 from cases.core import policies
 from cases.core.models import Case
 from cases.plans import services as plans_service
@@ -29,8 +30,69 @@ PANEL_LIMIT = 20
 DUE_WITHIN_DAYS = 7
 
 
-def _assigned_case_ids(user: Any) -> sa.Select[tuple[int]]:
-    return policies.visible_cases_query(user).with_only_columns(Case.id)
+@functools.cache
+def _assigned_case_ids(role: Role) -> sa.Select[tuple[int]]:
+    return policies.visible_cases_query(cast(User, policies.bound_viewer(role))).with_only_columns(Case.id)
+
+
+# The dashboard's statements are built once per process (issue 20: building them cost more than running them), the
+# user, centre and day bound as parameters (policies.BoundViewer; ``_days``).
+_TODAY = sa.bindparam("plans_today", type_=sa.Date)
+_DUE_UNTIL = sa.bindparam("plans_due_until", type_=sa.Date)
+
+
+def _days(today: date) -> dict[str, date]:
+    return {"plans_today": today, "plans_due_until": today + timedelta(days=DUE_WITHIN_DAYS)}
+
+
+@functools.cache
+def _due_summary_statement(role: Role) -> sa.Select[Any]:
+    return risk_service.due_summary_select(policies.visible_cases_query(cast(User, policies.bound_viewer(role))),
+                                           until=_DUE_UNTIL, today=_TODAY, limit=PANEL_LIMIT)
+
+
+@functools.cache
+def _returned_statement(role: Role) -> sa.Select[tuple[SafetyPlanVersion]]:
+    return plans_service.plans_returned_to_select(cast(User, policies.bound_viewer(role)))
+
+
+@functools.cache
+def _awaiting_statement() -> sa.Select[tuple[SafetyPlanVersion]]:
+    return plans_service.plans_awaiting_review_select(sa.bindparam("plans_centre_id", type_=sa.Integer))
+
+
+@functools.cache
+def _actions_statement(role: Role) -> sa.Select[tuple[SupportAction]]:
+    viewer = policies.bound_viewer(role)
+    return plans_service.actions_due_select(SupportAction.owner_user_id == viewer.id, viewer.centre_id, _DUE_UNTIL)
+
+
+@functools.cache
+def _centre_actions_statement() -> sa.Select[tuple[SupportAction]]:
+    return plans_service.actions_due_select(SupportAction.owner_user_id.is_not(None),
+                                            sa.bindparam("plans_centre_id", type_=sa.Integer), _DUE_UNTIL)
+
+
+def centre_actions_due(centre_id: int, today: date) -> list[SupportAction]:
+    """The centre's open actions owned by staff, due within ``DUE_WITHIN_DAYS`` or overdue (a supervisor's tasks)."""
+    return list(db.session.scalars(_centre_actions_statement(), {"plans_centre_id": centre_id, **_days(today)}))
+
+
+@functools.cache
+def _without_plan_statement() -> sa.Select[tuple[Case]]:
+    return plans_service.high_risk_without_approved_plan_select(
+        sa.bindparam("plans_centre_id", type_=sa.Integer), _TODAY)
+
+
+@functools.cache
+def _reviews_statement(role: Role) -> sa.Select[tuple[SafetyPlanVersion]]:
+    return plans_service.safety_plan_reviews_due_select(policies.bound_open_visible_case_ids(role), _DUE_UNTIL)
+
+
+def safety_plan_reviews_due(user: Any, today: date) -> list[SafetyPlanVersion]:
+    """The approved plans whose review is due within ``DUE_WITHIN_DAYS`` (or overdue) on the open cases she sees
+    (``plans_service.safety_plan_reviews_due`` of ``policies.open_visible_case_ids``)."""
+    return list(db.session.scalars(_reviews_statement(user.role), {**policies.viewer_params(user), **_days(today)}))
 
 
 # The panels' lookups, shared with the task list's providers (cases.tasks.services) within one request: the
@@ -47,31 +109,31 @@ def assessments_due_summary(user: Any, today: date | None = None) -> risk_servic
     """The panel's first ``PANEL_LIMIT`` assessments due, with the total and the overdue tasks among them, counted
     in SQL with the same conditions (the dashboard's plans panel and its task count share it)."""
     today = today or local_today()
-    return once_per_request(("plans.assessments_due_summary", user.id, today),
-                            lambda: risk_service.assessments_due_summary(
-                                policies.visible_cases_query(user), within_days=DUE_WITHIN_DAYS, today=today,
-                                limit=PANEL_LIMIT))
+    return once_per_request(("plans.assessments_due_summary", user.id, today), lambda: risk_service.due_summary(
+        db.session.execute(_due_summary_statement(user.role), {**policies.viewer_params(user), **_days(today)}).all(),
+        today))
 
 
 def plans_returned_to(user: Any) -> list[SafetyPlanVersion]:
-    return once_per_request(("plans.returned_to", user.id), lambda: plans_service.plans_returned_to(user))
+    return once_per_request(("plans.returned_to", user.id), lambda: list(db.session.scalars(
+        _returned_statement(user.role), policies.viewer_params(user))))
 
 
 def plans_awaiting_review(centre_id: int) -> list[SafetyPlanVersion]:
-    return once_per_request(("plans.awaiting_review", centre_id),
-                            lambda: plans_service.plans_awaiting_review(centre_id))
+    return once_per_request(("plans.awaiting_review", centre_id), lambda: list(db.session.scalars(
+        _awaiting_statement(), {"plans_centre_id": centre_id})))
 
 
 def actions_due_for(user: Any, today: date | None = None) -> list[SupportAction]:
     today = today or local_today()
-    return once_per_request(("plans.actions_due_for", user.id, today), lambda: plans_service.actions_due_for(
-        user, within_days=DUE_WITHIN_DAYS, today=today))
+    return once_per_request(("plans.actions_due_for", user.id, today), lambda: list(db.session.scalars(
+        _actions_statement(user.role), {**policies.viewer_params(user), **_days(today)})))
 
 
 def counsellor_plans_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
     if getattr(user, "role", None) != Role.COUNSELLOR:
         return None
-    visible = set(db.session.scalars(_assigned_case_ids(user)))
+    visible = set(db.session.scalars(_assigned_case_ids(user.role), policies.viewer_params(user)))
     due = assessments_due_summary(user)
     returned = [p for p in plans_returned_to(user) if p.case_id in visible]
     actions = [a for a in actions_due_for(user) if a.case_id in visible]
@@ -85,7 +147,8 @@ def supervisor_plans_panel(user: Any) -> tuple[str, dict[str, Any]] | None:
     if getattr(user, "role", None) != Role.SUPERVISOR:
         return None
     awaiting = plans_awaiting_review(user.centre_id)
-    without = plans_service.high_risk_without_approved_plan(user.centre_id)
+    without = list(db.session.scalars(_without_plan_statement(), {"plans_centre_id": user.centre_id,
+                                                                  **_days(local_today())}))
     return "cases/panels/plans_supervisor.html", {
         "awaiting": awaiting[:PANEL_LIMIT], "awaiting_total": len(awaiting),
         "without_plan": without[:PANEL_LIMIT], "without_total": len(without),

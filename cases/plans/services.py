@@ -188,7 +188,7 @@ def return_safety_plan(case: Case, *, actor: User, comments: str) -> SafetyPlanV
     return plan
 
 
-def _approved_in_force(today: date) -> sa.Select[tuple[int]]:
+def _approved_in_force(today: date | sa.ColumnElement[Any]) -> sa.Select[tuple[int]]:
     return sa.select(SafetyPlanVersion.case_id).where(
         SafetyPlanVersion.status == PlanStatus.APPROVED, SafetyPlanVersion.review_due_on >= today)
 
@@ -198,36 +198,49 @@ def high_risk_without_approved_plan(centre_id: int, *, today: date | None = None
     """Open high-risk cases of the centre with no approved safety plan in force (none approved, or its review is
     overdue). ``case_ids`` narrows to a subquery of case ids (e.g. a counsellor's cases)."""
     today = today or local_today()
+    return list(db.session.scalars(high_risk_without_approved_plan_select(centre_id, today, case_ids)))
+
+
+def high_risk_without_approved_plan_select(centre_id: int | sa.ColumnElement[Any],
+                                           today: date | sa.ColumnElement[Any],
+                                           case_ids: sa.Select[tuple[int]] | None = None) -> sa.Select[tuple[Case]]:
+    """The statement of ``high_risk_without_approved_plan`` (``centre_id`` and ``today`` may be bound parameters)."""
     stmt = sa.select(Case).where(
         Case.centre_id == centre_id, Case.status != CaseStatus.CLOSED, Case.risk_level == RiskLevel.HIGH,
         Case.id.not_in(_approved_in_force(today)),
     )
     if case_ids is not None:
         stmt = stmt.where(Case.id.in_(case_ids))
-    return list(db.session.scalars(stmt.order_by(Case.number)))
+    return stmt.order_by(Case.number)
 
 
 def plans_awaiting_review(centre_id: int) -> list[SafetyPlanVersion]:
-    return list(db.session.scalars(
-        sa.select(SafetyPlanVersion).join(Case, Case.id == SafetyPlanVersion.case_id)
-        .where(Case.centre_id == centre_id, SafetyPlanVersion.status == PlanStatus.SUBMITTED,
-               Case.status != CaseStatus.CLOSED)
-        .order_by(SafetyPlanVersion.submitted_at)
-    ))
+    return list(db.session.scalars(plans_awaiting_review_select(centre_id)))
+
+
+def plans_awaiting_review_select(centre_id: int | sa.ColumnElement[Any]) -> sa.Select[tuple[SafetyPlanVersion]]:
+    """The statement of ``plans_awaiting_review`` (``centre_id`` may be a bound parameter)."""
+    return (sa.select(SafetyPlanVersion).join(Case, Case.id == SafetyPlanVersion.case_id)
+            .where(Case.centre_id == centre_id, SafetyPlanVersion.status == PlanStatus.SUBMITTED,
+                   Case.status != CaseStatus.CLOSED)
+            .order_by(SafetyPlanVersion.submitted_at))
 
 
 def plans_returned_to(user: User) -> list[SafetyPlanVersion]:
     """Returned versions that are still the latest version of their case and are hers to rework: she submitted them,
     or the submitter has left the case and she is its primary counsellor (``policies.returned_to``)."""
+    return list(db.session.scalars(plans_returned_to_select(user)))
+
+
+def plans_returned_to_select(user: User) -> sa.Select[tuple[SafetyPlanVersion]]:
+    """The statement of ``plans_returned_to`` (``user`` may be a ``policies.BoundViewer``)."""
     newer = sa.orm.aliased(SafetyPlanVersion)
-    return list(db.session.scalars(
-        sa.select(SafetyPlanVersion).join(Case, Case.id == SafetyPlanVersion.case_id)
-        .where(Case.centre_id == user.centre_id, SafetyPlanVersion.status == PlanStatus.RETURNED,
-               returned_to(SafetyPlanVersion.submitted_by_id, user), Case.status != CaseStatus.CLOSED,
-               ~sa.exists().where(newer.case_id == SafetyPlanVersion.case_id,
-                                  newer.version > SafetyPlanVersion.version))
-        .order_by(SafetyPlanVersion.reviewed_at)
-    ))
+    return (sa.select(SafetyPlanVersion).join(Case, Case.id == SafetyPlanVersion.case_id)
+            .where(Case.centre_id == user.centre_id, SafetyPlanVersion.status == PlanStatus.RETURNED,
+                   returned_to(SafetyPlanVersion.submitted_by_id, user), Case.status != CaseStatus.CLOSED,
+                   ~sa.exists().where(newer.case_id == SafetyPlanVersion.case_id,
+                                      newer.version > SafetyPlanVersion.version))
+            .order_by(SafetyPlanVersion.reviewed_at))
 
 
 @dataclass(frozen=True)
@@ -374,13 +387,18 @@ def actions_due(criterion: sa.ColumnElement[bool], centre_id: int, within_days: 
     """Open actions matching ``criterion`` (an owner, a set of cases), due within ``within_days`` or overdue, on
     open cases of the centre."""
     today = today or local_today()
-    return list(db.session.scalars(
-        sa.select(SupportAction).join(Case, Case.id == SupportAction.case_id)
-        .where(criterion, SupportAction.status.in_(OPEN_ACTION_STATUSES),
-               SupportAction.due_on.is_not(None), SupportAction.due_on <= today + timedelta(days=within_days),
-               Case.centre_id == centre_id, Case.status != CaseStatus.CLOSED)
-        .order_by(SupportAction.due_on, SupportAction.id)
-    ))
+    return list(db.session.scalars(actions_due_select(criterion, centre_id, today + timedelta(days=within_days))))
+
+
+def actions_due_select(criterion: sa.ColumnElement[bool], centre_id: int | sa.ColumnElement[Any],
+                       until: date | sa.ColumnElement[Any]) -> sa.Select[tuple[SupportAction]]:
+    """The statement of ``actions_due``, due on or before ``until`` (``centre_id`` and ``until`` may be bound
+    parameters)."""
+    return (sa.select(SupportAction).join(Case, Case.id == SupportAction.case_id)
+            .where(criterion, SupportAction.status.in_(OPEN_ACTION_STATUSES),
+                   SupportAction.due_on.is_not(None), SupportAction.due_on <= until,
+                   Case.centre_id == centre_id, Case.status != CaseStatus.CLOSED)
+            .order_by(SupportAction.due_on, SupportAction.id))
 
 
 def safety_plan_reviews_due(case_ids: sa.Select[tuple[int]], within_days: int = 7,
@@ -388,13 +406,19 @@ def safety_plan_reviews_due(case_ids: sa.Select[tuple[int]], within_days: int = 
     """The approved safety plan of each case among ``case_ids`` whose review is due within ``within_days`` or
     overdue (the latest approved version only: a newer approval replaces the older review date)."""
     today = today or local_today()
+    return list(db.session.scalars(safety_plan_reviews_due_select(case_ids, today + timedelta(days=within_days))))
+
+
+def safety_plan_reviews_due_select(case_ids: sa.Select[tuple[int]],
+                                   until: date | sa.ColumnElement[Any]) -> sa.Select[tuple[SafetyPlanVersion]]:
+    """The statement of ``safety_plan_reviews_due``, reviews due on or before ``until`` (a bound parameter, for a
+    statement built once)."""
     newer = sa.orm.aliased(SafetyPlanVersion)
-    return list(db.session.scalars(
-        sa.select(SafetyPlanVersion).join(Case, Case.id == SafetyPlanVersion.case_id)
-        .where(SafetyPlanVersion.case_id.in_(case_ids), SafetyPlanVersion.status == PlanStatus.APPROVED,
-               SafetyPlanVersion.review_due_on <= today + timedelta(days=within_days),
-               Case.status != CaseStatus.CLOSED,
-               ~sa.exists().where(newer.case_id == SafetyPlanVersion.case_id, newer.status == PlanStatus.APPROVED,
-                                  newer.version > SafetyPlanVersion.version))
-        .order_by(SafetyPlanVersion.review_due_on, SafetyPlanVersion.id)
-    ))
+    return (sa.select(SafetyPlanVersion).join(Case, Case.id == SafetyPlanVersion.case_id)
+            .where(SafetyPlanVersion.case_id.in_(case_ids), SafetyPlanVersion.status == PlanStatus.APPROVED,
+                   SafetyPlanVersion.review_due_on <= until,
+                   Case.status != CaseStatus.CLOSED,
+                   ~sa.exists().where(newer.case_id == SafetyPlanVersion.case_id,
+                                      newer.status == PlanStatus.APPROVED,
+                                      newer.version > SafetyPlanVersion.version))
+            .order_by(SafetyPlanVersion.review_due_on, SafetyPlanVersion.id))

@@ -9,6 +9,7 @@ names, institution names or any decrypted value.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -20,7 +21,7 @@ from app.db import db, utcnow
 from app.per_request import once_per_request
 from app.users.models import Role, User
 from cases.core.models import Case
-from cases.core.policies import open_visible_case_ids
+from cases.core.policies import bound_open_visible_case_ids, viewer_params
 from cases.referrals.models import OPEN_REFERRAL_STATUSES, Referral
 
 FOLLOW_UP_WINDOW_DAYS = 7
@@ -47,29 +48,39 @@ def follow_ups_due(user: User, today: date | None = None) -> list[ReferralRow]:
     return once_per_request(("referrals.follow_ups_due", user.id, today), lambda: _follow_ups_due(user, today))
 
 
+@functools.cache
+def _follow_ups_statement(role: Role) -> sa.Select[tuple[Referral, str]]:
+    """Built once per process (issue 20): the user and the day are bound parameters."""
+    return (sa.select(Referral, Case.number)
+            .join(Case, Case.id == Referral.case_id)
+            .where(Referral.case_id.in_(bound_open_visible_case_ids(role)),
+                   Referral.status.in_(OPEN_REFERRAL_STATUSES), Referral.follow_up_on.is_not(None),
+                   Referral.follow_up_on <= sa.bindparam("referrals_due_until", type_=sa.Date))
+            .order_by(Referral.follow_up_on, Referral.id).limit(PANEL_LIMIT))
+
+
 def _follow_ups_due(user: User, today: date) -> list[ReferralRow]:
-    rows = db.session.execute(
-        sa.select(Referral, Case.number)
-        .join(Case, Case.id == Referral.case_id)
-        .where(Referral.case_id.in_(open_visible_case_ids(user)), Referral.status.in_(OPEN_REFERRAL_STATUSES),
-               Referral.follow_up_on.is_not(None),
-               Referral.follow_up_on <= today + timedelta(days=FOLLOW_UP_WINDOW_DAYS))
-        .order_by(Referral.follow_up_on, Referral.id).limit(PANEL_LIMIT)
-    ).all()
+    rows = db.session.execute(_follow_ups_statement(user.role), {
+        **viewer_params(user), "referrals_due_until": today + timedelta(days=FOLLOW_UP_WINDOW_DAYS)}).all()
     return [ReferralRow(number, r.case_public_id, r.public_id, r.institution_type, r.status, r.follow_up_on,
                         r.sent_at, r.follow_up_overdue(today)) for r, number in rows]
+
+
+@functools.cache
+def _overrides_statement() -> sa.Select[tuple[Referral, str]]:
+    return (sa.select(Referral, Case.number)
+            .join(Case, Case.id == Referral.case_id)
+            .where(Case.centre_id == sa.bindparam("referrals_centre_id", type_=sa.Integer),
+                   Referral.is_override.is_(True),
+                   Referral.sent_at >= sa.bindparam("referrals_since", type_=Referral.__table__.c.sent_at.type))
+            .order_by(Referral.sent_at.desc()).limit(PANEL_LIMIT))
 
 
 def recent_overrides(user: User, now: datetime | None = None) -> list[ReferralRow]:
     """Referrals of the user's centre sent under an emergency override in the last 30 days."""
     now = now or utcnow()
-    rows = db.session.execute(
-        sa.select(Referral, Case.number)
-        .join(Case, Case.id == Referral.case_id)
-        .where(Case.centre_id == user.centre_id, Referral.is_override.is_(True),
-               Referral.sent_at >= now - timedelta(days=OVERRIDE_REVIEW_DAYS))
-        .order_by(Referral.sent_at.desc()).limit(PANEL_LIMIT)
-    ).all()
+    rows = db.session.execute(_overrides_statement(), {
+        "referrals_centre_id": user.centre_id, "referrals_since": now - timedelta(days=OVERRIDE_REVIEW_DAYS)}).all()
     return [ReferralRow(number, r.case_public_id, r.public_id, r.institution_type, r.status, r.follow_up_on,
                         r.sent_at, False) for r, number in rows]
 

@@ -8,6 +8,7 @@ violation: ``reason="order-violation"``); the prompt shows on the case page and 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -252,6 +253,11 @@ class DueAssessment:
 
 def _due_select(cases_query: sa.Select[tuple[Case]], within_days: int,
                 today: date) -> tuple[sa.Select[Any], sa.ColumnElement[bool]]:
+    return _due_select_until(cases_query, today + timedelta(days=within_days), today)
+
+
+def _due_select_until(cases_query: sa.Select[tuple[Case]], until: date | sa.ColumnElement[Any],
+                      today: date | sa.ColumnElement[Any]) -> tuple[sa.Select[Any], sa.ColumnElement[bool]]:
     """One statement for the assessments due on the query's open cases: each case with its latest assessment's
     review date and whether a re-assessment prompt is open, only the due ones (due within ``within_days`` or
     overdue, never assessed, asked for again), in the panel's order (asked for again first, then never assessed,
@@ -265,7 +271,7 @@ def _due_select(cases_query: sa.Select[tuple[Case]], within_days: int,
     stmt = (cases_query.order_by(None)
             .add_columns(latest.label("due_on"), prompted.label("prompted"))
             .where(Case.status != CaseStatus.CLOSED,
-                   sa.or_(prompted, latest.is_(None), latest <= today + timedelta(days=within_days)))
+                   sa.or_(prompted, latest.is_(None), latest <= until))
             .order_by(sa.case((prompted, 0), else_=1), sa.case((latest.is_(None), 0), else_=1), latest,
                       Case.number))
     return stmt, sa.or_(prompted, latest.is_(None), latest < today)
@@ -299,10 +305,21 @@ def assessments_due_summary(cases_query: sa.Select[tuple[Case]], within_days: in
     """``assessments_due`` for a panel, in one statement: the first ``limit`` rows, with the total and overdue
     counts computed by the database over every due row (window functions, before the LIMIT)."""
     today = today or local_today()
-    stmt, overdue = _due_select(cases_query, within_days, today)
-    rows = db.session.execute(stmt.add_columns(
-        sa.func.count().over().label("n_total"),
-        sa.func.sum(sa.case((overdue, 1), else_=0)).over().label("n_overdue")).limit(limit)).all()
+    stmt = due_summary_select(cases_query, until=today + timedelta(days=within_days), today=today, limit=limit)
+    return due_summary(db.session.execute(stmt).all(), today)
+
+
+def due_summary_select(cases_query: sa.Select[tuple[Case]], *, until: date | sa.ColumnElement[Any],
+                       today: date | sa.ColumnElement[Any], limit: int) -> sa.Select[Any]:
+    """The statement of ``assessments_due_summary``; ``until`` (the last review date due) and ``today`` may be
+    bound parameters, so that a caller builds it once (the dashboard)."""
+    stmt, overdue = _due_select_until(cases_query, until, today)
+    return stmt.add_columns(sa.func.count().over().label("n_total"),
+                            sa.func.sum(sa.case((overdue, 1), else_=0)).over().label("n_overdue")).limit(limit)
+
+
+def due_summary(rows: Sequence[Any], today: date) -> DueSummary:
+    """The ``DueSummary`` of ``due_summary_select``'s rows."""
     if not rows:
         return DueSummary([], 0, 0)
     return DueSummary([_due(row, today) for row in rows], int(rows[0].n_total), int(rows[0].n_overdue))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import url_for
@@ -21,8 +22,7 @@ from cases.lifecycle import services as lifecycle_service
 from cases.lifecycle.models import ClosureRequest, ClosureStatus
 from cases.orders import panels as orders_panels
 from cases.plans import panels as plans_panels
-from cases.plans import services as plans_service
-from cases.plans.models import SupportAction
+from cases.plans.models import SafetyPlanVersion, SupportAction
 from cases.referrals import panels as referrals_panels
 
 DUE_WITHIN_DAYS = plans_panels.DUE_WITHIN_DAYS
@@ -56,11 +56,9 @@ def _risk_tasks(user: User, today: date) -> Iterator[Task]:
 
 
 def _plan_tasks(user: User, today: date) -> Iterator[Task]:
-    ids = policies.open_visible_case_ids(user)
-    for plan in plans_service.safety_plan_reviews_due(ids, within_days=DUE_WITHIN_DAYS, today=today):
+    for plan in plans_panels.safety_plan_reviews_due(user, today):
         yield Task("safety-plan-review", plan.case.number, _case_url("cases.view_safety_plan", plan.case_public_id),
-                   plan.review_due_on, plan.review_due_on is not None and plan.review_due_on < today,
-                   plan.case_public_id)
+                   plan.review_due_on, _review_overdue(plan, today), plan.case_public_id)
     if user.role == Role.COUNSELLOR:
         for plan in plans_panels.plans_returned_to(user):
             yield Task("safety-plan-returned", plan.case.number,
@@ -71,15 +69,36 @@ def _plan_tasks(user: User, today: date) -> Iterator[Task]:
                        _case_url("cases.view_safety_plan", plan.case_public_id), None, False, plan.case_public_id)
 
 
-def _action_tasks(user: User, today: date) -> Iterator[Task]:
+def _review_overdue(plan: SafetyPlanVersion, today: date) -> bool:
+    return plan.review_due_on is not None and plan.review_due_on < today
+
+
+def _plan_count(user: User, today: date) -> TaskCount:
+    reviews = plans_panels.safety_plan_reviews_due(user, today)
+    others = (plans_panels.plans_returned_to(user) if user.role == Role.COUNSELLOR
+              else plans_panels.plans_awaiting_review(user.centre_id))
+    return TaskCount(len(reviews) + len(others), sum(1 for plan in reviews if _review_overdue(plan, today)))
+
+
+def _actions(user: User, today: date) -> list[SupportAction]:
     if user.role == Role.COUNSELLOR:
-        actions = plans_panels.actions_due_for(user, today)
-    else:  # the centre's actions owned by staff (her own and her counsellors')
-        actions = plans_service.actions_due(SupportAction.owner_user_id.is_not(None), user.centre_id,
-                                            within_days=DUE_WITHIN_DAYS, today=today)
-    for action in actions:
+        return plans_panels.actions_due_for(user, today)
+    return plans_panels.centre_actions_due(user.centre_id, today)  # owned by staff: her own and her counsellors'
+
+
+def _action_overdue(action: SupportAction, today: date) -> bool:
+    return action.due_on is not None and action.due_on < today
+
+
+def _action_tasks(user: User, today: date) -> Iterator[Task]:
+    for action in _actions(user, today):
         yield Task("support-action", action.case.number, _case_url("cases.view_support_plan", action.case.public_id),
-                   action.due_on, action.due_on is not None and action.due_on < today, action.case.public_id)
+                   action.due_on, _action_overdue(action, today), action.case.public_id)
+
+
+def _action_count(user: User, today: date) -> TaskCount:
+    actions = _actions(user, today)
+    return TaskCount(len(actions), sum(1 for action in actions if _action_overdue(action, today)))
 
 
 def _referral_tasks(user: User, today: date) -> Iterator[Task]:
@@ -87,6 +106,11 @@ def _referral_tasks(user: User, today: date) -> Iterator[Task]:
         yield Task("referral-follow-up", row.case_number,
                    _case_url("cases.view_referral", row.case_public_id, referral_id=row.referral_public_id),
                    row.due_on, row.overdue, row.case_public_id)
+
+
+def _referral_count(user: User, today: date) -> TaskCount:
+    rows = referrals_panels.follow_ups_due(user, today=today)
+    return TaskCount(len(rows), sum(1 for row in rows if row.overdue))
 
 
 def _order_tasks(user: User, today: date) -> Iterator[Task]:
@@ -102,30 +126,61 @@ def _order_tasks(user: User, today: date) -> Iterator[Task]:
                    deadline, row.approval_overdue, row.case_public_id)
 
 
+def _order_count(user: User, today: date) -> TaskCount:
+    expiring, awaiting = orders_panels.orders_for(user, today)
+    return TaskCount(len(expiring) + len(awaiting), sum(1 for row in awaiting if row.approval_overdue))
+
+
+@functools.cache
+def _returned_closures_statement(role: Role) -> sa.Select[tuple[ClosureRequest]]:
+    """A counsellor's closure requests returned to her (policies.BoundViewer): the latest request of the case was
+    returned to her (or to the case's counsellor after a handover), the case is still open."""
+    viewer = cast(User, policies.bound_viewer(role))
+    newer = sa.orm.aliased(ClosureRequest)
+    return sa.select(ClosureRequest).join(Case, Case.id == ClosureRequest.case_id).where(
+        policies.returned_to(ClosureRequest.requested_by_id, viewer),
+        ClosureRequest.status == ClosureStatus.RETURNED.value,
+        ClosureRequest.case_id.in_(policies.bound_open_visible_case_ids(role)),
+        ~sa.exists().where(newer.case_id == ClosureRequest.case_id, newer.id > ClosureRequest.id))
+
+
+@functools.cache
+def _awaiting_closures_statement() -> sa.Select[tuple[ClosureRequest]]:
+    return lifecycle_service.closures_awaiting_decision_select(sa.bindparam("closures_centre_id", type_=sa.Integer))
+
+
+def _closures(user: User) -> list[ClosureRequest]:
+    if user.role == Role.SUPERVISOR:
+        return list(db.session.scalars(_awaiting_closures_statement(), {"closures_centre_id": user.centre_id}))
+    return list(db.session.scalars(_returned_closures_statement(user.role), policies.viewer_params(user)))
+
+
 def _closure_tasks(user: User, today: date) -> Iterator[Task]:
     if user.role == Role.SUPERVISOR:
-        for request in lifecycle_service.closures_awaiting_decision(user.centre_id):
+        for request in _closures(user):
             yield Task("closure-decision", request.case.number,
                        _case_url("cases.decide_closure", request.case_public_id),
                        request.requested_at.date(), False, request.case_public_id)
         return
-    # the latest request was returned to her (or to the case's counsellor after a handover), the case is still open
-    newer = sa.orm.aliased(ClosureRequest)
-    returned = db.session.scalars(
-        sa.select(ClosureRequest).join(Case, Case.id == ClosureRequest.case_id).where(
-            policies.returned_to(ClosureRequest.requested_by_id, user),
-            ClosureRequest.status == ClosureStatus.RETURNED.value,
-            ClosureRequest.case_id.in_(policies.open_visible_case_ids(user)),
-            ~sa.exists().where(newer.case_id == ClosureRequest.case_id, newer.id > ClosureRequest.id)))
-    for request in returned:
+    for request in _closures(user):
         yield Task("closure-returned", request.case.number, _case_url("cases.close_case", request.case_public_id),
                    None, False, request.case_public_id)
 
 
+def _closure_count(user: User, today: date) -> TaskCount:
+    return TaskCount(len(_closures(user)), 0)  # neither kind is ever overdue
+
+
+def _risk_count(user: User, today: date) -> TaskCount:
+    due = plans_panels.assessments_due_summary(user, today)
+    return TaskCount(due.total, due.overdue)
+
+
 PROVIDERS = (_risk_tasks, _plan_tasks, _action_tasks, _referral_tasks, _order_tasks, _closure_tasks)
-# Counted without building them: the risk tasks (one per due open case, 200 on a busy counsellor's dashboard) by
-# the plans panel's SQL count, which the same request shares; the others are few and counted as built.
-_BUILT_FOR_COUNT = PROVIDERS[1:]
+# What counting each provider's tasks gives, without building them (a Task carries a URL: url_for per task): the
+# risk tasks (one per due open case, 200 on a busy counsellor's dashboard) by the plans panel's SQL count, the
+# others from the rows their panels share within the request. tests/cases/test_tasks_alerts.py compares the two.
+COUNTERS = (_risk_count, _plan_count, _action_count, _referral_count, _order_count, _closure_count)
 
 
 def case_tasks(user: Any, today: date) -> Iterable[Task]:
@@ -136,13 +191,11 @@ def case_tasks(user: Any, today: date) -> Iterable[Task]:
 
 
 def case_task_count(user: Any, today: date) -> TaskCount:
-    """What counting ``case_tasks(user, today)`` gives (registered as its counter), without building the risk
-    tasks: their total and overdue count come from ``plans_panels.assessments_due_summary``'s SQL."""
+    """What counting ``case_tasks(user, today)`` gives (registered as its counter), without building the tasks."""
     if getattr(user, "role", None) not in CASE_ROLES:
         return TaskCount(0, 0)
-    due = plans_panels.assessments_due_summary(user, today)
-    others = [task for provider in _BUILT_FOR_COUNT for task in provider(user, today)]
-    return TaskCount(due.total + len(others), due.overdue + sum(1 for t in others if t.overdue))
+    counts = [counter(user, today) for counter in COUNTERS]
+    return TaskCount(sum(c.total for c in counts), sum(c.overdue for c in counts))
 
 
 def tasks_for(user: User, today: date, *, counsellor: User | None = None, kind: str | None = None) -> list[Task]:

@@ -10,6 +10,7 @@ only the birth year for children, and a month's error is acceptable for a 60-day
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 from datetime import date, timedelta
@@ -130,6 +131,18 @@ _RISK_ORDER = sa.case(
 )
 
 
+@functools.cache
+def _waiting_count_statement() -> sa.Select[tuple[int]]:
+    return (sa.select(sa.func.count()).select_from(AdmissionRequest).join(Case, Case.id == AdmissionRequest.case_id)
+            .where(AdmissionRequest.shelter_id == sa.bindparam("shelter_id", type_=sa.Integer),
+                   AdmissionRequest.status == RequestStatus.PENDING))
+
+
+def waiting_count(shelter: Shelter) -> int:
+    """``len(waitlist(shelter))``, counted by the database (the board and the dashboard show the number only)."""
+    return db.session.scalar(_waiting_count_statement(), {"shelter_id": shelter.id}) or 0
+
+
 def waitlist(shelter: Shelter) -> list[AdmissionRequest]:
     """Pending requests, highest risk first, then oldest first."""
     return list(db.session.scalars(
@@ -236,10 +249,16 @@ def occupancy_on(shelter: Shelter, day: date) -> int:
 def staying_tonight(shelter: Shelter, today: date) -> int:
     """People in the shelter tonight: a stay that ended today (even one that began today) is not — what the bed
     board shows. ``occupancy_on`` counts a same-day stay on its day, for the nights used."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Stay).where(
-        Stay.shelter_id == shelter.id, Stay.starts_on <= today,
-        sa.or_(Stay.ended_on.is_(None), Stay.ended_on > today),
-    )) or 0
+    return db.session.scalar(_staying_tonight_statement(), {"shelter_id": shelter.id, "tonight": today}) or 0
+
+
+@functools.cache
+def _staying_tonight_statement() -> sa.Select[tuple[int]]:
+    """``staying_tonight``'s statement, built once per process (the board and the dashboards ask it; issue 20)."""
+    today = sa.bindparam("tonight", type_=sa.Date)
+    return sa.select(sa.func.count()).select_from(Stay).where(
+        Stay.shelter_id == sa.bindparam("shelter_id", type_=sa.Integer), Stay.starts_on <= today,
+        sa.or_(Stay.ended_on.is_(None), Stay.ended_on > today))
 
 
 def peak_occupancy(shelter: Shelter, start: date, end: date, today: date) -> int:
@@ -401,11 +420,16 @@ def pending_extensions(shelters: Iterable[Shelter]) -> list[ExtensionRequest]:
     ids = [s.id for s in shelters]
     if not ids:
         return []
-    return list(db.session.scalars(
-        sa.select(ExtensionRequest).join(AdmissionRequest)
-        .where(AdmissionRequest.shelter_id.in_(ids), ExtensionRequest.status == ExtensionStatus.PENDING)
-        .order_by(ExtensionRequest.requested_at)
-    ))
+    return list(db.session.scalars(_pending_extensions_statement(), {"shelter_ids": ids}))
+
+
+@functools.cache
+def _pending_extensions_statement() -> sa.Select[tuple[ExtensionRequest]]:
+    """``pending_extensions``' statement, built once per process (the board and the dashboards ask it; issue 20)."""
+    return (sa.select(ExtensionRequest).join(AdmissionRequest)
+            .where(AdmissionRequest.shelter_id.in_(sa.bindparam("shelter_ids", expanding=True)),
+                   ExtensionRequest.status == ExtensionStatus.PENDING)
+            .order_by(ExtensionRequest.requested_at))
 
 
 def decide_extension(extension: ExtensionRequest, *, approve: bool, actor: User) -> None:

@@ -3,9 +3,11 @@ extensions and full shelters (registered by ``shelters.registry``)."""
 
 from __future__ import annotations
 
+import functools
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
+import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
@@ -15,6 +17,7 @@ from app.db import db
 from app.per_request import once_per_request
 from app.tasks import Task
 from app.users.models import Role, User
+from cases.core.policies import bound_viewer, viewer_params
 from shelters.admissions import services as stays
 from shelters.board import services as board_service
 from shelters.core.models import ExtensionRequest, Shelter
@@ -23,9 +26,15 @@ from shelters.core.policies import visible_shelters_query
 # The dashboard's panel and its task count (``shelter_tasks``) ask the same questions: once per request each
 # (app.per_request). Lists the callers must not change.
 
+@functools.cache
+def _shelters_statement(role: Role) -> sa.Select[tuple[Shelter]]:
+    """``visible_shelters_query`` for any user of ``role``, built once per process (issue 20)."""
+    return visible_shelters_query(cast(User, bound_viewer(role)))
+
+
 def _shelters(user: User) -> list[Shelter]:
-    return once_per_request(("shelters.visible", user.id),
-                            lambda: list(db.session.scalars(visible_shelters_query(user))))
+    return once_per_request(("shelters.visible", user.id), lambda: list(db.session.scalars(
+        _shelters_statement(user.role), viewer_params(user))))
 
 
 def _pending_extensions(user: User) -> list[ExtensionRequest]:
@@ -44,7 +53,7 @@ def coordinator_panel(user: User) -> tuple[str, dict[str, Any]] | None:
     today = local_today()
     items: list[dict[str, Any]] = [
         {"shelter": s, "occupancy": stays.staying_tonight(s, today), "alerts": _alerts(user, s, today),
-         "waiting": len(stays.waitlist(s))} for s in _shelters(user)]
+         "waiting": stays.waiting_count(s)} for s in _shelters(user)]
     # SECURITY: the alerts name residents and sons nearing the age limit: on record before the dashboard leaves.
     board_service.households_shown("dashboard", [a.household_id for i in items for a in i["alerts"]])
     access.commit_read()

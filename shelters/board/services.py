@@ -6,6 +6,7 @@ her initial when two residents share a first name in the same room.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import audit
 from app.db import db
@@ -76,33 +77,59 @@ class Board:
     households: list[str] = field(default_factory=list)  # every household the board names (for the audit event)
 
 
+# The board's statements are built once per process (issue 20: building them, with their loader options, cost more
+# than running them); the shelter and the day are bound parameters.
+_SHELTER_ID = sa.bindparam("board_shelter_id", type_=sa.Integer)
+_DAY = sa.bindparam("board_day", type_=sa.Date)
+
+
+def _params(shelter: Shelter, day: date) -> dict[str, object]:
+    return {"board_shelter_id": shelter.id, "board_day": day}
+
+
+@functools.cache
+def _outages_statement() -> sa.Select[tuple[Outage]]:
+    return sa.select(Outage).join(Room).where(Room.shelter_id == _SHELTER_ID, Outage.starts_on <= _DAY,
+                                              sa.or_(Outage.ends_on.is_(None), Outage.ends_on > _DAY))
+
+
 def _outages_on(shelter: Shelter, day: date) -> list[Outage]:
-    return list(db.session.scalars(
-        sa.select(Outage).join(Room).where(
-            Room.shelter_id == shelter.id, Outage.starts_on <= day,
-            sa.or_(Outage.ends_on.is_(None), Outage.ends_on > day))
-    ))
+    return list(db.session.scalars(_outages_statement(), _params(shelter, day)))
 
 
-# What the board shows of each stay, loaded with the stays (one query per relationship, not one per resident).
-_STAY_ON_BOARD = (selectinload(Stay.person), selectinload(Stay.assignments),
-                  selectinload(Stay.request).selectinload(AdmissionRequest.stays).selectinload(Stay.person))
+# What the board shows of each stay, loaded with the stays: her person and household in the same statement (many
+# to one), her bookings in one more (not one query per resident). The alerts take a household's active stays from
+# the same list (a household's stays are all in its request's shelter), not from ``request.stays``.
+@functools.cache
+def _active_stays_statement() -> sa.Select[tuple[Stay]]:
+    return (sa.select(Stay).where(Stay.shelter_id == _SHELTER_ID, Stay.ended_on.is_(None)).order_by(Stay.id)
+            .options(joinedload(Stay.person, innerjoin=True), joinedload(Stay.request, innerjoin=True),
+                     selectinload(Stay.assignments)))
 
 
 def active_stays(shelter: Shelter) -> list[Stay]:
     """The shelter's stays not ended, with what the board and its alerts show of them (the view loads them once
     and passes them to both)."""
-    return list(db.session.scalars(
-        sa.select(Stay).where(Stay.shelter_id == shelter.id, Stay.ended_on.is_(None)).order_by(Stay.id)
-        .options(*_STAY_ON_BOARD)
-    ))
+    return list(db.session.scalars(_active_stays_statement(), {"board_shelter_id": shelter.id}))
+
+
+@functools.cache
+def _rooms_statement() -> sa.Select[tuple[Room]]:
+    return sa.select(Room).where(Room.shelter_id == _SHELTER_ID).order_by(Room.id).options(selectinload(Room.beds))
 
 
 def _rooms_with_beds(shelter: Shelter) -> list[Room]:
     """``shelter.rooms`` (same order) with their beds, in two queries; assignments then find their beds loaded."""
-    return list(db.session.scalars(
-        sa.select(Room).where(Room.shelter_id == shelter.id).order_by(Room.id).options(selectinload(Room.beds))
-    ))
+    return list(db.session.scalars(_rooms_statement(), {"board_shelter_id": shelter.id}))
+
+
+@functools.cache
+def _touching_statement() -> sa.Select[tuple[Stay]]:
+    """The stays arriving or leaving on the day (one statement for both; the board splits them)."""
+    is_leaving = sa.or_(Stay.ended_on == _DAY, sa.and_(Stay.ended_on.is_(None), Stay.planned_end_on == _DAY))
+    return (sa.select(Stay).where(Stay.shelter_id == _SHELTER_ID, sa.or_(Stay.starts_on == _DAY, is_leaving))
+            .order_by(Stay.id)
+            .options(joinedload(Stay.person, innerjoin=True), joinedload(Stay.request, innerjoin=True)))
 
 
 def bed_of(stay: Stay, day: date) -> Bed | None:
@@ -149,12 +176,8 @@ def board(shelter: Shelter, today: date, active: list[Stay] | None = None) -> Bo
                 free += 1
             row.beds.append(cell)
         rooms.append(row)
-    loaded = (selectinload(Stay.person), selectinload(Stay.request))  # no query per resident (issue 20)
-    # arriving and leaving today, read together (one statement and its loads, not two) and split here
-    is_leaving = sa.or_(Stay.ended_on == today, sa.and_(Stay.ended_on.is_(None), Stay.planned_end_on == today))
-    touching = list(db.session.scalars(
-        sa.select(Stay).where(Stay.shelter_id == shelter.id, sa.or_(Stay.starts_on == today, is_leaving))
-        .order_by(Stay.id).options(*loaded)))
+    # arriving and leaving today, read together (one statement, their person and household joined) and split here
+    touching = list(db.session.scalars(_touching_statement(), _params(shelter, today)))
     arriving = [s for s in touching if s.starts_on == today]
     leaving = [s for s in touching if s.ended_on == today or (s.ended_on is None and s.planned_end_on == today)]
     households = [str(s.request.public_id) for s in [*present.values(), *arriving, *leaving]]
@@ -225,11 +248,11 @@ def alerts(shelter: Shelter, today: date, active: list[Stay] | None = None,
     if occupancy >= shelter.capacity:
         found.append(Alert("capacity", _("At or over capacity: %(n)s people for %(capacity)s places.",
                                          n=occupancy, capacity=shelter.capacity), level="danger"))
-    households: dict[int, AdmissionRequest] = {}
+    # each household's active stays, in id order (as request.stays are): all of them are among the shelter's
+    households: dict[int, tuple[AdmissionRequest, list[Stay]]] = {}
     for stay in active_stays(shelter) if active is None else active:
-        households.setdefault(stay.request_id, stay.request)
-    for request in households.values():
-        stays = [s for s in request.stays if s.is_active]
+        households.setdefault(stay.request_id, (stay.request, []))[1].append(stay)
+    for request, stays in households.values():
         end = max(s.planned_end_on for s in stays)
         applicant = next((s for s in stays if s.person.kind == "applicant"), stays[0])
         who = first_name(applicant.person.full_name)
@@ -261,6 +284,13 @@ def alerts(shelter: Shelter, today: date, active: list[Stay] | None = None,
     return found
 
 
+@functools.cache
+def _case_numbers_statement() -> sa.Select[tuple[str]]:
+    return (sa.select(Case.number).join(AdmissionRequest, AdmissionRequest.case_id == Case.id)
+            .where(AdmissionRequest.public_id.in_(sa.bindparam("household_ids", expanding=True)))
+            .order_by(Case.number))
+
+
 def households_shown(page: str, household_ids: Iterable[str | None], shelter: Shelter | None = None) -> None:
     """Put a page that names residents (first names, a boy's age-limit date) on record: one event naming the case
     numbers of the households shown, as the case list does (DESIGN.md §3.2). The view commits it before rendering
@@ -268,9 +298,6 @@ def households_shown(page: str, household_ids: Iterable[str | None], shelter: Sh
     ids = sorted({uuid.UUID(h) for h in household_ids if h})
     if not ids:
         return
-    numbers = db.session.scalars(
-        sa.select(Case.number).join(AdmissionRequest, AdmissionRequest.case_id == Case.id)
-        .where(AdmissionRequest.public_id.in_(ids)).order_by(Case.number)
-    ).all()
+    numbers = db.session.scalars(_case_numbers_statement(), {"household_ids": ids}).all()
     audit.record(f"shelter.{page}", object_type="shelter" if shelter is not None else None,
                  object_id=shelter.public_id if shelter is not None else None, details={"cases": list(numbers)})

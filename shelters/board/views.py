@@ -28,7 +28,7 @@ def view_board(shelter: Shelter):  # type: ignore[no-untyped-def]
     board_service.households_shown("board", [*board.households, *(a.household_id for a in alerts)], shelter)
     access.commit_read()
     return render_template("shelters/board.html", shelter=shelter, board=board, alerts=alerts, today=today,
-                           waiting=len(stays.waitlist(shelter)),
+                           waiting=stays.waiting_count(shelter),
                            can_operate=can(current_user, "operate", shelter),
                            can_configure=can(current_user, "configure", shelter),
                            can_manage=can(current_user, "manage", shelter),
