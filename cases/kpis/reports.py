@@ -80,8 +80,9 @@ def _erased_or(key: str, row: sa.ColumnElement[Any]) -> sa.Case[Any]:
 
 
 def _gather(centre_ids: Sequence[int], period: Period) -> Tally:
-    """The count in each row of each KPI table, per centre: four reads for all the centres of a release; the tables
-    of any subset of them are then sums (``GroupedSection``), in any language, without querying again.
+    """The count in each row of each KPI table, per centre: three reads for all the centres of a release, and the
+    referrals section's counts of the referrals sent (``referral_counts``: its read, once per release); the
+    tables of any subset of them are then sums (``GroupedSection``), in any language, without querying again.
 
     The database bands and counts (P6: a few dozen rows come back, not one per case). The two day-band tables need
     the local calendar day of a timestamp: at the zone's fixed offset when it has one over the period and the month
@@ -219,5 +220,5 @@ def _build(tally: Tally, centre_ids: Sequence[int], period: Period) -> list[Tabl
 
 
 # The provider registered with ``app.reports`` (``cases.registry``) and read by the KPI page: four reads for every
-# centre of a release.
+# centre of a release, one of them the referrals section's (shared within a release: ``registry.read_once``).
 kpi_tables = GroupedSection(_gather, _build)

@@ -26,7 +26,7 @@ def _order_counts(centre_ids: Sequence[int], period: Period) -> list[tuple[int, 
         .join(Case, Case.id == ProtectiveOrder.case_id)
         .where(scanned(Case.centre_id).in_(list(centre_ids)), ProtectiveOrder.starts_on >= period.start,
                ProtectiveOrder.starts_on < period.end, counted_cases())
-        .group_by(*columns)).all()]
+        .group_by(scanned(Case.centre_id), *columns[1:])).all()]
 
 
 def protective_orders(gathered: Sequence[tuple[int, str, str, int]], centre_ids: Sequence[int]) -> Table:

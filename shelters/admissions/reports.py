@@ -138,26 +138,27 @@ def _count(tally: _Tally, stay: sa.Row, period: Period, today: date,  # type: ig
     leave with her and are not counted there). ``calendar``: the period's months and the first day after each."""
     tally.stays += 1
     months, month_ends = calendar
-    end = _stay_end(stay.starts_on, stay.ended_on, today)
+    person, starts_on, ended_on, kind = stay.person_id, stay.starts_on, stay.ended_on, stay.kind
+    end = _stay_end(starts_on, ended_on, today)
     # only the months the stay can overlap (P6: a few months per stay, not every month of the period)
-    i = max(0, (stay.starts_on.year - months[0].year) * 12 + stay.starts_on.month - months[0].month)
+    i = max(0, (starts_on.year - months[0].year) * 12 + starts_on.month - months[0].month)
     while i < len(months) and months[i] < end:
-        n = _overlap(stay.starts_on, end, months[i], month_ends[i])
+        n = _overlap(starts_on, end, months[i], month_ends[i])
         tally.nights[i] += n
         if n:
-            tally.people[i].add(stay.person_id)
-            tally.everyone.add(stay.person_id)
+            tally.people[i].add(person)
+            tally.everyone.add(person)
         i += 1
-    if stay.kind in (PersonKind.APPLICANT, PersonKind.CHILD):
-        g = _group(stay.kind, stay.sex)
-        starts_inside = period.start <= stay.starts_on < period.end
-        if _overlap(stay.starts_on, end, period.start, period.end) or starts_inside:
-            tally.sheltered[g].add(stay.person_id)
+    if kind in (PersonKind.APPLICANT, PersonKind.CHILD):
+        g = _group(kind, stay.sex)
+        starts_inside = period.start <= starts_on < period.end
+        if _overlap(starts_on, end, period.start, period.end) or starts_inside:
+            tally.sheltered[g].add(person)
         if starts_inside:
-            tally.admitted[g].add(stay.person_id)
-    if stay.kind == PersonKind.APPLICANT and stay.ended_on is not None and period.start <= stay.ended_on < period.end:
-        last = (stay.ended_on, stay.starts_on, stay.exit_destination or "")
-        tally.left[stay.person_id] = max(last, tally.left.get(stay.person_id, last))
+            tally.admitted[g].add(person)
+    if kind == PersonKind.APPLICANT and ended_on is not None and period.start <= ended_on < period.end:
+        last = (ended_on, starts_on, stay.exit_destination or "")
+        tally.left[person] = max(last, tally.left.get(person, last))
 
 
 def _occupancy(tally: _Tally, capacity: int, period: Period) -> Table:
