@@ -61,7 +61,7 @@ def _counts(centre_ids: Sequence[int], period: Period) -> list[tuple[Any, ...]]:
     every centre of a release, in table order (``scanned``). Each outcome is a conditional count of the women of the
     group who had it: the cases with a referral sent, an order, an admission are each read once into a set the
     database looks every case up in (``IN (SELECT …)``), not looked for case by case (``EXISTS``)."""
-    start, end = period.bounds_utc()
+    _start, end = period.bounds_utc()
     sent_at = scanned(Referral.sent_at)
     referred = Case.id.in_(sa.select(Referral.case_id).where(
         sent_at.is_not(None), sent_at < end, scanned(Referral.status).in_(SENT_STATUSES)))
