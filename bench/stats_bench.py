@@ -8,7 +8,9 @@ together: ``build_content``; wall and CPU time, SQL statements) and reading the 
 (``view_s``).
 Returns a dict of timings; ``bench/run.py`` may call it.
 
-    .venv/bin/python bench/stats_bench.py [SCALE]        # default 100000
+    .venv/bin/python bench/stats_bench.py [SCALE] [sqlite|postgresql]   # default 100000 sqlite
+
+``postgresql`` starts a throwaway PostgreSQL 15 (``tests/pgserver.py``, as the other benches do) and stops it after.
 """
 
 from __future__ import annotations
@@ -181,5 +183,18 @@ if __name__ == "__main__":
     import logging
 
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    result = run(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
-    print(result)
+    scale = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    backend = sys.argv[2] if len(sys.argv) > 2 else "sqlite"
+    if backend == "postgresql":
+        from tests.pgserver import PostgresServer
+
+        pg = PostgresServer()
+        pg.start()
+        try:
+            print(run(scale, url=pg.create_database("bench_p6")))
+        finally:
+            pg.stop()
+    elif backend == "sqlite":
+        print(run(scale))
+    else:
+        raise SystemExit(f"unknown backend {backend!r}: sqlite or postgresql")

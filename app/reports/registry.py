@@ -14,11 +14,18 @@ provider is simply called once for each of those. A section that counts many row
 instead: ``gather(centre_ids, period)`` reads the counts of all those centres in one pass, keyed by centre, and
 ``build(gathered, centre_ids, period)`` makes the tables of any subset of them, in the current language, without
 querying again (``tables_for_units``). A ``GroupedSection`` is itself a provider (callable the plain way).
+
+Two sections, or a section and the population counter, may need the same counts (the applications of each centre;
+the referrals sent, by status). While a release is computed (``one_read_each``) such a read is done once and handed
+to each of them (``read_once``); outside it every call reads afresh. Only counts are shared, never a row of a case,
+and only for the one computation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -170,6 +177,31 @@ def register_population_counter(app: Any, counter: PopulationCounter) -> None:
 def population_counts(period: Period) -> dict[int, int]:
     counter = current_app.extensions.get(POPULATION_KEY)
     return counter(period) if counter is not None else {}
+
+
+_READS: ContextVar[dict[Any, Any] | None] = ContextVar("dayanisma_report_reads", default=None)
+
+
+@contextmanager
+def one_read_each() -> Iterator[None]:
+    """Within this block ``read_once`` reads each key once (one release: the counts cannot change under it, as they
+    are read in one transaction). Nothing is kept after the block."""
+    token = _READS.set({})
+    try:
+        yield
+    finally:
+        _READS.reset(token)
+
+
+def read_once(key: Any, read: Callable[[], Any]) -> Any:
+    """``read()``, or what it returned for ``key`` earlier in the same ``one_read_each`` block. ``key`` names the
+    query and everything it depends on (e.g. ``("applications", period)``)."""
+    memo = _READS.get()
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
 
 
 def collect_tables(centre_ids: Sequence[int], period: Period) -> list[Table]:

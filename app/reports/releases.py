@@ -42,7 +42,7 @@ from app import audit
 from app.db import db, utcnow
 from app.numbers import number
 from app.reports.models import StatisticsRelease
-from app.reports.registry import Period, Table, population_counts, tables_for_units
+from app.reports.registry import Period, Table, one_read_each, population_counts, tables_for_units
 from app.reports.suppression import (
     TOTAL,
     Bounds,
@@ -242,6 +242,11 @@ def _change_exposed(new: Bounds, old: Bounds, k: int) -> bool:
 
 
 def build_content(year: int, earlier: Sequence[StatisticsRelease]) -> dict[str, Any]:
+    with one_read_each():  # the population counter and the sections share their reads (``registry.read_once``)
+        return _build_content(year, earlier)
+
+
+def _build_content(year: int, earlier: Sequence[StatisticsRelease]) -> dict[str, Any]:
     k, threshold = min_cell(), min_population()
     period = Period.year(year)
     sizes = population_counts(period)

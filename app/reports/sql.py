@@ -1,5 +1,7 @@
 """SQL the statistics need that SQLite and PostgreSQL spell differently: whole local days between a date column and
-a UTC timestamp column, at a fixed UTC offset (``days_since``), and when a fixed offset is right (``fixed_offset``).
+a UTC timestamp column, at a fixed UTC offset (``days_since``), and when a fixed offset is right (``fixed_offset``);
+the calendar month of a date as one short key (``month_of``); and a column SQLite must read in table order
+(``scanned``).
 
 A release bands "days from application to the first risk assessment" and "days from application to closure" by the
 *local* calendar day of the timestamp (``app.dates``). Doing that in Python meant fetching one row per case (10⁵ rows
@@ -104,3 +106,59 @@ def _within_hours_postgresql(element: within_hours, compiler: Any, **kw: Any) ->
     earlier, later, hours = list(element.clauses)
     later_sql, earlier_sql, hours_sql = (compiler.process(e, **kw) for e in (later, earlier, hours))
     return f"(({later_sql}) <= ({earlier_sql}) + make_interval(hours => {hours_sql}))"
+
+
+class scanned(FunctionElement[Any]):  # noqa: N801 (an SQL function, named like one)
+    """``scanned(column)``: the column itself, for a filter or a GROUP BY over a whole year of rows (P6).
+
+    SQLite renders ``+column``: the unary plus keeps its planner from walking an index on that column to filter or
+    to group (``ix_cases_centre_id`` for "every centre of a release": one index probe and one random row read per
+    case, 2–3× the CPU of reading the table in order, and a year is most of the table's rows for those centres
+    anyway). PostgreSQL plans by measured cost: the column as it is."""
+
+    inherit_cache = True
+    name = "scanned"
+
+    def __init__(self, column: sa.ColumnElement[Any] | sa.orm.InstrumentedAttribute[Any]) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(scanned)
+def _scanned_default(element: scanned, compiler: Any, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return str(compiler.process(column, **kw))
+
+
+@compiles(scanned, "sqlite")
+def _scanned_sqlite(element: scanned, compiler: Any, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return f"+{compiler.process(column, **kw)}"
+
+
+class month_of(FunctionElement[str]):  # noqa: N801 (an SQL function, named like one)
+    """``month_of(day)``: the calendar month of the date ``day`` as text, ``'YYYY-MM'`` (``parse_month`` reads it).
+    One short key to group by, where ``extract('year')`` and ``extract('month')`` were two (SQLite ran ``strftime``
+    twice per row for them; its dates are stored as ``'YYYY-MM-DD'`` text, so the month is their first 7
+    characters)."""
+
+    type = sa.String()
+    inherit_cache = True
+    name = "month_of"
+
+
+@compiles(month_of, "sqlite")
+def _month_of_sqlite(element: month_of, compiler: Any, **kw: Any) -> str:
+    (day,) = list(element.clauses)
+    return f"substr({compiler.process(day, **kw)}, 1, 7)"
+
+
+@compiles(month_of, "postgresql")
+def _month_of_postgresql(element: month_of, compiler: Any, **kw: Any) -> str:
+    (day,) = list(element.clauses)
+    return f"to_char({compiler.process(day, **kw)}, 'YYYY-MM')"
+
+
+def parse_month(key: str) -> tuple[int, int]:
+    """(year, month) of a ``month_of`` key."""
+    return int(key[:4]), int(key[5:7])

@@ -96,10 +96,14 @@ def attacker_bounds(known: Mapping[Key, Bounds], lines: Sequence[Line]) -> dict[
             # sign * x: lower bounds are finite or -inf, upper bounds finite or +inf, so sums never mix infinities
             lows = [bounds[c][0] if s > 0 else -bounds[c][1] for c, s in terms]
             highs = [bounds[c][1] if s > 0 else -bounds[c][0] for c, s in terms]
+            # the sum of the other terms, for each term: the line's sum less the term (P6: once per line, not once
+            # per term; counts are whole numbers far below 2**53, so the float sums are exact and the same)
+            low_sum, low_infinite = _finite_sum(lows)
+            high_sum, high_infinite = _finite_sum(highs)
             for i, (cell, sign) in enumerate(terms):
                 # sign * x_cell = -(sum of the other terms)
-                rest_lo = sum(v for j, v in enumerate(lows) if j != i)
-                rest_hi = sum(v for j, v in enumerate(highs) if j != i)
+                rest_lo = _rest(low_sum, low_infinite, lows[i], -math.inf)
+                rest_hi = _rest(high_sum, high_infinite, highs[i], math.inf)
                 lo_t, hi_t = -rest_hi, -rest_lo
                 new_lo, new_hi = (lo_t, hi_t) if sign > 0 else (-hi_t, -lo_t)
                 old_lo, old_hi = bounds[cell]
@@ -111,6 +115,24 @@ def attacker_bounds(known: Mapping[Key, Bounds], lines: Sequence[Line]) -> dict[
         if not changed:
             break
     return bounds
+
+
+def _finite_sum(values: Sequence[float]) -> tuple[float, int]:
+    """The sum of the finite values, and how many are infinite (all of one sign in a list of ``attacker_bounds``)."""
+    total, infinite = 0.0, 0
+    for v in values:
+        if math.isinf(v):
+            infinite += 1
+        else:
+            total += v
+    return total, infinite
+
+
+def _rest(total: float, infinite: int, value: float, inf: float) -> float:
+    """The sum of all values but ``value``, from ``_finite_sum``: ``inf`` while another value is infinite."""
+    if math.isinf(value):
+        return inf if infinite > 1 else total
+    return inf if infinite else total - value
 
 
 def _tighten_distinct(bounds: dict[Key, Bounds], line: Line) -> bool:

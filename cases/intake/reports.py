@@ -12,25 +12,21 @@ from __future__ import annotations
 import functools
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.db import db
-from app.reports.registry import GroupedSection, Period, Table, month_index, month_label
+from app.reports.registry import GroupedSection, Period, Table, month_index, month_label, read_once
+from app.reports.sql import month_of, parse_month, scanned
 from cases.core.labels import CHANNEL_LABELS, RISK_LABELS, VIOLENCE_TYPE_LABELS
 from cases.core.models import Case, RiskLevel
 from cases.core.reports import column_counts, counted_cases, labels_of
 from cases.core.services import AGE_BANDS
 
 CHILDREN_BANDS = ("0", "1", "2", "3+")
-
-
-def _case_filter(centre_ids: Sequence[int], period: Period) -> list[sa.ColumnElement[bool]]:
-    return [Case.centre_id.in_(list(centre_ids)), Case.applied_on >= period.start, Case.applied_on < period.end,
-            counted_cases()]
 
 
 def _profile_columns() -> list[tuple[str, object, sa.ColumnElement[bool]]]:
@@ -44,54 +40,78 @@ def _profile_columns() -> list[tuple[str, object, sa.ColumnElement[bool]]]:
     return out
 
 
-Gathered = tuple[list[tuple[Any, ...]], dict[int, list[int]]]
+Gathered = dict[int, tuple[Counter[tuple[int, int]], Counter[str], list[int]]]
+
+
+def _read(period: Period) -> Gathered:
+    """Every applications table of every centre from ONE scan of the cases (P6), per centre: its applications per
+    (year, month), per violence type, and its number of applications followed by the count of each profile key
+    (``_profile_columns``). The database groups by the month and the violence types' stored JSON text (a few dozen
+    combinations; each type is counted here, which works the same on SQLite and PostgreSQL); the channel, age band,
+    risk and children are conditional counts (``COUNT(*) FILTER (WHERE …)``, both databases) rather than more GROUP
+    BY columns, which would multiply the groups. No per-case row is fetched.
+
+    All centres at once, in table order (``scanned``): a release asks for every centre, and the same read gives the
+    population counter its applications per centre (``registry.read_once``). The groups are summed per centre here,
+    once, so that each published unit's tables add up a few centres rather than every group again."""
+    month, as_text = month_of(Case.applied_on), sa.cast(Case.violence_types, sa.Text)
+    centre = scanned(Case.centre_id)
+    counts = [sa.func.count().filter(condition) for _column, _key, condition in _profile_columns()]
+    months: dict[int, Counter[tuple[int, int]]] = {}
+    kinds: dict[int, Counter[str]] = {}
+    groups: dict[int, list[list[int]]] = {}
+    for c, key, text, *tally in db.session.connection().execute(
+            sa.select(centre, month, as_text, sa.func.count(), *counts)
+            .where(Case.applied_on >= period.start, Case.applied_on < period.end, counted_cases())
+            .group_by(centre, month, as_text)):
+        if c not in groups:
+            months[c], kinds[c], groups[c] = Counter(), Counter(), []
+        n = tally[0]
+        months[c][_month(key)] += n
+        for kind in _kinds(text):
+            kinds[c][kind] += n
+        groups[c].append(tally)
+    # per centre, the sum of each count column over its groups (``zip``: one pass in C, not one per figure)
+    return {c: (months[c], kinds[c], [int(sum(column)) for column in zip(*rows, strict=True)])
+            for c, rows in groups.items()}
+
+
+@functools.lru_cache(maxsize=256)
+def _month(key: str) -> tuple[int, int]:
+    return parse_month(key)
 
 
 def _applications(centre_ids: Sequence[int], period: Period) -> Gathered:
-    """Every applications table of every centre from ONE scan of the cases (P6): (centre id, year, month, violence
-    types as stored JSON text, count) rows, and per centre its number of applications and the count of each
-    profile key (``_profile_columns``). Grouping by the month and the JSON text (a few dozen combinations) and
-    counting each violence type here works the same on SQLite and PostgreSQL; the channel, age band, risk and
-    children are conditional counts (``COUNT(*) FILTER (WHERE …)``, both databases) rather than more GROUP BY columns,
-    which would multiply the groups. No per-case row is fetched."""
-    year, month = sa.extract("year", Case.applied_on), sa.extract("month", Case.applied_on)
-    as_text = sa.cast(Case.violence_types, sa.Text)
-    counts = [sa.func.count().filter(condition) for _column, _key, condition in _profile_columns()]
-    months: list[tuple[Any, ...]] = []
-    profiles: dict[int, list[int]] = {}
-    for c, y, m, text, n, *rest in db.session.execute(
-            sa.select(Case.centre_id, year, month, as_text, sa.func.count(), *counts)
-            .where(*_case_filter(centre_ids, period)).group_by(Case.centre_id, year, month, as_text)):
-        months.append((int(c), int(y), int(m), text, int(n)))
-        profile = profiles.setdefault(int(c), [0] * (len(counts) + 1))
-        for i, v in enumerate((n, *rest)):
-            profile[i] += int(v)
-    return months, profiles
-
-
-def _of(rows: list[tuple[Any, ...]], centre_ids: Sequence[int]) -> list[tuple[Any, ...]]:
-    """The rows of these centres, without their centre column."""
+    """The applications counts of these centres (``_read``, once per release)."""
+    gathered: Gathered = read_once(("applications", period), lambda: _read(period))
     wanted = set(centre_ids)
-    return [row[1:] for row in rows if row[0] in wanted]
+    return {c: counts for c, counts in gathered.items() if c in wanted}
 
 
-def applications_per_month(rows: Sequence[tuple[Any, ...]], period: Period) -> Table:
+def _sum(counters: Iterable[Counter[Any]]) -> Counter[Any]:
+    total: Counter[Any] = Counter()
+    for counter in counters:
+        total.update(counter)
+    return total
+
+
+def applications_per_month(months: Counter[tuple[int, int]], period: Period) -> Table:
     index = month_index(period)
     counts = [[0] for _ in index]
-    for y, m, _text, n in rows:
+    for (y, m), n in months.items():
         counts[index[(y, m)]][0] += n
     return Table(key="applications-month", section=_("Applications"), title=_("Applications per month"),
                  row_header=_("Month"), row_labels=[month_label(m) for m in period.months],
                  col_labels=[_("Applications")], counts=counts, chart=("count", 0), population="applications")
 
 
-def _profile(profiles: dict[int, list[int]], centre_ids: Sequence[int]) -> dict[str, Counter[Any]]:
+def _profile(gathered: Gathered, centre_ids: Sequence[int]) -> dict[str, Counter[Any]]:
     """The applications of these centres counted per profile column and key; those in no counted key of a column
     (not recorded, an old key) under ``None``, the "not recorded" row of its table (children: not counted)."""
     total, by_key = 0, [0] * len(_profile_columns())
     for centre_id in set(centre_ids):
-        profile = profiles.get(centre_id)
-        if profile:
+        if centre_id in gathered:
+            profile = gathered[centre_id][2]
             total += profile[0]
             by_key = [a + b for a, b in zip(by_key, profile[1:], strict=True)]
     out: dict[str, Counter[Any]] = {name: Counter() for name in ("channel", "age", "risk", "children")}
@@ -128,12 +148,8 @@ def _kinds(text: Any) -> frozenset[str]:
     return frozenset(k for k in (kinds if isinstance(kinds, list) else []) if k in VIOLENCE_TYPE_LABELS)
 
 
-def violence_types(rows: Sequence[tuple[Any, ...]]) -> Table:
+def violence_types(tally: Counter[str]) -> Table:
     keys = list(VIOLENCE_TYPE_LABELS)
-    tally: Counter[str] = Counter()
-    for _y, _m, text, n in rows:
-        for kind in _kinds(text):
-            tally[kind] += n
     return Table(key="violence-types", section=_("Applications"), title=_("Types of violence reported"),
                  row_header=_("Type of violence"), row_labels=labels_of(keys, VIOLENCE_TYPE_LABELS),
                  col_labels=[_("Applications")], counts=[[tally[k]] for k in keys], col_totals=False,
@@ -159,21 +175,20 @@ def risk_levels(profile: dict[str, Counter[Any]]) -> Table:
 
 def applications_by_centre(period: Period) -> dict[int, int]:
     """centre id -> applications in the period: the population counter registered with ``app.reports`` (a release
-    shows a centre alone only when this is large enough)."""
-    return {int(c): int(n) for c, n in db.session.execute(
-        sa.select(Case.centre_id, sa.func.count()).where(Case.applied_on >= period.start,
-                                                         Case.applied_on < period.end, counted_cases())
-        .group_by(Case.centre_id)).all()}
+    shows a centre alone only when this is large enough). Within a release, the applications tables' own read."""
+    gathered: Gathered = read_once(("applications", period), lambda: _read(period))
+    return {int(c): int(profile[0]) for c, (_months, _types, profile) in gathered.items()}
 
 
 def _build(gathered: Gathered, centre_ids: Sequence[int], period: Period) -> list[Table]:
-    months = _of(gathered[0], centre_ids)
-    profile = _profile(gathered[1], centre_ids)
+    mine = [gathered[c] for c in set(centre_ids) if c in gathered]
+    months, kinds = _sum(m for m, _k, _p in mine), _sum(k for _m, k, _p in mine)
+    profile = _profile(gathered, centre_ids)
     return [
         applications_per_month(months, period),
         channels(profile),
         age_bands(profile),
-        violence_types(months),
+        violence_types(kinds),
         children(profile),
         risk_levels(profile),
     ]

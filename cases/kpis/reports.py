@@ -13,13 +13,14 @@ from app.dates import centre_zone
 from app.db import db
 from app.numbers import number
 from app.reports.registry import GroupedSection, Period, Table
-from app.reports.sql import band_of, days_since, fixed_offset, within_hours
+from app.reports.sql import band_of, days_since, fixed_offset, scanned, within_hours
 from app.reports.suppression import TOTAL
 from cases.core.labels import CLOSE_REASON_LABELS, CLOSE_REASONS, RISK_LABELS
 from cases.core.models import Case, CaseStatus, RiskLevel
 from cases.core.reports import counted_cases, labels_of
 from cases.plans.models import PlanStatus, SafetyPlanVersion
-from cases.referrals.models import REFERRAL_STATUSES, Referral
+from cases.referrals.models import REFERRAL_STATUSES
+from cases.referrals.reports import referral_counts
 from cases.risk.models import RiskAssessment
 
 SECTION_KEY = "kpis"
@@ -61,8 +62,8 @@ def _in(centre_ids: Sequence[int], period: Period) -> list[sa.ColumnElement[bool
     """The cases applied for in the period: the applications of the intake tables (``cases.intake.reports``), erased
     ones included. SECURITY: leaving the erased out made this population smaller than the applications by exactly
     the number of files erased, which a reader of both tables subtracted back, unprotected."""
-    return [Case.centre_id.in_(list(centre_ids)), Case.applied_on >= period.start, Case.applied_on < period.end,
-            counted_cases()]
+    return [scanned(Case.centre_id).in_(list(centre_ids)), Case.applied_on >= period.start,
+            Case.applied_on < period.end, counted_cases()]
 
 
 def _closed(centre_ids: Sequence[int], period: Period) -> list[sa.ColumnElement[bool]]:
@@ -79,8 +80,9 @@ def _erased_or(key: str, row: sa.ColumnElement[Any]) -> sa.Case[Any]:
 
 
 def _gather(centre_ids: Sequence[int], period: Period) -> Tally:
-    """The count in each row of each KPI table, per centre: four reads for all the centres of a release; the tables
-    of any subset of them are then sums (``GroupedSection``), in any language, without querying again.
+    """The count in each row of each KPI table, per centre: three reads for all the centres of a release, and the
+    referrals section's counts of the referrals sent (``referral_counts``: its read, once per release); the
+    tables of any subset of them are then sums (``GroupedSection``), in any language, without querying again.
 
     The database bands and counts (P6: a few dozen rows come back, not one per case). The two day-band tables need
     the local calendar day of a timestamp: at the zone's fixed offset when it has one over the period and the month
@@ -98,7 +100,7 @@ def _gather(centre_ids: Sequence[int], period: Period) -> Tally:
             missing=len(FIRST_ASSESSMENT_BOUNDS) + 1)).label("band")
         rows: Iterable[Any] = db.session.execute(
             sa.select(Case.centre_id, band, sa.func.count()).outerjoin(first, first.c.case_id == Case.id)
-            .where(*_in(ids, period)).group_by(Case.centre_id, band))
+            .where(*_in(ids, period)).group_by(scanned(Case.centre_id), band))
     else:
         zone = centre_zone()
         rows = [(c, ERASED_ROW["kpi-first-assessment"] if reason == ERASED
@@ -108,13 +110,10 @@ def _gather(centre_ids: Sequence[int], period: Period) -> Tally:
                     .outerjoin(first, first.c.case_id == Case.id).where(*_in(ids, period)))]
     _add(tally, "kpi-first-assessment", rows)
     _add(tally, "kpi-high-risk-plans", db.session.execute(_plan_rows(ids, period)))
-    start, end = period.bounds_utc()
-    ends = sa.case(*((Referral.status == key, i) for i, key in enumerate(REFERRAL_ENDS)), else_=None).label("row")
-    _add(tally, "kpi-referrals", db.session.execute(
-        sa.select(Case.centre_id, ends, sa.func.count()).join(Case, Case.id == Referral.case_id)
-        .where(Case.centre_id.in_(ids), Referral.sent_at >= start, Referral.sent_at < end, counted_cases(),
-               Referral.status.in_(REFERRAL_ENDS))
-        .group_by(Case.centre_id, ends)))
+    # the referrals sent in the period, by status: the referrals section's own counts (one read per release)
+    ends = {key: i for i, key in enumerate(REFERRAL_ENDS)}
+    _add(tally, "kpi-referrals", ((c, ends.get(status), n) for c, _institution, status, _outcome, n
+                                  in referral_counts(ids, period)))
     closed = _closed(ids, period)
     if offset is not None:
         open_band = _erased_or("kpi-days-open", band_of(days_since(Case.applied_on, Case.closed_at, offset),
@@ -221,5 +220,5 @@ def _build(tally: Tally, centre_ids: Sequence[int], period: Period) -> list[Tabl
 
 
 # The provider registered with ``app.reports`` (``cases.registry``) and read by the KPI page: four reads for every
-# centre of a release.
+# centre of a release, one of them the referrals section's (shared within a release: ``registry.read_once``).
 kpi_tables = GroupedSection(_gather, _build)

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.db import db
-from app.reports.registry import GroupedSection, Period, Table
+from app.reports.registry import GroupedSection, Period, Table, read_once
+from app.reports.sql import scanned
 from cases.core.models import Case
 from cases.core.reports import column_counts, counted_cases, labels_of
 from cases.referrals.models import INSTITUTION_TYPES, REFERRAL_OUTCOMES, REFERRAL_STATUSES, Referral
@@ -20,19 +21,26 @@ from cases.referrals.services import STATUS_LABELS as REFERRAL_STATUS_LABELS
 SENT_STATUSES = tuple(s for s in REFERRAL_STATUSES if s != "draft")  # a draft never left the centre
 
 
-def _referral_filter(centre_ids: Sequence[int], period: Period) -> list[sa.ColumnElement[bool]]:
+def _read(period: Period) -> list[tuple[int, str, str, str | None, int]]:
+    """(centre id, institution, status, outcome, count) of the referrals sent in the period, of every centre: one
+    scan of the referrals (in table order, ``scanned``: a year's referrals are most of them, and walking the status
+    or date index read each row at random) joined to their case."""
     start, end = period.bounds_utc()
-    return [Case.centre_id.in_(list(centre_ids)), Referral.sent_at.is_not(None), Referral.sent_at >= start,
-            Referral.sent_at < end, Referral.status.in_(SENT_STATUSES), counted_cases()]
-
-
-def _referral_counts(centre_ids: Sequence[int], period: Period) -> list[tuple[int, str, str, str | None, int]]:
-    """(centre id, institution, status, outcome, count) of the referrals sent in the period: one scan for both
-    tables and every centre."""
     columns = (Case.centre_id, Referral.institution_type, Referral.status, Referral.outcome)
-    return [tuple(r) for r in db.session.execute(  # type: ignore[misc]
+    sent_at = scanned(Referral.sent_at)
+    return [tuple(r) for r in db.session.connection().execute(  # type: ignore[misc]
         sa.select(*columns, sa.func.count()).join(Case, Case.id == Referral.case_id)
-        .where(*_referral_filter(centre_ids, period)).group_by(*columns)).all()]
+        .where(sent_at.is_not(None), sent_at >= start, sent_at < end, scanned(Referral.status).in_(SENT_STATUSES),
+               counted_cases())
+        .group_by(*columns)).all()]
+
+
+def referral_counts(centre_ids: Sequence[int], period: Period) -> list[tuple[int, str, str, str | None, int]]:
+    """(centre id, institution, status, outcome, count) of the referrals of these centres sent in the period: the
+    referrals tables and the KPI table of referrals by where they stand (``cases.kpis.reports``) count the same
+    referrals, from one read per release (``registry.read_once``)."""
+    wanted = set(centre_ids)
+    return [row for row in read_once(("referrals", period), lambda: _read(period)) if row[0] in wanted]
 
 
 def referrals_by_institution(rows: list[tuple[str, str, str | None, int]]) -> Table:
@@ -64,4 +72,4 @@ def _build(gathered: list[tuple[int, str, str, str | None, int]], centre_ids: Se
 
 
 # The provider registered with ``app.reports`` (``cases.registry``): one read for every centre of a release.
-sections = GroupedSection(_referral_counts, _build)
+sections = GroupedSection(referral_counts, _build)

@@ -78,7 +78,7 @@ def _gather(centre_ids: Sequence[int], period: Period) -> tuple[dict[int, _Tally
     """The stays overlapping the period in these centres' shelters, counted per centre, and the capacity of each
     centre's open shelters: one read for every centre of a release, and each stay counted once (not once per
     published unit and language)."""
-    stays = db.session.execute(
+    stays = db.session.connection().execute(
         sa.select(Shelter.centre_id, Stay.person_id, Stay.starts_on, Stay.ended_on, Stay.exit_destination,
                   Person.kind, Person.sex)
         .join(Shelter, Shelter.id == Stay.shelter_id).join(Person, Person.id == Stay.person_id)
@@ -90,12 +90,14 @@ def _gather(centre_ids: Sequence[int], period: Period) -> tuple[dict[int, _Tally
         .where(Shelter.centre_id.in_(list(centre_ids)), Shelter.is_active.is_(True))
         .group_by(Shelter.centre_id)).all()}
     today = local_today()
+    months = period.months  # once per read, not once per stay (P6)
+    calendar = (months, [_next_month(m) for m in months])
     tallies: dict[int, _Tally] = {}
     for stay in stays:
         tally = tallies.get(stay.centre_id)
         if tally is None:
-            tally = tallies[stay.centre_id] = _Tally(len(period.months))
-        _count(tally, stay, period, today)
+            tally = tallies[stay.centre_id] = _Tally(len(months))
+        _count(tally, stay, period, today, calendar)
     return tallies, capacity
 
 
@@ -127,34 +129,36 @@ def _group(kind: object, sex: object) -> int:
     return {"girl": 1, "boy": 2}.get(str(sex), 3)
 
 
-def _count(tally: _Tally, stay: sa.Row, period: Period, today: date) -> None:  # type: ignore[type-arg]
+def _count(tally: _Tally, stay: sa.Row, period: Period, today: date,  # type: ignore[type-arg]
+           calendar: tuple[list[date], list[date]]) -> None:
     """One stay into the tally. Occupancy: the nights and people of each month it overlaps. People sheltered and
     admitted: women, girls, boys. Women who left: the stay if it is her last one that ended in the period (the
     length-of-stay and exit tables count women, not stays: a woman who left twice is one woman, and a count of
     stays would let two departures of one woman pass for two people — k-anonymity is about people; her children
-    leave with her and are not counted there)."""
+    leave with her and are not counted there). ``calendar``: the period's months and the first day after each."""
     tally.stays += 1
-    months = period.months
-    end = _stay_end(stay.starts_on, stay.ended_on, today)
+    months, month_ends = calendar
+    person, starts_on, ended_on, kind = stay.person_id, stay.starts_on, stay.ended_on, stay.kind
+    end = _stay_end(starts_on, ended_on, today)
     # only the months the stay can overlap (P6: a few months per stay, not every month of the period)
-    i = max(0, (stay.starts_on.year - months[0].year) * 12 + stay.starts_on.month - months[0].month)
+    i = max(0, (starts_on.year - months[0].year) * 12 + starts_on.month - months[0].month)
     while i < len(months) and months[i] < end:
-        n = _overlap(stay.starts_on, end, months[i], _next_month(months[i]))
+        n = _overlap(starts_on, end, months[i], month_ends[i])
         tally.nights[i] += n
         if n:
-            tally.people[i].add(stay.person_id)
-            tally.everyone.add(stay.person_id)
+            tally.people[i].add(person)
+            tally.everyone.add(person)
         i += 1
-    if stay.kind in (PersonKind.APPLICANT, PersonKind.CHILD):
-        g = _group(stay.kind, stay.sex)
-        starts_inside = period.start <= stay.starts_on < period.end
-        if _overlap(stay.starts_on, end, period.start, period.end) or starts_inside:
-            tally.sheltered[g].add(stay.person_id)
+    if kind in (PersonKind.APPLICANT, PersonKind.CHILD):
+        g = _group(kind, stay.sex)
+        starts_inside = period.start <= starts_on < period.end
+        if _overlap(starts_on, end, period.start, period.end) or starts_inside:
+            tally.sheltered[g].add(person)
         if starts_inside:
-            tally.admitted[g].add(stay.person_id)
-    if stay.kind == PersonKind.APPLICANT and stay.ended_on is not None and period.start <= stay.ended_on < period.end:
-        last = (stay.ended_on, stay.starts_on, stay.exit_destination or "")
-        tally.left[stay.person_id] = max(last, tally.left.get(stay.person_id, last))
+            tally.admitted[g].add(person)
+    if kind == PersonKind.APPLICANT and ended_on is not None and period.start <= ended_on < period.end:
+        last = (ended_on, starts_on, stay.exit_destination or "")
+        tally.left[person] = max(last, tally.left.get(person, last))
 
 
 def _occupancy(tally: _Tally, capacity: int, period: Period) -> Table:
