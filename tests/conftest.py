@@ -26,7 +26,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests import factories
-from tests.pgserver import PostgresServer
+from tests.pgserver import PostgresServer, memory_dir
 from tests.template_code import TEMPLATE_CODE
 
 CI = os.environ.get("CI", "").lower() == "true"
@@ -118,7 +118,7 @@ def pg_server() -> Iterator[PostgresServer | None]:
     if os.environ.get("DAYANISMA_SKIP_PG") and not CI:
         yield None
         return
-    server = PostgresServer()
+    server = PostgresServer(directory=memory_dir())
     try:
         server.start()
     except Exception as exc:  # noqa: BLE001

@@ -3,6 +3,12 @@
 The suite starts its own cluster in a temporary directory (``initdb`` refuses to run as root, so the
 cluster is owned by the ``postgres`` user when we are root) and listens only on a Unix socket.
 ``DAYANISMA_TEST_PG_URL`` skips all of this and uses an existing server instead.
+
+The suite's servers keep their cluster in memory (``memory_dir()``: /dev/shm when it is a tmpfs with room): the
+suite creates and drops a database per PostgreSQL test, and on this machine's disk (ext4 mounted with ``discard``) a
+create + drop cost 0.1-1.5 s of wall time and 136-445 ms of server CPU under load, against 0.12-0.13 s and 39-40 ms
+in memory. Benchmarks keep the default (the system's temporary directory), so their figures, and the durable
+server's fsync, still go to disk.
 """
 
 from __future__ import annotations
@@ -21,6 +27,24 @@ def _as_postgres(cmd: list[str]) -> list[str]:
     return cmd
 
 
+def memory_dir(min_free: int = 2 << 30) -> str | None:
+    """/dev/shm when it is a tmpfs with at least ``min_free`` bytes free (a container's 64 MB /dev/shm is not), else
+    None (the default temporary directory). ``DAYANISMA_TEST_PG_DIR`` names another directory."""
+    chosen = os.environ.get("DAYANISMA_TEST_PG_DIR")
+    if chosen:
+        return chosen
+    shm = Path("/dev/shm")
+    try:
+        with open("/proc/mounts", encoding="utf-8") as mounts:
+            tmpfs = any(line.split()[1:3] == [str(shm), "tmpfs"] for line in mounts if len(line.split()) > 2)
+        stat = os.statvfs(shm)
+    except OSError:
+        return None
+    if not tmpfs or stat.f_bavail * stat.f_frsize < min_free or not os.access(shm, os.W_OK):
+        return None
+    return str(shm)
+
+
 def _pg_bin(name: str) -> str:
     for candidate in (shutil.which(name), f"/usr/lib/postgresql/15/bin/{name}"):
         if candidate and Path(candidate).exists():
@@ -31,10 +55,11 @@ def _pg_bin(name: str) -> str:
 class PostgresServer:
     """Start with ``start()``, get a URL per database with ``create_database()``, ``stop()`` at the end."""
 
-    def __init__(self, durable: bool = False) -> None:
+    def __init__(self, durable: bool = False, directory: str | None = None) -> None:
         # durable: fsync and synchronous commit on, as deployed (benchmarks of commit-bound work); else test speed.
+        # directory: where the cluster lives (memory_dir() for the tests); None: the system's temporary directory.
         self.durable = durable
-        self.base = Path(tempfile.mkdtemp(prefix="dayanisma-pg-"))
+        self.base = Path(tempfile.mkdtemp(prefix="dayanisma-pg-", dir=directory))
         self.data = self.base / "data"
         self.sock = self.base / "sock"
         self.port = 5432
