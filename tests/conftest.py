@@ -233,15 +233,9 @@ def db_url(
     if server is None or template is None:
         pytest.skip("PostgreSQL not available (set up postgresql-15; required when CI=true)")
     name = f"t_{uuid.uuid4().hex[:12]}"
-    import psycopg
-
-    with psycopg.connect(host=str(server.sock), port=server.port, user=server.user, dbname="postgres",
-                         autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+    server.admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
     yield server.url(name)
-    with psycopg.connect(host=str(server.sock), port=server.port, user=server.user, dbname="postgres",
-                         autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    server.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

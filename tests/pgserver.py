@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 
 def _as_postgres(cmd: list[str]) -> list[str]:
@@ -64,6 +65,7 @@ class PostgresServer:
         self.sock = self.base / "sock"
         self.port = 5432
         self.user = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
+        self._admin: Any = None
 
     def start(self) -> None:
         self.sock.mkdir()
@@ -102,16 +104,32 @@ class PostgresServer:
     def url(self, dbname: str = "postgres") -> str:
         return f"postgresql+psycopg://{self.user}@/{dbname}?host={self.sock}&port={self.port}"
 
-    def create_database(self, dbname: str) -> str:
+    def admin(self, sql: str) -> None:
+        """Run ``sql`` (CREATE/DROP DATABASE) on one connection to the ``postgres`` database kept for the server's
+        life: the suite creates and drops a database per test, and a connection each time cost two more
+        backend start-ups per test. A connection the server closed (pause()) is opened again."""
         import psycopg
 
-        with psycopg.connect(host=str(self.sock), port=self.port, user=self.user, dbname="postgres",
-                             autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
-            conn.execute(f'CREATE DATABASE "{dbname}"')
+        for attempt in (1, 2):
+            if self._admin is None or self._admin.closed:
+                self._admin = psycopg.connect(host=str(self.sock), port=self.port, user=self.user, dbname="postgres",
+                                              autocommit=True)
+            try:
+                self._admin.execute(sql)
+                return
+            except psycopg.OperationalError:
+                self._admin.close()
+                if attempt == 2:
+                    raise
+
+    def create_database(self, dbname: str) -> str:
+        self.admin(f'DROP DATABASE IF EXISTS "{dbname}"')
+        self.admin(f'CREATE DATABASE "{dbname}"')
         return self.url(dbname)
 
     def stop(self) -> None:
+        if self._admin is not None:
+            self._admin.close()
         subprocess.run(
             _as_postgres([_pg_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"]),
             capture_output=True,
