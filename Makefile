@@ -69,7 +69,7 @@ softhsm: ## Install Debian's SoftHSM2 for the PKCS#11 KEK provider tests (when m
 	fi
 
 test: lint translations chromium softhsm stack-tools ## Lint, then the whole suite: SQLite, PostgreSQL, real Chromium, the deploy/ stack
-	$(BIN)/pytest -n 2 --dist loadfile -p no:cacheprovider
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder -p no:cacheprovider
 
 lint: $(VENV)/.installed-dev ## ruff and mypy
 	$(BIN)/ruff check app cases shelters crypto tests bench deploy config.py wsgi.py

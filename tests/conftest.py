@@ -26,7 +26,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests import factories
-from tests.pgserver import PostgresServer
+from tests.pgserver import PostgresServer, memory_dir
 from tests.template_code import TEMPLATE_CODE
 
 CI = os.environ.get("CI", "").lower() == "true"
@@ -118,7 +118,7 @@ def pg_server() -> Iterator[PostgresServer | None]:
     if os.environ.get("DAYANISMA_SKIP_PG") and not CI:
         yield None
         return
-    server = PostgresServer()
+    server = PostgresServer(directory=memory_dir())
     try:
         server.start()
     except Exception as exc:  # noqa: BLE001
@@ -161,6 +161,60 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+    schedule_long_files_first(items)
+
+
+# Files of few but long tests (processes, Chromium, the deploy/ stack, whole-site sweeps), longest first, by the
+# durations of a full run (6 Dec 2026). `make test` runs with `--dist loadfile --no-loadscope-reorder`: xdist hands
+# out files in this order. Its default order (most tests first) started these last, and a 60-second file begun at
+# the end kept one worker busy while the other stood idle. A file missing here only runs later; a listed file that
+# no longer exists fails tests/test_schedule.py.
+LONG_FILES = (
+    "tests/e2e/test_accessibility.py",
+    "tests/security/test_hostile_requests.py",
+    "tests/deploy/test_full_stack.py",
+    "tests/app/test_key_rotation_gunicorn.py",
+    "tests/app/test_key_rotation_online.py",
+    "tests/cases/test_sweeps.py",
+    "tests/security/test_sign_in_limits.py",
+    "tests/crypto/test_p9_bench.py",
+    "tests/e2e/test_phone_width.py",
+    "tests/security/test_mass_assignment.py",
+    "tests/cases/test_kvkk_report.py",
+    "tests/e2e/test_shelter_journey.py",
+    "tests/app/test_page_queries.py",
+    "tests/crypto/test_crypto_linkage.py",
+    "tests/reports/test_kpi_sql.py",
+    "tests/cases/test_safety_plan.py",
+)
+
+
+def _file_of(item: pytest.Item) -> str:
+    return item.nodeid.split("::", 1)[0]
+
+
+def schedule_long_files_first(items: list[pytest.Item]) -> None:
+    """The files of LONG_FILES first, in its order; then the other browser journeys (tests/e2e: few tests, each
+    seconds long); then the rest, the files with most tests first (xdist's own heuristic). Tests keep their order
+    within a file."""
+    rank = {name: n for n, name in enumerate(LONG_FILES)}
+    count: dict[str, int] = {}
+    first: dict[str, int] = {}
+    for n, item in enumerate(items):
+        name = _file_of(item)
+        count[name] = count.get(name, 0) + 1
+        first.setdefault(name, n)
+
+    def key(pair: tuple[int, pytest.Item]) -> tuple[int, int, int]:
+        n, item = pair
+        name = _file_of(item)
+        if name in rank:
+            return (0, rank[name], n)
+        if name.startswith("tests/e2e/"):
+            return (1, first[name], n)
+        return (2, -count[name] * len(items) + first[name], n)
+
+    items[:] = [item for _, item in sorted(enumerate(items), key=key)]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -179,15 +233,9 @@ def db_url(
     if server is None or template is None:
         pytest.skip("PostgreSQL not available (set up postgresql-15; required when CI=true)")
     name = f"t_{uuid.uuid4().hex[:12]}"
-    import psycopg
-
-    with psycopg.connect(host=str(server.sock), port=server.port, user=server.user, dbname="postgres",
-                         autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+    server.admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
     yield server.url(name)
-    with psycopg.connect(host=str(server.sock), port=server.port, user=server.user, dbname="postgres",
-                         autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    server.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -12,14 +12,14 @@ import pytest
 from app.security_headers import CSP
 from tests.conftest import _migrate, make_app
 from tests.factories import login_as
-from tests.pgserver import PostgresServer
+from tests.pgserver import PostgresServer, memory_dir
 
 
 @pytest.fixture
 def outage_server(pg_server):  # type: ignore[no-untyped-def]
     if pg_server is None:
         pytest.skip("PostgreSQL not available")
-    server = PostgresServer()  # its own server: stopping it must not disturb the rest of the suite
+    server = PostgresServer(directory=memory_dir())  # its own server: stopping it must not disturb the suite
     server.start()
     yield server
     server.stop()
